@@ -1,0 +1,30 @@
+import { apiVersionsApi } from "./api-versions.ts";
+import { alterConfigsApi, describeConfigsApi, incrementalAlterConfigsApi } from "./configs.ts";
+import { fetchApi } from "./fetch.ts";
+import type { ApiHandler } from "./handler.ts";
+import { deleteRecordsApi, listOffsetsApi, offsetForLeaderEpochApi } from "./list-offsets.ts";
+import { describeClusterApi, describeTopicPartitionsApi, metadataApi } from "./metadata.ts";
+import { produceApi } from "./produce.ts";
+import { createPartitionsApi, createTopicsApi, deleteTopicsApi } from "./topics.ts";
+
+/** Every API this broker serves; ApiVersions advertises exactly these. */
+export function allApis(): ApiHandler[] {
+  const apis: ApiHandler[] = [
+    produceApi,
+    fetchApi,
+    listOffsetsApi,
+    metadataApi,
+    createTopicsApi,
+    deleteTopicsApi,
+    createPartitionsApi,
+    deleteRecordsApi,
+    offsetForLeaderEpochApi,
+    describeConfigsApi,
+    alterConfigsApi,
+    incrementalAlterConfigsApi,
+    describeClusterApi,
+    describeTopicPartitionsApi,
+  ];
+  apis.push(apiVersionsApi(() => apis));
+  return apis;
+}

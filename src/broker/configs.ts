@@ -1,0 +1,195 @@
+import { ApiKey } from "../protocol/generated/apis.ts";
+import type { DescribeConfigsRequest, DescribeConfigsResponse } from "../protocol/generated/describe-configs.ts";
+import type { AlterConfigsRequest, AlterConfigsResponse } from "../protocol/generated/alter-configs.ts";
+import type {
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+} from "../protocol/generated/incremental-alter-configs.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import type { Topic } from "../storage/storage.ts";
+import type { BrokerContext } from "./context.ts";
+import { errorCodeOf, messageOf } from "./error-mapping.ts";
+import { defineApi } from "./handler.ts";
+import { ConfigSource, ConfigType, InvalidConfigError, TOPIC_CONFIGS, isListConfig, validateTopicConfig } from "./topic-config.ts";
+
+const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
+const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+type ConfigResult = DescribeConfigsResponse["results"][number]["configs"][number];
+
+/** Broker-level settings a client may ask about; they are fixed for a tansu broker. */
+function brokerConfigs(ctx: BrokerContext): Record<string, [string, number]> {
+  return {
+    "broker.id": [String(ctx.config.nodeId), ConfigType.INT],
+    "auto.create.topics.enable": [String(ctx.config.autoCreateTopics), ConfigType.BOOLEAN],
+    "num.partitions": [String(ctx.config.defaultPartitions), ConfigType.INT],
+    "default.replication.factor": ["1", ConfigType.SHORT],
+    "message.max.bytes": [TOPIC_CONFIGS["max.message.bytes"]!.defaultValue, ConfigType.INT],
+    "log.retention.ms": [TOPIC_CONFIGS["retention.ms"]!.defaultValue, ConfigType.LONG],
+    "log.retention.bytes": [TOPIC_CONFIGS["retention.bytes"]!.defaultValue, ConfigType.LONG],
+    "log.cleanup.policy": [TOPIC_CONFIGS["cleanup.policy"]!.defaultValue, ConfigType.LIST],
+    "socket.request.max.bytes": [String(ctx.config.maxRequestBytes), ConfigType.INT],
+  };
+}
+
+function describeTopic(topic: Topic, keys: string[] | null, synonyms: boolean): ConfigResult[] {
+  const names = keys ?? Object.keys(TOPIC_CONFIGS);
+  return names
+    .filter((name) => name in TOPIC_CONFIGS)
+    .map((name) => {
+      const def = TOPIC_CONFIGS[name]!;
+      const explicit = topic.configs[name];
+      const source = explicit !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG;
+      const value = explicit ?? def.defaultValue;
+      return {
+        name,
+        value,
+        readOnly: false,
+        isDefault: explicit === undefined,
+        configSource: source,
+        isSensitive: false,
+        synonyms: synonyms
+          ? [
+              ...(explicit !== undefined ? [{ name, value: explicit, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }] : []),
+              { name, value: def.defaultValue, source: ConfigSource.DEFAULT_CONFIG },
+            ]
+          : [],
+        configType: def.type,
+        documentation: null,
+      };
+    });
+}
+
+export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
+  apiKey: ApiKey.DescribeConfigs,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, request) {
+    const results: DescribeConfigsResponse["results"] = [];
+    for (const r of request.resources) {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      try {
+        if (r.resourceType === ResourceType.TOPIC) {
+          const topic = await ctx.storage.getTopic({ name: r.resourceName });
+          if (!topic) {
+            results.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist.`, configs: [] });
+            continue;
+          }
+          const configs = describeTopic(topic, r.configurationKeys, request.includeSynonyms ?? false);
+          results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
+        } else if (r.resourceType === ResourceType.BROKER) {
+          if (r.resourceName !== "" && r.resourceName !== String(ctx.config.nodeId)) {
+            results.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${r.resourceName}`, configs: [] });
+            continue;
+          }
+          const all = brokerConfigs(ctx);
+          const configs = Object.entries(all)
+            .filter(([name]) => !r.configurationKeys || r.configurationKeys.includes(name))
+            .map(([name, [value, configType]]) => ({
+              name,
+              value,
+              readOnly: true,
+              isDefault: false,
+              configSource: ConfigSource.STATIC_BROKER_CONFIG,
+              isSensitive: false,
+              synonyms: [],
+              configType,
+              documentation: null,
+            }));
+          results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
+        } else {
+          results.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] });
+        }
+      } catch (error) {
+        results.push({ ...base, errorCode: errorCodeOf(error, `describe configs ${r.resourceName}`), errorMessage: messageOf(error), configs: [] });
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+});
+
+type Alteration = { name: string; op: number; value: string | null };
+
+/** Applies alterations to a copy of the topic's configs. @throws InvalidConfigError */
+function applyAlterations(current: Record<string, string>, alterations: Alteration[], replaceAll: boolean): Record<string, string> {
+  const next: Record<string, string> = replaceAll ? {} : { ...current };
+  for (const { name, op, value } of alterations) {
+    if (!(name in TOPIC_CONFIGS)) throw new InvalidConfigError(`Unknown topic config name: ${name}`);
+    switch (op) {
+      case AlterOp.SET:
+        validateTopicConfig(name, value);
+        next[name] = value!;
+        break;
+      case AlterOp.DELETE:
+        delete next[name];
+        break;
+      case AlterOp.APPEND:
+      case AlterOp.SUBTRACT: {
+        if (!isListConfig(name)) throw new InvalidConfigError(`Config value append/subtract is not allowed for config key ${name}`);
+        const existing = (next[name] ?? TOPIC_CONFIGS[name]!.defaultValue).split(",").map((s) => s.trim()).filter(Boolean);
+        const items = (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+        const merged = op === AlterOp.APPEND ? [...existing, ...items.filter((i) => !existing.includes(i))] : existing.filter((e) => !items.includes(e));
+        const joined = merged.join(",");
+        if (joined !== "") validateTopicConfig(name, joined);
+        next[name] = joined;
+        break;
+      }
+      default:
+        throw new InvalidConfigError(`Unknown config operation ${op}`);
+    }
+  }
+  return next;
+}
+
+async function alterResource(
+  ctx: BrokerContext,
+  resourceType: number,
+  resourceName: string,
+  alterations: Alteration[],
+  replaceAll: boolean,
+  validateOnly: boolean,
+) {
+  const base = { resourceType, resourceName };
+  if (resourceType !== ResourceType.TOPIC) {
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Only topic configs can be altered on tansu" };
+  }
+  try {
+    const topic = await ctx.storage.getTopic({ name: resourceName });
+    if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${resourceName}' does not exist.` };
+    const next = applyAlterations(topic.configs, alterations, replaceAll);
+    if (!validateOnly) await ctx.storage.setTopicConfigs(resourceName, next);
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (error) {
+    if (error instanceof InvalidConfigError) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: error.message };
+    return { ...base, errorCode: errorCodeOf(error, `alter configs ${resourceName}`), errorMessage: messageOf(error) };
+  }
+}
+
+export const alterConfigsApi = defineApi<AlterConfigsRequest, AlterConfigsResponse>({
+  apiKey: ApiKey.AlterConfigs,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, request) {
+    const responses: AlterConfigsResponse["responses"] = [];
+    for (const r of request.resources) {
+      // The legacy AlterConfigs replaces the whole set: configs left out revert to defaults.
+      const alterations = r.configs.map((c) => ({ name: c.name, op: AlterOp.SET, value: c.value }));
+      responses.push(await alterResource(ctx, r.resourceType, r.resourceName, alterations, true, request.validateOnly));
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});
+
+export const incrementalAlterConfigsApi = defineApi<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>({
+  apiKey: ApiKey.IncrementalAlterConfigs,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, request) {
+    const responses: IncrementalAlterConfigsResponse["responses"] = [];
+    for (const r of request.resources) {
+      const alterations = r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value }));
+      responses.push(await alterResource(ctx, r.resourceType, r.resourceName, alterations, false, request.validateOnly));
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

@@ -1,0 +1,35 @@
+import type { Storage } from "../storage/storage.ts";
+import type { LogNotifier } from "./log-notifier.ts";
+
+/** What every API handler may use. Nothing here is state that another broker could change. */
+export interface BrokerContext {
+  readonly storage: Storage;
+  readonly config: BrokerConfig;
+  /** Wakes fetch long polls on this broker when a produce here appends. */
+  readonly notifier: LogNotifier;
+}
+
+export interface BrokerConfig {
+  nodeId: number;
+  clusterId: string;
+  /** Host and port clients are told to connect to (Metadata, FindCoordinator). */
+  advertisedHost: string;
+  advertisedPort: number;
+  /** Partitions of auto-created topics and of CreateTopics with -1. */
+  defaultPartitions: number;
+  autoCreateTopics: boolean;
+  /** socket.request.max.bytes */
+  maxRequestBytes: number;
+  /** How often a waiting fetch re-reads the store for records produced through another broker. */
+  fetchPollMs: number;
+  /** How often retention and compaction run over every partition. */
+  cleanerIntervalMs: number;
+}
+
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly clientId: string | null;
+  /** Aborted when the connection closes or the broker stops: long polls end early. */
+  readonly signal: AbortSignal;
+}

@@ -1,0 +1,152 @@
+import { ApiKey } from "../protocol/generated/apis.ts";
+import type { FetchRequest, FetchResponse } from "../protocol/generated/fetch.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import type { Topic } from "../storage/storage.ts";
+import type { BrokerContext, RequestContext } from "./context.ts";
+import { errorCodeOf } from "./error-mapping.ts";
+import { defineApi } from "./handler.ts";
+import { LogNotifier } from "./log-notifier.ts";
+
+type PartitionData = FetchResponse["responses"][number]["partitions"][number];
+const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
+const EMPTY = new Uint8Array(0);
+
+interface Wanted {
+  topicKey: { topic: string; topicId: string };
+  topic: Topic | null;
+  /** Error for the whole topic: unknown name or id. */
+  topicError: number;
+  partition: FetchRequest["topics"][number]["partitions"][number];
+}
+
+function failed(partitionIndex: number, errorCode: number): PartitionData {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+}
+
+function concat(batches: Uint8Array[], size: number): Uint8Array {
+  if (batches.length === 1) return batches[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const b of batches) {
+    out.set(b, at);
+    at += b.byteLength;
+  }
+  return out;
+}
+
+/** One pass over every wanted partition; returns the partitions' data and the bytes gathered. */
+async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequest, readCommitted: boolean) {
+  let budget = request.maxBytes ?? 0x7fffffff;
+  let total = 0;
+  let anyError = false;
+  const data: PartitionData[] = [];
+  for (const w of wanted) {
+    const { partition } = w.partition;
+    if (!w.topic) {
+      data.push(failed(partition, w.topicError));
+      anyError = true;
+      continue;
+    }
+    if (partition < 0 || partition >= w.topic.partitions) {
+      data.push(failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+      anyError = true;
+      continue;
+    }
+    try {
+      const tp = { topic: w.topic.name, partition };
+      const isolation = readCommitted ? "read_committed" : "read_uncommitted";
+      // KIP-74: the first partition with data may exceed the limits so that progress is always
+      // possible; once the response is full, later partitions report offsets only.
+      const result =
+        total > 0 && budget <= 0
+          ? { ...(await ctx.storage.offsets(tp)), batches: [], abortedTransactions: [] }
+          : await ctx.storage.fetch(tp, {
+              fetchOffset: w.partition.fetchOffset,
+              maxBytes: total === 0 ? w.partition.partitionMaxBytes : Math.min(w.partition.partitionMaxBytes, budget),
+              isolation,
+            });
+      const size = result.batches.reduce((n, b) => n + b.byteLength, 0);
+      total += size;
+      budget -= size;
+      data.push({
+        partitionIndex: partition,
+        errorCode: ErrorCode.NONE,
+        highWatermark: result.highWatermark,
+        lastStableOffset: result.lastStableOffset,
+        logStartOffset: result.logStartOffset,
+        abortedTransactions: readCommitted ? result.abortedTransactions : null,
+        preferredReadReplica: -1,
+        records: size === 0 ? EMPTY : concat(result.batches, size),
+      });
+    } catch (error) {
+      data.push(failed(partition, errorCodeOf(error, `fetch ${w.topic.name}-${partition}`)));
+      anyError = true;
+    }
+  }
+  return { data, total, anyError };
+}
+
+async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: RequestContext): Promise<Wanted[]> {
+  const wanted: Wanted[] = [];
+  for (const t of request.topics) {
+    const byId = rc.apiVersion >= 13;
+    let topic: Topic | null = null;
+    let topicError: number = ErrorCode.NONE;
+    try {
+      topic = byId ? await ctx.storage.getTopic({ id: t.topicId ?? ZERO_UUID }) : await ctx.storage.getTopic({ name: t.topic ?? "" });
+      if (!topic) topicError = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    } catch (error) {
+      topicError = errorCodeOf(error, `fetch topic ${t.topic ?? t.topicId}`);
+    }
+    for (const partition of t.partitions) {
+      wanted.push({ topicKey: { topic: t.topic ?? "", topicId: t.topicId ?? ZERO_UUID }, topic, topicError, partition });
+    }
+  }
+  return wanted;
+}
+
+export const fetchApi = defineApi<FetchRequest, FetchResponse>({
+  apiKey: ApiKey.Fetch,
+  // v0-3 return legacy message sets, which tansu does not store.
+  minVersion: 4,
+  maxVersion: 17,
+  async handle(ctx, request, rc) {
+    // Fetch sessions (KIP-227) are optional for a broker: sessionId 0 answers sessionless,
+    // and clients fall back to full fetch requests.
+    if ((request.sessionId ?? 0) !== 0) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    }
+    const wanted = await resolveTopics(ctx, request, rc);
+    const readCommitted = (request.isolationLevel ?? 0) === 1;
+    const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+    const keys = wanted.filter((w) => w.topic).map((w) => LogNotifier.key(w.topic!.name, w.partition.partition));
+
+    let pass = await readOnce(ctx, wanted, request, readCommitted);
+    // Long poll: wake on appends through this broker, and re-read the store periodically to
+    // see appends made through other brokers.
+    while (pass.total < Math.max(1, request.minBytes) && !pass.anyError && !rc.signal.aborted && wanted.length > 0) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      await ctx.notifier.wait(keys, Math.min(remaining, ctx.config.fetchPollMs), rc.signal);
+      pass = await readOnce(ctx, wanted, request, readCommitted);
+    }
+
+    const responses: FetchResponse["responses"] = [];
+    let i = 0;
+    for (const t of request.topics) {
+      const partitions = pass.data.slice(i, i + t.partitions.length);
+      i += t.partitions.length;
+      responses.push({ topic: t.topic ?? "", topicId: t.topicId ?? ZERO_UUID, partitions });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
+  },
+});

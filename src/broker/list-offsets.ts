@@ -1,0 +1,173 @@
+import { ApiKey } from "../protocol/generated/apis.ts";
+import type { ListOffsetsRequest, ListOffsetsResponse } from "../protocol/generated/list-offsets.ts";
+import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from "../protocol/generated/offset-for-leader-epoch.ts";
+import type { DeleteRecordsRequest, DeleteRecordsResponse } from "../protocol/generated/delete-records.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { decodeRecordBatch } from "../protocol/record-batch.ts";
+import type { Storage, Topic, TopicPartition } from "../storage/storage.ts";
+import type { BrokerContext } from "./context.ts";
+import { errorCodeOf } from "./error-mapping.ts";
+import { defineApi } from "./handler.ts";
+import { LEADER_EPOCH } from "./metadata.ts";
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
+
+/** Looks inside the batch at `batchOffset` for the first record satisfying `match`. */
+async function findRecord(
+  storage: Storage,
+  tp: TopicPartition,
+  batchOffset: bigint,
+  match: (timestamp: bigint, offset: bigint) => boolean,
+): Promise<{ offset: bigint; timestamp: bigint } | null> {
+  const { batches } = await storage.fetch(tp, { fetchOffset: batchOffset, maxBytes: 1, isolation: "read_uncommitted" });
+  if (batches.length === 0) return null;
+  const batch = decodeRecordBatch(batches[0]!);
+  for (const record of batch.records) {
+    const offset = batch.baseOffset + BigInt(record.offsetDelta);
+    const timestamp = batch.attributes & 0x08 ? batch.maxTimestamp : batch.baseTimestamp + record.timestampDelta;
+    if (offset >= batchOffset && match(timestamp, offset)) return { offset, timestamp };
+  }
+  return null;
+}
+
+async function offsetFor(storage: Storage, tp: TopicPartition, timestamp: bigint, readCommitted: boolean) {
+  const offsets = await storage.offsets(tp);
+  const end = readCommitted ? offsets.lastStableOffset : offsets.highWatermark;
+  switch (timestamp) {
+    case LATEST:
+    case LATEST_TIERED:
+      return { offset: end, timestamp: -1n };
+    case EARLIEST:
+    case EARLIEST_LOCAL:
+      return { offset: offsets.logStartOffset, timestamp: -1n };
+    case MAX_TIMESTAMP: {
+      const max = await storage.maxTimestamp(tp);
+      if (!max) return { offset: -1n, timestamp: -1n };
+      return (await findRecord(storage, tp, max.offset, (ts) => ts === max.timestamp)) ?? max;
+    }
+    default: {
+      const found = await storage.offsetForTimestamp(tp, timestamp);
+      if (!found) return { offset: -1n, timestamp: -1n };
+      return (await findRecord(storage, tp, found.offset, (ts) => ts >= timestamp)) ?? found;
+    }
+  }
+}
+
+async function topicOf(ctx: BrokerContext, name: string): Promise<Topic | null> {
+  return ctx.storage.getTopic({ name });
+}
+
+export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
+  apiKey: ApiKey.ListOffsets,
+  // v0 answers with a list of old-style offsets that no current client asks for.
+  minVersion: 1,
+  maxVersion: 10,
+  async handle(ctx, request) {
+    const readCommitted = (request.isolationLevel ?? 0) === 1;
+    const topics: ListOffsetsResponse["topics"] = [];
+    for (const t of request.topics) {
+      const partitions: ListOffsetsResponse["topics"][number]["partitions"] = [];
+      let topic: Topic | null = null;
+      let topicError: number = ErrorCode.NONE;
+      try {
+        topic = await topicOf(ctx, t.name);
+      } catch (error) {
+        topicError = errorCodeOf(error, `list offsets ${t.name}`);
+      }
+      for (const p of t.partitions) {
+        const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [], leaderEpoch: LEADER_EPOCH };
+        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+          partitions.push({ ...base, errorCode: topicError || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+          continue;
+        }
+        try {
+          const found = await offsetFor(ctx.storage, { topic: t.name, partition: p.partitionIndex }, p.timestamp, readCommitted);
+          partitions.push({ ...base, errorCode: ErrorCode.NONE, ...found });
+        } catch (error) {
+          partitions.push({ ...base, errorCode: errorCodeOf(error, `list offsets ${t.name}-${p.partitionIndex}`), timestamp: -1n, offset: -1n });
+        }
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});
+
+export const offsetForLeaderEpochApi = defineApi<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>({
+  apiKey: ApiKey.OffsetForLeaderEpoch,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, request) {
+    const topics: OffsetForLeaderEpochResponse["topics"] = [];
+    for (const t of request.topics) {
+      const partitions: OffsetForLeaderEpochResponse["topics"][number]["partitions"] = [];
+      let topic: Topic | null = null;
+      try {
+        topic = await topicOf(ctx, t.topic);
+      } catch (error) {
+        errorCodeOf(error, `offset for leader epoch ${t.topic}`);
+      }
+      for (const p of t.partitions) {
+        if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
+          partitions.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1n });
+          continue;
+        }
+        if ((p.currentLeaderEpoch ?? -1) > LEADER_EPOCH) {
+          partitions.push({ errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n });
+          continue;
+        }
+        try {
+          // Leadership never moves, so epoch 0 spans the whole log: its end is the high watermark.
+          const { highWatermark } = await ctx.storage.offsets({ topic: t.topic, partition: p.partition });
+          const known = p.leaderEpoch <= LEADER_EPOCH;
+          partitions.push({
+            errorCode: ErrorCode.NONE,
+            partition: p.partition,
+            leaderEpoch: known ? LEADER_EPOCH : -1,
+            endOffset: known ? highWatermark : -1n,
+          });
+        } catch (error) {
+          partitions.push({ errorCode: errorCodeOf(error, "offset for leader epoch"), partition: p.partition, leaderEpoch: -1, endOffset: -1n });
+        }
+      }
+      topics.push({ topic: t.topic, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});
+
+export const deleteRecordsApi = defineApi<DeleteRecordsRequest, DeleteRecordsResponse>({
+  apiKey: ApiKey.DeleteRecords,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, request) {
+    const topics: DeleteRecordsResponse["topics"] = [];
+    for (const t of request.topics) {
+      const partitions: DeleteRecordsResponse["topics"][number]["partitions"] = [];
+      let topic: Topic | null = null;
+      try {
+        topic = await topicOf(ctx, t.name);
+      } catch (error) {
+        errorCodeOf(error, `delete records ${t.name}`);
+      }
+      for (const p of t.partitions) {
+        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          continue;
+        }
+        try {
+          const lowWatermark = await ctx.storage.deleteRecords({ topic: t.name, partition: p.partitionIndex }, p.offset);
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark, errorCode: ErrorCode.NONE });
+        } catch (error) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: errorCodeOf(error, "delete records") });
+        }
+      }
+      topics.push({ name: t.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});

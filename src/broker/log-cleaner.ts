@@ -1,0 +1,115 @@
+import { consola } from "consola";
+import { decodeRecordBatch, encodeRecordBatch, isControl, isTransactional, compressionOf } from "../protocol/record-batch.ts";
+import type { Topic, TopicPartition } from "../storage/storage.ts";
+import type { BrokerContext } from "./context.ts";
+import { topicConfig } from "./topic-config.ts";
+
+/**
+ * Retention (by time and size) and compaction, run in the background by every broker. All
+ * steps are idempotent against the store, so brokers sharing a store may run them at the
+ * same time: deleteRecords only moves the log start forward, and compaction of a batch is
+ * deterministic.
+ */
+export class LogCleaner {
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(private readonly ctx: BrokerContext) {}
+
+  start(): void {
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  /** Resolves when a pass in progress (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.#running;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.runOnce()
+        .catch((error) => consola.warn("log cleaner pass failed; retrying next interval:", error))
+        .finally(() => {
+          this.#running = null;
+          this.#schedule();
+        });
+    }, this.ctx.config.cleanerIntervalMs);
+    // The cleaner alone must not keep the process alive.
+    this.#timer.unref?.();
+  }
+
+  async runOnce(now = BigInt(Date.now())): Promise<void> {
+    for (const topic of await this.ctx.storage.listTopics()) {
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        if (this.#stopped) return;
+        const tp = { topic: topic.name, partition };
+        await this.#retain(topic, tp, now);
+        if (topicConfig(topic.configs, "cleanup.policy").split(",").includes("compact")) await this.#compact(tp);
+      }
+    }
+  }
+
+  async #retain(topic: Topic, tp: TopicPartition, now: bigint): Promise<void> {
+    const policy = topicConfig(topic.configs, "cleanup.policy").split(",");
+    if (!policy.includes("delete")) return;
+    const retentionMs = BigInt(topicConfig(topic.configs, "retention.ms"));
+    const retentionBytes = BigInt(topicConfig(topic.configs, "retention.bytes"));
+    if (retentionMs < 0n && retentionBytes < 0n) return;
+    const batches = await this.ctx.storage.batchSummaries(tp);
+    let keepFrom = 0;
+    if (retentionMs >= 0n) {
+      while (keepFrom < batches.length && batches[keepFrom]!.maxTimestamp < now - retentionMs) keepFrom++;
+    }
+    if (retentionBytes >= 0n) {
+      let size = batches.slice(keepFrom).reduce((n, b) => n + BigInt(b.sizeBytes), 0n);
+      while (keepFrom < batches.length && size > retentionBytes) size -= BigInt(batches[keepFrom++]!.sizeBytes);
+    }
+    if (keepFrom === 0) return;
+    const newStart = keepFrom < batches.length ? batches[keepFrom]!.baseOffset : batches[batches.length - 1]!.lastOffset + 1n;
+    await this.ctx.storage.deleteRecords(tp, newStart);
+  }
+
+  /** Keeps only the newest record of each key; offsets of the survivors never change. */
+  async #compact(tp: TopicPartition): Promise<void> {
+    const summaries = await this.ctx.storage.batchSummaries(tp);
+    const decoded = [];
+    for (const s of summaries) {
+      const { batches } = await this.ctx.storage.fetch(tp, { fetchOffset: s.baseOffset, maxBytes: 1, isolation: "read_uncommitted" });
+      if (batches.length > 0) decoded.push(decodeRecordBatch(batches[0]!));
+    }
+    const latest = new Map<string, bigint>();
+    for (const batch of decoded) {
+      if (isControl(batch.attributes) || isTransactional(batch.attributes)) continue;
+      for (const r of batch.records) if (r.key) latest.set(Buffer.from(r.key).toString("base64"), batch.baseOffset + BigInt(r.offsetDelta));
+    }
+    for (const batch of decoded) {
+      if (isControl(batch.attributes) || isTransactional(batch.attributes)) continue;
+      const keep = batch.records.filter((r) => !r.key || latest.get(Buffer.from(r.key).toString("base64")) === batch.baseOffset + BigInt(r.offsetDelta));
+      if (keep.length === batch.records.length) continue;
+      const bytes =
+        keep.length === 0
+          ? null
+          : encodeRecordBatch({
+              baseOffset: batch.baseOffset,
+              partitionLeaderEpoch: batch.partitionLeaderEpoch,
+              compression: compressionOf(batch.attributes),
+              timestampType: (batch.attributes & 0x08 ? 1 : 0) as 0 | 1,
+              baseTimestamp: batch.baseTimestamp,
+              maxTimestamp: batch.maxTimestamp,
+              producerId: batch.producerId,
+              producerEpoch: batch.producerEpoch,
+              baseSequence: batch.baseSequence,
+              lastOffsetDelta: batch.lastOffsetDelta,
+              records: keep,
+            });
+      await this.ctx.storage.replaceBatch(tp, batch.baseOffset, bytes);
+    }
+  }
+}

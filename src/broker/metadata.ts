@@ -1,0 +1,183 @@
+import { consola } from "consola";
+import { ApiKey } from "../protocol/generated/apis.ts";
+import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from "../protocol/generated/metadata.ts";
+import type { DescribeClusterRequest, DescribeClusterResponse } from "../protocol/generated/describe-cluster.ts";
+import type {
+  DescribeTopicPartitionsRequest,
+  DescribeTopicPartitionsResponse,
+  DescribeTopicPartitionsResponseTopic,
+} from "../protocol/generated/describe-topic-partitions.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import { TopicExistsError } from "../storage/errors.ts";
+import type { Topic } from "../storage/storage.ts";
+import type { BrokerContext } from "./context.ts";
+import { errorCodeOf } from "./error-mapping.ts";
+import { defineApi } from "./handler.ts";
+import { invalidTopicName } from "./topic-config.ts";
+
+const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
+/** Every broker leads every partition; there is one epoch because leadership never moves. */
+export const LEADER_EPOCH = 0;
+
+function partitionsOf(ctx: BrokerContext, topic: Topic) {
+  const me = ctx.config.nodeId;
+  return Array.from({ length: topic.partitions }, (_, partitionIndex) => ({
+    errorCode: ErrorCode.NONE,
+    partitionIndex,
+    leaderId: me,
+    leaderEpoch: LEADER_EPOCH,
+    replicaNodes: [me],
+    isrNodes: [me],
+    offlineReplicas: [],
+  }));
+}
+
+/** Creates a topic on first use, tolerating a concurrent creation by another broker. */
+export async function autoCreateTopic(ctx: BrokerContext, name: string): Promise<Topic> {
+  try {
+    const topic = await ctx.storage.createTopic({ name, partitions: ctx.config.defaultPartitions, configs: {} });
+    consola.info(`auto-created topic ${name} with ${topic.partitions} partition(s)`);
+    return topic;
+  } catch (error) {
+    if (!(error instanceof TopicExistsError)) throw error;
+    const topic = await ctx.storage.getTopic({ name });
+    if (!topic) throw new Error(`topic ${name} vanished while being auto-created`, { cause: error });
+    return topic;
+  }
+}
+
+export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
+  apiKey: ApiKey.Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, request, rc) {
+    const topics: MetadataResponseTopic[] = [];
+    const describe = (topic: Topic): MetadataResponseTopic => ({
+      errorCode: ErrorCode.NONE,
+      name: topic.name,
+      topicId: topic.id,
+      isInternal: false,
+      partitions: partitionsOf(ctx, topic),
+      topicAuthorizedOperations: -2147483648,
+    });
+    const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponseTopic => ({
+      errorCode,
+      name,
+      topicId,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: -2147483648,
+    });
+
+    // v0: an empty list means all topics; v1+: null means all, empty means none.
+    const all = request.topics === null || (rc.apiVersion === 0 && request.topics.length === 0);
+    if (all) {
+      for (const topic of await ctx.storage.listTopics()) topics.push(describe(topic));
+    } else {
+      const autoCreate = ctx.config.autoCreateTopics && (rc.apiVersion < 4 || request.allowAutoTopicCreation !== false);
+      for (const wanted of request.topics ?? []) {
+        try {
+          if (wanted.name === null || wanted.name === undefined) {
+            const topic = wanted.topicId && wanted.topicId !== ZERO_UUID ? await ctx.storage.getTopic({ id: wanted.topicId }) : null;
+            topics.push(topic ? describe(topic) : failed(null, wanted.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
+            continue;
+          }
+          const problem = invalidTopicName(wanted.name);
+          if (problem) {
+            topics.push(failed(wanted.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
+            continue;
+          }
+          let topic = await ctx.storage.getTopic({ name: wanted.name });
+          if (!topic && autoCreate) topic = await autoCreateTopic(ctx, wanted.name);
+          topics.push(topic ? describe(topic) : failed(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        } catch (error) {
+          topics.push(failed(wanted.name ?? null, ZERO_UUID, errorCodeOf(error, `metadata for ${wanted.name}`)));
+        }
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
+      clusterId: ctx.config.clusterId,
+      controllerId: ctx.config.nodeId,
+      topics,
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+});
+
+export const describeClusterApi = defineApi<DescribeClusterRequest, DescribeClusterResponse>({
+  apiKey: ApiKey.DescribeCluster,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, request) {
+    const endpointType = request.endpointType ?? 1;
+    // Endpoint type 2 asks for controllers; a tansu broker is its own controller.
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      endpointType,
+      clusterId: ctx.config.clusterId,
+      controllerId: ctx.config.nodeId,
+      brokers: [{ brokerId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+});
+
+export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>({
+  apiKey: ApiKey.DescribeTopicPartitions,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(ctx, request) {
+    let wanted: Topic[] | null = null;
+    const results: DescribeTopicPartitionsResponseTopic[] = [];
+    if (request.topics.length === 0) {
+      wanted = await ctx.storage.listTopics();
+    } else {
+      wanted = [];
+      for (const { name } of request.topics) {
+        const topic = invalidTopicName(name) ? null : await ctx.storage.getTopic({ name });
+        if (topic) wanted.push(topic);
+        else
+          results.push({
+            errorCode: invalidTopicName(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            name,
+            topicId: ZERO_UUID,
+            isInternal: false,
+            partitions: [],
+            topicAuthorizedOperations: -2147483648,
+          });
+      }
+    }
+    wanted.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Paginate by (topic, partition) as Kafka does, with the cursor naming where to resume.
+    let budget = Math.max(1, request.responsePartitionLimit ?? 2000);
+    let nextCursor: DescribeTopicPartitionsResponse["nextCursor"] = null;
+    for (const topic of wanted) {
+      if (request.cursor && topic.name < request.cursor.topicName) continue;
+      const first = request.cursor && topic.name === request.cursor.topicName ? request.cursor.partitionIndex : 0;
+      const partitions = partitionsOf(ctx, topic).slice(first);
+      if (budget <= 0) {
+        nextCursor = { topicName: topic.name, partitionIndex: first };
+        break;
+      }
+      const taken = partitions.slice(0, budget);
+      budget -= taken.length;
+      results.push({
+        errorCode: ErrorCode.NONE,
+        name: topic.name,
+        topicId: topic.id,
+        isInternal: false,
+        partitions: taken.map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
+        topicAuthorizedOperations: -2147483648,
+      });
+      if (taken.length < partitions.length) {
+        nextCursor = { topicName: topic.name, partitionIndex: first + taken.length };
+        break;
+      }
+    }
+    return { throttleTimeMs: 0, topics: results, nextCursor };
+  },
+});

@@ -1,0 +1,133 @@
+import { ApiKey } from "../protocol/generated/apis.ts";
+import type { ProduceRequest, ProduceResponse } from "../protocol/generated/produce.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import {
+  decodeRecordBatch,
+  isControl,
+  isTransactional,
+  setLogAppendTime,
+  splitBatches,
+  type RecordBatchHeader,
+} from "../protocol/record-batch.ts";
+import type { Topic } from "../storage/storage.ts";
+import type { BrokerContext } from "./context.ts";
+import { errorCodeOf, messageOf } from "./error-mapping.ts";
+import { defineApi } from "./handler.ts";
+import { LEADER_EPOCH } from "./metadata.ts";
+import { topicConfig } from "./topic-config.ts";
+
+type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
+
+function failure(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+/** Kafka's per-batch checks before anything is written. Returns a failure, or null when acceptable. */
+function validate(topic: Topic, index: number, header: RecordBatchHeader, bytes: Uint8Array): PartitionResponse | null {
+  const maxMessageBytes = Number(topicConfig(topic.configs, "max.message.bytes"));
+  if (bytes.byteLength > maxMessageBytes) {
+    return failure(index, ErrorCode.MESSAGE_TOO_LARGE, `The batch is ${bytes.byteLength} bytes, larger than max.message.bytes ${maxMessageBytes}`);
+  }
+  if (isControl(header.attributes)) {
+    return failure(index, ErrorCode.INVALID_RECORD, "Clients may not write control batches");
+  }
+  if (topicConfig(topic.configs, "cleanup.policy").split(",").includes("compact")) {
+    const keyless = decodeRecordBatch(bytes).records.findIndex((r) => r.key === null);
+    if (keyless >= 0) {
+      return {
+        ...failure(index, ErrorCode.INVALID_RECORD, "Compacted topic cannot accept message without key"),
+        recordErrors: [{ batchIndex: keyless, batchIndexErrorMessage: "Compacted topic cannot accept message without key" }],
+      };
+    }
+  }
+  return null;
+}
+
+async function producePartition(
+  ctx: BrokerContext,
+  topic: Topic,
+  index: number,
+  records: Uint8Array | null,
+  transactionalId: string | null,
+): Promise<PartitionResponse> {
+  if (index < 0 || index >= topic.partitions) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!records || records.byteLength === 0) return failure(index, ErrorCode.INVALID_RECORD, "No record batch");
+  const batches = splitBatches(records);
+  if (batches.length !== 1) {
+    return failure(index, ErrorCode.INVALID_RECORD, "Produce requests of version 3 or later must contain exactly one record batch");
+  }
+  const { header, bytes } = batches[0]!;
+  const rejected = validate(topic, index, header, bytes);
+  if (rejected) return rejected;
+  if (isTransactional(header.attributes) && transactionalId === null) {
+    return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
+  }
+
+  // The broker stamps the leader epoch; it lies outside the CRC.
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setInt32(12, LEADER_EPOCH);
+  let logAppendTimeMs = -1n;
+  if (topicConfig(topic.configs, "message.timestamp.type") === "LogAppendTime") {
+    logAppendTimeMs = BigInt(Date.now());
+    setLogAppendTime(bytes, logAppendTimeMs);
+  }
+  const result = await ctx.storage.append(
+    { topic: topic.name, partition: index },
+    {
+      bytes,
+      offsetCount: header.lastOffsetDelta + 1,
+      maxTimestamp: logAppendTimeMs >= 0n ? logAppendTimeMs : header.maxTimestamp,
+      producerId: header.producerId,
+      producerEpoch: header.producerEpoch,
+      baseSequence: header.baseSequence,
+      transactional: isTransactional(header.attributes),
+      control: null,
+    },
+  );
+  if (!result.duplicate) ctx.notifier.notify(topic.name, index);
+  return {
+    index,
+    errorCode: ErrorCode.NONE,
+    baseOffset: result.baseOffset,
+    logAppendTimeMs,
+    logStartOffset: result.logStartOffset,
+    recordErrors: [],
+    errorMessage: null,
+  };
+}
+
+export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
+  apiKey: ApiKey.Produce,
+  // v0-2 carry legacy message sets, which tansu does not store.
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(ctx, request) {
+    const responses: ProduceResponse["responses"] = [];
+    const transactionalId = request.transactionalId ?? null;
+    for (const topicData of request.topicData) {
+      const partitionResponses: PartitionResponse[] = [];
+      let topic: Topic | null = null;
+      let topicError: number = ErrorCode.NONE;
+      try {
+        topic = await ctx.storage.getTopic({ name: topicData.name });
+        if (!topic) topicError = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      } catch (error) {
+        topicError = errorCodeOf(error, `produce to ${topicData.name}`);
+      }
+      for (const partition of topicData.partitionData) {
+        if (!topic) {
+          partitionResponses.push(failure(partition.index, topicError));
+          continue;
+        }
+        try {
+          partitionResponses.push(await producePartition(ctx, topic, partition.index, partition.records, transactionalId));
+        } catch (error) {
+          partitionResponses.push(
+            failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),
+          );
+        }
+      }
+      responses.push({ name: topicData.name, partitionResponses });
+    }
+    return request.acks === 0 ? null : { responses, throttleTimeMs: 0 };
+  },
+});

@@ -1,0 +1,56 @@
+import type { TCPSocketListener } from "bun";
+import { consola } from "consola";
+import { Connection } from "./connection.ts";
+import type { BrokerContext } from "./context.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { allApis } from "./apis.ts";
+import { LogCleaner } from "./log-cleaner.ts";
+
+export interface RunningBroker {
+  readonly port: number;
+  /** Stop accepting, answer what is in flight, stop background work. The store is the caller's. */
+  stop(): Promise<void>;
+}
+
+export function listen(ctx: BrokerContext, hostname: string, port: number): RunningBroker {
+  const dispatcher = new Dispatcher(allApis());
+  const connections = new Set<Connection>();
+  const listener: TCPSocketListener<Connection> = Bun.listen<Connection>({
+    hostname,
+    port,
+    socket: {
+      open(socket) {
+        const connection = new Connection(socket, ctx, dispatcher);
+        socket.data = connection;
+        connections.add(connection);
+      },
+      data(socket, chunk) {
+        socket.data.onData(chunk);
+      },
+      drain(socket) {
+        socket.data.onDrain();
+      },
+      close(socket) {
+        socket.data.onClose();
+        connections.delete(socket.data);
+      },
+      error(socket, error) {
+        consola.warn(`connection from ${socket.remoteAddress}: ${error.message}`);
+      },
+    },
+  });
+  const cleaner = new LogCleaner(ctx);
+  cleaner.start();
+
+  return {
+    port: listener.port,
+    async stop() {
+      listener.stop(false);
+      cleaner.stop();
+      for (const connection of connections) connection.interrupt();
+      await Promise.all([...connections].map((c) => c.idle()));
+      await cleaner.idle();
+      listener.stop(true);
+    },
+  };
+}

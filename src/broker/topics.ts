@@ -1,0 +1,148 @@
+import { ApiKey } from "../protocol/generated/apis.ts";
+import type { CreateTopicsRequest, CreateTopicsResponse, CreatableTopicResult } from "../protocol/generated/create-topics.ts";
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from "../protocol/generated/delete-topics.ts";
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from "../protocol/generated/create-partitions.ts";
+import { ErrorCode } from "../protocol/error-codes.ts";
+import type { BrokerContext } from "./context.ts";
+import { errorCodeOf, messageOf } from "./error-mapping.ts";
+import { defineApi } from "./handler.ts";
+import { ConfigSource, InvalidConfigError, TOPIC_CONFIGS, invalidTopicName, validateTopicConfig } from "./topic-config.ts";
+
+const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
+
+function topicError(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
+  return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
+}
+
+async function createOne(
+  ctx: BrokerContext,
+  t: CreateTopicsRequest["topics"][number],
+  validateOnly: boolean,
+): Promise<CreatableTopicResult> {
+  const problem = invalidTopicName(t.name);
+  if (problem) return topicError(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+  if (t.assignments.length > 0) {
+    return topicError(t.name, ErrorCode.INVALID_REQUEST, "Manual replica assignment is not supported: every broker serves every partition");
+  }
+  const partitions = t.numPartitions === -1 ? ctx.config.defaultPartitions : t.numPartitions;
+  if (partitions <= 0) return topicError(t.name, ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
+  if (t.replicationFactor !== -1 && t.replicationFactor <= 0) {
+    return topicError(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
+  }
+  const configs: Record<string, string> = {};
+  try {
+    for (const { name, value } of t.configs) {
+      validateTopicConfig(name, value);
+      configs[name] = value!;
+    }
+  } catch (error) {
+    if (error instanceof InvalidConfigError) return topicError(t.name, ErrorCode.INVALID_CONFIG, error.message);
+    throw error;
+  }
+  try {
+    const existing = await ctx.storage.getTopic({ name: t.name });
+    if (existing) return topicError(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    const topicId = validateOnly ? ZERO_UUID : (await ctx.storage.createTopic({ name: t.name, partitions, configs })).id;
+    return {
+      name: t.name,
+      topicId,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      numPartitions: partitions,
+      replicationFactor: 1,
+      configs: Object.entries(TOPIC_CONFIGS).map(([name, def]) => ({
+        name,
+        value: configs[name] ?? def.defaultValue,
+        readOnly: false,
+        configSource: name in configs ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
+        isSensitive: false,
+      })),
+    };
+  } catch (error) {
+    const code = errorCodeOf(error, `create topic ${t.name}`);
+    return topicError(t.name, code, code === ErrorCode.TOPIC_ALREADY_EXISTS ? `Topic '${t.name}' already exists.` : messageOf(error));
+  }
+}
+
+export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsResponse>({
+  apiKey: ApiKey.CreateTopics,
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(ctx, request) {
+    const seen = new Map<string, number>();
+    for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const topics: CreatableTopicResult[] = [];
+    for (const t of request.topics) {
+      // Kafka rejects every occurrence of a name given twice in one request.
+      if (seen.get(t.name)! > 1) {
+        topics.push(topicError(t.name, ErrorCode.INVALID_REQUEST, `Create topics request from client contains a duplicate topic ${t.name}`));
+        continue;
+      }
+      topics.push(await createOne(ctx, t, request.validateOnly ?? false));
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+});
+
+export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
+  apiKey: ApiKey.DeleteTopics,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(ctx, request, rc) {
+    const wanted =
+      rc.apiVersion >= 6
+        ? (request.topics ?? []).map((t) => ({ name: t.name ?? null, topicId: t.topicId ?? ZERO_UUID }))
+        : (request.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
+    const responses: DeleteTopicsResponse["responses"] = [];
+    for (const { name, topicId } of wanted) {
+      const byId = name === null;
+      try {
+        if (byId && topicId === ZERO_UUID) {
+          responses.push({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Neither topic name nor id given" });
+          continue;
+        }
+        const deleted = await ctx.storage.deleteTopic(byId ? { id: topicId } : { name: name! });
+        if (deleted) responses.push({ name: deleted.name, topicId: deleted.id, errorCode: ErrorCode.NONE, errorMessage: null });
+        else
+          responses.push({
+            name,
+            topicId,
+            errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorMessage: byId ? "This server does not host this topic ID." : "This server does not host this topic-partition.",
+          });
+      } catch (error) {
+        responses.push({ name, topicId, errorCode: errorCodeOf(error, `delete topic ${name ?? topicId}`), errorMessage: messageOf(error) });
+      }
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});
+
+export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
+  apiKey: ApiKey.CreatePartitions,
+  minVersion: 0,
+  maxVersion: 3,
+  async handle(ctx, request) {
+    const results: CreatePartitionsResponse["results"] = [];
+    for (const t of request.topics) {
+      try {
+        const topic = await ctx.storage.getTopic({ name: t.name });
+        if (!topic) {
+          results.push({ name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${t.name}' does not exist.` });
+        } else if (t.count <= topic.partitions) {
+          results.push({
+            name: t.name,
+            errorCode: ErrorCode.INVALID_PARTITIONS,
+            errorMessage: `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`,
+          });
+        } else {
+          if (!request.validateOnly) await ctx.storage.createPartitions(t.name, t.count);
+          results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
+        }
+      } catch (error) {
+        results.push({ name: t.name, errorCode: errorCodeOf(error, `create partitions ${t.name}`), errorMessage: messageOf(error) });
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  },
+});

@@ -1,0 +1,13 @@
+#!/usr/bin/env bun
+import { defineCommand, runMain } from "citty";
+import pkg from "../../package.json" with { type: "json" };
+import { brokerCommand } from "./broker-command.ts";
+import { topicCommand } from "./topic-command.ts";
+
+const main = defineCommand({
+  meta: { name: "tansu", version: pkg.version, description: "A stateless Apache Kafka-compatible broker" },
+  subCommands: { broker: brokerCommand, topic: topicCommand },
+  default: "broker",
+});
+
+await runMain(main);
