@@ -4,11 +4,11 @@ import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from "
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from "../protocol/generated/delete-records.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { decodeRecordBatch } from "../protocol/record-batch.ts";
-import type { Storage, Topic, TopicPartition } from "../storage/storage.ts";
-import type { BrokerContext } from "./context.ts";
+import type { Storage, TopicPartition } from "../storage/storage.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
+import { hasPartition, lookupTopic } from "./topic-lookup.ts";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -57,10 +57,6 @@ async function offsetFor(storage: Storage, tp: TopicPartition, timestamp: bigint
   }
 }
 
-async function topicOf(ctx: BrokerContext, name: string): Promise<Topic | null> {
-  return ctx.storage.getTopic({ name });
-}
-
 export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
   apiKey: ApiKey.ListOffsets,
   // v0 answers with a list of old-style offsets that no current client asks for.
@@ -71,17 +67,11 @@ export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>
     const topics: ListOffsetsResponse["topics"] = [];
     for (const t of request.topics) {
       const partitions: ListOffsetsResponse["topics"][number]["partitions"] = [];
-      let topic: Topic | null = null;
-      let topicError: number = ErrorCode.NONE;
-      try {
-        topic = await topicOf(ctx, t.name);
-      } catch (error) {
-        topicError = errorCodeOf(error, `list offsets ${t.name}`);
-      }
+      const { topic, errorCode } = await lookupTopic(ctx, t.name, "list offsets");
       for (const p of t.partitions) {
         const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [], leaderEpoch: LEADER_EPOCH };
-        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
-          partitions.push({ ...base, errorCode: topicError || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
+        if (!hasPartition(topic, p.partitionIndex)) {
+          partitions.push({ ...base, errorCode: errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1n, offset: -1n, leaderEpoch: -1 });
           continue;
         }
         try {
@@ -105,15 +95,10 @@ export const offsetForLeaderEpochApi = defineApi<OffsetForLeaderEpochRequest, Of
     const topics: OffsetForLeaderEpochResponse["topics"] = [];
     for (const t of request.topics) {
       const partitions: OffsetForLeaderEpochResponse["topics"][number]["partitions"] = [];
-      let topic: Topic | null = null;
-      try {
-        topic = await topicOf(ctx, t.topic);
-      } catch (error) {
-        errorCodeOf(error, `offset for leader epoch ${t.topic}`);
-      }
+      const { topic, errorCode } = await lookupTopic(ctx, t.topic, "offset for leader epoch");
       for (const p of t.partitions) {
-        if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
-          partitions.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1n });
+        if (!hasPartition(topic, p.partition)) {
+          partitions.push({ errorCode: errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1n });
           continue;
         }
         if ((p.currentLeaderEpoch ?? -1) > LEADER_EPOCH) {
@@ -148,15 +133,10 @@ export const deleteRecordsApi = defineApi<DeleteRecordsRequest, DeleteRecordsRes
     const topics: DeleteRecordsResponse["topics"] = [];
     for (const t of request.topics) {
       const partitions: DeleteRecordsResponse["topics"][number]["partitions"] = [];
-      let topic: Topic | null = null;
-      try {
-        topic = await topicOf(ctx, t.name);
-      } catch (error) {
-        errorCodeOf(error, `delete records ${t.name}`);
-      }
+      const { topic, errorCode } = await lookupTopic(ctx, t.name, "delete records");
       for (const p of t.partitions) {
-        if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
-          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+        if (!hasPartition(topic, p.partitionIndex)) {
+          partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
           continue;
         }
         try {

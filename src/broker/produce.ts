@@ -15,6 +15,7 @@ import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
 import { topicConfig } from "./topic-config.ts";
+import { hasPartition, lookupTopic } from "./topic-lookup.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -50,7 +51,7 @@ async function producePartition(
   records: Uint8Array | null,
   transactionalId: string | null,
 ): Promise<PartitionResponse> {
-  if (index < 0 || index >= topic.partitions) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!hasPartition(topic, index)) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (!records || records.byteLength === 0) return failure(index, ErrorCode.INVALID_RECORD, "No record batch");
   const batches = splitBatches(records);
   if (batches.length !== 1) {
@@ -102,20 +103,22 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
   maxVersion: 11,
   async handle(ctx, request) {
     const responses: ProduceResponse["responses"] = [];
+    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
+      return {
+        responses: request.topicData.map((t) => ({
+          name: t.name,
+          partitionResponses: t.partitionData.map((p) => failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
+        })),
+        throttleTimeMs: 0,
+      };
+    }
     const transactionalId = request.transactionalId ?? null;
     for (const topicData of request.topicData) {
       const partitionResponses: PartitionResponse[] = [];
-      let topic: Topic | null = null;
-      let topicError: number = ErrorCode.NONE;
-      try {
-        topic = await ctx.storage.getTopic({ name: topicData.name });
-        if (!topic) topicError = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      } catch (error) {
-        topicError = errorCodeOf(error, `produce to ${topicData.name}`);
-      }
+      const { topic, errorCode } = await lookupTopic(ctx, topicData.name, "produce to");
       for (const partition of topicData.partitionData) {
         if (!topic) {
-          partitionResponses.push(failure(partition.index, topicError));
+          partitionResponses.push(failure(partition.index, errorCode));
           continue;
         }
         try {
