@@ -1,0 +1,54 @@
+// An in-process broker on an ephemeral port for fast handler tests; integration tests with
+// real clients use the compiled binary instead (test/harness/broker.ts).
+import { KafkaConnection } from "../../src/client/kafka-connection.ts";
+import type { BrokerConfig, BrokerContext } from "../../src/broker/context.ts";
+import { LogNotifier } from "../../src/broker/log-notifier.ts";
+import { listen, type RunningBroker } from "../../src/broker/server.ts";
+import { openStorage } from "../../src/storage/open.ts";
+
+export interface InProcessBroker {
+  ctx: BrokerContext;
+  broker: RunningBroker;
+  address: string;
+  connect(): Promise<KafkaConnection>;
+  stop(): Promise<void>;
+}
+
+export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, storageUrl = "memory://"): Promise<InProcessBroker> {
+  const storage = await openStorage(storageUrl);
+  const ctx: BrokerContext = {
+    storage,
+    notifier: new LogNotifier(),
+    config: {
+      nodeId: 111,
+      clusterId: "test-cluster",
+      advertisedHost: "127.0.0.1",
+      advertisedPort: 0,
+      defaultPartitions: 1,
+      autoCreateTopics: true,
+      maxRequestBytes: 1024 * 1024,
+      fetchPollMs: 50,
+      cleanerIntervalMs: 3_600_000,
+      ...config,
+    },
+  };
+  const broker = listen(ctx, "127.0.0.1", 0);
+  ctx.config.advertisedPort = broker.port;
+  const address = `127.0.0.1:${broker.port}`;
+  const connections: KafkaConnection[] = [];
+  return {
+    ctx,
+    broker,
+    address,
+    async connect() {
+      const c = await KafkaConnection.connect(address, "test");
+      connections.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of connections) c.close();
+      await broker.stop();
+      await storage.close();
+    },
+  };
+}
