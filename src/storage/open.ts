@@ -1,0 +1,34 @@
+// Chooses the storage engine from the URL a broker is started with.
+
+import { isAbsolute, resolve } from "node:path";
+import { MemoryStorage } from "./engines/memory/memory-storage.ts";
+import { SqliteStorage } from "./engines/sqlite/sqlite-storage.ts";
+import type { Storage } from "./storage.ts";
+
+const SUPPORTED = ["memory://", "sqlite://PATH"];
+const PLANNED = ["postgres://", "postgresql://", "s3://"];
+
+/**
+ * Opens the store at `url`: memory:// (a fresh in-process store), sqlite://PATH (relative
+ * to the working directory, e.g. sqlite://tansu.db) or sqlite:///ABSOLUTE/PATH.
+ * @throws Error for an unknown or not yet supported scheme or a malformed URL;
+ *   StorageUnavailableError when the store cannot be opened
+ */
+export async function openStorage(url: string): Promise<Storage> {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === "memory") return new MemoryStorage();
+  if (scheme === "sqlite") return SqliteStorage.open(sqlitePath(url));
+  if (scheme !== undefined && PLANNED.includes(`${scheme}://`)) {
+    throw new Error(`storage ${scheme}:// is unsupported (not yet); supported: ${SUPPORTED.join(", ")}`);
+  }
+  throw new Error(`unknown storage URL ${JSON.stringify(url)}; supported: ${SUPPORTED.join(", ")}`);
+}
+
+function sqlitePath(url: string): string {
+  // Not parsed with URL: in sqlite://data/tansu.db the first segment would become a host.
+  const path = url.slice("sqlite://".length);
+  if (path === "" || path.includes("?") || path.includes("#")) {
+    throw new Error(`sqlite storage URL ${JSON.stringify(url)} needs a file path: sqlite://FILE or sqlite:///ABSOLUTE/PATH`);
+  }
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
