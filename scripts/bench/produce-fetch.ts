@@ -1,0 +1,117 @@
+// Produce and consume throughput of 1 KiB records from a librdkafka-based client
+// (python3-confluent-kafka) against dist/tansu on memory:// and sqlite://, next to the
+// storage floor: the same rows inserted straight into bun:sqlite in batches.
+//
+//   bun scripts/bench/produce-fetch.ts [records]
+import { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const RECORDS = Number(process.argv[2] ?? 100_000);
+const VALUE_BYTES = 1024;
+const root = join(import.meta.dir, "../..");
+const binary = join(root, "dist/tansu");
+
+const PYTHON = String.raw`
+import sys, time, json
+from confluent_kafka import Producer, Consumer, TopicPartition
+bootstrap, topic, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+value = b"x" * size
+p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "batch.num.messages": 10000, "acks": "all", "compression.type": "none"})
+t0 = time.perf_counter()
+for i in range(n):
+    while True:
+        try:
+            p.produce(topic, value); break
+        except BufferError:
+            p.poll(0.01)
+p.flush()
+produce_s = time.perf_counter() - t0
+c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench", "enable.auto.commit": False, "fetch.max.bytes": 52428800})
+c.assign([TopicPartition(topic, 0, 0)])
+got = 0
+t0 = time.perf_counter()
+while got < n:
+    for m in c.consume(10000, 5.0):
+        if m.error() is None: got += 1
+consume_s = time.perf_counter() - t0
+c.close()
+print(json.dumps({"produce_s": produce_s, "consume_s": consume_s}))
+`;
+
+async function runBroker(storage: string, port: number) {
+  const proc = Bun.spawn([binary, "broker", "--listener-url", `tcp://127.0.0.1:${port}`, "--advertised-listener-url", `tcp://127.0.0.1:${port}`, "--storage-engine", storage, "--log-level", "warn"], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, LOG_LEVEL: "info" },
+  });
+  // Wait for the "listening" log line rather than sleeping.
+  const decoder = new TextDecoder();
+  let seen = "";
+  for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) {
+    seen += decoder.decode(chunk);
+    if (seen.includes("listening")) break;
+  }
+  if (!seen.includes("listening")) throw new Error(`broker did not start:\n${seen}`);
+  return proc;
+}
+
+async function clientRun(storage: string, port: number) {
+  const broker = await runBroker(storage, port);
+  try {
+    const py = Bun.spawnSync(["/usr/bin/python3", "-c", PYTHON, `127.0.0.1:${port}`, "bench", String(RECORDS), String(VALUE_BYTES)]);
+    if (py.exitCode !== 0) throw new Error(`client failed: ${py.stderr.toString()}`);
+    return JSON.parse(py.stdout.toString()) as { produce_s: number; consume_s: number };
+  } finally {
+    broker.kill("SIGTERM");
+    await broker.exited;
+  }
+}
+
+function sqliteFloor(dir: string): number {
+  const db = new Database(join(dir, "floor.db"));
+  db.exec("PRAGMA journal_mode=WAL; CREATE TABLE r (offset INTEGER PRIMARY KEY, value BLOB)");
+  const insert = db.prepare("INSERT INTO r (offset, value) VALUES (?, ?)");
+  const value = new Uint8Array(VALUE_BYTES).fill(120);
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) insert.run(i, value);
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < RECORDS; i += 1000) batch(i, Math.min(RECORDS, i + 1000));
+  const seconds = (performance.now() - t0) / 1000;
+  db.close();
+  return seconds;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "tansu-bench-"));
+try {
+  const mb = (RECORDS * VALUE_BYTES) / 1e6;
+  const floor = sqliteFloor(dir);
+  const memory = await clientRun("memory://", 19092);
+  const sqlite = await clientRun(`sqlite://${join(dir, "bench.db")}`, 19093);
+  const row = (name: string, s: number) =>
+    `| ${name} | ${Math.round(RECORDS / s).toLocaleString("en")} | ${(mb / s).toFixed(1)} | ${(floor / s).toFixed(2)} |`;
+  const table = [
+    `Command: \`bun scripts/bench/produce-fetch.ts ${RECORDS}\` (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores).`,
+    `${RECORDS.toLocaleString("en")} records of ${VALUE_BYTES} B, python3-confluent-kafka (librdkafka) client, acks=all, no compression.`,
+    "",
+    "| path | records/s | MB/s | ratio to the floor (higher is better) |",
+    "| --- | ---: | ---: | ---: |",
+    row("floor: bun:sqlite batched INSERT, 1,000 rows a transaction", floor),
+    row("produce, memory://", memory.produce_s),
+    row("consume, memory://", memory.consume_s),
+    row("produce, sqlite://", sqlite.produce_s),
+    row("consume, sqlite://", sqlite.consume_s),
+  ].join("\n");
+  console.log(table);
+  const path = join(root, "docs/BENCHMARKS.md");
+  let doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
+  const section = `<!-- produce-fetch:start -->\n## Produce and fetch\n\n${table}\n<!-- produce-fetch:end -->`;
+  doc = /<!-- produce-fetch:start -->[\s\S]*<!-- produce-fetch:end -->/.test(doc)
+    ? doc.replace(/<!-- produce-fetch:start -->[\s\S]*<!-- produce-fetch:end -->/, section)
+    : `${doc.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, doc);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
