@@ -204,6 +204,23 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         expect(batches[0].subarray(8)).toEqual(original.bytes.subarray(8));
       });
 
+      test("a batch that is a view into a larger buffer is stored as exactly that view", async () => {
+        await withTopic();
+        await appendAll(["first"]);
+        const inner = fakeBatch("inside a request").bytes;
+        const request = new Uint8Array(inner.byteLength + 20).fill(0xaa);
+        request.set(inner, 10);
+        const view = request.subarray(10, 10 + inner.byteLength);
+        await store.append(tp, { ...fakeBatch(""), bytes: view });
+        const { batches } = await store.fetch(tp, { ...everything, fetchOffset: 1n });
+        expect(batches.map(payloadOf)).toEqual(["inside a request"]);
+        expect(baseOffsetOf(batches[0])).toBe(1n);
+        expect(batches[0].byteLength).toBe(inner.byteLength);
+        // Bytes around the view are untouched.
+        expect(request.subarray(0, 10)).toEqual(new Uint8Array(10).fill(0xaa));
+        expect(request.subarray(10 + inner.byteLength)).toEqual(new Uint8Array(10).fill(0xaa));
+      });
+
       test("partitions are separate logs", async () => {
         await withTopic(2);
         await appendAll(["a", "b"]);

@@ -28,9 +28,10 @@ interface Retry {
 
 /** Lines of a child's stdout, as they arrive. */
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
   let buffered = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
+  for await (const chunk of stream) {
+    buffered += decoder.decode(chunk, { stream: true });
     let newline: number;
     while ((newline = buffered.indexOf("\n")) >= 0) {
       yield buffered.slice(0, newline);
