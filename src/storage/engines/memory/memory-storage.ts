@@ -25,14 +25,14 @@ import type {
   Uuid,
   Versioned,
 } from "../../storage.ts";
-import { checkFetchOffset, collectWithinBudget, logStartAfterDelete, stampBaseOffset } from "./log-rules.ts";
+import { checkFetchOffset, collectWithinBudget, logStartAfterDelete, stampBaseOffset } from "../../log-rules.ts";
 import {
   afterControlBatch,
   afterDataBatch,
   checkControlEpoch,
   checkSequence,
   type ProducerState,
-} from "./producer-sequence.ts";
+} from "../../producer-sequence.ts";
 
 interface StoredBatch {
   baseOffset: bigint;

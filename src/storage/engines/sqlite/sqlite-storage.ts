@@ -28,7 +28,7 @@ import type {
   Uuid,
   Versioned,
 } from "../../storage.ts";
-import { checkFetchOffset, collectWithinBudget, logStartAfterDelete, stampBaseOffset } from "../memory/log-rules.ts";
+import { checkFetchOffset, collectWithinBudget, logStartAfterDelete, stampBaseOffset } from "../../log-rules.ts";
 import {
   afterControlBatch,
   afterDataBatch,
@@ -36,9 +36,9 @@ import {
   checkSequence,
   type ProducerBatch,
   type ProducerState,
-} from "../memory/producer-sequence.ts";
+} from "../../producer-sequence.ts";
 import { migrate } from "./migrations.ts";
-import { decodeValue, encodeValue } from "./record-codec.ts";
+import { decodeValue, encodeValue } from "../../record-codec.ts";
 import {
   prepareStatements,
   type CommittedOffsetRow,

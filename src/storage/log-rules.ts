@@ -1,7 +1,7 @@
 // Offset-range and fetch-size rules of a partition log that do not depend on how an
 // engine stores batches. Shared by the engines (the memory engine is the reference).
 
-import { OffsetOutOfRangeError } from "../../errors.ts";
+import { OffsetOutOfRangeError } from "./errors.ts";
 
 interface LogBounds {
   logStartOffset: bigint;

@@ -4,8 +4,8 @@
 // stores the result however it likes. The memory engine is the reference, so this lives
 // next to it; other engines import it from here.
 
-import { InvalidProducerEpochError, OutOfOrderSequenceError } from "../../errors.ts";
-import type { AppendBatch } from "../../storage.ts";
+import { InvalidProducerEpochError, OutOfOrderSequenceError } from "./errors.ts";
+import type { AppendBatch } from "./storage.ts";
 
 /** How many recent batches per producer are remembered for duplicate detection, as in Kafka. */
 export const RETAINED_PRODUCER_BATCHES = 5;
