@@ -25,9 +25,9 @@ export class FrameReader {
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
 
-  /** Bytes received but not yet returned as part of a frame. */
+  /** Bytes received but not yet returned as part of a frame, size prefixes included. */
   get buffered(): number {
-    return this.#sizePrefixFilled + this.#partialFilled;
+    return this.#partial === null ? this.#sizePrefixFilled : SIZE_BYTES + this.#partialFilled;
   }
 
   /**
