@@ -1,5 +1,5 @@
 import { ApiKey } from "../protocol/generated/apis.ts";
-import type { CreateTopicsRequest, CreateTopicsResponse, CreatableTopicResult } from "../protocol/generated/create-topics.ts";
+import type { CreateTopicsRequest, CreateTopicsResponse } from "../protocol/generated/create-topics.ts";
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from "../protocol/generated/delete-topics.ts";
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from "../protocol/generated/create-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
@@ -9,6 +9,7 @@ import { defineApi } from "./handler.ts";
 import { ConfigSource, InvalidConfigError, TOPIC_CONFIGS, invalidTopicName, validateTopicConfig } from "./topic-config.ts";
 
 const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
+type CreatableTopicResult = CreateTopicsResponse["topics"][number];
 
 function topicError(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };

@@ -60,7 +60,7 @@ describe("topics", () => {
     await create("adm-del-name");
     const r = await c.request(ApiKey.DeleteTopics, 6, {
       topics: [
-        { name: null, topicId: id },
+        { name: null, topicId: id! },
         { name: "adm-del-name", topicId: ZERO },
         { name: "adm-del-missing", topicId: ZERO },
         { name: null, topicId: "11111111-2222-3333-4444-555555555555" },
