@@ -16,7 +16,8 @@ import json, sys
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 bootstrap, topic, count, prefix = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-for future in AdminClient({"bootstrap.servers": bootstrap}).create_topics([NewTopic(topic, 1, 1)]).values():
+admin = AdminClient({"bootstrap.servers": bootstrap})  # must outlive its futures
+for future in admin.create_topics([NewTopic(topic, 1, 1)]).values():
     try:
         future.result(timeout=20)
     except KafkaException as e:
