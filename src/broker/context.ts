@@ -24,6 +24,8 @@ export interface BrokerConfig {
   fetchPollMs: number;
   /** How often retention and compaction run over every partition. */
   cleanerIntervalMs: number;
+  /** transaction.max.timeout.ms: the longest transaction.timeout.ms InitProducerId accepts. */
+  transactionMaxTimeoutMs: number;
 }
 
 export interface RequestContext {

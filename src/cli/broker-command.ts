@@ -62,6 +62,7 @@ export const brokerCommand = defineCommand({
         maxRequestBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? 100 * 1024 * 1024),
         fetchPollMs: Number(env.FETCH_POLL_MS ?? 250),
         cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
+        transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
       },
     };
     const broker = listen(ctx, listener.host, listener.port);
