@@ -271,6 +271,17 @@ function branch(cond: string, ifTrue: string, ifFalse: string): string {
   return `(${cond} ? ${ifTrue} : ${ifFalse})`;
 }
 
+/** Drops one pair of parentheses wrapping the whole expression. */
+function bare(expr: string): string {
+  if (!expr.startsWith("(") || !expr.endsWith(")")) return expr;
+  let depth = 0;
+  for (let i = 0; i < expr.length; i++) {
+    if (expr[i] === "(") depth++;
+    else if (expr[i] === ")" && --depth === 0 && i < expr.length - 1) return expr;
+  }
+  return expr.slice(1, -1);
+}
+
 class Emitter {
   private lines: string[] = [];
   private depth = 0;
@@ -286,6 +297,14 @@ class Emitter {
   close(text = "}"): this {
     this.depth--;
     return this.line(text);
+  }
+  indent(): this {
+    this.depth++;
+    return this;
+  }
+  dedent(): this {
+    this.depth--;
+    return this;
   }
   toString(): string {
     return this.lines.join("\n") + "\n";
@@ -537,7 +556,7 @@ class StructGenerator {
         const value = this.isTagged(f)
           ? this.fieldDefault(f)
           : branch(present, this.readValue(f, this.flexOf(f)), this.fieldDefault(f));
-        e.line(`${propertyName(f.name)}: ${value},`);
+        e.line(`${propertyName(f.name)}: ${bare(value)},`);
       }
       e.close("};");
     }
@@ -553,21 +572,20 @@ class StructGenerator {
         e.line("const end = r.endOf(r.readUnsignedVarint());");
         e.open("switch (tag) {");
         for (const f of tagged) {
-          e.open(`case ${f.tag}:`);
+          e.line(`case ${f.tag}:`).indent();
           const cond = this.taggedIn(f);
-          const assign = `m.${propertyName(f.name)} = ${this.readValue(f, "always")};`;
+          const assign = `m.${propertyName(f.name)} = ${bare(this.readValue(f, "always"))};`;
           if (cond === "true") e.line(assign);
           else {
             e.line(`if (${cond}) ${assign}`);
             e.line("else r.offset = end;");
           }
-          e.line("break;");
-          e.close("");
+          e.line("break;").dedent();
         }
-        e.open("default:");
+        e.line("default:").indent();
         e.line("// Unknown tags are skipped: senders may add tags this version of the schema lacks.");
-        e.line("r.offset = end;");
-        e.close("}");
+        e.line("r.offset = end;").dedent();
+        e.close();
         e.open("if (r.offset !== end) {");
         e.line(`throw new MalformedMessageError(\`${tsName} tagged field \${tag} does not fill its declared size\`);`);
         e.close();
@@ -615,6 +633,22 @@ class StructGenerator {
     }
   }
 
+  /** Emits a write statement that differs between compact (flexible) and classic encodings. */
+  private emitWrite(e: Emitter, flex: Flex, compact: string, classic: string): void {
+    if (flex === "always") e.line(`${compact};`);
+    else if (flex === "never") e.line(`${classic};`);
+    else {
+      e.line(`if (flexible) ${compact};`);
+      e.line(`else ${classic};`);
+    }
+  }
+
+  private emitPrimitiveWrite(e: Emitter, f: FieldSpec, flex: Flex, nullable: boolean, value: string): void {
+    const compact = this.writePrimitive(f.type, "always", nullable, value);
+    const classic = this.writePrimitive(f.type, "never", nullable, value);
+    this.emitWrite(e, compact === classic ? "always" : flex, compact, classic);
+  }
+
   /**
    * Statements writing field `f` of `m`. In versions where the field is nullable an explicit null
    * is written as null; where it is not, null/undefined fall back to the non-null default.
@@ -622,41 +656,50 @@ class StructGenerator {
   private writeField(e: Emitter, f: FieldSpec, flex: Flex): void {
     const prop = `m.${propertyName(f.name)}`;
     const nullable = this.nullableIn(f);
-    const whenNullable = `(${prop} === undefined ? ${this.fieldDefault(f)} : ${prop})`;
-    const whenNotNullable = `(${prop} ?? ${this.nonNullDefault(f)})`;
+    const whenNullable = `${prop} === undefined ? ${this.fieldDefault(f)} : ${prop}`;
+    const whenNotNullable = `${prop} ?? ${this.nonNullDefault(f)}`;
     const elem = elementType(f.type);
 
-    if (isArrayType(f.type) || (isStructType(f.type) && nullable !== "false")) {
-      const value = branch(nullable, whenNullable, whenNotNullable);
-      e.open("{");
-      e.line(`const v = ${value};`);
-      if (isArrayType(f.type)) {
-        const writeElement = isStructType(f.type)
-          ? `(w, e) => encode${this.structOf(f).tsName}(w, version, e)`
-          : `(w, e) => ${this.writePrimitive(elem, flex, false, "e")}`;
-        const call = choose(flex, `w.writeCompactArray(v, ${writeElement})`, `w.writeArray(v, ${writeElement})`);
-        e.line(`${call};`);
-      } else {
-        const encode = `encode${this.structOf(f).tsName}(w, version, v)`;
-        e.line("if (v === null) w.writeInt8(-1);");
-        e.open("else {");
-        if (nullable === "true") e.line("w.writeInt8(1);");
-        else e.line(`if (${nullable}) w.writeInt8(1);`);
-        e.line(`${encode};`);
+    if (isArrayType(f.type)) {
+      const writeElement = isStructType(f.type)
+        ? `(w, e) => encode${this.structOf(f).tsName}(w, version, e)`
+        : `(w, e) => ${this.writePrimitive(elem, flex, false, "e")}`;
+      const value = bare(branch(nullable, `(${whenNullable})`, `(${whenNotNullable})`));
+      if (flex === "runtime") {
+        e.open("{");
+        e.line(`const v = ${value};`);
+        this.emitWrite(e, flex, `w.writeCompactArray(v, ${writeElement})`, `w.writeArray(v, ${writeElement})`);
         e.close();
+      } else {
+        this.emitWrite(e, flex, `w.writeCompactArray(${value}, ${writeElement})`, `w.writeArray(${value}, ${writeElement})`);
       }
-      e.close();
       return;
     }
     if (isStructType(f.type)) {
-      e.line(`encode${this.structOf(f).tsName}(w, version, ${whenNotNullable});`);
+      const encode = (v: string) => `encode${this.structOf(f).tsName}(w, version, ${v})`;
+      if (nullable === "false") {
+        e.line(`${encode(whenNotNullable)};`);
+        return;
+      }
+      // Nullable structs carry an int8 presence marker: -1 for null, 1 for present.
+      e.open("{");
+      e.line(`const v = ${bare(branch(nullable, `(${whenNullable})`, `(${whenNotNullable})`))};`);
+      e.line("if (v === null) w.writeInt8(-1);");
+      e.open("else {");
+      e.line(nullable === "true" ? "w.writeInt8(1);" : `if (${nullable}) w.writeInt8(1);`);
+      e.line(`${encode("v")};`);
+      e.close();
+      e.close();
       return;
     }
-    if (nullable === "true") e.line(`${this.writePrimitive(f.type, flex, true, whenNullable)};`);
-    else if (nullable === "false") e.line(`${this.writePrimitive(f.type, flex, false, whenNotNullable)};`);
+    if (nullable === "true") this.emitPrimitiveWrite(e, f, flex, true, whenNullable);
+    else if (nullable === "false") this.emitPrimitiveWrite(e, f, flex, false, whenNotNullable);
     else {
-      e.line(`if (${nullable}) ${this.writePrimitive(f.type, flex, true, whenNullable)};`);
-      e.line(`else ${this.writePrimitive(f.type, flex, false, whenNotNullable)};`);
+      e.open(`if (${nullable}) {`);
+      this.emitPrimitiveWrite(e, f, flex, true, whenNullable);
+      e.dedent().line("} else {").indent();
+      this.emitPrimitiveWrite(e, f, flex, false, whenNotNullable);
+      e.close();
     }
   }
 
@@ -691,7 +734,7 @@ class StructGenerator {
           const differs = this.differsFromDefault(f, `m.${propertyName(f.name)}`);
           e.line(`const write${f.tag} = ${cond === "true" ? "" : `${cond} && `}${differs};`);
         }
-        e.line(`w.writeUnsignedVarint(${tagged.map((f) => `(write${f.tag} ? 1 : 0)`).join(" + ")});`);
+        e.line(`w.writeUnsignedVarint(${bare(tagged.map((f) => `(write${f.tag} ? 1 : 0)`).join(" + "))});`);
         for (const f of tagged) {
           e.open(`if (write${f.tag}) {`);
           e.line(`w.writeUnsignedVarint(${f.tag});`);

@@ -85,8 +85,11 @@ export function decodeRequestHeader(frame: Uint8Array): { header: RequestHeader;
     throw new UnsupportedRequestVersionError({ apiKey, apiVersion, correlationId, clientId: salvageClientId(r) });
   }
   r.offset = 0;
-  const fields = decodeRequestHeaderFields(r, requestHeaderVersion(spec, apiVersion));
-  return { header: { apiKey, apiVersion, correlationId, clientId: fields.clientId ?? null }, bodyOffset: r.offset };
+  const headerVersion = requestHeaderVersion(spec, apiVersion);
+  const fields = decodeRequestHeaderFields(r, headerVersion);
+  // Header v0 has no client id at all; report that as null rather than the schema's "" default.
+  const clientId = headerVersion === 0 ? null : (fields.clientId ?? null);
+  return { header: { apiKey, apiVersion, correlationId, clientId }, bodyOffset: r.offset };
 }
 
 /** Decodes a request body that starts at `bodyOffset`; trailing bytes are malformed. */

@@ -16,20 +16,22 @@ export interface AddOffsetsToTxnRequest {
 
 export function encodeAddOffsetsToTxnRequest(w: Writer, version: number, m: AddOffsetsToTxnRequest): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.transactionalId ?? "")) : w.writeString((m.transactionalId ?? "")));
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeInt16((m.producerEpoch ?? 0));
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
+  if (flexible) w.writeCompactString(m.transactionalId ?? "");
+  else w.writeString(m.transactionalId ?? "");
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt16(m.producerEpoch ?? 0);
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeAddOffsetsToTxnRequest(r: Reader, version: number): AddOffsetsToTxnRequest {
   const flexible = version >= 3;
   const m: AddOffsetsToTxnRequest = {
-    transactionalId: (flexible ? r.readCompactString() : r.readString()),
+    transactionalId: flexible ? r.readCompactString() : r.readString(),
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -44,8 +46,8 @@ export interface AddOffsetsToTxnResponse {
 
 export function encodeAddOffsetsToTxnResponse(w: Writer, version: number, m: AddOffsetsToTxnResponse): void {
   const flexible = version >= 3;
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

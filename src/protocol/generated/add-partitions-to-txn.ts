@@ -40,23 +40,26 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, m: A
   const flexible = version >= 3;
   if (version >= 4) {
     {
-      const v = (m.transactions ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e)) : w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e)));
+      const v = m.transactions ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e));
+      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e));
     }
   }
   if (version <= 3) {
-    (flexible ? w.writeCompactString((m.v3AndBelowTransactionalId ?? "")) : w.writeString((m.v3AndBelowTransactionalId ?? "")));
+    if (flexible) w.writeCompactString(m.v3AndBelowTransactionalId ?? "");
+    else w.writeString(m.v3AndBelowTransactionalId ?? "");
   }
   if (version <= 3) {
-    w.writeInt64((m.v3AndBelowProducerId ?? 0n));
+    w.writeInt64(m.v3AndBelowProducerId ?? 0n);
   }
   if (version <= 3) {
-    w.writeInt16((m.v3AndBelowProducerEpoch ?? 0));
+    w.writeInt16(m.v3AndBelowProducerEpoch ?? 0);
   }
   if (version <= 3) {
     {
-      const v = (m.v3AndBelowTopics ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e)));
+      const v = m.v3AndBelowTopics ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
+      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -65,25 +68,22 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, m: A
 export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): AddPartitionsToTxnRequest {
   const flexible = version >= 3;
   const m: AddPartitionsToTxnRequest = {
-    transactions: (version >= 4 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version))) : []),
-    v3AndBelowTransactionalId: (version <= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    v3AndBelowProducerId: (version <= 3 ? r.readInt64() : 0n),
-    v3AndBelowProducerEpoch: (version <= 3 ? r.readInt16() : 0),
-    v3AndBelowTopics: (version <= 3 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version))) : []),
+    transactions: version >= 4 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version))) : [],
+    v3AndBelowTransactionalId: version <= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    v3AndBelowProducerId: version <= 3 ? r.readInt64() : 0n,
+    v3AndBelowProducerEpoch: version <= 3 ? r.readInt16() : 0,
+    v3AndBelowTopics: version <= 3 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
 }
 
 function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, version: number, m: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction): void {
-  w.writeCompactString((m.transactionalId ?? ""));
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeInt16((m.producerEpoch ?? 0));
-  w.writeBool((m.verifyOnly ?? false));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
-  }
+  w.writeCompactString(m.transactionalId ?? "");
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt16(m.producerEpoch ?? 0);
+  w.writeBool(m.verifyOnly ?? false);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -101,10 +101,12 @@ function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader,
 
 function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, version: number, m: AddPartitionsToTxnRequestAddPartitionsToTxnTopic): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -112,8 +114,8 @@ function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, versi
 function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, version: number): AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   const flexible = version >= 3;
   const m: AddPartitionsToTxnRequestAddPartitionsToTxnTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -153,20 +155,22 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
 
 export function encodeAddPartitionsToTxnResponse(w: Writer, version: number, m: AddPartitionsToTxnResponse): void {
   const flexible = version >= 3;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   if (version >= 4) {
-    w.writeInt16((m.errorCode ?? 0));
+    w.writeInt16(m.errorCode ?? 0);
   }
   if (version >= 4) {
     {
-      const v = (m.resultsByTransaction ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e)) : w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e)));
+      const v = m.resultsByTransaction ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e));
+      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e));
     }
   }
   if (version <= 3) {
     {
-      const v = (m.resultsByTopicV3AndBelow ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e)));
+      const v = m.resultsByTopicV3AndBelow ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
+      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -176,20 +180,17 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
   const flexible = version >= 3;
   const m: AddPartitionsToTxnResponse = {
     throttleTimeMs: r.readInt32(),
-    errorCode: (version >= 4 ? r.readInt16() : 0),
-    resultsByTransaction: (version >= 4 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version))) : []),
-    resultsByTopicV3AndBelow: (version <= 3 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version))) : []),
+    errorCode: version >= 4 ? r.readInt16() : 0,
+    resultsByTransaction: version >= 4 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version))) : [],
+    resultsByTopicV3AndBelow: version <= 3 ? (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
 }
 
 function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, version: number, m: AddPartitionsToTxnResponseAddPartitionsToTxnResult): void {
-  w.writeCompactString((m.transactionalId ?? ""));
-  {
-    const v = (m.topicResults ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
-  }
+  w.writeCompactString(m.transactionalId ?? "");
+  w.writeCompactArray(m.topicResults ?? [], (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -204,10 +205,12 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, ver
 
 function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer, version: number, m: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.resultsByPartition ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, version, e)) : w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, version, e)));
+    const v = m.resultsByPartition ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -215,8 +218,8 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer
 function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   const flexible = version >= 3;
   const m: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    resultsByPartition: (flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    resultsByPartition: flexible ? r.readCompactArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version)) : r.readArray((r) => decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -224,8 +227,8 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader
 
 function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, version: number, m: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult): void {
   const flexible = version >= 3;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.partitionErrorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.partitionErrorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

@@ -26,14 +26,11 @@ export interface AddRaftVoterRequestListener {
 }
 
 export function encodeAddRaftVoterRequest(w: Writer, version: number, m: AddRaftVoterRequest): void {
-  w.writeCompactNullableString((m.clusterId === undefined ? "" : m.clusterId));
-  w.writeInt32((m.timeoutMs ?? 0));
-  w.writeInt32((m.voterId ?? 0));
-  w.writeUuid((m.voterDirectoryId ?? ZERO_UUID));
-  {
-    const v = (m.listeners ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAddRaftVoterRequestListener(w, version, e));
-  }
+  w.writeCompactNullableString(m.clusterId === undefined ? "" : m.clusterId);
+  w.writeInt32(m.timeoutMs ?? 0);
+  w.writeInt32(m.voterId ?? 0);
+  w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
+  w.writeCompactArray(m.listeners ?? [], (w, e) => encodeAddRaftVoterRequestListener(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -50,9 +47,9 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
 }
 
 function encodeAddRaftVoterRequestListener(w: Writer, version: number, m: AddRaftVoterRequestListener): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeCompactString((m.host ?? ""));
-  w.writeUint16((m.port ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -76,9 +73,9 @@ export interface AddRaftVoterResponse {
 }
 
 export function encodeAddRaftVoterResponse(w: Writer, version: number, m: AddRaftVoterResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

@@ -11,8 +11,8 @@ export interface AllocateProducerIdsRequest {
 }
 
 export function encodeAllocateProducerIdsRequest(w: Writer, version: number, m: AllocateProducerIdsRequest): void {
-  w.writeInt32((m.brokerId ?? 0));
-  w.writeInt64((m.brokerEpoch ?? -1n));
+  w.writeInt32(m.brokerId ?? 0);
+  w.writeInt64(m.brokerEpoch ?? -1n);
   w.writeUnsignedVarint(0);
 }
 
@@ -37,10 +37,10 @@ export interface AllocateProducerIdsResponse {
 }
 
 export function encodeAllocateProducerIdsResponse(w: Writer, version: number, m: AllocateProducerIdsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt64((m.producerIdStart ?? 0n));
-  w.writeInt32((m.producerIdLen ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.producerIdStart ?? 0n);
+  w.writeInt32(m.producerIdLen ?? 0);
   w.writeUnsignedVarint(0);
 }
 

@@ -36,17 +36,18 @@ export interface AlterClientQuotasRequestOpData {
 export function encodeAlterClientQuotasRequest(w: Writer, version: number, m: AlterClientQuotasRequest): void {
   const flexible = version >= 1;
   {
-    const v = (m.entries ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasRequestEntryData(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterClientQuotasRequestEntryData(w, version, e)));
+    const v = m.entries ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasRequestEntryData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterClientQuotasRequestEntryData(w, version, e));
   }
-  w.writeBool((m.validateOnly ?? false));
+  w.writeBool(m.validateOnly ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeAlterClientQuotasRequest(r: Reader, version: number): AlterClientQuotasRequest {
   const flexible = version >= 1;
   const m: AlterClientQuotasRequest = {
-    entries: (flexible ? r.readCompactArray((r) => decodeAlterClientQuotasRequestEntryData(r, version)) : r.readArray((r) => decodeAlterClientQuotasRequestEntryData(r, version))),
+    entries: flexible ? r.readCompactArray((r) => decodeAlterClientQuotasRequestEntryData(r, version)) : r.readArray((r) => decodeAlterClientQuotasRequestEntryData(r, version)),
     validateOnly: r.readBool(),
   };
   if (flexible) r.skipTaggedFields();
@@ -56,12 +57,14 @@ export function decodeAlterClientQuotasRequest(r: Reader, version: number): Alte
 function encodeAlterClientQuotasRequestEntryData(w: Writer, version: number, m: AlterClientQuotasRequestEntryData): void {
   const flexible = version >= 1;
   {
-    const v = (m.entity ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasRequestEntityData(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterClientQuotasRequestEntityData(w, version, e)));
+    const v = m.entity ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasRequestEntityData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterClientQuotasRequestEntityData(w, version, e));
   }
   {
-    const v = (m.ops ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasRequestOpData(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterClientQuotasRequestOpData(w, version, e)));
+    const v = m.ops ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasRequestOpData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterClientQuotasRequestOpData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -69,8 +72,8 @@ function encodeAlterClientQuotasRequestEntryData(w: Writer, version: number, m: 
 function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): AlterClientQuotasRequestEntryData {
   const flexible = version >= 1;
   const m: AlterClientQuotasRequestEntryData = {
-    entity: (flexible ? r.readCompactArray((r) => decodeAlterClientQuotasRequestEntityData(r, version)) : r.readArray((r) => decodeAlterClientQuotasRequestEntityData(r, version))),
-    ops: (flexible ? r.readCompactArray((r) => decodeAlterClientQuotasRequestOpData(r, version)) : r.readArray((r) => decodeAlterClientQuotasRequestOpData(r, version))),
+    entity: flexible ? r.readCompactArray((r) => decodeAlterClientQuotasRequestEntityData(r, version)) : r.readArray((r) => decodeAlterClientQuotasRequestEntityData(r, version)),
+    ops: flexible ? r.readCompactArray((r) => decodeAlterClientQuotasRequestOpData(r, version)) : r.readArray((r) => decodeAlterClientQuotasRequestOpData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -78,16 +81,18 @@ function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): Al
 
 function encodeAlterClientQuotasRequestEntityData(w: Writer, version: number, m: AlterClientQuotasRequestEntityData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.entityType ?? "")) : w.writeString((m.entityType ?? "")));
-  (flexible ? w.writeCompactNullableString((m.entityName === undefined ? "" : m.entityName)) : w.writeNullableString((m.entityName === undefined ? "" : m.entityName)));
+  if (flexible) w.writeCompactString(m.entityType ?? "");
+  else w.writeString(m.entityType ?? "");
+  if (flexible) w.writeCompactNullableString(m.entityName === undefined ? "" : m.entityName);
+  else w.writeNullableString(m.entityName === undefined ? "" : m.entityName);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeAlterClientQuotasRequestEntityData(r: Reader, version: number): AlterClientQuotasRequestEntityData {
   const flexible = version >= 1;
   const m: AlterClientQuotasRequestEntityData = {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
-    entityName: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
+    entityName: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -95,16 +100,17 @@ function decodeAlterClientQuotasRequestEntityData(r: Reader, version: number): A
 
 function encodeAlterClientQuotasRequestOpData(w: Writer, version: number, m: AlterClientQuotasRequestOpData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.key ?? "")) : w.writeString((m.key ?? "")));
-  w.writeFloat64((m.value ?? 0));
-  w.writeBool((m.remove ?? false));
+  if (flexible) w.writeCompactString(m.key ?? "");
+  else w.writeString(m.key ?? "");
+  w.writeFloat64(m.value ?? 0);
+  w.writeBool(m.remove ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeAlterClientQuotasRequestOpData(r: Reader, version: number): AlterClientQuotasRequestOpData {
   const flexible = version >= 1;
   const m: AlterClientQuotasRequestOpData = {
-    key: (flexible ? r.readCompactString() : r.readString()),
+    key: flexible ? r.readCompactString() : r.readString(),
     value: r.readFloat64(),
     remove: r.readBool(),
   };
@@ -137,10 +143,11 @@ export interface AlterClientQuotasResponseEntityData {
 
 export function encodeAlterClientQuotasResponse(w: Writer, version: number, m: AlterClientQuotasResponse): void {
   const flexible = version >= 1;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.entries ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasResponseEntryData(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterClientQuotasResponseEntryData(w, version, e)));
+    const v = m.entries ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasResponseEntryData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterClientQuotasResponseEntryData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -149,7 +156,7 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
   const flexible = version >= 1;
   const m: AlterClientQuotasResponse = {
     throttleTimeMs: r.readInt32(),
-    entries: (flexible ? r.readCompactArray((r) => decodeAlterClientQuotasResponseEntryData(r, version)) : r.readArray((r) => decodeAlterClientQuotasResponseEntryData(r, version))),
+    entries: flexible ? r.readCompactArray((r) => decodeAlterClientQuotasResponseEntryData(r, version)) : r.readArray((r) => decodeAlterClientQuotasResponseEntryData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -157,11 +164,13 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
 
 function encodeAlterClientQuotasResponseEntryData(w: Writer, version: number, m: AlterClientQuotasResponseEntryData): void {
   const flexible = version >= 1;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   {
-    const v = (m.entity ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasResponseEntityData(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterClientQuotasResponseEntityData(w, version, e)));
+    const v = m.entity ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterClientQuotasResponseEntityData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterClientQuotasResponseEntityData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -170,8 +179,8 @@ function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number): A
   const flexible = version >= 1;
   const m: AlterClientQuotasResponseEntryData = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    entity: (flexible ? r.readCompactArray((r) => decodeAlterClientQuotasResponseEntityData(r, version)) : r.readArray((r) => decodeAlterClientQuotasResponseEntityData(r, version))),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    entity: flexible ? r.readCompactArray((r) => decodeAlterClientQuotasResponseEntityData(r, version)) : r.readArray((r) => decodeAlterClientQuotasResponseEntityData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -179,16 +188,18 @@ function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number): A
 
 function encodeAlterClientQuotasResponseEntityData(w: Writer, version: number, m: AlterClientQuotasResponseEntityData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.entityType ?? "")) : w.writeString((m.entityType ?? "")));
-  (flexible ? w.writeCompactNullableString((m.entityName === undefined ? "" : m.entityName)) : w.writeNullableString((m.entityName === undefined ? "" : m.entityName)));
+  if (flexible) w.writeCompactString(m.entityType ?? "");
+  else w.writeString(m.entityType ?? "");
+  if (flexible) w.writeCompactNullableString(m.entityName === undefined ? "" : m.entityName);
+  else w.writeNullableString(m.entityName === undefined ? "" : m.entityName);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeAlterClientQuotasResponseEntityData(r: Reader, version: number): AlterClientQuotasResponseEntityData {
   const flexible = version >= 1;
   const m: AlterClientQuotasResponseEntityData = {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
-    entityName: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
+    entityName: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

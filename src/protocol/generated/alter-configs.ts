@@ -29,17 +29,18 @@ export interface AlterConfigsRequestAlterableConfig {
 export function encodeAlterConfigsRequest(w: Writer, version: number, m: AlterConfigsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.resources ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterConfigsRequestAlterConfigsResource(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterConfigsRequestAlterConfigsResource(w, version, e)));
+    const v = m.resources ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterConfigsRequestAlterConfigsResource(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterConfigsRequestAlterConfigsResource(w, version, e));
   }
-  w.writeBool((m.validateOnly ?? false));
+  w.writeBool(m.validateOnly ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConfigsRequest {
   const flexible = version >= 2;
   const m: AlterConfigsRequest = {
-    resources: (flexible ? r.readCompactArray((r) => decodeAlterConfigsRequestAlterConfigsResource(r, version)) : r.readArray((r) => decodeAlterConfigsRequestAlterConfigsResource(r, version))),
+    resources: flexible ? r.readCompactArray((r) => decodeAlterConfigsRequestAlterConfigsResource(r, version)) : r.readArray((r) => decodeAlterConfigsRequestAlterConfigsResource(r, version)),
     validateOnly: r.readBool(),
   };
   if (flexible) r.skipTaggedFields();
@@ -48,11 +49,13 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
 
 function encodeAlterConfigsRequestAlterConfigsResource(w: Writer, version: number, m: AlterConfigsRequestAlterConfigsResource): void {
   const flexible = version >= 2;
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   {
-    const v = (m.configs ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterConfigsRequestAlterableConfig(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterConfigsRequestAlterableConfig(w, version, e)));
+    const v = m.configs ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterConfigsRequestAlterableConfig(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterConfigsRequestAlterableConfig(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -61,8 +64,8 @@ function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version: numbe
   const flexible = version >= 2;
   const m: AlterConfigsRequestAlterConfigsResource = {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    configs: (flexible ? r.readCompactArray((r) => decodeAlterConfigsRequestAlterableConfig(r, version)) : r.readArray((r) => decodeAlterConfigsRequestAlterableConfig(r, version))),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    configs: flexible ? r.readCompactArray((r) => decodeAlterConfigsRequestAlterableConfig(r, version)) : r.readArray((r) => decodeAlterConfigsRequestAlterableConfig(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -70,16 +73,18 @@ function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version: numbe
 
 function encodeAlterConfigsRequestAlterableConfig(w: Writer, version: number, m: AlterConfigsRequestAlterableConfig): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  (flexible ? w.writeCompactNullableString((m.value === undefined ? "" : m.value)) : w.writeNullableString((m.value === undefined ? "" : m.value)));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  if (flexible) w.writeCompactNullableString(m.value === undefined ? "" : m.value);
+  else w.writeNullableString(m.value === undefined ? "" : m.value);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeAlterConfigsRequestAlterableConfig(r: Reader, version: number): AlterConfigsRequestAlterableConfig {
   const flexible = version >= 2;
   const m: AlterConfigsRequestAlterableConfig = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -105,10 +110,11 @@ export interface AlterConfigsResponseAlterConfigsResourceResponse {
 
 export function encodeAlterConfigsResponse(w: Writer, version: number, m: AlterConfigsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.responses ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterConfigsResponseAlterConfigsResourceResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterConfigsResponseAlterConfigsResourceResponse(w, version, e)));
+    const v = m.responses ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterConfigsResponseAlterConfigsResourceResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterConfigsResponseAlterConfigsResourceResponse(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -117,7 +123,7 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
   const flexible = version >= 2;
   const m: AlterConfigsResponse = {
     throttleTimeMs: r.readInt32(),
-    responses: (flexible ? r.readCompactArray((r) => decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version)) : r.readArray((r) => decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version))),
+    responses: flexible ? r.readCompactArray((r) => decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version)) : r.readArray((r) => decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -125,10 +131,12 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
 
 function encodeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, version: number, m: AlterConfigsResponseAlterConfigsResourceResponse): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -136,9 +144,9 @@ function decodeAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, versi
   const flexible = version >= 2;
   const m: AlterConfigsResponseAlterConfigsResourceResponse = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -25,11 +25,8 @@ export interface AlterPartitionReassignmentsRequestReassignablePartition {
 }
 
 export function encodeAlterPartitionReassignmentsRequest(w: Writer, version: number, m: AlterPartitionReassignmentsRequest): void {
-  w.writeInt32((m.timeoutMs ?? 60000));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionReassignmentsRequestReassignableTopic(w, version, e));
-  }
+  w.writeInt32(m.timeoutMs ?? 60000);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeAlterPartitionReassignmentsRequestReassignableTopic(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -43,11 +40,8 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
 }
 
 function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, version: number, m: AlterPartitionReassignmentsRequestReassignableTopic): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionReassignmentsRequestReassignablePartition(w, version, e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAlterPartitionReassignmentsRequestReassignablePartition(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -61,11 +55,8 @@ function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, ve
 }
 
 function encodeAlterPartitionReassignmentsRequestReassignablePartition(w: Writer, version: number, m: AlterPartitionReassignmentsRequestReassignablePartition): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  {
-    const v = (m.replicas === undefined ? null : m.replicas);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeCompactArray(m.replicas === undefined ? null : m.replicas, (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -106,13 +97,10 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
 }
 
 export function encodeAlterPartitionReassignmentsResponse(w: Writer, version: number, m: AlterPartitionReassignmentsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
-  {
-    const v = (m.responses ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeCompactArray(m.responses ?? [], (w, e) => encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -128,11 +116,8 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
 }
 
 function encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, version: number, m: AlterPartitionReassignmentsResponseReassignableTopicResponse): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, version, e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -146,9 +131,9 @@ function decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r: R
 }
 
 function encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, version: number, m: AlterPartitionReassignmentsResponseReassignablePartitionResponse): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

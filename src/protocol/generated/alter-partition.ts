@@ -44,12 +44,9 @@ export interface AlterPartitionRequestBrokerState {
 }
 
 export function encodeAlterPartitionRequest(w: Writer, version: number, m: AlterPartitionRequest): void {
-  w.writeInt32((m.brokerId ?? 0));
-  w.writeInt64((m.brokerEpoch ?? -1n));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionRequestTopicData(w, version, e));
-  }
+  w.writeInt32(m.brokerId ?? 0);
+  w.writeInt64(m.brokerEpoch ?? -1n);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeAlterPartitionRequestTopicData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -65,22 +62,19 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
 
 function encodeAlterPartitionRequestTopicData(w: Writer, version: number, m: AlterPartitionRequestTopicData): void {
   if (version <= 1) {
-    w.writeCompactString((m.topicName ?? ""));
+    w.writeCompactString(m.topicName ?? "");
   }
   if (version >= 2) {
-    w.writeUuid((m.topicId ?? ZERO_UUID));
+    w.writeUuid(m.topicId ?? ZERO_UUID);
   }
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionRequestPartitionData(w, version, e));
-  }
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAlterPartitionRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
 function decodeAlterPartitionRequestTopicData(r: Reader, version: number): AlterPartitionRequestTopicData {
   const m: AlterPartitionRequestTopicData = {
-    topicName: (version <= 1 ? r.readCompactString() : ""),
-    topicId: (version >= 2 ? r.readUuid() : ZERO_UUID),
+    topicName: version <= 1 ? r.readCompactString() : "",
+    topicId: version >= 2 ? r.readUuid() : ZERO_UUID,
     partitions: r.readCompactArray((r) => decodeAlterPartitionRequestPartitionData(r, version)),
   };
   r.skipTaggedFields();
@@ -88,24 +82,18 @@ function decodeAlterPartitionRequestTopicData(r: Reader, version: number): Alter
 }
 
 function encodeAlterPartitionRequestPartitionData(w: Writer, version: number, m: AlterPartitionRequestPartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   if (version <= 2) {
-    {
-      const v = (m.newIsr ?? []);
-      w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-    }
+    w.writeCompactArray(m.newIsr ?? [], (w, e) => w.writeInt32(e));
   }
   if (version >= 3) {
-    {
-      const v = (m.newIsrWithEpochs ?? []);
-      w.writeCompactArray(v, (w, e) => encodeAlterPartitionRequestBrokerState(w, version, e));
-    }
+    w.writeCompactArray(m.newIsrWithEpochs ?? [], (w, e) => encodeAlterPartitionRequestBrokerState(w, version, e));
   }
   if (version >= 1) {
-    w.writeInt8((m.leaderRecoveryState ?? 0));
+    w.writeInt8(m.leaderRecoveryState ?? 0);
   }
-  w.writeInt32((m.partitionEpoch ?? 0));
+  w.writeInt32(m.partitionEpoch ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -113,9 +101,9 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
   const m: AlterPartitionRequestPartitionData = {
     partitionIndex: r.readInt32(),
     leaderEpoch: r.readInt32(),
-    newIsr: (version <= 2 ? r.readCompactArray((r) => r.readInt32()) : []),
-    newIsrWithEpochs: (version >= 3 ? r.readCompactArray((r) => decodeAlterPartitionRequestBrokerState(r, version)) : []),
-    leaderRecoveryState: (version >= 1 ? r.readInt8() : 0),
+    newIsr: version <= 2 ? r.readCompactArray((r) => r.readInt32()) : [],
+    newIsrWithEpochs: version >= 3 ? r.readCompactArray((r) => decodeAlterPartitionRequestBrokerState(r, version)) : [],
+    leaderRecoveryState: version >= 1 ? r.readInt8() : 0,
     partitionEpoch: r.readInt32(),
   };
   r.skipTaggedFields();
@@ -123,8 +111,8 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
 }
 
 function encodeAlterPartitionRequestBrokerState(w: Writer, version: number, m: AlterPartitionRequestBrokerState): void {
-  w.writeInt32((m.brokerId ?? 0));
-  w.writeInt64((m.brokerEpoch ?? -1n));
+  w.writeInt32(m.brokerId ?? 0);
+  w.writeInt64(m.brokerEpoch ?? -1n);
   w.writeUnsignedVarint(0);
 }
 
@@ -173,12 +161,9 @@ export interface AlterPartitionResponsePartitionData {
 }
 
 export function encodeAlterPartitionResponse(w: Writer, version: number, m: AlterPartitionResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionResponseTopicData(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeAlterPartitionResponseTopicData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -194,22 +179,19 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
 
 function encodeAlterPartitionResponseTopicData(w: Writer, version: number, m: AlterPartitionResponseTopicData): void {
   if (version <= 1) {
-    w.writeCompactString((m.topicName ?? ""));
+    w.writeCompactString(m.topicName ?? "");
   }
   if (version >= 2) {
-    w.writeUuid((m.topicId ?? ZERO_UUID));
+    w.writeUuid(m.topicId ?? ZERO_UUID);
   }
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterPartitionResponsePartitionData(w, version, e));
-  }
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAlterPartitionResponsePartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
 function decodeAlterPartitionResponseTopicData(r: Reader, version: number): AlterPartitionResponseTopicData {
   const m: AlterPartitionResponseTopicData = {
-    topicName: (version <= 1 ? r.readCompactString() : ""),
-    topicId: (version >= 2 ? r.readUuid() : ZERO_UUID),
+    topicName: version <= 1 ? r.readCompactString() : "",
+    topicId: version >= 2 ? r.readUuid() : ZERO_UUID,
     partitions: r.readCompactArray((r) => decodeAlterPartitionResponsePartitionData(r, version)),
   };
   r.skipTaggedFields();
@@ -217,18 +199,15 @@ function decodeAlterPartitionResponseTopicData(r: Reader, version: number): Alte
 }
 
 function encodeAlterPartitionResponsePartitionData(w: Writer, version: number, m: AlterPartitionResponsePartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt32((m.leaderId ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
-  {
-    const v = (m.isr ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  w.writeCompactArray(m.isr ?? [], (w, e) => w.writeInt32(e));
   if (version >= 1) {
-    w.writeInt8((m.leaderRecoveryState ?? 0));
+    w.writeInt8(m.leaderRecoveryState ?? 0);
   }
-  w.writeInt32((m.partitionEpoch ?? 0));
+  w.writeInt32(m.partitionEpoch ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -239,7 +218,7 @@ function decodeAlterPartitionResponsePartitionData(r: Reader, version: number): 
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
     isr: r.readCompactArray((r) => r.readInt32()),
-    leaderRecoveryState: (version >= 1 ? r.readInt8() : 0),
+    leaderRecoveryState: version >= 1 ? r.readInt8() : 0,
     partitionEpoch: r.readInt32(),
   };
   r.skipTaggedFields();

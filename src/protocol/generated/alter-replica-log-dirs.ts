@@ -25,8 +25,9 @@ export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
 export function encodeAlterReplicaLogDirsRequest(w: Writer, version: number, m: AlterReplicaLogDirsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.dirs ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, version, e)));
+    const v = m.dirs ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -34,7 +35,7 @@ export function encodeAlterReplicaLogDirsRequest(w: Writer, version: number, m: 
 export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): AlterReplicaLogDirsRequest {
   const flexible = version >= 2;
   const m: AlterReplicaLogDirsRequest = {
-    dirs: (flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version))),
+    dirs: flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -42,10 +43,12 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
 
 function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, version: number, m: AlterReplicaLogDirsRequestAlterReplicaLogDir): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.path ?? "")) : w.writeString((m.path ?? "")));
+  if (flexible) w.writeCompactString(m.path ?? "");
+  else w.writeString(m.path ?? "");
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -53,8 +56,8 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, version: 
 function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDir {
   const flexible = version >= 2;
   const m: AlterReplicaLogDirsRequestAlterReplicaLogDir = {
-    path: (flexible ? r.readCompactString() : r.readString()),
-    topics: (flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version))),
+    path: flexible ? r.readCompactString() : r.readString(),
+    topics: flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -62,10 +65,12 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: 
 
 function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, version: number, m: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -73,8 +78,8 @@ function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, vers
 function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, version: number): AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
   const flexible = version >= 2;
   const m: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -103,10 +108,11 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
 
 export function encodeAlterReplicaLogDirsResponse(w: Writer, version: number, m: AlterReplicaLogDirsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.results ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, version, e)));
+    const v = m.results ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -115,7 +121,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
   const flexible = version >= 2;
   const m: AlterReplicaLogDirsResponse = {
     throttleTimeMs: r.readInt32(),
-    results: (flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version))),
+    results: flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -123,10 +129,12 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
 
 function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer, version: number, m: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, version, e)) : w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -134,8 +142,8 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Write
 function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   const flexible = version >= 2;
   const m: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult = {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version))),
+    topicName: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version)) : r.readArray((r) => decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -143,8 +151,8 @@ function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reade
 
 function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Writer, version: number, m: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult): void {
   const flexible = version >= 2;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

@@ -31,14 +31,8 @@ export interface AlterUserScramCredentialsRequestScramCredentialUpsertion {
 }
 
 export function encodeAlterUserScramCredentialsRequest(w: Writer, version: number, m: AlterUserScramCredentialsRequest): void {
-  {
-    const v = (m.deletions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w, version, e));
-  }
-  {
-    const v = (m.upsertions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, version, e));
-  }
+  w.writeCompactArray(m.deletions ?? [], (w, e) => encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w, version, e));
+  w.writeCompactArray(m.upsertions ?? [], (w, e) => encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -52,8 +46,8 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
 }
 
 function encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, version: number, m: AlterUserScramCredentialsRequestScramCredentialDeletion): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeInt8((m.mechanism ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeInt8(m.mechanism ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -67,11 +61,11 @@ function decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader
 }
 
 function encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, version: number, m: AlterUserScramCredentialsRequestScramCredentialUpsertion): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeInt8((m.mechanism ?? 0));
-  w.writeInt32((m.iterations ?? 0));
-  w.writeCompactBytes((m.salt ?? EMPTY_BYTES));
-  w.writeCompactBytes((m.saltedPassword ?? EMPTY_BYTES));
+  w.writeCompactString(m.name ?? "");
+  w.writeInt8(m.mechanism ?? 0);
+  w.writeInt32(m.iterations ?? 0);
+  w.writeCompactBytes(m.salt ?? EMPTY_BYTES);
+  w.writeCompactBytes(m.saltedPassword ?? EMPTY_BYTES);
   w.writeUnsignedVarint(0);
 }
 
@@ -104,11 +98,8 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
 }
 
 export function encodeAlterUserScramCredentialsResponse(w: Writer, version: number, m: AlterUserScramCredentialsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  {
-    const v = (m.results ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeCompactArray(m.results ?? [], (w, e) => encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -122,9 +113,9 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, version: numb
 }
 
 function encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, version: number, m: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult): void {
-  w.writeCompactString((m.user ?? ""));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeCompactString(m.user ?? "");
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

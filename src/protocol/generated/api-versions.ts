@@ -14,10 +14,12 @@ export interface ApiVersionsRequest {
 export function encodeApiVersionsRequest(w: Writer, version: number, m: ApiVersionsRequest): void {
   const flexible = version >= 3;
   if (version >= 3) {
-    (flexible ? w.writeCompactString((m.clientSoftwareName ?? "")) : w.writeString((m.clientSoftwareName ?? "")));
+    if (flexible) w.writeCompactString(m.clientSoftwareName ?? "");
+    else w.writeString(m.clientSoftwareName ?? "");
   }
   if (version >= 3) {
-    (flexible ? w.writeCompactString((m.clientSoftwareVersion ?? "")) : w.writeString((m.clientSoftwareVersion ?? "")));
+    if (flexible) w.writeCompactString(m.clientSoftwareVersion ?? "");
+    else w.writeString(m.clientSoftwareVersion ?? "");
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -25,8 +27,8 @@ export function encodeApiVersionsRequest(w: Writer, version: number, m: ApiVersi
 export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersionsRequest {
   const flexible = version >= 3;
   const m: ApiVersionsRequest = {
-    clientSoftwareName: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    clientSoftwareVersion: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
+    clientSoftwareName: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    clientSoftwareVersion: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -78,13 +80,14 @@ export interface ApiVersionsResponseFinalizedFeatureKey {
 
 export function encodeApiVersionsResponse(w: Writer, version: number, m: ApiVersionsResponse): void {
   const flexible = version >= 3;
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   {
-    const v = (m.apiKeys ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeApiVersionsResponseApiVersion(w, version, e)) : w.writeArray(v, (w, e) => encodeApiVersionsResponseApiVersion(w, version, e)));
+    const v = m.apiKeys ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeApiVersionsResponseApiVersion(w, version, e));
+    else w.writeArray(v, (w, e) => encodeApiVersionsResponseApiVersion(w, version, e));
   }
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   if (flexible) {
     const write0 = version >= 3 && m.supportedFeatures !== undefined && (m.supportedFeatures === null || m.supportedFeatures.length !== 0);
@@ -95,31 +98,25 @@ export function encodeApiVersionsResponse(w: Writer, version: number, m: ApiVers
     if (write0) {
       w.writeUnsignedVarint(0);
       const at = w.beginSizedRegion();
-      {
-        const v = (m.supportedFeatures ?? []);
-        w.writeCompactArray(v, (w, e) => encodeApiVersionsResponseSupportedFeatureKey(w, version, e));
-      }
+      w.writeCompactArray(m.supportedFeatures ?? [], (w, e) => encodeApiVersionsResponseSupportedFeatureKey(w, version, e));
       w.endSizedRegion(at);
     }
     if (write1) {
       w.writeUnsignedVarint(1);
       const at = w.beginSizedRegion();
-      w.writeInt64((m.finalizedFeaturesEpoch ?? -1n));
+      w.writeInt64(m.finalizedFeaturesEpoch ?? -1n);
       w.endSizedRegion(at);
     }
     if (write2) {
       w.writeUnsignedVarint(2);
       const at = w.beginSizedRegion();
-      {
-        const v = (m.finalizedFeatures ?? []);
-        w.writeCompactArray(v, (w, e) => encodeApiVersionsResponseFinalizedFeatureKey(w, version, e));
-      }
+      w.writeCompactArray(m.finalizedFeatures ?? [], (w, e) => encodeApiVersionsResponseFinalizedFeatureKey(w, version, e));
       w.endSizedRegion(at);
     }
     if (write3) {
       w.writeUnsignedVarint(3);
       const at = w.beginSizedRegion();
-      w.writeBool((m.zkMigrationReady ?? false));
+      w.writeBool(m.zkMigrationReady ?? false);
       w.endSizedRegion(at);
     }
   }
@@ -129,8 +126,8 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
   const flexible = version >= 3;
   const m: ApiVersionsResponse = {
     errorCode: r.readInt16(),
-    apiKeys: (flexible ? r.readCompactArray((r) => decodeApiVersionsResponseApiVersion(r, version)) : r.readArray((r) => decodeApiVersionsResponseApiVersion(r, version))),
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
+    apiKeys: flexible ? r.readCompactArray((r) => decodeApiVersionsResponseApiVersion(r, version)) : r.readArray((r) => decodeApiVersionsResponseApiVersion(r, version)),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     supportedFeatures: [],
     finalizedFeaturesEpoch: -1n,
     finalizedFeatures: [],
@@ -146,99 +143,95 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
           if (version >= 3) m.supportedFeatures = r.readCompactArray((r) => decodeApiVersionsResponseSupportedFeatureKey(r, version));
           else r.offset = end;
           break;
-
         case 1:
           if (version >= 3) m.finalizedFeaturesEpoch = r.readInt64();
           else r.offset = end;
           break;
-
         case 2:
           if (version >= 3) m.finalizedFeatures = r.readCompactArray((r) => decodeApiVersionsResponseFinalizedFeatureKey(r, version));
           else r.offset = end;
           break;
-
         case 3:
           if (version >= 3) m.zkMigrationReady = r.readBool();
           else r.offset = end;
           break;
-
         default:
           // Unknown tags are skipped: senders may add tags this version of the schema lacks.
           r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`ApiVersionsResponse tagged field ${tag} does not fill its declared size`);
-        }
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`ApiVersionsResponse tagged field ${tag} does not fill its declared size`);
       }
     }
-    return m;
   }
+  return m;
+}
 
-  function encodeApiVersionsResponseApiVersion(w: Writer, version: number, m: ApiVersionsResponseApiVersion): void {
-    const flexible = version >= 3;
-    w.writeInt16((m.apiKey ?? 0));
-    w.writeInt16((m.minVersion ?? 0));
-    w.writeInt16((m.maxVersion ?? 0));
-    if (flexible) w.writeUnsignedVarint(0);
-  }
+function encodeApiVersionsResponseApiVersion(w: Writer, version: number, m: ApiVersionsResponseApiVersion): void {
+  const flexible = version >= 3;
+  w.writeInt16(m.apiKey ?? 0);
+  w.writeInt16(m.minVersion ?? 0);
+  w.writeInt16(m.maxVersion ?? 0);
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersionsResponseApiVersion {
-    const flexible = version >= 3;
-    const m: ApiVersionsResponseApiVersion = {
-      apiKey: r.readInt16(),
-      minVersion: r.readInt16(),
-      maxVersion: r.readInt16(),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersionsResponseApiVersion {
+  const flexible = version >= 3;
+  const m: ApiVersionsResponseApiVersion = {
+    apiKey: r.readInt16(),
+    minVersion: r.readInt16(),
+    maxVersion: r.readInt16(),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-  function isApiVersionsResponseSupportedFeatureKeyDefault(m: ApiVersionsResponseSupportedFeatureKey): boolean {
-    return !(
-      (m.name !== undefined && m.name !== "") ||
-      (m.minVersion !== undefined && m.minVersion !== 0) ||
-      (m.maxVersion !== undefined && m.maxVersion !== 0)
-    );
-  }
+function isApiVersionsResponseSupportedFeatureKeyDefault(m: ApiVersionsResponseSupportedFeatureKey): boolean {
+  return !(
+    (m.name !== undefined && m.name !== "") ||
+    (m.minVersion !== undefined && m.minVersion !== 0) ||
+    (m.maxVersion !== undefined && m.maxVersion !== 0)
+  );
+}
 
-  function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseSupportedFeatureKey): void {
-    w.writeCompactString((m.name ?? ""));
-    w.writeInt16((m.minVersion ?? 0));
-    w.writeInt16((m.maxVersion ?? 0));
-    w.writeUnsignedVarint(0);
-  }
+function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseSupportedFeatureKey): void {
+  w.writeCompactString(m.name ?? "");
+  w.writeInt16(m.minVersion ?? 0);
+  w.writeInt16(m.maxVersion ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-  function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, version: number): ApiVersionsResponseSupportedFeatureKey {
-    const m: ApiVersionsResponseSupportedFeatureKey = {
-      name: r.readCompactString(),
-      minVersion: r.readInt16(),
-      maxVersion: r.readInt16(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, version: number): ApiVersionsResponseSupportedFeatureKey {
+  const m: ApiVersionsResponseSupportedFeatureKey = {
+    name: r.readCompactString(),
+    minVersion: r.readInt16(),
+    maxVersion: r.readInt16(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-  function isApiVersionsResponseFinalizedFeatureKeyDefault(m: ApiVersionsResponseFinalizedFeatureKey): boolean {
-    return !(
-      (m.name !== undefined && m.name !== "") ||
-      (m.maxVersionLevel !== undefined && m.maxVersionLevel !== 0) ||
-      (m.minVersionLevel !== undefined && m.minVersionLevel !== 0)
-    );
-  }
+function isApiVersionsResponseFinalizedFeatureKeyDefault(m: ApiVersionsResponseFinalizedFeatureKey): boolean {
+  return !(
+    (m.name !== undefined && m.name !== "") ||
+    (m.maxVersionLevel !== undefined && m.maxVersionLevel !== 0) ||
+    (m.minVersionLevel !== undefined && m.minVersionLevel !== 0)
+  );
+}
 
-  function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseFinalizedFeatureKey): void {
-    w.writeCompactString((m.name ?? ""));
-    w.writeInt16((m.maxVersionLevel ?? 0));
-    w.writeInt16((m.minVersionLevel ?? 0));
-    w.writeUnsignedVarint(0);
-  }
+function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseFinalizedFeatureKey): void {
+  w.writeCompactString(m.name ?? "");
+  w.writeInt16(m.maxVersionLevel ?? 0);
+  w.writeInt16(m.minVersionLevel ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-  function decodeApiVersionsResponseFinalizedFeatureKey(r: Reader, version: number): ApiVersionsResponseFinalizedFeatureKey {
-    const m: ApiVersionsResponseFinalizedFeatureKey = {
-      name: r.readCompactString(),
-      maxVersionLevel: r.readInt16(),
-      minVersionLevel: r.readInt16(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function decodeApiVersionsResponseFinalizedFeatureKey(r: Reader, version: number): ApiVersionsResponseFinalizedFeatureKey {
+  const m: ApiVersionsResponseFinalizedFeatureKey = {
+    name: r.readCompactString(),
+    maxVersionLevel: r.readInt16(),
+    minVersionLevel: r.readInt16(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

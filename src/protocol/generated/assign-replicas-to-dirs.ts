@@ -32,12 +32,9 @@ export interface AssignReplicasToDirsRequestPartitionData {
 }
 
 export function encodeAssignReplicasToDirsRequest(w: Writer, version: number, m: AssignReplicasToDirsRequest): void {
-  w.writeInt32((m.brokerId ?? 0));
-  w.writeInt64((m.brokerEpoch ?? -1n));
-  {
-    const v = (m.directories ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAssignReplicasToDirsRequestDirectoryData(w, version, e));
-  }
+  w.writeInt32(m.brokerId ?? 0);
+  w.writeInt64(m.brokerEpoch ?? -1n);
+  w.writeCompactArray(m.directories ?? [], (w, e) => encodeAssignReplicasToDirsRequestDirectoryData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -52,11 +49,8 @@ export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): A
 }
 
 function encodeAssignReplicasToDirsRequestDirectoryData(w: Writer, version: number, m: AssignReplicasToDirsRequestDirectoryData): void {
-  w.writeUuid((m.id ?? ZERO_UUID));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAssignReplicasToDirsRequestTopicData(w, version, e));
-  }
+  w.writeUuid(m.id ?? ZERO_UUID);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeAssignReplicasToDirsRequestTopicData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -70,11 +64,8 @@ function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, version: numb
 }
 
 function encodeAssignReplicasToDirsRequestTopicData(w: Writer, version: number, m: AssignReplicasToDirsRequestTopicData): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAssignReplicasToDirsRequestPartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAssignReplicasToDirsRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -88,7 +79,7 @@ function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: number):
 }
 
 function encodeAssignReplicasToDirsRequestPartitionData(w: Writer, version: number, m: AssignReplicasToDirsRequestPartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -131,12 +122,9 @@ export interface AssignReplicasToDirsResponsePartitionData {
 }
 
 export function encodeAssignReplicasToDirsResponse(w: Writer, version: number, m: AssignReplicasToDirsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  {
-    const v = (m.directories ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAssignReplicasToDirsResponseDirectoryData(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactArray(m.directories ?? [], (w, e) => encodeAssignReplicasToDirsResponseDirectoryData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -151,11 +139,8 @@ export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): 
 }
 
 function encodeAssignReplicasToDirsResponseDirectoryData(w: Writer, version: number, m: AssignReplicasToDirsResponseDirectoryData): void {
-  w.writeUuid((m.id ?? ZERO_UUID));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAssignReplicasToDirsResponseTopicData(w, version, e));
-  }
+  w.writeUuid(m.id ?? ZERO_UUID);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeAssignReplicasToDirsResponseTopicData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -169,11 +154,8 @@ function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, version: num
 }
 
 function encodeAssignReplicasToDirsResponseTopicData(w: Writer, version: number, m: AssignReplicasToDirsResponseTopicData): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeAssignReplicasToDirsResponsePartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAssignReplicasToDirsResponsePartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -187,8 +169,8 @@ function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: number)
 }
 
 function encodeAssignReplicasToDirsResponsePartitionData(w: Writer, version: number, m: AssignReplicasToDirsResponsePartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   w.writeUnsignedVarint(0);
 }
 

@@ -44,18 +44,21 @@ export interface BeginQuorumEpochRequestLeaderEndpoint {
 
 export function encodeBeginQuorumEpochRequest(w: Writer, version: number, m: BeginQuorumEpochRequest): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactNullableString((m.clusterId === undefined ? null : m.clusterId)) : w.writeNullableString((m.clusterId === undefined ? null : m.clusterId)));
+  if (flexible) w.writeCompactNullableString(m.clusterId === undefined ? null : m.clusterId);
+  else w.writeNullableString(m.clusterId === undefined ? null : m.clusterId);
   if (version >= 1) {
-    w.writeInt32((m.voterId ?? -1));
+    w.writeInt32(m.voterId ?? -1);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestTopicData(w, version, e)) : w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestTopicData(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestTopicData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestTopicData(w, version, e));
   }
   if (version >= 1) {
     {
-      const v = (m.leaderEndpoints ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e)) : w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e)));
+      const v = m.leaderEndpoints ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e));
+      else w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -64,10 +67,10 @@ export function encodeBeginQuorumEpochRequest(w: Writer, version: number, m: Beg
 export function decodeBeginQuorumEpochRequest(r: Reader, version: number): BeginQuorumEpochRequest {
   const flexible = version >= 1;
   const m: BeginQuorumEpochRequest = {
-    clusterId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    voterId: (version >= 1 ? r.readInt32() : -1),
-    topics: (flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochRequestTopicData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochRequestTopicData(r, version))),
-    leaderEndpoints: (version >= 1 ? (flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, version)) : r.readArray((r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, version))) : []),
+    clusterId: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    voterId: version >= 1 ? r.readInt32() : -1,
+    topics: flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochRequestTopicData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochRequestTopicData(r, version)),
+    leaderEndpoints: version >= 1 ? (flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, version)) : r.readArray((r) => decodeBeginQuorumEpochRequestLeaderEndpoint(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -75,10 +78,12 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
 
 function encodeBeginQuorumEpochRequestTopicData(w: Writer, version: number, m: BeginQuorumEpochRequestTopicData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestPartitionData(w, version, e)) : w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestPartitionData(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestPartitionData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestPartitionData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -86,8 +91,8 @@ function encodeBeginQuorumEpochRequestTopicData(w: Writer, version: number, m: B
 function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number): BeginQuorumEpochRequestTopicData {
   const flexible = version >= 1;
   const m: BeginQuorumEpochRequestTopicData = {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochRequestPartitionData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochRequestPartitionData(r, version))),
+    topicName: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochRequestPartitionData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochRequestPartitionData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -95,12 +100,12 @@ function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number): Beg
 
 function encodeBeginQuorumEpochRequestPartitionData(w: Writer, version: number, m: BeginQuorumEpochRequestPartitionData): void {
   const flexible = version >= 1;
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
   if (version >= 1) {
-    w.writeUuid((m.voterDirectoryId ?? ZERO_UUID));
+    w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
   }
-  w.writeInt32((m.leaderId ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -108,7 +113,7 @@ function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number):
   const flexible = version >= 1;
   const m: BeginQuorumEpochRequestPartitionData = {
     partitionIndex: r.readInt32(),
-    voterDirectoryId: (version >= 1 ? r.readUuid() : ZERO_UUID),
+    voterDirectoryId: version >= 1 ? r.readUuid() : ZERO_UUID,
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
   };
@@ -117,9 +122,9 @@ function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number):
 }
 
 function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, version: number, m: BeginQuorumEpochRequestLeaderEndpoint): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeCompactString((m.host ?? ""));
-  w.writeUint16((m.port ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -171,21 +176,19 @@ export interface BeginQuorumEpochResponseNodeEndpoint {
 
 export function encodeBeginQuorumEpochResponse(w: Writer, version: number, m: BeginQuorumEpochResponse): void {
   const flexible = version >= 1;
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochResponseTopicData(w, version, e)) : w.writeArray(v, (w, e) => encodeBeginQuorumEpochResponseTopicData(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochResponseTopicData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeBeginQuorumEpochResponseTopicData(w, version, e));
   }
   if (flexible) {
     const write0 = version >= 1 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
-    w.writeUnsignedVarint((write0 ? 1 : 0));
+    w.writeUnsignedVarint(write0 ? 1 : 0);
     if (write0) {
       w.writeUnsignedVarint(0);
       const at = w.beginSizedRegion();
-      {
-        const v = (m.nodeEndpoints ?? []);
-        w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochResponseNodeEndpoint(w, version, e));
-      }
+      w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeBeginQuorumEpochResponseNodeEndpoint(w, version, e));
       w.endSizedRegion(at);
     }
   }
@@ -195,7 +198,7 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
   const flexible = version >= 1;
   const m: BeginQuorumEpochResponse = {
     errorCode: r.readInt16(),
-    topics: (flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochResponseTopicData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochResponseTopicData(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochResponseTopicData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochResponseTopicData(r, version)),
     nodeEndpoints: [],
   };
   if (flexible) {
@@ -208,81 +211,82 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
           if (version >= 1) m.nodeEndpoints = r.readCompactArray((r) => decodeBeginQuorumEpochResponseNodeEndpoint(r, version));
           else r.offset = end;
           break;
-
         default:
           // Unknown tags are skipped: senders may add tags this version of the schema lacks.
           r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`BeginQuorumEpochResponse tagged field ${tag} does not fill its declared size`);
-        }
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`BeginQuorumEpochResponse tagged field ${tag} does not fill its declared size`);
       }
     }
-    return m;
   }
+  return m;
+}
 
-  function encodeBeginQuorumEpochResponseTopicData(w: Writer, version: number, m: BeginQuorumEpochResponseTopicData): void {
-    const flexible = version >= 1;
-    (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
-    {
-      const v = (m.partitions ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, version, e)) : w.writeArray(v, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, version, e)));
-    }
-    if (flexible) w.writeUnsignedVarint(0);
+function encodeBeginQuorumEpochResponseTopicData(w: Writer, version: number, m: BeginQuorumEpochResponseTopicData): void {
+  const flexible = version >= 1;
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
+  {
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, version, e));
   }
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number): BeginQuorumEpochResponseTopicData {
-    const flexible = version >= 1;
-    const m: BeginQuorumEpochResponseTopicData = {
-      topicName: (flexible ? r.readCompactString() : r.readString()),
-      partitions: (flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochResponsePartitionData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochResponsePartitionData(r, version))),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number): BeginQuorumEpochResponseTopicData {
+  const flexible = version >= 1;
+  const m: BeginQuorumEpochResponseTopicData = {
+    topicName: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeBeginQuorumEpochResponsePartitionData(r, version)) : r.readArray((r) => decodeBeginQuorumEpochResponsePartitionData(r, version)),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-  function encodeBeginQuorumEpochResponsePartitionData(w: Writer, version: number, m: BeginQuorumEpochResponsePartitionData): void {
-    const flexible = version >= 1;
-    w.writeInt32((m.partitionIndex ?? 0));
-    w.writeInt16((m.errorCode ?? 0));
-    w.writeInt32((m.leaderId ?? 0));
-    w.writeInt32((m.leaderEpoch ?? 0));
-    if (flexible) w.writeUnsignedVarint(0);
-  }
+function encodeBeginQuorumEpochResponsePartitionData(w: Writer, version: number, m: BeginQuorumEpochResponsePartitionData): void {
+  const flexible = version >= 1;
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: number): BeginQuorumEpochResponsePartitionData {
-    const flexible = version >= 1;
-    const m: BeginQuorumEpochResponsePartitionData = {
-      partitionIndex: r.readInt32(),
-      errorCode: r.readInt16(),
-      leaderId: r.readInt32(),
-      leaderEpoch: r.readInt32(),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: number): BeginQuorumEpochResponsePartitionData {
+  const flexible = version >= 1;
+  const m: BeginQuorumEpochResponsePartitionData = {
+    partitionIndex: r.readInt32(),
+    errorCode: r.readInt16(),
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-  function isBeginQuorumEpochResponseNodeEndpointDefault(m: BeginQuorumEpochResponseNodeEndpoint): boolean {
-    return !(
-      (m.nodeId !== undefined && m.nodeId !== 0) ||
-      (m.host !== undefined && m.host !== "") ||
-      (m.port !== undefined && m.port !== 0)
-    );
-  }
+function isBeginQuorumEpochResponseNodeEndpointDefault(m: BeginQuorumEpochResponseNodeEndpoint): boolean {
+  return !(
+    (m.nodeId !== undefined && m.nodeId !== 0) ||
+    (m.host !== undefined && m.host !== "") ||
+    (m.port !== undefined && m.port !== 0)
+  );
+}
 
-  function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, version: number, m: BeginQuorumEpochResponseNodeEndpoint): void {
-    w.writeInt32((m.nodeId ?? 0));
-    w.writeCompactString((m.host ?? ""));
-    w.writeUint16((m.port ?? 0));
-    w.writeUnsignedVarint(0);
-  }
+function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, version: number, m: BeginQuorumEpochResponseNodeEndpoint): void {
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-  function decodeBeginQuorumEpochResponseNodeEndpoint(r: Reader, version: number): BeginQuorumEpochResponseNodeEndpoint {
-    const m: BeginQuorumEpochResponseNodeEndpoint = {
-      nodeId: r.readInt32(),
-      host: r.readCompactString(),
-      port: r.readUint16(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function decodeBeginQuorumEpochResponseNodeEndpoint(r: Reader, version: number): BeginQuorumEpochResponseNodeEndpoint {
+  const m: BeginQuorumEpochResponseNodeEndpoint = {
+    nodeId: r.readInt32(),
+    host: r.readCompactString(),
+    port: r.readUint16(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

@@ -20,20 +20,17 @@ export interface BrokerHeartbeatRequest {
 }
 
 export function encodeBrokerHeartbeatRequest(w: Writer, version: number, m: BrokerHeartbeatRequest): void {
-  w.writeInt32((m.brokerId ?? 0));
-  w.writeInt64((m.brokerEpoch ?? -1n));
-  w.writeInt64((m.currentMetadataOffset ?? 0n));
-  w.writeBool((m.wantFence ?? false));
-  w.writeBool((m.wantShutDown ?? false));
+  w.writeInt32(m.brokerId ?? 0);
+  w.writeInt64(m.brokerEpoch ?? -1n);
+  w.writeInt64(m.currentMetadataOffset ?? 0n);
+  w.writeBool(m.wantFence ?? false);
+  w.writeBool(m.wantShutDown ?? false);
   const write0 = version >= 1 && m.offlineLogDirs !== undefined && (m.offlineLogDirs === null || m.offlineLogDirs.length !== 0);
-  w.writeUnsignedVarint((write0 ? 1 : 0));
+  w.writeUnsignedVarint(write0 ? 1 : 0);
   if (write0) {
     w.writeUnsignedVarint(0);
     const at = w.beginSizedRegion();
-    {
-      const v = (m.offlineLogDirs ?? []);
-      w.writeCompactArray(v, (w, e) => w.writeUuid(e));
-    }
+    w.writeCompactArray(m.offlineLogDirs ?? [], (w, e) => w.writeUuid(e));
     w.endSizedRegion(at);
   }
 }
@@ -56,48 +53,47 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
         if (version >= 1) m.offlineLogDirs = r.readCompactArray((r) => r.readUuid());
         else r.offset = end;
         break;
-
       default:
         // Unknown tags are skipped: senders may add tags this version of the schema lacks.
         r.offset = end;
-      }
-      if (r.offset !== end) {
-        throw new MalformedMessageError(`BrokerHeartbeatRequest tagged field ${tag} does not fill its declared size`);
-      }
     }
-    return m;
+    if (r.offset !== end) {
+      throw new MalformedMessageError(`BrokerHeartbeatRequest tagged field ${tag} does not fill its declared size`);
+    }
   }
+  return m;
+}
 
-  export interface BrokerHeartbeatResponse {
-    /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
-    throttleTimeMs: number;
-    /** The error code, or 0 if there was no error. (versions 0+) */
-    errorCode: number;
-    /** True if the broker has approximately caught up with the latest metadata. (versions 0+; default "false") */
-    isCaughtUp: boolean;
-    /** True if the broker is fenced. (versions 0+; default "true") */
-    isFenced: boolean;
-    /** True if the broker should proceed with its shutdown. (versions 0+) */
-    shouldShutDown: boolean;
-  }
+export interface BrokerHeartbeatResponse {
+  /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
+  throttleTimeMs: number;
+  /** The error code, or 0 if there was no error. (versions 0+) */
+  errorCode: number;
+  /** True if the broker has approximately caught up with the latest metadata. (versions 0+; default "false") */
+  isCaughtUp: boolean;
+  /** True if the broker is fenced. (versions 0+; default "true") */
+  isFenced: boolean;
+  /** True if the broker should proceed with its shutdown. (versions 0+) */
+  shouldShutDown: boolean;
+}
 
-  export function encodeBrokerHeartbeatResponse(w: Writer, version: number, m: BrokerHeartbeatResponse): void {
-    w.writeInt32((m.throttleTimeMs ?? 0));
-    w.writeInt16((m.errorCode ?? 0));
-    w.writeBool((m.isCaughtUp ?? false));
-    w.writeBool((m.isFenced ?? true));
-    w.writeBool((m.shouldShutDown ?? false));
-    w.writeUnsignedVarint(0);
-  }
+export function encodeBrokerHeartbeatResponse(w: Writer, version: number, m: BrokerHeartbeatResponse): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeBool(m.isCaughtUp ?? false);
+  w.writeBool(m.isFenced ?? true);
+  w.writeBool(m.shouldShutDown ?? false);
+  w.writeUnsignedVarint(0);
+}
 
-  export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
-    const m: BrokerHeartbeatResponse = {
-      throttleTimeMs: r.readInt32(),
-      errorCode: r.readInt16(),
-      isCaughtUp: r.readBool(),
-      isFenced: r.readBool(),
-      shouldShutDown: r.readBool(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+export function decodeBrokerHeartbeatResponse(r: Reader, version: number): BrokerHeartbeatResponse {
+  const m: BrokerHeartbeatResponse = {
+    throttleTimeMs: r.readInt32(),
+    errorCode: r.readInt16(),
+    isCaughtUp: r.readBool(),
+    isFenced: r.readBool(),
+    shouldShutDown: r.readBool(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

@@ -45,29 +45,20 @@ export interface BrokerRegistrationRequestFeature {
 }
 
 export function encodeBrokerRegistrationRequest(w: Writer, version: number, m: BrokerRegistrationRequest): void {
-  w.writeInt32((m.brokerId ?? 0));
-  w.writeCompactString((m.clusterId ?? ""));
-  w.writeUuid((m.incarnationId ?? ZERO_UUID));
-  {
-    const v = (m.listeners ?? []);
-    w.writeCompactArray(v, (w, e) => encodeBrokerRegistrationRequestListener(w, version, e));
-  }
-  {
-    const v = (m.features ?? []);
-    w.writeCompactArray(v, (w, e) => encodeBrokerRegistrationRequestFeature(w, version, e));
-  }
-  w.writeCompactNullableString((m.rack === undefined ? "" : m.rack));
+  w.writeInt32(m.brokerId ?? 0);
+  w.writeCompactString(m.clusterId ?? "");
+  w.writeUuid(m.incarnationId ?? ZERO_UUID);
+  w.writeCompactArray(m.listeners ?? [], (w, e) => encodeBrokerRegistrationRequestListener(w, version, e));
+  w.writeCompactArray(m.features ?? [], (w, e) => encodeBrokerRegistrationRequestFeature(w, version, e));
+  w.writeCompactNullableString(m.rack === undefined ? "" : m.rack);
   if (version >= 1) {
-    w.writeBool((m.isMigratingZkBroker ?? false));
+    w.writeBool(m.isMigratingZkBroker ?? false);
   }
   if (version >= 2) {
-    {
-      const v = (m.logDirs ?? []);
-      w.writeCompactArray(v, (w, e) => w.writeUuid(e));
-    }
+    w.writeCompactArray(m.logDirs ?? [], (w, e) => w.writeUuid(e));
   }
   if (version >= 3) {
-    w.writeInt64((m.previousBrokerEpoch ?? -1n));
+    w.writeInt64(m.previousBrokerEpoch ?? -1n);
   }
   w.writeUnsignedVarint(0);
 }
@@ -80,19 +71,19 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
     listeners: r.readCompactArray((r) => decodeBrokerRegistrationRequestListener(r, version)),
     features: r.readCompactArray((r) => decodeBrokerRegistrationRequestFeature(r, version)),
     rack: r.readCompactNullableString(),
-    isMigratingZkBroker: (version >= 1 ? r.readBool() : false),
-    logDirs: (version >= 2 ? r.readCompactArray((r) => r.readUuid()) : []),
-    previousBrokerEpoch: (version >= 3 ? r.readInt64() : -1n),
+    isMigratingZkBroker: version >= 1 ? r.readBool() : false,
+    logDirs: version >= 2 ? r.readCompactArray((r) => r.readUuid()) : [],
+    previousBrokerEpoch: version >= 3 ? r.readInt64() : -1n,
   };
   r.skipTaggedFields();
   return m;
 }
 
 function encodeBrokerRegistrationRequestListener(w: Writer, version: number, m: BrokerRegistrationRequestListener): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeCompactString((m.host ?? ""));
-  w.writeUint16((m.port ?? 0));
-  w.writeInt16((m.securityProtocol ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
+  w.writeInt16(m.securityProtocol ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -108,9 +99,9 @@ function decodeBrokerRegistrationRequestListener(r: Reader, version: number): Br
 }
 
 function encodeBrokerRegistrationRequestFeature(w: Writer, version: number, m: BrokerRegistrationRequestFeature): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeInt16((m.minSupportedVersion ?? 0));
-  w.writeInt16((m.maxSupportedVersion ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeInt16(m.minSupportedVersion ?? 0);
+  w.writeInt16(m.maxSupportedVersion ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -134,9 +125,9 @@ export interface BrokerRegistrationResponse {
 }
 
 export function encodeBrokerRegistrationResponse(w: Writer, version: number, m: BrokerRegistrationResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt64((m.brokerEpoch ?? -1n));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.brokerEpoch ?? -1n);
   w.writeUnsignedVarint(0);
 }
 

@@ -11,11 +11,8 @@ export interface ConsumerGroupDescribeRequest {
 }
 
 export function encodeConsumerGroupDescribeRequest(w: Writer, version: number, m: ConsumerGroupDescribeRequest): void {
-  {
-    const v = (m.groupIds ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
-  w.writeBool((m.includeAuthorizedOperations ?? false));
+  w.writeCompactArray(m.groupIds ?? [], (w, e) => w.writeCompactString(e));
+  w.writeBool(m.includeAuthorizedOperations ?? false);
   w.writeUnsignedVarint(0);
 }
 
@@ -94,11 +91,8 @@ export interface ConsumerGroupDescribeResponseTopicPartitions {
 }
 
 export function encodeConsumerGroupDescribeResponse(w: Writer, version: number, m: ConsumerGroupDescribeResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  {
-    const v = (m.groups ?? []);
-    w.writeCompactArray(v, (w, e) => encodeConsumerGroupDescribeResponseDescribedGroup(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeCompactArray(m.groups ?? [], (w, e) => encodeConsumerGroupDescribeResponseDescribedGroup(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -112,18 +106,15 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
 }
 
 function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, version: number, m: ConsumerGroupDescribeResponseDescribedGroup): void {
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  w.writeCompactString((m.groupId ?? ""));
-  w.writeCompactString((m.groupState ?? ""));
-  w.writeInt32((m.groupEpoch ?? 0));
-  w.writeInt32((m.assignmentEpoch ?? 0));
-  w.writeCompactString((m.assignorName ?? ""));
-  {
-    const v = (m.members ?? []);
-    w.writeCompactArray(v, (w, e) => encodeConsumerGroupDescribeResponseMember(w, version, e));
-  }
-  w.writeInt32((m.authorizedOperations ?? -2147483648));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactString(m.groupState ?? "");
+  w.writeInt32(m.groupEpoch ?? 0);
+  w.writeInt32(m.assignmentEpoch ?? 0);
+  w.writeCompactString(m.assignorName ?? "");
+  w.writeCompactArray(m.members ?? [], (w, e) => encodeConsumerGroupDescribeResponseMember(w, version, e));
+  w.writeInt32(m.authorizedOperations ?? -2147483648);
   w.writeUnsignedVarint(0);
 }
 
@@ -144,19 +135,16 @@ function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: n
 }
 
 function encodeConsumerGroupDescribeResponseMember(w: Writer, version: number, m: ConsumerGroupDescribeResponseMember): void {
-  w.writeCompactString((m.memberId ?? ""));
-  w.writeCompactNullableString((m.instanceId === undefined ? null : m.instanceId));
-  w.writeCompactNullableString((m.rackId === undefined ? null : m.rackId));
-  w.writeInt32((m.memberEpoch ?? 0));
-  w.writeCompactString((m.clientId ?? ""));
-  w.writeCompactString((m.clientHost ?? ""));
-  {
-    const v = (m.subscribedTopicNames ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
-  w.writeCompactNullableString((m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex));
-  encodeConsumerGroupDescribeResponseAssignment(w, version, (m.assignment ?? defaultConsumerGroupDescribeResponseAssignment()));
-  encodeConsumerGroupDescribeResponseAssignment(w, version, (m.targetAssignment ?? defaultConsumerGroupDescribeResponseAssignment()));
+  w.writeCompactString(m.memberId ?? "");
+  w.writeCompactNullableString(m.instanceId === undefined ? null : m.instanceId);
+  w.writeCompactNullableString(m.rackId === undefined ? null : m.rackId);
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeCompactString(m.clientId ?? "");
+  w.writeCompactString(m.clientHost ?? "");
+  w.writeCompactArray(m.subscribedTopicNames ?? [], (w, e) => w.writeCompactString(e));
+  w.writeCompactNullableString(m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex);
+  encodeConsumerGroupDescribeResponseAssignment(w, version, m.assignment ?? defaultConsumerGroupDescribeResponseAssignment());
+  encodeConsumerGroupDescribeResponseAssignment(w, version, m.targetAssignment ?? defaultConsumerGroupDescribeResponseAssignment());
   w.writeUnsignedVarint(0);
 }
 
@@ -184,10 +172,7 @@ function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribe
 }
 
 function encodeConsumerGroupDescribeResponseAssignment(w: Writer, version: number, m: ConsumerGroupDescribeResponseAssignment): void {
-  {
-    const v = (m.topicPartitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeConsumerGroupDescribeResponseTopicPartitions(w, version, e));
-  }
+  w.writeCompactArray(m.topicPartitions ?? [], (w, e) => encodeConsumerGroupDescribeResponseTopicPartitions(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -200,12 +185,9 @@ function decodeConsumerGroupDescribeResponseAssignment(r: Reader, version: numbe
 }
 
 function encodeConsumerGroupDescribeResponseTopicPartitions(w: Writer, version: number, m: ConsumerGroupDescribeResponseTopicPartitions): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  w.writeCompactString((m.topicName ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactString(m.topicName ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 

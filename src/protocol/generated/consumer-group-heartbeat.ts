@@ -34,24 +34,18 @@ export interface ConsumerGroupHeartbeatRequestTopicPartitions {
 }
 
 export function encodeConsumerGroupHeartbeatRequest(w: Writer, version: number, m: ConsumerGroupHeartbeatRequest): void {
-  w.writeCompactString((m.groupId ?? ""));
-  w.writeCompactString((m.memberId ?? ""));
-  w.writeInt32((m.memberEpoch ?? 0));
-  w.writeCompactNullableString((m.instanceId === undefined ? null : m.instanceId));
-  w.writeCompactNullableString((m.rackId === undefined ? null : m.rackId));
-  w.writeInt32((m.rebalanceTimeoutMs ?? -1));
-  {
-    const v = (m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactString(m.memberId ?? "");
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeCompactNullableString(m.instanceId === undefined ? null : m.instanceId);
+  w.writeCompactNullableString(m.rackId === undefined ? null : m.rackId);
+  w.writeInt32(m.rebalanceTimeoutMs ?? -1);
+  w.writeCompactArray(m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames, (w, e) => w.writeCompactString(e));
   if (version >= 1) {
-    w.writeCompactNullableString((m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex));
+    w.writeCompactNullableString(m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex);
   }
-  w.writeCompactNullableString((m.serverAssignor === undefined ? null : m.serverAssignor));
-  {
-    const v = (m.topicPartitions === undefined ? null : m.topicPartitions);
-    w.writeCompactArray(v, (w, e) => encodeConsumerGroupHeartbeatRequestTopicPartitions(w, version, e));
-  }
+  w.writeCompactNullableString(m.serverAssignor === undefined ? null : m.serverAssignor);
+  w.writeCompactArray(m.topicPartitions === undefined ? null : m.topicPartitions, (w, e) => encodeConsumerGroupHeartbeatRequestTopicPartitions(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -64,7 +58,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
     rackId: r.readCompactNullableString(),
     rebalanceTimeoutMs: r.readInt32(),
     subscribedTopicNames: r.readCompactNullableArray((r) => r.readCompactString()),
-    subscribedTopicRegex: (version >= 1 ? r.readCompactNullableString() : null),
+    subscribedTopicRegex: version >= 1 ? r.readCompactNullableString() : null,
     serverAssignor: r.readCompactNullableString(),
     topicPartitions: r.readCompactNullableArray((r) => decodeConsumerGroupHeartbeatRequestTopicPartitions(r, version)),
   };
@@ -73,11 +67,8 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
 }
 
 function encodeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, version: number, m: ConsumerGroupHeartbeatRequestTopicPartitions): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -120,14 +111,14 @@ export interface ConsumerGroupHeartbeatResponseTopicPartitions {
 }
 
 export function encodeConsumerGroupHeartbeatResponse(w: Writer, version: number, m: ConsumerGroupHeartbeatResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  w.writeCompactNullableString((m.memberId === undefined ? null : m.memberId));
-  w.writeInt32((m.memberEpoch ?? 0));
-  w.writeInt32((m.heartbeatIntervalMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeCompactNullableString(m.memberId === undefined ? null : m.memberId);
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeInt32(m.heartbeatIntervalMs ?? 0);
   {
-    const v = (m.assignment === undefined ? null : m.assignment);
+    const v = m.assignment === undefined ? null : m.assignment;
     if (v === null) w.writeInt8(-1);
     else {
       w.writeInt8(1);
@@ -158,10 +149,7 @@ function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbe
 }
 
 function encodeConsumerGroupHeartbeatResponseAssignment(w: Writer, version: number, m: ConsumerGroupHeartbeatResponseAssignment): void {
-  {
-    const v = (m.topicPartitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeConsumerGroupHeartbeatResponseTopicPartitions(w, version, e));
-  }
+  w.writeCompactArray(m.topicPartitions ?? [], (w, e) => encodeConsumerGroupHeartbeatResponseTopicPartitions(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -174,11 +162,8 @@ function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, version: numb
 }
 
 function encodeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, version: number, m: ConsumerGroupHeartbeatResponseTopicPartitions): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 

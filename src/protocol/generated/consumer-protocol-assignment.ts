@@ -18,11 +18,8 @@ export interface ConsumerProtocolAssignmentTopicPartition {
 }
 
 export function encodeConsumerProtocolAssignment(w: Writer, version: number, m: ConsumerProtocolAssignment): void {
-  {
-    const v = (m.assignedPartitions ?? []);
-    w.writeArray(v, (w, e) => encodeConsumerProtocolAssignmentTopicPartition(w, version, e));
-  }
-  w.writeNullableBytes((m.userData === undefined ? null : m.userData));
+  w.writeArray(m.assignedPartitions ?? [], (w, e) => encodeConsumerProtocolAssignmentTopicPartition(w, version, e));
+  w.writeNullableBytes(m.userData === undefined ? null : m.userData);
 }
 
 export function decodeConsumerProtocolAssignment(r: Reader, version: number): ConsumerProtocolAssignment {
@@ -34,11 +31,8 @@ export function decodeConsumerProtocolAssignment(r: Reader, version: number): Co
 }
 
 function encodeConsumerProtocolAssignmentTopicPartition(w: Writer, version: number, m: ConsumerProtocolAssignmentTopicPartition): void {
-  w.writeString((m.topic ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeString(m.topic ?? "");
+  w.writeArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
 }
 
 function decodeConsumerProtocolAssignmentTopicPartition(r: Reader, version: number): ConsumerProtocolAssignmentTopicPartition {

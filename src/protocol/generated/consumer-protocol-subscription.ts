@@ -24,22 +24,16 @@ export interface ConsumerProtocolSubscriptionTopicPartition {
 }
 
 export function encodeConsumerProtocolSubscription(w: Writer, version: number, m: ConsumerProtocolSubscription): void {
-  {
-    const v = (m.topics ?? []);
-    w.writeArray(v, (w, e) => w.writeString(e));
-  }
-  w.writeNullableBytes((m.userData === undefined ? null : m.userData));
+  w.writeArray(m.topics ?? [], (w, e) => w.writeString(e));
+  w.writeNullableBytes(m.userData === undefined ? null : m.userData);
   if (version >= 1) {
-    {
-      const v = (m.ownedPartitions ?? []);
-      w.writeArray(v, (w, e) => encodeConsumerProtocolSubscriptionTopicPartition(w, version, e));
-    }
+    w.writeArray(m.ownedPartitions ?? [], (w, e) => encodeConsumerProtocolSubscriptionTopicPartition(w, version, e));
   }
   if (version >= 2) {
-    w.writeInt32((m.generationId ?? -1));
+    w.writeInt32(m.generationId ?? -1);
   }
   if (version >= 3) {
-    w.writeNullableString((m.rackId === undefined ? null : m.rackId));
+    w.writeNullableString(m.rackId === undefined ? null : m.rackId);
   }
 }
 
@@ -47,19 +41,16 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
   const m: ConsumerProtocolSubscription = {
     topics: r.readArray((r) => r.readString()),
     userData: r.readNullableBytes(),
-    ownedPartitions: (version >= 1 ? r.readArray((r) => decodeConsumerProtocolSubscriptionTopicPartition(r, version)) : []),
-    generationId: (version >= 2 ? r.readInt32() : -1),
-    rackId: (version >= 3 ? r.readNullableString() : null),
+    ownedPartitions: version >= 1 ? r.readArray((r) => decodeConsumerProtocolSubscriptionTopicPartition(r, version)) : [],
+    generationId: version >= 2 ? r.readInt32() : -1,
+    rackId: version >= 3 ? r.readNullableString() : null,
   };
   return m;
 }
 
 function encodeConsumerProtocolSubscriptionTopicPartition(w: Writer, version: number, m: ConsumerProtocolSubscriptionTopicPartition): void {
-  w.writeString((m.topic ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeString(m.topic ?? "");
+  w.writeArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
 }
 
 function decodeConsumerProtocolSubscriptionTopicPartition(r: Reader, version: number): ConsumerProtocolSubscriptionTopicPartition {

@@ -12,9 +12,9 @@ export interface ControlledShutdownRequest {
 
 export function encodeControlledShutdownRequest(w: Writer, version: number, m: ControlledShutdownRequest): void {
   const flexible = version >= 3;
-  w.writeInt32((m.brokerId ?? 0));
+  w.writeInt32(m.brokerId ?? 0);
   if (version >= 2) {
-    w.writeInt64((m.brokerEpoch ?? -1n));
+    w.writeInt64(m.brokerEpoch ?? -1n);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -23,7 +23,7 @@ export function decodeControlledShutdownRequest(r: Reader, version: number): Con
   const flexible = version >= 3;
   const m: ControlledShutdownRequest = {
     brokerId: r.readInt32(),
-    brokerEpoch: (version >= 2 ? r.readInt64() : -1n),
+    brokerEpoch: version >= 2 ? r.readInt64() : -1n,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -45,10 +45,11 @@ export interface ControlledShutdownResponseRemainingPartition {
 
 export function encodeControlledShutdownResponse(w: Writer, version: number, m: ControlledShutdownResponse): void {
   const flexible = version >= 3;
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   {
-    const v = (m.remainingPartitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeControlledShutdownResponseRemainingPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeControlledShutdownResponseRemainingPartition(w, version, e)));
+    const v = m.remainingPartitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeControlledShutdownResponseRemainingPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeControlledShutdownResponseRemainingPartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -57,7 +58,7 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
   const flexible = version >= 3;
   const m: ControlledShutdownResponse = {
     errorCode: r.readInt16(),
-    remainingPartitions: (flexible ? r.readCompactArray((r) => decodeControlledShutdownResponseRemainingPartition(r, version)) : r.readArray((r) => decodeControlledShutdownResponseRemainingPartition(r, version))),
+    remainingPartitions: flexible ? r.readCompactArray((r) => decodeControlledShutdownResponseRemainingPartition(r, version)) : r.readArray((r) => decodeControlledShutdownResponseRemainingPartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -65,15 +66,16 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
 
 function encodeControlledShutdownResponseRemainingPartition(w: Writer, version: number, m: ControlledShutdownResponseRemainingPartition): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
-  w.writeInt32((m.partitionIndex ?? 0));
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
+  w.writeInt32(m.partitionIndex ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeControlledShutdownResponseRemainingPartition(r: Reader, version: number): ControlledShutdownResponseRemainingPartition {
   const flexible = version >= 3;
   const m: ControlledShutdownResponseRemainingPartition = {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitionIndex: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();

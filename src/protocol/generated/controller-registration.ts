@@ -37,17 +37,11 @@ export interface ControllerRegistrationRequestFeature {
 }
 
 export function encodeControllerRegistrationRequest(w: Writer, version: number, m: ControllerRegistrationRequest): void {
-  w.writeInt32((m.controllerId ?? 0));
-  w.writeUuid((m.incarnationId ?? ZERO_UUID));
-  w.writeBool((m.zkMigrationReady ?? false));
-  {
-    const v = (m.listeners ?? []);
-    w.writeCompactArray(v, (w, e) => encodeControllerRegistrationRequestListener(w, version, e));
-  }
-  {
-    const v = (m.features ?? []);
-    w.writeCompactArray(v, (w, e) => encodeControllerRegistrationRequestFeature(w, version, e));
-  }
+  w.writeInt32(m.controllerId ?? 0);
+  w.writeUuid(m.incarnationId ?? ZERO_UUID);
+  w.writeBool(m.zkMigrationReady ?? false);
+  w.writeCompactArray(m.listeners ?? [], (w, e) => encodeControllerRegistrationRequestListener(w, version, e));
+  w.writeCompactArray(m.features ?? [], (w, e) => encodeControllerRegistrationRequestFeature(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -64,10 +58,10 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
 }
 
 function encodeControllerRegistrationRequestListener(w: Writer, version: number, m: ControllerRegistrationRequestListener): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeCompactString((m.host ?? ""));
-  w.writeUint16((m.port ?? 0));
-  w.writeInt16((m.securityProtocol ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
+  w.writeInt16(m.securityProtocol ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -83,9 +77,9 @@ function decodeControllerRegistrationRequestListener(r: Reader, version: number)
 }
 
 function encodeControllerRegistrationRequestFeature(w: Writer, version: number, m: ControllerRegistrationRequestFeature): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeInt16((m.minSupportedVersion ?? 0));
-  w.writeInt16((m.maxSupportedVersion ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeInt16(m.minSupportedVersion ?? 0);
+  w.writeInt16(m.maxSupportedVersion ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -109,9 +103,9 @@ export interface ControllerRegistrationResponse {
 }
 
 export function encodeControllerRegistrationResponse(w: Writer, version: number, m: ControllerRegistrationResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

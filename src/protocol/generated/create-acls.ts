@@ -28,8 +28,9 @@ export interface CreateAclsRequestAclCreation {
 export function encodeCreateAclsRequest(w: Writer, version: number, m: CreateAclsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.creations ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateAclsRequestAclCreation(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateAclsRequestAclCreation(w, version, e)));
+    const v = m.creations ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateAclsRequestAclCreation(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateAclsRequestAclCreation(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -37,7 +38,7 @@ export function encodeCreateAclsRequest(w: Writer, version: number, m: CreateAcl
 export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsRequest {
   const flexible = version >= 2;
   const m: CreateAclsRequest = {
-    creations: (flexible ? r.readCompactArray((r) => decodeCreateAclsRequestAclCreation(r, version)) : r.readArray((r) => decodeCreateAclsRequestAclCreation(r, version))),
+    creations: flexible ? r.readCompactArray((r) => decodeCreateAclsRequestAclCreation(r, version)) : r.readArray((r) => decodeCreateAclsRequestAclCreation(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -45,15 +46,18 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
 
 function encodeCreateAclsRequestAclCreation(w: Writer, version: number, m: CreateAclsRequestAclCreation): void {
   const flexible = version >= 2;
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   if (version >= 1) {
-    w.writeInt8((m.resourcePatternType ?? 3));
+    w.writeInt8(m.resourcePatternType ?? 3);
   }
-  (flexible ? w.writeCompactString((m.principal ?? "")) : w.writeString((m.principal ?? "")));
-  (flexible ? w.writeCompactString((m.host ?? "")) : w.writeString((m.host ?? "")));
-  w.writeInt8((m.operation ?? 0));
-  w.writeInt8((m.permissionType ?? 0));
+  if (flexible) w.writeCompactString(m.principal ?? "");
+  else w.writeString(m.principal ?? "");
+  if (flexible) w.writeCompactString(m.host ?? "");
+  else w.writeString(m.host ?? "");
+  w.writeInt8(m.operation ?? 0);
+  w.writeInt8(m.permissionType ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -61,10 +65,10 @@ function decodeCreateAclsRequestAclCreation(r: Reader, version: number): CreateA
   const flexible = version >= 2;
   const m: CreateAclsRequestAclCreation = {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    resourcePatternType: (version >= 1 ? r.readInt8() : 3),
-    principal: (flexible ? r.readCompactString() : r.readString()),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    resourcePatternType: version >= 1 ? r.readInt8() : 3,
+    principal: flexible ? r.readCompactString() : r.readString(),
+    host: flexible ? r.readCompactString() : r.readString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
   };
@@ -88,10 +92,11 @@ export interface CreateAclsResponseAclCreationResult {
 
 export function encodeCreateAclsResponse(w: Writer, version: number, m: CreateAclsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.results ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateAclsResponseAclCreationResult(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateAclsResponseAclCreationResult(w, version, e)));
+    const v = m.results ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateAclsResponseAclCreationResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateAclsResponseAclCreationResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -100,7 +105,7 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
   const flexible = version >= 2;
   const m: CreateAclsResponse = {
     throttleTimeMs: r.readInt32(),
-    results: (flexible ? r.readCompactArray((r) => decodeCreateAclsResponseAclCreationResult(r, version)) : r.readArray((r) => decodeCreateAclsResponseAclCreationResult(r, version))),
+    results: flexible ? r.readCompactArray((r) => decodeCreateAclsResponseAclCreationResult(r, version)) : r.readArray((r) => decodeCreateAclsResponseAclCreationResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -108,8 +113,9 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
 
 function encodeCreateAclsResponseAclCreationResult(w: Writer, version: number, m: CreateAclsResponseAclCreationResult): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -117,7 +123,7 @@ function decodeCreateAclsResponseAclCreationResult(r: Reader, version: number): 
   const flexible = version >= 2;
   const m: CreateAclsResponseAclCreationResult = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

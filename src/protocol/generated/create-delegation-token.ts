@@ -24,25 +24,28 @@ export interface CreateDelegationTokenRequestCreatableRenewers {
 export function encodeCreateDelegationTokenRequest(w: Writer, version: number, m: CreateDelegationTokenRequest): void {
   const flexible = version >= 2;
   if (version >= 3) {
-    (flexible ? w.writeCompactNullableString((m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType)) : w.writeNullableString((m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType)));
+    if (flexible) w.writeCompactNullableString(m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType);
+    else w.writeNullableString(m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType);
   }
   if (version >= 3) {
-    (flexible ? w.writeCompactNullableString((m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName)) : w.writeNullableString((m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName)));
+    if (flexible) w.writeCompactNullableString(m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName);
+    else w.writeNullableString(m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName);
   }
   {
-    const v = (m.renewers ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateDelegationTokenRequestCreatableRenewers(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateDelegationTokenRequestCreatableRenewers(w, version, e)));
+    const v = m.renewers ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateDelegationTokenRequestCreatableRenewers(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateDelegationTokenRequestCreatableRenewers(w, version, e));
   }
-  w.writeInt64((m.maxLifetimeMs ?? 0n));
+  w.writeInt64(m.maxLifetimeMs ?? 0n);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeCreateDelegationTokenRequest(r: Reader, version: number): CreateDelegationTokenRequest {
   const flexible = version >= 2;
   const m: CreateDelegationTokenRequest = {
-    ownerPrincipalType: (version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : ""),
-    ownerPrincipalName: (version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : ""),
-    renewers: (flexible ? r.readCompactArray((r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, version)) : r.readArray((r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, version))),
+    ownerPrincipalType: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : "",
+    ownerPrincipalName: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : "",
+    renewers: flexible ? r.readCompactArray((r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, version)) : r.readArray((r) => decodeCreateDelegationTokenRequestCreatableRenewers(r, version)),
     maxLifetimeMs: r.readInt64(),
   };
   if (flexible) r.skipTaggedFields();
@@ -51,16 +54,18 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
 
 function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, version: number, m: CreateDelegationTokenRequestCreatableRenewers): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.principalType ?? "")) : w.writeString((m.principalType ?? "")));
-  (flexible ? w.writeCompactString((m.principalName ?? "")) : w.writeString((m.principalName ?? "")));
+  if (flexible) w.writeCompactString(m.principalType ?? "");
+  else w.writeString(m.principalType ?? "");
+  if (flexible) w.writeCompactString(m.principalName ?? "");
+  else w.writeString(m.principalName ?? "");
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeCreateDelegationTokenRequestCreatableRenewers(r: Reader, version: number): CreateDelegationTokenRequestCreatableRenewers {
   const flexible = version >= 2;
   const m: CreateDelegationTokenRequestCreatableRenewers = {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -93,21 +98,27 @@ export interface CreateDelegationTokenResponse {
 
 export function encodeCreateDelegationTokenResponse(w: Writer, version: number, m: CreateDelegationTokenResponse): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactString((m.principalType ?? "")) : w.writeString((m.principalType ?? "")));
-  (flexible ? w.writeCompactString((m.principalName ?? "")) : w.writeString((m.principalName ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactString(m.principalType ?? "");
+  else w.writeString(m.principalType ?? "");
+  if (flexible) w.writeCompactString(m.principalName ?? "");
+  else w.writeString(m.principalName ?? "");
   if (version >= 3) {
-    (flexible ? w.writeCompactString((m.tokenRequesterPrincipalType ?? "")) : w.writeString((m.tokenRequesterPrincipalType ?? "")));
+    if (flexible) w.writeCompactString(m.tokenRequesterPrincipalType ?? "");
+    else w.writeString(m.tokenRequesterPrincipalType ?? "");
   }
   if (version >= 3) {
-    (flexible ? w.writeCompactString((m.tokenRequesterPrincipalName ?? "")) : w.writeString((m.tokenRequesterPrincipalName ?? "")));
+    if (flexible) w.writeCompactString(m.tokenRequesterPrincipalName ?? "");
+    else w.writeString(m.tokenRequesterPrincipalName ?? "");
   }
-  w.writeInt64((m.issueTimestampMs ?? 0n));
-  w.writeInt64((m.expiryTimestampMs ?? 0n));
-  w.writeInt64((m.maxTimestampMs ?? 0n));
-  (flexible ? w.writeCompactString((m.tokenId ?? "")) : w.writeString((m.tokenId ?? "")));
-  (flexible ? w.writeCompactBytes((m.hmac ?? EMPTY_BYTES)) : w.writeBytes((m.hmac ?? EMPTY_BYTES)));
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt64(m.issueTimestampMs ?? 0n);
+  w.writeInt64(m.expiryTimestampMs ?? 0n);
+  w.writeInt64(m.maxTimestampMs ?? 0n);
+  if (flexible) w.writeCompactString(m.tokenId ?? "");
+  else w.writeString(m.tokenId ?? "");
+  if (flexible) w.writeCompactBytes(m.hmac ?? EMPTY_BYTES);
+  else w.writeBytes(m.hmac ?? EMPTY_BYTES);
+  w.writeInt32(m.throttleTimeMs ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -115,15 +126,15 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
   const flexible = version >= 2;
   const m: CreateDelegationTokenResponse = {
     errorCode: r.readInt16(),
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
-    tokenRequesterPrincipalType: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    tokenRequesterPrincipalName: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
+    tokenRequesterPrincipalType: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    tokenRequesterPrincipalName: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
     issueTimestampMs: r.readInt64(),
     expiryTimestampMs: r.readInt64(),
     maxTimestampMs: r.readInt64(),
-    tokenId: (flexible ? r.readCompactString() : r.readString()),
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
+    tokenId: flexible ? r.readCompactString() : r.readString(),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
     throttleTimeMs: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();

@@ -29,18 +29,19 @@ export interface CreatePartitionsRequestCreatePartitionsAssignment {
 export function encodeCreatePartitionsRequest(w: Writer, version: number, m: CreatePartitionsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsTopic(w, version, e));
   }
-  w.writeInt32((m.timeoutMs ?? 0));
-  w.writeBool((m.validateOnly ?? false));
+  w.writeInt32(m.timeoutMs ?? 0);
+  w.writeBool(m.validateOnly ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeCreatePartitionsRequest(r: Reader, version: number): CreatePartitionsRequest {
   const flexible = version >= 2;
   const m: CreatePartitionsRequest = {
-    topics: (flexible ? r.readCompactArray((r) => decodeCreatePartitionsRequestCreatePartitionsTopic(r, version)) : r.readArray((r) => decodeCreatePartitionsRequestCreatePartitionsTopic(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeCreatePartitionsRequestCreatePartitionsTopic(r, version)) : r.readArray((r) => decodeCreatePartitionsRequestCreatePartitionsTopic(r, version)),
     timeoutMs: r.readInt32(),
     validateOnly: r.readBool(),
   };
@@ -50,11 +51,13 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
 
 function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, version: number, m: CreatePartitionsRequestCreatePartitionsTopic): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  w.writeInt32((m.count ?? 0));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  w.writeInt32(m.count ?? 0);
   {
-    const v = (m.assignments === undefined ? [] : m.assignments);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsAssignment(w, version, e)) : w.writeArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsAssignment(w, version, e)));
+    const v = m.assignments === undefined ? [] : m.assignments;
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsAssignment(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreatePartitionsRequestCreatePartitionsAssignment(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -62,9 +65,9 @@ function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, version: 
 function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsTopic {
   const flexible = version >= 2;
   const m: CreatePartitionsRequestCreatePartitionsTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     count: r.readInt32(),
-    assignments: (flexible ? r.readCompactNullableArray((r) => decodeCreatePartitionsRequestCreatePartitionsAssignment(r, version)) : r.readNullableArray((r) => decodeCreatePartitionsRequestCreatePartitionsAssignment(r, version))),
+    assignments: flexible ? r.readCompactNullableArray((r) => decodeCreatePartitionsRequestCreatePartitionsAssignment(r, version)) : r.readNullableArray((r) => decodeCreatePartitionsRequestCreatePartitionsAssignment(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -73,8 +76,9 @@ function decodeCreatePartitionsRequestCreatePartitionsTopic(r: Reader, version: 
 function encodeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, version: number, m: CreatePartitionsRequestCreatePartitionsAssignment): void {
   const flexible = version >= 2;
   {
-    const v = (m.brokerIds ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.brokerIds ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -82,7 +86,7 @@ function encodeCreatePartitionsRequestCreatePartitionsAssignment(w: Writer, vers
 function decodeCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, version: number): CreatePartitionsRequestCreatePartitionsAssignment {
   const flexible = version >= 2;
   const m: CreatePartitionsRequestCreatePartitionsAssignment = {
-    brokerIds: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    brokerIds: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -106,10 +110,11 @@ export interface CreatePartitionsResponseCreatePartitionsTopicResult {
 
 export function encodeCreatePartitionsResponse(w: Writer, version: number, m: CreatePartitionsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.results ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, version, e)));
+    const v = m.results ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreatePartitionsResponseCreatePartitionsTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -118,7 +123,7 @@ export function decodeCreatePartitionsResponse(r: Reader, version: number): Crea
   const flexible = version >= 2;
   const m: CreatePartitionsResponse = {
     throttleTimeMs: r.readInt32(),
-    results: (flexible ? r.readCompactArray((r) => decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version)) : r.readArray((r) => decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version))),
+    results: flexible ? r.readCompactArray((r) => decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version)) : r.readArray((r) => decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -126,18 +131,20 @@ export function decodeCreatePartitionsResponse(r: Reader, version: number): Crea
 
 function encodeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, version: number, m: CreatePartitionsResponseCreatePartitionsTopicResult): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? null : m.errorMessage)));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? null : m.errorMessage);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, version: number): CreatePartitionsResponseCreatePartitionsTopicResult {
   const flexible = version >= 2;
   const m: CreatePartitionsResponseCreatePartitionsTopicResult = {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -43,12 +43,13 @@ export interface CreateTopicsRequestCreatableTopicConfig {
 export function encodeCreateTopicsRequest(w: Writer, version: number, m: CreateTopicsRequest): void {
   const flexible = version >= 5;
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopic(w, version, e));
   }
-  w.writeInt32((m.timeoutMs ?? 60000));
+  w.writeInt32(m.timeoutMs ?? 60000);
   if (version >= 1) {
-    w.writeBool((m.validateOnly ?? false));
+    w.writeBool(m.validateOnly ?? false);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -56,9 +57,9 @@ export function encodeCreateTopicsRequest(w: Writer, version: number, m: CreateT
 export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTopicsRequest {
   const flexible = version >= 5;
   const m: CreateTopicsRequest = {
-    topics: (flexible ? r.readCompactArray((r) => decodeCreateTopicsRequestCreatableTopic(r, version)) : r.readArray((r) => decodeCreateTopicsRequestCreatableTopic(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeCreateTopicsRequestCreatableTopic(r, version)) : r.readArray((r) => decodeCreateTopicsRequestCreatableTopic(r, version)),
     timeoutMs: r.readInt32(),
-    validateOnly: (version >= 1 ? r.readBool() : false),
+    validateOnly: version >= 1 ? r.readBool() : false,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -66,16 +67,19 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
 
 function encodeCreateTopicsRequestCreatableTopic(w: Writer, version: number, m: CreateTopicsRequestCreatableTopic): void {
   const flexible = version >= 5;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  w.writeInt32((m.numPartitions ?? 0));
-  w.writeInt16((m.replicationFactor ?? 0));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  w.writeInt32(m.numPartitions ?? 0);
+  w.writeInt16(m.replicationFactor ?? 0);
   {
-    const v = (m.assignments ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateTopicsRequestCreatableReplicaAssignment(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateTopicsRequestCreatableReplicaAssignment(w, version, e)));
+    const v = m.assignments ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateTopicsRequestCreatableReplicaAssignment(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateTopicsRequestCreatableReplicaAssignment(w, version, e));
   }
   {
-    const v = (m.configs ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopicConfig(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopicConfig(w, version, e)));
+    const v = m.configs ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopicConfig(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateTopicsRequestCreatableTopicConfig(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -83,11 +87,11 @@ function encodeCreateTopicsRequestCreatableTopic(w: Writer, version: number, m: 
 function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): CreateTopicsRequestCreatableTopic {
   const flexible = version >= 5;
   const m: CreateTopicsRequestCreatableTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     numPartitions: r.readInt32(),
     replicationFactor: r.readInt16(),
-    assignments: (flexible ? r.readCompactArray((r) => decodeCreateTopicsRequestCreatableReplicaAssignment(r, version)) : r.readArray((r) => decodeCreateTopicsRequestCreatableReplicaAssignment(r, version))),
-    configs: (flexible ? r.readCompactArray((r) => decodeCreateTopicsRequestCreatableTopicConfig(r, version)) : r.readArray((r) => decodeCreateTopicsRequestCreatableTopicConfig(r, version))),
+    assignments: flexible ? r.readCompactArray((r) => decodeCreateTopicsRequestCreatableReplicaAssignment(r, version)) : r.readArray((r) => decodeCreateTopicsRequestCreatableReplicaAssignment(r, version)),
+    configs: flexible ? r.readCompactArray((r) => decodeCreateTopicsRequestCreatableTopicConfig(r, version)) : r.readArray((r) => decodeCreateTopicsRequestCreatableTopicConfig(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -95,10 +99,11 @@ function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): Cr
 
 function encodeCreateTopicsRequestCreatableReplicaAssignment(w: Writer, version: number, m: CreateTopicsRequestCreatableReplicaAssignment): void {
   const flexible = version >= 5;
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
   {
-    const v = (m.brokerIds ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.brokerIds ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -107,7 +112,7 @@ function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version:
   const flexible = version >= 5;
   const m: CreateTopicsRequestCreatableReplicaAssignment = {
     partitionIndex: r.readInt32(),
-    brokerIds: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    brokerIds: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -115,16 +120,18 @@ function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version:
 
 function encodeCreateTopicsRequestCreatableTopicConfig(w: Writer, version: number, m: CreateTopicsRequestCreatableTopicConfig): void {
   const flexible = version >= 5;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  (flexible ? w.writeCompactNullableString((m.value === undefined ? "" : m.value)) : w.writeNullableString((m.value === undefined ? "" : m.value)));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  if (flexible) w.writeCompactNullableString(m.value === undefined ? "" : m.value);
+  else w.writeNullableString(m.value === undefined ? "" : m.value);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeCreateTopicsRequestCreatableTopicConfig(r: Reader, version: number): CreateTopicsRequestCreatableTopicConfig {
   const flexible = version >= 5;
   const m: CreateTopicsRequestCreatableTopicConfig = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -172,11 +179,12 @@ export interface CreateTopicsResponseCreatableTopicConfigs {
 export function encodeCreateTopicsResponse(w: Writer, version: number, m: CreateTopicsResponse): void {
   const flexible = version >= 5;
   if (version >= 2) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicResult(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -184,8 +192,8 @@ export function encodeCreateTopicsResponse(w: Writer, version: number, m: Create
 export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTopicsResponse {
   const flexible = version >= 5;
   const m: CreateTopicsResponse = {
-    throttleTimeMs: (version >= 2 ? r.readInt32() : 0),
-    topics: (flexible ? r.readCompactArray((r) => decodeCreateTopicsResponseCreatableTopicResult(r, version)) : r.readArray((r) => decodeCreateTopicsResponseCreatableTopicResult(r, version))),
+    throttleTimeMs: version >= 2 ? r.readInt32() : 0,
+    topics: flexible ? r.readCompactArray((r) => decodeCreateTopicsResponseCreatableTopicResult(r, version)) : r.readArray((r) => decodeCreateTopicsResponseCreatableTopicResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -193,33 +201,36 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
 
 function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: number, m: CreateTopicsResponseCreatableTopicResult): void {
   const flexible = version >= 5;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   if (version >= 7) {
-    w.writeUuid((m.topicId ?? ZERO_UUID));
+    w.writeUuid(m.topicId ?? ZERO_UUID);
   }
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   if (version >= 1) {
-    (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+    if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+    else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   }
   if (version >= 5) {
-    w.writeInt32((m.numPartitions ?? -1));
+    w.writeInt32(m.numPartitions ?? -1);
   }
   if (version >= 5) {
-    w.writeInt16((m.replicationFactor ?? -1));
+    w.writeInt16(m.replicationFactor ?? -1);
   }
   if (version >= 5) {
     {
-      const v = (m.configs === undefined ? [] : m.configs);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e)) : w.writeArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e)));
+      const v = m.configs === undefined ? [] : m.configs;
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e));
+      else w.writeArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e));
     }
   }
   if (flexible) {
     const write0 = version >= 5 && m.topicConfigErrorCode !== undefined && m.topicConfigErrorCode !== 0;
-    w.writeUnsignedVarint((write0 ? 1 : 0));
+    w.writeUnsignedVarint(write0 ? 1 : 0);
     if (write0) {
       w.writeUnsignedVarint(0);
       const at = w.beginSizedRegion();
-      w.writeInt16((m.topicConfigErrorCode ?? 0));
+      w.writeInt16(m.topicConfigErrorCode ?? 0);
       w.endSizedRegion(at);
     }
   }
@@ -228,14 +239,14 @@ function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numb
 function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: number): CreateTopicsResponseCreatableTopicResult {
   const flexible = version >= 5;
   const m: CreateTopicsResponseCreatableTopicResult = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    topicId: (version >= 7 ? r.readUuid() : ZERO_UUID),
+    name: flexible ? r.readCompactString() : r.readString(),
+    topicId: version >= 7 ? r.readUuid() : ZERO_UUID,
     errorCode: r.readInt16(),
-    errorMessage: (version >= 1 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : ""),
+    errorMessage: version >= 1 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : "",
     topicConfigErrorCode: 0,
-    numPartitions: (version >= 5 ? r.readInt32() : -1),
-    replicationFactor: (version >= 5 ? r.readInt16() : -1),
-    configs: (version >= 5 ? (flexible ? r.readCompactNullableArray((r) => decodeCreateTopicsResponseCreatableTopicConfigs(r, version)) : r.readNullableArray((r) => decodeCreateTopicsResponseCreatableTopicConfigs(r, version))) : []),
+    numPartitions: version >= 5 ? r.readInt32() : -1,
+    replicationFactor: version >= 5 ? r.readInt16() : -1,
+    configs: version >= 5 ? (flexible ? r.readCompactNullableArray((r) => decodeCreateTopicsResponseCreatableTopicConfigs(r, version)) : r.readNullableArray((r) => decodeCreateTopicsResponseCreatableTopicConfigs(r, version))) : [],
   };
   if (flexible) {
     const count = r.readUnsignedVarint();
@@ -247,36 +258,35 @@ function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: numb
           if (version >= 5) m.topicConfigErrorCode = r.readInt16();
           else r.offset = end;
           break;
-
         default:
           // Unknown tags are skipped: senders may add tags this version of the schema lacks.
           r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`CreateTopicsResponseCreatableTopicResult tagged field ${tag} does not fill its declared size`);
-        }
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`CreateTopicsResponseCreatableTopicResult tagged field ${tag} does not fill its declared size`);
       }
     }
-    return m;
   }
+  return m;
+}
 
-  function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, version: number, m: CreateTopicsResponseCreatableTopicConfigs): void {
-    w.writeCompactString((m.name ?? ""));
-    w.writeCompactNullableString((m.value === undefined ? "" : m.value));
-    w.writeBool((m.readOnly ?? false));
-    w.writeInt8((m.configSource ?? -1));
-    w.writeBool((m.isSensitive ?? false));
-    w.writeUnsignedVarint(0);
-  }
+function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, version: number, m: CreateTopicsResponseCreatableTopicConfigs): void {
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactNullableString(m.value === undefined ? "" : m.value);
+  w.writeBool(m.readOnly ?? false);
+  w.writeInt8(m.configSource ?? -1);
+  w.writeBool(m.isSensitive ?? false);
+  w.writeUnsignedVarint(0);
+}
 
-  function decodeCreateTopicsResponseCreatableTopicConfigs(r: Reader, version: number): CreateTopicsResponseCreatableTopicConfigs {
-    const m: CreateTopicsResponseCreatableTopicConfigs = {
-      name: r.readCompactString(),
-      value: r.readCompactNullableString(),
-      readOnly: r.readBool(),
-      configSource: r.readInt8(),
-      isSensitive: r.readBool(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function decodeCreateTopicsResponseCreatableTopicConfigs(r: Reader, version: number): CreateTopicsResponseCreatableTopicConfigs {
+  const m: CreateTopicsResponseCreatableTopicConfigs = {
+    name: r.readCompactString(),
+    value: r.readCompactNullableString(),
+    readOnly: r.readBool(),
+    configSource: r.readInt8(),
+    isSensitive: r.readBool(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

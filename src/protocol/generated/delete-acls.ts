@@ -28,8 +28,9 @@ export interface DeleteAclsRequestDeleteAclsFilter {
 export function encodeDeleteAclsRequest(w: Writer, version: number, m: DeleteAclsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.filters ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteAclsRequestDeleteAclsFilter(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteAclsRequestDeleteAclsFilter(w, version, e)));
+    const v = m.filters ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteAclsRequestDeleteAclsFilter(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteAclsRequestDeleteAclsFilter(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -37,7 +38,7 @@ export function encodeDeleteAclsRequest(w: Writer, version: number, m: DeleteAcl
 export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsRequest {
   const flexible = version >= 2;
   const m: DeleteAclsRequest = {
-    filters: (flexible ? r.readCompactArray((r) => decodeDeleteAclsRequestDeleteAclsFilter(r, version)) : r.readArray((r) => decodeDeleteAclsRequestDeleteAclsFilter(r, version))),
+    filters: flexible ? r.readCompactArray((r) => decodeDeleteAclsRequestDeleteAclsFilter(r, version)) : r.readArray((r) => decodeDeleteAclsRequestDeleteAclsFilter(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -45,15 +46,18 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
 
 function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, version: number, m: DeleteAclsRequestDeleteAclsFilter): void {
   const flexible = version >= 2;
-  w.writeInt8((m.resourceTypeFilter ?? 0));
-  (flexible ? w.writeCompactNullableString((m.resourceNameFilter === undefined ? "" : m.resourceNameFilter)) : w.writeNullableString((m.resourceNameFilter === undefined ? "" : m.resourceNameFilter)));
+  w.writeInt8(m.resourceTypeFilter ?? 0);
+  if (flexible) w.writeCompactNullableString(m.resourceNameFilter === undefined ? "" : m.resourceNameFilter);
+  else w.writeNullableString(m.resourceNameFilter === undefined ? "" : m.resourceNameFilter);
   if (version >= 1) {
-    w.writeInt8((m.patternTypeFilter ?? 3));
+    w.writeInt8(m.patternTypeFilter ?? 3);
   }
-  (flexible ? w.writeCompactNullableString((m.principalFilter === undefined ? "" : m.principalFilter)) : w.writeNullableString((m.principalFilter === undefined ? "" : m.principalFilter)));
-  (flexible ? w.writeCompactNullableString((m.hostFilter === undefined ? "" : m.hostFilter)) : w.writeNullableString((m.hostFilter === undefined ? "" : m.hostFilter)));
-  w.writeInt8((m.operation ?? 0));
-  w.writeInt8((m.permissionType ?? 0));
+  if (flexible) w.writeCompactNullableString(m.principalFilter === undefined ? "" : m.principalFilter);
+  else w.writeNullableString(m.principalFilter === undefined ? "" : m.principalFilter);
+  if (flexible) w.writeCompactNullableString(m.hostFilter === undefined ? "" : m.hostFilter);
+  else w.writeNullableString(m.hostFilter === undefined ? "" : m.hostFilter);
+  w.writeInt8(m.operation ?? 0);
+  w.writeInt8(m.permissionType ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -61,10 +65,10 @@ function decodeDeleteAclsRequestDeleteAclsFilter(r: Reader, version: number): De
   const flexible = version >= 2;
   const m: DeleteAclsRequestDeleteAclsFilter = {
     resourceTypeFilter: r.readInt8(),
-    resourceNameFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    patternTypeFilter: (version >= 1 ? r.readInt8() : 3),
-    principalFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    hostFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    resourceNameFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    patternTypeFilter: version >= 1 ? r.readInt8() : 3,
+    principalFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    hostFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
   };
@@ -111,10 +115,11 @@ export interface DeleteAclsResponseDeleteAclsMatchingAcl {
 
 export function encodeDeleteAclsResponse(w: Writer, version: number, m: DeleteAclsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.filterResults ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsFilterResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsFilterResult(w, version, e)));
+    const v = m.filterResults ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsFilterResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsFilterResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -123,7 +128,7 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
   const flexible = version >= 2;
   const m: DeleteAclsResponse = {
     throttleTimeMs: r.readInt32(),
-    filterResults: (flexible ? r.readCompactArray((r) => decodeDeleteAclsResponseDeleteAclsFilterResult(r, version)) : r.readArray((r) => decodeDeleteAclsResponseDeleteAclsFilterResult(r, version))),
+    filterResults: flexible ? r.readCompactArray((r) => decodeDeleteAclsResponseDeleteAclsFilterResult(r, version)) : r.readArray((r) => decodeDeleteAclsResponseDeleteAclsFilterResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -131,11 +136,13 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
 
 function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, version: number, m: DeleteAclsResponseDeleteAclsFilterResult): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   {
-    const v = (m.matchingAcls ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, version, e)));
+    const v = m.matchingAcls ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteAclsResponseDeleteAclsMatchingAcl(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -144,8 +151,8 @@ function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: numb
   const flexible = version >= 2;
   const m: DeleteAclsResponseDeleteAclsFilterResult = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    matchingAcls: (flexible ? r.readCompactArray((r) => decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version)) : r.readArray((r) => decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version))),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    matchingAcls: flexible ? r.readCompactArray((r) => decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version)) : r.readArray((r) => decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -153,17 +160,21 @@ function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: numb
 
 function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, version: number, m: DeleteAclsResponseDeleteAclsMatchingAcl): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   if (version >= 1) {
-    w.writeInt8((m.patternType ?? 3));
+    w.writeInt8(m.patternType ?? 3);
   }
-  (flexible ? w.writeCompactString((m.principal ?? "")) : w.writeString((m.principal ?? "")));
-  (flexible ? w.writeCompactString((m.host ?? "")) : w.writeString((m.host ?? "")));
-  w.writeInt8((m.operation ?? 0));
-  w.writeInt8((m.permissionType ?? 0));
+  if (flexible) w.writeCompactString(m.principal ?? "");
+  else w.writeString(m.principal ?? "");
+  if (flexible) w.writeCompactString(m.host ?? "");
+  else w.writeString(m.host ?? "");
+  w.writeInt8(m.operation ?? 0);
+  w.writeInt8(m.permissionType ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -171,12 +182,12 @@ function decodeDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, version: numbe
   const flexible = version >= 2;
   const m: DeleteAclsResponseDeleteAclsMatchingAcl = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    patternType: (version >= 1 ? r.readInt8() : 3),
-    principal: (flexible ? r.readCompactString() : r.readString()),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    patternType: version >= 1 ? r.readInt8() : 3,
+    principal: flexible ? r.readCompactString() : r.readString(),
+    host: flexible ? r.readCompactString() : r.readString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
   };

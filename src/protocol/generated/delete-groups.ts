@@ -11,8 +11,9 @@ export interface DeleteGroupsRequest {
 export function encodeDeleteGroupsRequest(w: Writer, version: number, m: DeleteGroupsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.groupsNames ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))) : w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))));
+    const v = m.groupsNames ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+    else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -20,7 +21,7 @@ export function encodeDeleteGroupsRequest(w: Writer, version: number, m: DeleteG
 export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGroupsRequest {
   const flexible = version >= 2;
   const m: DeleteGroupsRequest = {
-    groupsNames: (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))),
+    groupsNames: flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString())),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -42,10 +43,11 @@ export interface DeleteGroupsResponseDeletableGroupResult {
 
 export function encodeDeleteGroupsResponse(w: Writer, version: number, m: DeleteGroupsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.results ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteGroupsResponseDeletableGroupResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteGroupsResponseDeletableGroupResult(w, version, e)));
+    const v = m.results ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteGroupsResponseDeletableGroupResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteGroupsResponseDeletableGroupResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -54,7 +56,7 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
   const flexible = version >= 2;
   const m: DeleteGroupsResponse = {
     throttleTimeMs: r.readInt32(),
-    results: (flexible ? r.readCompactArray((r) => decodeDeleteGroupsResponseDeletableGroupResult(r, version)) : r.readArray((r) => decodeDeleteGroupsResponseDeletableGroupResult(r, version))),
+    results: flexible ? r.readCompactArray((r) => decodeDeleteGroupsResponseDeletableGroupResult(r, version)) : r.readArray((r) => decodeDeleteGroupsResponseDeletableGroupResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -62,15 +64,16 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
 
 function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, version: number, m: DeleteGroupsResponseDeletableGroupResult): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
-  w.writeInt16((m.errorCode ?? 0));
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDeleteGroupsResponseDeletableGroupResult(r: Reader, version: number): DeleteGroupsResponseDeletableGroupResult {
   const flexible = version >= 2;
   const m: DeleteGroupsResponseDeletableGroupResult = {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     errorCode: r.readInt16(),
   };
   if (flexible) r.skipTaggedFields();

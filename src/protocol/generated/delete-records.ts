@@ -27,17 +27,18 @@ export interface DeleteRecordsRequestDeleteRecordsPartition {
 export function encodeDeleteRecordsRequest(w: Writer, version: number, m: DeleteRecordsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsTopic(w, version, e));
   }
-  w.writeInt32((m.timeoutMs ?? 0));
+  w.writeInt32(m.timeoutMs ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRecordsRequest {
   const flexible = version >= 2;
   const m: DeleteRecordsRequest = {
-    topics: (flexible ? r.readCompactArray((r) => decodeDeleteRecordsRequestDeleteRecordsTopic(r, version)) : r.readArray((r) => decodeDeleteRecordsRequestDeleteRecordsTopic(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeDeleteRecordsRequestDeleteRecordsTopic(r, version)) : r.readArray((r) => decodeDeleteRecordsRequestDeleteRecordsTopic(r, version)),
     timeoutMs: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();
@@ -46,10 +47,12 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
 
 function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, version: number, m: DeleteRecordsRequestDeleteRecordsTopic): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsPartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsPartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -57,8 +60,8 @@ function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, version: number
 function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsTopic {
   const flexible = version >= 2;
   const m: DeleteRecordsRequestDeleteRecordsTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, version)) : r.readArray((r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, version)) : r.readArray((r) => decodeDeleteRecordsRequestDeleteRecordsPartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -66,8 +69,8 @@ function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number
 
 function encodeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, version: number, m: DeleteRecordsRequestDeleteRecordsPartition): void {
   const flexible = version >= 2;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt64((m.offset ?? 0n));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt64(m.offset ?? 0n);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -106,10 +109,11 @@ export interface DeleteRecordsResponseDeleteRecordsPartitionResult {
 
 export function encodeDeleteRecordsResponse(w: Writer, version: number, m: DeleteRecordsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -118,7 +122,7 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
   const flexible = version >= 2;
   const m: DeleteRecordsResponse = {
     throttleTimeMs: r.readInt32(),
-    topics: (flexible ? r.readCompactArray((r) => decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version)) : r.readArray((r) => decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version)) : r.readArray((r) => decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -126,10 +130,12 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
 
 function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, version: number, m: DeleteRecordsResponseDeleteRecordsTopicResult): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -137,8 +143,8 @@ function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, version:
 function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsTopicResult {
   const flexible = version >= 2;
   const m: DeleteRecordsResponseDeleteRecordsTopicResult = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version)) : r.readArray((r) => decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version)) : r.readArray((r) => decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -146,9 +152,9 @@ function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version:
 
 function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, version: number, m: DeleteRecordsResponseDeleteRecordsPartitionResult): void {
   const flexible = version >= 2;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt64((m.lowWatermark ?? 0n));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt64(m.lowWatermark ?? 0n);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

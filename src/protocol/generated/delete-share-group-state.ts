@@ -23,11 +23,8 @@ export interface DeleteShareGroupStateRequestPartitionData {
 }
 
 export function encodeDeleteShareGroupStateRequest(w: Writer, version: number, m: DeleteShareGroupStateRequest): void {
-  w.writeCompactString((m.groupId ?? ""));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDeleteShareGroupStateRequestDeleteStateData(w, version, e));
-  }
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDeleteShareGroupStateRequestDeleteStateData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -41,11 +38,8 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): 
 }
 
 function encodeDeleteShareGroupStateRequestDeleteStateData(w: Writer, version: number, m: DeleteShareGroupStateRequestDeleteStateData): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDeleteShareGroupStateRequestPartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDeleteShareGroupStateRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -59,7 +53,7 @@ function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: n
 }
 
 function encodeDeleteShareGroupStateRequestPartitionData(w: Writer, version: number, m: DeleteShareGroupStateRequestPartitionData): void {
-  w.writeInt32((m.partition ?? 0));
+  w.writeInt32(m.partition ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -93,10 +87,7 @@ export interface DeleteShareGroupStateResponsePartitionResult {
 }
 
 export function encodeDeleteShareGroupStateResponse(w: Writer, version: number, m: DeleteShareGroupStateResponse): void {
-  {
-    const v = (m.results ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDeleteShareGroupStateResponseDeleteStateResult(w, version, e));
-  }
+  w.writeCompactArray(m.results ?? [], (w, e) => encodeDeleteShareGroupStateResponseDeleteStateResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -109,11 +100,8 @@ export function decodeDeleteShareGroupStateResponse(r: Reader, version: number):
 }
 
 function encodeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, version: number, m: DeleteShareGroupStateResponseDeleteStateResult): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDeleteShareGroupStateResponsePartitionResult(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDeleteShareGroupStateResponsePartitionResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -127,9 +115,9 @@ function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version
 }
 
 function encodeDeleteShareGroupStateResponsePartitionResult(w: Writer, version: number, m: DeleteShareGroupStateResponsePartitionResult): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

@@ -23,25 +23,27 @@ export function encodeDeleteTopicsRequest(w: Writer, version: number, m: DeleteT
   const flexible = version >= 4;
   if (version >= 6) {
     {
-      const v = (m.topics ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e)));
+      const v = m.topics ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e));
+      else w.writeArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e));
     }
   }
   if (version <= 5) {
     {
-      const v = (m.topicNames ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))) : w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))));
+      const v = m.topicNames ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
     }
   }
-  w.writeInt32((m.timeoutMs ?? 0));
+  w.writeInt32(m.timeoutMs ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTopicsRequest {
   const flexible = version >= 4;
   const m: DeleteTopicsRequest = {
-    topics: (version >= 6 ? (flexible ? r.readCompactArray((r) => decodeDeleteTopicsRequestDeleteTopicState(r, version)) : r.readArray((r) => decodeDeleteTopicsRequestDeleteTopicState(r, version))) : []),
-    topicNames: (version <= 5 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : []),
+    topics: version >= 6 ? (flexible ? r.readCompactArray((r) => decodeDeleteTopicsRequestDeleteTopicState(r, version)) : r.readArray((r) => decodeDeleteTopicsRequestDeleteTopicState(r, version))) : [],
+    topicNames: version <= 5 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : [],
     timeoutMs: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();
@@ -49,8 +51,8 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
 }
 
 function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, version: number, m: DeleteTopicsRequestDeleteTopicState): void {
-  w.writeCompactNullableString((m.name === undefined ? null : m.name));
-  w.writeUuid((m.topicId ?? ZERO_UUID));
+  w.writeCompactNullableString(m.name === undefined ? null : m.name);
+  w.writeUuid(m.topicId ?? ZERO_UUID);
   w.writeUnsignedVarint(0);
 }
 
@@ -84,11 +86,12 @@ export interface DeleteTopicsResponseDeletableTopicResult {
 export function encodeDeleteTopicsResponse(w: Writer, version: number, m: DeleteTopicsResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   {
-    const v = (m.responses ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDeleteTopicsResponseDeletableTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDeleteTopicsResponseDeletableTopicResult(w, version, e)));
+    const v = m.responses ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteTopicsResponseDeletableTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteTopicsResponseDeletableTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -96,8 +99,8 @@ export function encodeDeleteTopicsResponse(w: Writer, version: number, m: Delete
 export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTopicsResponse {
   const flexible = version >= 4;
   const m: DeleteTopicsResponse = {
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
-    responses: (flexible ? r.readCompactArray((r) => decodeDeleteTopicsResponseDeletableTopicResult(r, version)) : r.readArray((r) => decodeDeleteTopicsResponseDeletableTopicResult(r, version))),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
+    responses: flexible ? r.readCompactArray((r) => decodeDeleteTopicsResponseDeletableTopicResult(r, version)) : r.readArray((r) => decodeDeleteTopicsResponseDeletableTopicResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -105,14 +108,20 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
 
 function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, version: number, m: DeleteTopicsResponseDeletableTopicResult): void {
   const flexible = version >= 4;
-  if (version >= 6) (flexible ? w.writeCompactNullableString((m.name === undefined ? "" : m.name)) : w.writeNullableString((m.name === undefined ? "" : m.name)));
-  else (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
   if (version >= 6) {
-    w.writeUuid((m.topicId ?? ZERO_UUID));
+    if (flexible) w.writeCompactNullableString(m.name === undefined ? "" : m.name);
+    else w.writeNullableString(m.name === undefined ? "" : m.name);
+  } else {
+    if (flexible) w.writeCompactString(m.name ?? "");
+    else w.writeString(m.name ?? "");
   }
-  w.writeInt16((m.errorCode ?? 0));
+  if (version >= 6) {
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+  }
+  w.writeInt16(m.errorCode ?? 0);
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? null : m.errorMessage)));
+    if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+    else w.writeNullableString(m.errorMessage === undefined ? null : m.errorMessage);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -120,10 +129,10 @@ function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, version: numb
 function decodeDeleteTopicsResponseDeletableTopicResult(r: Reader, version: number): DeleteTopicsResponseDeletableTopicResult {
   const flexible = version >= 4;
   const m: DeleteTopicsResponseDeletableTopicResult = {
-    name: (version >= 6 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString())),
-    topicId: (version >= 6 ? r.readUuid() : ZERO_UUID),
+    name: version >= 6 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString()),
+    topicId: version >= 6 ? r.readUuid() : ZERO_UUID,
     errorCode: r.readInt16(),
-    errorMessage: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
+    errorMessage: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -22,15 +22,18 @@ export interface DescribeAclsRequest {
 
 export function encodeDescribeAclsRequest(w: Writer, version: number, m: DescribeAclsRequest): void {
   const flexible = version >= 2;
-  w.writeInt8((m.resourceTypeFilter ?? 0));
-  (flexible ? w.writeCompactNullableString((m.resourceNameFilter === undefined ? "" : m.resourceNameFilter)) : w.writeNullableString((m.resourceNameFilter === undefined ? "" : m.resourceNameFilter)));
+  w.writeInt8(m.resourceTypeFilter ?? 0);
+  if (flexible) w.writeCompactNullableString(m.resourceNameFilter === undefined ? "" : m.resourceNameFilter);
+  else w.writeNullableString(m.resourceNameFilter === undefined ? "" : m.resourceNameFilter);
   if (version >= 1) {
-    w.writeInt8((m.patternTypeFilter ?? 3));
+    w.writeInt8(m.patternTypeFilter ?? 3);
   }
-  (flexible ? w.writeCompactNullableString((m.principalFilter === undefined ? "" : m.principalFilter)) : w.writeNullableString((m.principalFilter === undefined ? "" : m.principalFilter)));
-  (flexible ? w.writeCompactNullableString((m.hostFilter === undefined ? "" : m.hostFilter)) : w.writeNullableString((m.hostFilter === undefined ? "" : m.hostFilter)));
-  w.writeInt8((m.operation ?? 0));
-  w.writeInt8((m.permissionType ?? 0));
+  if (flexible) w.writeCompactNullableString(m.principalFilter === undefined ? "" : m.principalFilter);
+  else w.writeNullableString(m.principalFilter === undefined ? "" : m.principalFilter);
+  if (flexible) w.writeCompactNullableString(m.hostFilter === undefined ? "" : m.hostFilter);
+  else w.writeNullableString(m.hostFilter === undefined ? "" : m.hostFilter);
+  w.writeInt8(m.operation ?? 0);
+  w.writeInt8(m.permissionType ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -38,10 +41,10 @@ export function decodeDescribeAclsRequest(r: Reader, version: number): DescribeA
   const flexible = version >= 2;
   const m: DescribeAclsRequest = {
     resourceTypeFilter: r.readInt8(),
-    resourceNameFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    patternTypeFilter: (version >= 1 ? r.readInt8() : 3),
-    principalFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    hostFilter: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    resourceNameFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    patternTypeFilter: version >= 1 ? r.readInt8() : 3,
+    principalFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    hostFilter: flexible ? r.readCompactNullableString() : r.readNullableString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
   };
@@ -84,12 +87,14 @@ export interface DescribeAclsResponseAclDescription {
 
 export function encodeDescribeAclsResponse(w: Writer, version: number, m: DescribeAclsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   {
-    const v = (m.resources ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeAclsResponseDescribeAclsResource(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeAclsResponseDescribeAclsResource(w, version, e)));
+    const v = m.resources ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeAclsResponseDescribeAclsResource(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeAclsResponseDescribeAclsResource(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -99,8 +104,8 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
   const m: DescribeAclsResponse = {
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    resources: (flexible ? r.readCompactArray((r) => decodeDescribeAclsResponseDescribeAclsResource(r, version)) : r.readArray((r) => decodeDescribeAclsResponseDescribeAclsResource(r, version))),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    resources: flexible ? r.readCompactArray((r) => decodeDescribeAclsResponseDescribeAclsResource(r, version)) : r.readArray((r) => decodeDescribeAclsResponseDescribeAclsResource(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -108,14 +113,16 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
 
 function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, version: number, m: DescribeAclsResponseDescribeAclsResource): void {
   const flexible = version >= 2;
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   if (version >= 1) {
-    w.writeInt8((m.patternType ?? 3));
+    w.writeInt8(m.patternType ?? 3);
   }
   {
-    const v = (m.acls ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeAclsResponseAclDescription(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeAclsResponseAclDescription(w, version, e)));
+    const v = m.acls ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeAclsResponseAclDescription(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeAclsResponseAclDescription(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -124,9 +131,9 @@ function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: numb
   const flexible = version >= 2;
   const m: DescribeAclsResponseDescribeAclsResource = {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    patternType: (version >= 1 ? r.readInt8() : 3),
-    acls: (flexible ? r.readCompactArray((r) => decodeDescribeAclsResponseAclDescription(r, version)) : r.readArray((r) => decodeDescribeAclsResponseAclDescription(r, version))),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    patternType: version >= 1 ? r.readInt8() : 3,
+    acls: flexible ? r.readCompactArray((r) => decodeDescribeAclsResponseAclDescription(r, version)) : r.readArray((r) => decodeDescribeAclsResponseAclDescription(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -134,18 +141,20 @@ function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: numb
 
 function encodeDescribeAclsResponseAclDescription(w: Writer, version: number, m: DescribeAclsResponseAclDescription): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.principal ?? "")) : w.writeString((m.principal ?? "")));
-  (flexible ? w.writeCompactString((m.host ?? "")) : w.writeString((m.host ?? "")));
-  w.writeInt8((m.operation ?? 0));
-  w.writeInt8((m.permissionType ?? 0));
+  if (flexible) w.writeCompactString(m.principal ?? "");
+  else w.writeString(m.principal ?? "");
+  if (flexible) w.writeCompactString(m.host ?? "");
+  else w.writeString(m.host ?? "");
+  w.writeInt8(m.operation ?? 0);
+  w.writeInt8(m.permissionType ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeAclsResponseAclDescription(r: Reader, version: number): DescribeAclsResponseAclDescription {
   const flexible = version >= 2;
   const m: DescribeAclsResponseAclDescription = {
-    principal: (flexible ? r.readCompactString() : r.readString()),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    principal: flexible ? r.readCompactString() : r.readString(),
+    host: flexible ? r.readCompactString() : r.readString(),
     operation: r.readInt8(),
     permissionType: r.readInt8(),
   };

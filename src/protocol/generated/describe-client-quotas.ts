@@ -22,17 +22,18 @@ export interface DescribeClientQuotasRequestComponentData {
 export function encodeDescribeClientQuotasRequest(w: Writer, version: number, m: DescribeClientQuotasRequest): void {
   const flexible = version >= 1;
   {
-    const v = (m.components ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasRequestComponentData(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeClientQuotasRequestComponentData(w, version, e)));
+    const v = m.components ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasRequestComponentData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeClientQuotasRequestComponentData(w, version, e));
   }
-  w.writeBool((m.strict ?? false));
+  w.writeBool(m.strict ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeDescribeClientQuotasRequest(r: Reader, version: number): DescribeClientQuotasRequest {
   const flexible = version >= 1;
   const m: DescribeClientQuotasRequest = {
-    components: (flexible ? r.readCompactArray((r) => decodeDescribeClientQuotasRequestComponentData(r, version)) : r.readArray((r) => decodeDescribeClientQuotasRequestComponentData(r, version))),
+    components: flexible ? r.readCompactArray((r) => decodeDescribeClientQuotasRequestComponentData(r, version)) : r.readArray((r) => decodeDescribeClientQuotasRequestComponentData(r, version)),
     strict: r.readBool(),
   };
   if (flexible) r.skipTaggedFields();
@@ -41,18 +42,20 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
 
 function encodeDescribeClientQuotasRequestComponentData(w: Writer, version: number, m: DescribeClientQuotasRequestComponentData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.entityType ?? "")) : w.writeString((m.entityType ?? "")));
-  w.writeInt8((m.matchType ?? 0));
-  (flexible ? w.writeCompactNullableString((m.match === undefined ? "" : m.match)) : w.writeNullableString((m.match === undefined ? "" : m.match)));
+  if (flexible) w.writeCompactString(m.entityType ?? "");
+  else w.writeString(m.entityType ?? "");
+  w.writeInt8(m.matchType ?? 0);
+  if (flexible) w.writeCompactNullableString(m.match === undefined ? "" : m.match);
+  else w.writeNullableString(m.match === undefined ? "" : m.match);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeClientQuotasRequestComponentData(r: Reader, version: number): DescribeClientQuotasRequestComponentData {
   const flexible = version >= 1;
   const m: DescribeClientQuotasRequestComponentData = {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
     matchType: r.readInt8(),
-    match: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    match: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -92,12 +95,14 @@ export interface DescribeClientQuotasResponseValueData {
 
 export function encodeDescribeClientQuotasResponse(w: Writer, version: number, m: DescribeClientQuotasResponse): void {
   const flexible = version >= 1;
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   {
-    const v = (m.entries === undefined ? [] : m.entries);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasResponseEntryData(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeClientQuotasResponseEntryData(w, version, e)));
+    const v = m.entries === undefined ? [] : m.entries;
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasResponseEntryData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeClientQuotasResponseEntryData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -107,8 +112,8 @@ export function decodeDescribeClientQuotasResponse(r: Reader, version: number): 
   const m: DescribeClientQuotasResponse = {
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    entries: (flexible ? r.readCompactNullableArray((r) => decodeDescribeClientQuotasResponseEntryData(r, version)) : r.readNullableArray((r) => decodeDescribeClientQuotasResponseEntryData(r, version))),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    entries: flexible ? r.readCompactNullableArray((r) => decodeDescribeClientQuotasResponseEntryData(r, version)) : r.readNullableArray((r) => decodeDescribeClientQuotasResponseEntryData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -117,12 +122,14 @@ export function decodeDescribeClientQuotasResponse(r: Reader, version: number): 
 function encodeDescribeClientQuotasResponseEntryData(w: Writer, version: number, m: DescribeClientQuotasResponseEntryData): void {
   const flexible = version >= 1;
   {
-    const v = (m.entity ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasResponseEntityData(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeClientQuotasResponseEntityData(w, version, e)));
+    const v = m.entity ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasResponseEntityData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeClientQuotasResponseEntityData(w, version, e));
   }
   {
-    const v = (m.values ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasResponseValueData(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeClientQuotasResponseValueData(w, version, e)));
+    const v = m.values ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeClientQuotasResponseValueData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeClientQuotasResponseValueData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -130,8 +137,8 @@ function encodeDescribeClientQuotasResponseEntryData(w: Writer, version: number,
 function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number): DescribeClientQuotasResponseEntryData {
   const flexible = version >= 1;
   const m: DescribeClientQuotasResponseEntryData = {
-    entity: (flexible ? r.readCompactArray((r) => decodeDescribeClientQuotasResponseEntityData(r, version)) : r.readArray((r) => decodeDescribeClientQuotasResponseEntityData(r, version))),
-    values: (flexible ? r.readCompactArray((r) => decodeDescribeClientQuotasResponseValueData(r, version)) : r.readArray((r) => decodeDescribeClientQuotasResponseValueData(r, version))),
+    entity: flexible ? r.readCompactArray((r) => decodeDescribeClientQuotasResponseEntityData(r, version)) : r.readArray((r) => decodeDescribeClientQuotasResponseEntityData(r, version)),
+    values: flexible ? r.readCompactArray((r) => decodeDescribeClientQuotasResponseValueData(r, version)) : r.readArray((r) => decodeDescribeClientQuotasResponseValueData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -139,16 +146,18 @@ function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number)
 
 function encodeDescribeClientQuotasResponseEntityData(w: Writer, version: number, m: DescribeClientQuotasResponseEntityData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.entityType ?? "")) : w.writeString((m.entityType ?? "")));
-  (flexible ? w.writeCompactNullableString((m.entityName === undefined ? "" : m.entityName)) : w.writeNullableString((m.entityName === undefined ? "" : m.entityName)));
+  if (flexible) w.writeCompactString(m.entityType ?? "");
+  else w.writeString(m.entityType ?? "");
+  if (flexible) w.writeCompactNullableString(m.entityName === undefined ? "" : m.entityName);
+  else w.writeNullableString(m.entityName === undefined ? "" : m.entityName);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeClientQuotasResponseEntityData(r: Reader, version: number): DescribeClientQuotasResponseEntityData {
   const flexible = version >= 1;
   const m: DescribeClientQuotasResponseEntityData = {
-    entityType: (flexible ? r.readCompactString() : r.readString()),
-    entityName: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    entityType: flexible ? r.readCompactString() : r.readString(),
+    entityName: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -156,15 +165,16 @@ function decodeDescribeClientQuotasResponseEntityData(r: Reader, version: number
 
 function encodeDescribeClientQuotasResponseValueData(w: Writer, version: number, m: DescribeClientQuotasResponseValueData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.key ?? "")) : w.writeString((m.key ?? "")));
-  w.writeFloat64((m.value ?? 0));
+  if (flexible) w.writeCompactString(m.key ?? "");
+  else w.writeString(m.key ?? "");
+  w.writeFloat64(m.value ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeClientQuotasResponseValueData(r: Reader, version: number): DescribeClientQuotasResponseValueData {
   const flexible = version >= 1;
   const m: DescribeClientQuotasResponseValueData = {
-    key: (flexible ? r.readCompactString() : r.readString()),
+    key: flexible ? r.readCompactString() : r.readString(),
     value: r.readFloat64(),
   };
   if (flexible) r.skipTaggedFields();

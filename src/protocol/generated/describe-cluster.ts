@@ -11,9 +11,9 @@ export interface DescribeClusterRequest {
 }
 
 export function encodeDescribeClusterRequest(w: Writer, version: number, m: DescribeClusterRequest): void {
-  w.writeBool((m.includeClusterAuthorizedOperations ?? false));
+  w.writeBool(m.includeClusterAuthorizedOperations ?? false);
   if (version >= 1) {
-    w.writeInt8((m.endpointType ?? 1));
+    w.writeInt8(m.endpointType ?? 1);
   }
   w.writeUnsignedVarint(0);
 }
@@ -21,7 +21,7 @@ export function encodeDescribeClusterRequest(w: Writer, version: number, m: Desc
 export function decodeDescribeClusterRequest(r: Reader, version: number): DescribeClusterRequest {
   const m: DescribeClusterRequest = {
     includeClusterAuthorizedOperations: r.readBool(),
-    endpointType: (version >= 1 ? r.readInt8() : 1),
+    endpointType: version >= 1 ? r.readInt8() : 1,
   };
   r.skipTaggedFields();
   return m;
@@ -58,19 +58,16 @@ export interface DescribeClusterResponseDescribeClusterBroker {
 }
 
 export function encodeDescribeClusterResponse(w: Writer, version: number, m: DescribeClusterResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
   if (version >= 1) {
-    w.writeInt8((m.endpointType ?? 1));
+    w.writeInt8(m.endpointType ?? 1);
   }
-  w.writeCompactString((m.clusterId ?? ""));
-  w.writeInt32((m.controllerId ?? -1));
-  {
-    const v = (m.brokers ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeClusterResponseDescribeClusterBroker(w, version, e));
-  }
-  w.writeInt32((m.clusterAuthorizedOperations ?? -2147483648));
+  w.writeCompactString(m.clusterId ?? "");
+  w.writeInt32(m.controllerId ?? -1);
+  w.writeCompactArray(m.brokers ?? [], (w, e) => encodeDescribeClusterResponseDescribeClusterBroker(w, version, e));
+  w.writeInt32(m.clusterAuthorizedOperations ?? -2147483648);
   w.writeUnsignedVarint(0);
 }
 
@@ -79,7 +76,7 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
     errorMessage: r.readCompactNullableString(),
-    endpointType: (version >= 1 ? r.readInt8() : 1),
+    endpointType: version >= 1 ? r.readInt8() : 1,
     clusterId: r.readCompactString(),
     controllerId: r.readInt32(),
     brokers: r.readCompactArray((r) => decodeDescribeClusterResponseDescribeClusterBroker(r, version)),
@@ -90,10 +87,10 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
 }
 
 function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, version: number, m: DescribeClusterResponseDescribeClusterBroker): void {
-  w.writeInt32((m.brokerId ?? 0));
-  w.writeCompactString((m.host ?? ""));
-  w.writeInt32((m.port ?? 0));
-  w.writeCompactNullableString((m.rack === undefined ? null : m.rack));
+  w.writeInt32(m.brokerId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
+  w.writeCompactNullableString(m.rack === undefined ? null : m.rack);
   w.writeUnsignedVarint(0);
 }
 

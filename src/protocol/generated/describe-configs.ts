@@ -24,14 +24,15 @@ export interface DescribeConfigsRequestDescribeConfigsResource {
 export function encodeDescribeConfigsRequest(w: Writer, version: number, m: DescribeConfigsRequest): void {
   const flexible = version >= 4;
   {
-    const v = (m.resources ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeConfigsRequestDescribeConfigsResource(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeConfigsRequestDescribeConfigsResource(w, version, e)));
+    const v = m.resources ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeConfigsRequestDescribeConfigsResource(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeConfigsRequestDescribeConfigsResource(w, version, e));
   }
   if (version >= 1) {
-    w.writeBool((m.includeSynonyms ?? false));
+    w.writeBool(m.includeSynonyms ?? false);
   }
   if (version >= 3) {
-    w.writeBool((m.includeDocumentation ?? false));
+    w.writeBool(m.includeDocumentation ?? false);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -39,9 +40,9 @@ export function encodeDescribeConfigsRequest(w: Writer, version: number, m: Desc
 export function decodeDescribeConfigsRequest(r: Reader, version: number): DescribeConfigsRequest {
   const flexible = version >= 4;
   const m: DescribeConfigsRequest = {
-    resources: (flexible ? r.readCompactArray((r) => decodeDescribeConfigsRequestDescribeConfigsResource(r, version)) : r.readArray((r) => decodeDescribeConfigsRequestDescribeConfigsResource(r, version))),
-    includeSynonyms: (version >= 1 ? r.readBool() : false),
-    includeDocumentation: (version >= 3 ? r.readBool() : false),
+    resources: flexible ? r.readCompactArray((r) => decodeDescribeConfigsRequestDescribeConfigsResource(r, version)) : r.readArray((r) => decodeDescribeConfigsRequestDescribeConfigsResource(r, version)),
+    includeSynonyms: version >= 1 ? r.readBool() : false,
+    includeDocumentation: version >= 3 ? r.readBool() : false,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -49,11 +50,13 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
 
 function encodeDescribeConfigsRequestDescribeConfigsResource(w: Writer, version: number, m: DescribeConfigsRequestDescribeConfigsResource): void {
   const flexible = version >= 4;
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   {
-    const v = (m.configurationKeys === undefined ? [] : m.configurationKeys);
-    (flexible ? w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))) : w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))));
+    const v = m.configurationKeys === undefined ? [] : m.configurationKeys;
+    if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+    else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -62,8 +65,8 @@ function decodeDescribeConfigsRequestDescribeConfigsResource(r: Reader, version:
   const flexible = version >= 4;
   const m: DescribeConfigsRequestDescribeConfigsResource = {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    configurationKeys: (flexible ? r.readCompactNullableArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readNullableArray((r) => (flexible ? r.readCompactString() : r.readString()))),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    configurationKeys: flexible ? r.readCompactNullableArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readNullableArray((r) => (flexible ? r.readCompactString() : r.readString())),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -121,10 +124,11 @@ export interface DescribeConfigsResponseDescribeConfigsSynonym {
 
 export function encodeDescribeConfigsResponse(w: Writer, version: number, m: DescribeConfigsResponse): void {
   const flexible = version >= 4;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.results ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResult(w, version, e)));
+    const v = m.results ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -133,7 +137,7 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
   const flexible = version >= 4;
   const m: DescribeConfigsResponse = {
     throttleTimeMs: r.readInt32(),
-    results: (flexible ? r.readCompactArray((r) => decodeDescribeConfigsResponseDescribeConfigsResult(r, version)) : r.readArray((r) => decodeDescribeConfigsResponseDescribeConfigsResult(r, version))),
+    results: flexible ? r.readCompactArray((r) => decodeDescribeConfigsResponseDescribeConfigsResult(r, version)) : r.readArray((r) => decodeDescribeConfigsResponseDescribeConfigsResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -141,13 +145,16 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
 
 function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, version: number, m: DescribeConfigsResponseDescribeConfigsResult): void {
   const flexible = version >= 4;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   {
-    const v = (m.configs ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, version, e)));
+    const v = m.configs ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsResourceResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -156,10 +163,10 @@ function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: 
   const flexible = version >= 4;
   const m: DescribeConfigsResponseDescribeConfigsResult = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    configs: (flexible ? r.readCompactArray((r) => decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version)) : r.readArray((r) => decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version))),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    configs: flexible ? r.readCompactArray((r) => decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version)) : r.readArray((r) => decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -167,27 +174,31 @@ function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: 
 
 function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, version: number, m: DescribeConfigsResponseDescribeConfigsResourceResult): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  (flexible ? w.writeCompactNullableString((m.value === undefined ? "" : m.value)) : w.writeNullableString((m.value === undefined ? "" : m.value)));
-  w.writeBool((m.readOnly ?? false));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  if (flexible) w.writeCompactNullableString(m.value === undefined ? "" : m.value);
+  else w.writeNullableString(m.value === undefined ? "" : m.value);
+  w.writeBool(m.readOnly ?? false);
   if (version <= 0) {
-    w.writeBool((m.isDefault ?? false));
+    w.writeBool(m.isDefault ?? false);
   }
   if (version >= 1) {
-    w.writeInt8((m.configSource ?? -1));
+    w.writeInt8(m.configSource ?? -1);
   }
-  w.writeBool((m.isSensitive ?? false));
+  w.writeBool(m.isSensitive ?? false);
   if (version >= 1) {
     {
-      const v = (m.synonyms ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e)));
+      const v = m.synonyms ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e));
+      else w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e));
     }
   }
   if (version >= 3) {
-    w.writeInt8((m.configType ?? 0));
+    w.writeInt8(m.configType ?? 0);
   }
   if (version >= 3) {
-    (flexible ? w.writeCompactNullableString((m.documentation === undefined ? "" : m.documentation)) : w.writeNullableString((m.documentation === undefined ? "" : m.documentation)));
+    if (flexible) w.writeCompactNullableString(m.documentation === undefined ? "" : m.documentation);
+    else w.writeNullableString(m.documentation === undefined ? "" : m.documentation);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -195,15 +206,15 @@ function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v
 function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsResourceResult {
   const flexible = version >= 4;
   const m: DescribeConfigsResponseDescribeConfigsResourceResult = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
     readOnly: r.readBool(),
-    isDefault: (version <= 0 ? r.readBool() : false),
-    configSource: (version >= 1 ? r.readInt8() : -1),
+    isDefault: version <= 0 ? r.readBool() : false,
+    configSource: version >= 1 ? r.readInt8() : -1,
     isSensitive: r.readBool(),
-    synonyms: (version >= 1 ? (flexible ? r.readCompactArray((r) => decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version)) : r.readArray((r) => decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version))) : []),
-    configType: (version >= 3 ? r.readInt8() : 0),
-    documentation: (version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : ""),
+    synonyms: version >= 1 ? (flexible ? r.readCompactArray((r) => decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version)) : r.readArray((r) => decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version))) : [],
+    configType: version >= 3 ? r.readInt8() : 0,
+    documentation: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : "",
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -211,17 +222,19 @@ function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v
 
 function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, version: number, m: DescribeConfigsResponseDescribeConfigsSynonym): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  (flexible ? w.writeCompactNullableString((m.value === undefined ? "" : m.value)) : w.writeNullableString((m.value === undefined ? "" : m.value)));
-  w.writeInt8((m.source ?? 0));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  if (flexible) w.writeCompactNullableString(m.value === undefined ? "" : m.value);
+  else w.writeNullableString(m.value === undefined ? "" : m.value);
+  w.writeInt8(m.source ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, version: number): DescribeConfigsResponseDescribeConfigsSynonym {
   const flexible = version >= 4;
   const m: DescribeConfigsResponseDescribeConfigsSynonym = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
     source: r.readInt8(),
   };
   if (flexible) r.skipTaggedFields();

@@ -18,8 +18,9 @@ export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
 export function encodeDescribeDelegationTokenRequest(w: Writer, version: number, m: DescribeDelegationTokenRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.owners === undefined ? [] : m.owners);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, version, e)));
+    const v = m.owners === undefined ? [] : m.owners;
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -27,7 +28,7 @@ export function encodeDescribeDelegationTokenRequest(w: Writer, version: number,
 export function decodeDescribeDelegationTokenRequest(r: Reader, version: number): DescribeDelegationTokenRequest {
   const flexible = version >= 2;
   const m: DescribeDelegationTokenRequest = {
-    owners: (flexible ? r.readCompactNullableArray((r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version)) : r.readNullableArray((r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version))),
+    owners: flexible ? r.readCompactNullableArray((r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version)) : r.readNullableArray((r) => decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -35,16 +36,18 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
 
 function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, version: number, m: DescribeDelegationTokenRequestDescribeDelegationTokenOwner): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.principalType ?? "")) : w.writeString((m.principalType ?? "")));
-  (flexible ? w.writeCompactString((m.principalName ?? "")) : w.writeString((m.principalName ?? "")));
+  if (flexible) w.writeCompactString(m.principalType ?? "");
+  else w.writeString(m.principalType ?? "");
+  if (flexible) w.writeCompactString(m.principalName ?? "");
+  else w.writeString(m.principalName ?? "");
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reader, version: number): DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
   const flexible = version >= 2;
   const m: DescribeDelegationTokenRequestDescribeDelegationTokenOwner = {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -91,12 +94,13 @@ export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer 
 
 export function encodeDescribeDelegationTokenResponse(w: Writer, version: number, m: DescribeDelegationTokenResponse): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   {
-    const v = (m.tokens ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, version, e)));
+    const v = m.tokens ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationToken(w, version, e));
   }
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -104,7 +108,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
   const flexible = version >= 2;
   const m: DescribeDelegationTokenResponse = {
     errorCode: r.readInt16(),
-    tokens: (flexible ? r.readCompactArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version)) : r.readArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version))),
+    tokens: flexible ? r.readCompactArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version)) : r.readArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version)),
     throttleTimeMs: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();
@@ -113,22 +117,29 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
 
 function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer, version: number, m: DescribeDelegationTokenResponseDescribedDelegationToken): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.principalType ?? "")) : w.writeString((m.principalType ?? "")));
-  (flexible ? w.writeCompactString((m.principalName ?? "")) : w.writeString((m.principalName ?? "")));
+  if (flexible) w.writeCompactString(m.principalType ?? "");
+  else w.writeString(m.principalType ?? "");
+  if (flexible) w.writeCompactString(m.principalName ?? "");
+  else w.writeString(m.principalName ?? "");
   if (version >= 3) {
-    (flexible ? w.writeCompactString((m.tokenRequesterPrincipalType ?? "")) : w.writeString((m.tokenRequesterPrincipalType ?? "")));
+    if (flexible) w.writeCompactString(m.tokenRequesterPrincipalType ?? "");
+    else w.writeString(m.tokenRequesterPrincipalType ?? "");
   }
   if (version >= 3) {
-    (flexible ? w.writeCompactString((m.tokenRequesterPrincipalName ?? "")) : w.writeString((m.tokenRequesterPrincipalName ?? "")));
+    if (flexible) w.writeCompactString(m.tokenRequesterPrincipalName ?? "");
+    else w.writeString(m.tokenRequesterPrincipalName ?? "");
   }
-  w.writeInt64((m.issueTimestamp ?? 0n));
-  w.writeInt64((m.expiryTimestamp ?? 0n));
-  w.writeInt64((m.maxTimestamp ?? 0n));
-  (flexible ? w.writeCompactString((m.tokenId ?? "")) : w.writeString((m.tokenId ?? "")));
-  (flexible ? w.writeCompactBytes((m.hmac ?? EMPTY_BYTES)) : w.writeBytes((m.hmac ?? EMPTY_BYTES)));
+  w.writeInt64(m.issueTimestamp ?? 0n);
+  w.writeInt64(m.expiryTimestamp ?? 0n);
+  w.writeInt64(m.maxTimestamp ?? 0n);
+  if (flexible) w.writeCompactString(m.tokenId ?? "");
+  else w.writeString(m.tokenId ?? "");
+  if (flexible) w.writeCompactBytes(m.hmac ?? EMPTY_BYTES);
+  else w.writeBytes(m.hmac ?? EMPTY_BYTES);
   {
-    const v = (m.renewers ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, version, e)));
+    const v = m.renewers ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -136,16 +147,16 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer
 function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationToken {
   const flexible = version >= 2;
   const m: DescribeDelegationTokenResponseDescribedDelegationToken = {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
-    tokenRequesterPrincipalType: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    tokenRequesterPrincipalName: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
+    tokenRequesterPrincipalType: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    tokenRequesterPrincipalName: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
     issueTimestamp: r.readInt64(),
     expiryTimestamp: r.readInt64(),
     maxTimestamp: r.readInt64(),
-    tokenId: (flexible ? r.readCompactString() : r.readString()),
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
-    renewers: (flexible ? r.readCompactArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version)) : r.readArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version))),
+    tokenId: flexible ? r.readCompactString() : r.readString(),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
+    renewers: flexible ? r.readCompactArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version)) : r.readArray((r) => decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -153,16 +164,18 @@ function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader
 
 function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: Writer, version: number, m: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.principalType ?? "")) : w.writeString((m.principalType ?? "")));
-  (flexible ? w.writeCompactString((m.principalName ?? "")) : w.writeString((m.principalName ?? "")));
+  if (flexible) w.writeCompactString(m.principalType ?? "");
+  else w.writeString(m.principalType ?? "");
+  if (flexible) w.writeCompactString(m.principalName ?? "");
+  else w.writeString(m.principalName ?? "");
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: Reader, version: number): DescribeDelegationTokenResponseDescribedDelegationTokenRenewer {
   const flexible = version >= 2;
   const m: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer = {
-    principalType: (flexible ? r.readCompactString() : r.readString()),
-    principalName: (flexible ? r.readCompactString() : r.readString()),
+    principalType: flexible ? r.readCompactString() : r.readString(),
+    principalName: flexible ? r.readCompactString() : r.readString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -13,11 +13,12 @@ export interface DescribeGroupsRequest {
 export function encodeDescribeGroupsRequest(w: Writer, version: number, m: DescribeGroupsRequest): void {
   const flexible = version >= 5;
   {
-    const v = (m.groups ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))) : w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))));
+    const v = m.groups ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+    else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
   }
   if (version >= 3) {
-    w.writeBool((m.includeAuthorizedOperations ?? false));
+    w.writeBool(m.includeAuthorizedOperations ?? false);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -25,8 +26,8 @@ export function encodeDescribeGroupsRequest(w: Writer, version: number, m: Descr
 export function decodeDescribeGroupsRequest(r: Reader, version: number): DescribeGroupsRequest {
   const flexible = version >= 5;
   const m: DescribeGroupsRequest = {
-    groups: (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))),
-    includeAuthorizedOperations: (version >= 3 ? r.readBool() : false),
+    groups: flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString())),
+    includeAuthorizedOperations: version >= 3 ? r.readBool() : false,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -74,11 +75,12 @@ export interface DescribeGroupsResponseDescribedGroupMember {
 export function encodeDescribeGroupsResponse(w: Writer, version: number, m: DescribeGroupsResponse): void {
   const flexible = version >= 5;
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   {
-    const v = (m.groups ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroup(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroup(w, version, e)));
+    const v = m.groups ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroup(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroup(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -86,8 +88,8 @@ export function encodeDescribeGroupsResponse(w: Writer, version: number, m: Desc
 export function decodeDescribeGroupsResponse(r: Reader, version: number): DescribeGroupsResponse {
   const flexible = version >= 5;
   const m: DescribeGroupsResponse = {
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
-    groups: (flexible ? r.readCompactArray((r) => decodeDescribeGroupsResponseDescribedGroup(r, version)) : r.readArray((r) => decodeDescribeGroupsResponseDescribedGroup(r, version))),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
+    groups: flexible ? r.readCompactArray((r) => decodeDescribeGroupsResponseDescribedGroup(r, version)) : r.readArray((r) => decodeDescribeGroupsResponseDescribedGroup(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -95,17 +97,22 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
 
 function encodeDescribeGroupsResponseDescribedGroup(w: Writer, version: number, m: DescribeGroupsResponseDescribedGroup): void {
   const flexible = version >= 5;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
-  (flexible ? w.writeCompactString((m.groupState ?? "")) : w.writeString((m.groupState ?? "")));
-  (flexible ? w.writeCompactString((m.protocolType ?? "")) : w.writeString((m.protocolType ?? "")));
-  (flexible ? w.writeCompactString((m.protocolData ?? "")) : w.writeString((m.protocolData ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
+  if (flexible) w.writeCompactString(m.groupState ?? "");
+  else w.writeString(m.groupState ?? "");
+  if (flexible) w.writeCompactString(m.protocolType ?? "");
+  else w.writeString(m.protocolType ?? "");
+  if (flexible) w.writeCompactString(m.protocolData ?? "");
+  else w.writeString(m.protocolData ?? "");
   {
-    const v = (m.members ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroupMember(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroupMember(w, version, e)));
+    const v = m.members ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroupMember(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeGroupsResponseDescribedGroupMember(w, version, e));
   }
   if (version >= 3) {
-    w.writeInt32((m.authorizedOperations ?? -2147483648));
+    w.writeInt32(m.authorizedOperations ?? -2147483648);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -114,12 +121,12 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
   const flexible = version >= 5;
   const m: DescribeGroupsResponseDescribedGroup = {
     errorCode: r.readInt16(),
-    groupId: (flexible ? r.readCompactString() : r.readString()),
-    groupState: (flexible ? r.readCompactString() : r.readString()),
-    protocolType: (flexible ? r.readCompactString() : r.readString()),
-    protocolData: (flexible ? r.readCompactString() : r.readString()),
-    members: (flexible ? r.readCompactArray((r) => decodeDescribeGroupsResponseDescribedGroupMember(r, version)) : r.readArray((r) => decodeDescribeGroupsResponseDescribedGroupMember(r, version))),
-    authorizedOperations: (version >= 3 ? r.readInt32() : -2147483648),
+    groupId: flexible ? r.readCompactString() : r.readString(),
+    groupState: flexible ? r.readCompactString() : r.readString(),
+    protocolType: flexible ? r.readCompactString() : r.readString(),
+    protocolData: flexible ? r.readCompactString() : r.readString(),
+    members: flexible ? r.readCompactArray((r) => decodeDescribeGroupsResponseDescribedGroupMember(r, version)) : r.readArray((r) => decodeDescribeGroupsResponseDescribedGroupMember(r, version)),
+    authorizedOperations: version >= 3 ? r.readInt32() : -2147483648,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -127,26 +134,32 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
 
 function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, version: number, m: DescribeGroupsResponseDescribedGroupMember): void {
   const flexible = version >= 5;
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
   if (version >= 4) {
-    (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+    if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+    else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   }
-  (flexible ? w.writeCompactString((m.clientId ?? "")) : w.writeString((m.clientId ?? "")));
-  (flexible ? w.writeCompactString((m.clientHost ?? "")) : w.writeString((m.clientHost ?? "")));
-  (flexible ? w.writeCompactBytes((m.memberMetadata ?? EMPTY_BYTES)) : w.writeBytes((m.memberMetadata ?? EMPTY_BYTES)));
-  (flexible ? w.writeCompactBytes((m.memberAssignment ?? EMPTY_BYTES)) : w.writeBytes((m.memberAssignment ?? EMPTY_BYTES)));
+  if (flexible) w.writeCompactString(m.clientId ?? "");
+  else w.writeString(m.clientId ?? "");
+  if (flexible) w.writeCompactString(m.clientHost ?? "");
+  else w.writeString(m.clientHost ?? "");
+  if (flexible) w.writeCompactBytes(m.memberMetadata ?? EMPTY_BYTES);
+  else w.writeBytes(m.memberMetadata ?? EMPTY_BYTES);
+  if (flexible) w.writeCompactBytes(m.memberAssignment ?? EMPTY_BYTES);
+  else w.writeBytes(m.memberAssignment ?? EMPTY_BYTES);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeGroupsResponseDescribedGroupMember(r: Reader, version: number): DescribeGroupsResponseDescribedGroupMember {
   const flexible = version >= 5;
   const m: DescribeGroupsResponseDescribedGroupMember = {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (version >= 4 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    clientId: (flexible ? r.readCompactString() : r.readString()),
-    clientHost: (flexible ? r.readCompactString() : r.readString()),
-    memberMetadata: (flexible ? r.readCompactBytes() : r.readBytes()),
-    memberAssignment: (flexible ? r.readCompactBytes() : r.readBytes()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: version >= 4 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    clientId: flexible ? r.readCompactString() : r.readString(),
+    clientHost: flexible ? r.readCompactString() : r.readString(),
+    memberMetadata: flexible ? r.readCompactBytes() : r.readBytes(),
+    memberAssignment: flexible ? r.readCompactBytes() : r.readBytes(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

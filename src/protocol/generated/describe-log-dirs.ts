@@ -18,8 +18,9 @@ export interface DescribeLogDirsRequestDescribableLogDirTopic {
 export function encodeDescribeLogDirsRequest(w: Writer, version: number, m: DescribeLogDirsRequest): void {
   const flexible = version >= 2;
   {
-    const v = (m.topics === undefined ? [] : m.topics);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsRequestDescribableLogDirTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeLogDirsRequestDescribableLogDirTopic(w, version, e)));
+    const v = m.topics === undefined ? [] : m.topics;
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsRequestDescribableLogDirTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeLogDirsRequestDescribableLogDirTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -27,7 +28,7 @@ export function encodeDescribeLogDirsRequest(w: Writer, version: number, m: Desc
 export function decodeDescribeLogDirsRequest(r: Reader, version: number): DescribeLogDirsRequest {
   const flexible = version >= 2;
   const m: DescribeLogDirsRequest = {
-    topics: (flexible ? r.readCompactNullableArray((r) => decodeDescribeLogDirsRequestDescribableLogDirTopic(r, version)) : r.readNullableArray((r) => decodeDescribeLogDirsRequestDescribableLogDirTopic(r, version))),
+    topics: flexible ? r.readCompactNullableArray((r) => decodeDescribeLogDirsRequestDescribableLogDirTopic(r, version)) : r.readNullableArray((r) => decodeDescribeLogDirsRequestDescribableLogDirTopic(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -35,10 +36,12 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
 
 function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, version: number, m: DescribeLogDirsRequestDescribableLogDirTopic): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
+  if (flexible) w.writeCompactString(m.topic ?? "");
+  else w.writeString(m.topic ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -46,8 +49,8 @@ function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, version: 
 function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: number): DescribeLogDirsRequestDescribableLogDirTopic {
   const flexible = version >= 2;
   const m: DescribeLogDirsRequestDescribableLogDirTopic = {
-    topic: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    topic: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -95,13 +98,14 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartition {
 
 export function encodeDescribeLogDirsResponse(w: Writer, version: number, m: DescribeLogDirsResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   if (version >= 3) {
-    w.writeInt16((m.errorCode ?? 0));
+    w.writeInt16(m.errorCode ?? 0);
   }
   {
-    const v = (m.results ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsResult(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsResult(w, version, e)));
+    const v = m.results ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -110,8 +114,8 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
   const flexible = version >= 2;
   const m: DescribeLogDirsResponse = {
     throttleTimeMs: r.readInt32(),
-    errorCode: (version >= 3 ? r.readInt16() : 0),
-    results: (flexible ? r.readCompactArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version)) : r.readArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version))),
+    errorCode: version >= 3 ? r.readInt16() : 0,
+    results: flexible ? r.readCompactArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version)) : r.readArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -119,17 +123,19 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
 
 function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, version: number, m: DescribeLogDirsResponseDescribeLogDirsResult): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactString((m.logDir ?? "")) : w.writeString((m.logDir ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactString(m.logDir ?? "");
+  else w.writeString(m.logDir ?? "");
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsTopic(w, version, e));
   }
   if (version >= 4) {
-    w.writeInt64((m.totalBytes ?? -1n));
+    w.writeInt64(m.totalBytes ?? -1n);
   }
   if (version >= 4) {
-    w.writeInt64((m.usableBytes ?? -1n));
+    w.writeInt64(m.usableBytes ?? -1n);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -138,10 +144,10 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
   const flexible = version >= 2;
   const m: DescribeLogDirsResponseDescribeLogDirsResult = {
     errorCode: r.readInt16(),
-    logDir: (flexible ? r.readCompactString() : r.readString()),
-    topics: (flexible ? r.readCompactArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version)) : r.readArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version))),
-    totalBytes: (version >= 4 ? r.readInt64() : -1n),
-    usableBytes: (version >= 4 ? r.readInt64() : -1n),
+    logDir: flexible ? r.readCompactString() : r.readString(),
+    topics: flexible ? r.readCompactArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version)) : r.readArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version)),
+    totalBytes: version >= 4 ? r.readInt64() : -1n,
+    usableBytes: version >= 4 ? r.readInt64() : -1n,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -149,10 +155,12 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
 
 function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, version: number, m: DescribeLogDirsResponseDescribeLogDirsTopic): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -160,8 +168,8 @@ function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, version: n
 function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsTopic {
   const flexible = version >= 2;
   const m: DescribeLogDirsResponseDescribeLogDirsTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version)) : r.readArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version)) : r.readArray((r) => decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -169,10 +177,10 @@ function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: n
 
 function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, version: number, m: DescribeLogDirsResponseDescribeLogDirsPartition): void {
   const flexible = version >= 2;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt64((m.partitionSize ?? 0n));
-  w.writeInt64((m.offsetLag ?? 0n));
-  w.writeBool((m.isFutureKey ?? false));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt64(m.partitionSize ?? 0n);
+  w.writeInt64(m.offsetLag ?? 0n);
+  w.writeBool(m.isFutureKey ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

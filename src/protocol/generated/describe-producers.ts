@@ -16,10 +16,7 @@ export interface DescribeProducersRequestTopicRequest {
 }
 
 export function encodeDescribeProducersRequest(w: Writer, version: number, m: DescribeProducersRequest): void {
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeProducersRequestTopicRequest(w, version, e));
-  }
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDescribeProducersRequestTopicRequest(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -32,11 +29,8 @@ export function decodeDescribeProducersRequest(r: Reader, version: number): Desc
 }
 
 function encodeDescribeProducersRequestTopicRequest(w: Writer, version: number, m: DescribeProducersRequestTopicRequest): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitionIndexes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitionIndexes ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -90,11 +84,8 @@ export interface DescribeProducersResponseProducerState {
 }
 
 export function encodeDescribeProducersResponse(w: Writer, version: number, m: DescribeProducersResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeProducersResponseTopicResponse(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDescribeProducersResponseTopicResponse(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -108,11 +99,8 @@ export function decodeDescribeProducersResponse(r: Reader, version: number): Des
 }
 
 function encodeDescribeProducersResponseTopicResponse(w: Writer, version: number, m: DescribeProducersResponseTopicResponse): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeProducersResponsePartitionResponse(w, version, e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDescribeProducersResponsePartitionResponse(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -126,13 +114,10 @@ function decodeDescribeProducersResponseTopicResponse(r: Reader, version: number
 }
 
 function encodeDescribeProducersResponsePartitionResponse(w: Writer, version: number, m: DescribeProducersResponsePartitionResponse): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  {
-    const v = (m.activeProducers ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeProducersResponseProducerState(w, version, e));
-  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeCompactArray(m.activeProducers ?? [], (w, e) => encodeDescribeProducersResponseProducerState(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -148,12 +133,12 @@ function decodeDescribeProducersResponsePartitionResponse(r: Reader, version: nu
 }
 
 function encodeDescribeProducersResponseProducerState(w: Writer, version: number, m: DescribeProducersResponseProducerState): void {
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeInt32((m.producerEpoch ?? 0));
-  w.writeInt32((m.lastSequence ?? -1));
-  w.writeInt64((m.lastTimestamp ?? -1n));
-  w.writeInt32((m.coordinatorEpoch ?? 0));
-  w.writeInt64((m.currentTxnStartOffset ?? -1n));
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt32(m.producerEpoch ?? 0);
+  w.writeInt32(m.lastSequence ?? -1);
+  w.writeInt64(m.lastTimestamp ?? -1n);
+  w.writeInt32(m.coordinatorEpoch ?? 0);
+  w.writeInt64(m.currentTxnStartOffset ?? -1n);
   w.writeUnsignedVarint(0);
 }
 

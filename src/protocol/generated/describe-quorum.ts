@@ -21,10 +21,7 @@ export interface DescribeQuorumRequestPartitionData {
 }
 
 export function encodeDescribeQuorumRequest(w: Writer, version: number, m: DescribeQuorumRequest): void {
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeQuorumRequestTopicData(w, version, e));
-  }
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDescribeQuorumRequestTopicData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -37,11 +34,8 @@ export function decodeDescribeQuorumRequest(r: Reader, version: number): Describ
 }
 
 function encodeDescribeQuorumRequestTopicData(w: Writer, version: number, m: DescribeQuorumRequestTopicData): void {
-  w.writeCompactString((m.topicName ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeQuorumRequestPartitionData(w, version, e));
-  }
+  w.writeCompactString(m.topicName ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDescribeQuorumRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -55,7 +49,7 @@ function decodeDescribeQuorumRequestTopicData(r: Reader, version: number): Descr
 }
 
 function encodeDescribeQuorumRequestPartitionData(w: Writer, version: number, m: DescribeQuorumRequestPartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -134,19 +128,13 @@ export interface DescribeQuorumResponseListener {
 }
 
 export function encodeDescribeQuorumResponse(w: Writer, version: number, m: DescribeQuorumResponse): void {
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   if (version >= 2) {
-    w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+    w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   }
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeQuorumResponseTopicData(w, version, e));
-  }
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDescribeQuorumResponseTopicData(w, version, e));
   if (version >= 2) {
-    {
-      const v = (m.nodes ?? []);
-      w.writeCompactArray(v, (w, e) => encodeDescribeQuorumResponseNode(w, version, e));
-    }
+    w.writeCompactArray(m.nodes ?? [], (w, e) => encodeDescribeQuorumResponseNode(w, version, e));
   }
   w.writeUnsignedVarint(0);
 }
@@ -154,20 +142,17 @@ export function encodeDescribeQuorumResponse(w: Writer, version: number, m: Desc
 export function decodeDescribeQuorumResponse(r: Reader, version: number): DescribeQuorumResponse {
   const m: DescribeQuorumResponse = {
     errorCode: r.readInt16(),
-    errorMessage: (version >= 2 ? r.readCompactNullableString() : ""),
+    errorMessage: version >= 2 ? r.readCompactNullableString() : "",
     topics: r.readCompactArray((r) => decodeDescribeQuorumResponseTopicData(r, version)),
-    nodes: (version >= 2 ? r.readCompactArray((r) => decodeDescribeQuorumResponseNode(r, version)) : []),
+    nodes: version >= 2 ? r.readCompactArray((r) => decodeDescribeQuorumResponseNode(r, version)) : [],
   };
   r.skipTaggedFields();
   return m;
 }
 
 function encodeDescribeQuorumResponseTopicData(w: Writer, version: number, m: DescribeQuorumResponseTopicData): void {
-  w.writeCompactString((m.topicName ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeQuorumResponsePartitionData(w, version, e));
-  }
+  w.writeCompactString(m.topicName ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDescribeQuorumResponsePartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -181,22 +166,16 @@ function decodeDescribeQuorumResponseTopicData(r: Reader, version: number): Desc
 }
 
 function encodeDescribeQuorumResponsePartitionData(w: Writer, version: number, m: DescribeQuorumResponsePartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (version >= 2) {
-    w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+    w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   }
-  w.writeInt32((m.leaderId ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
-  w.writeInt64((m.highWatermark ?? 0n));
-  {
-    const v = (m.currentVoters ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeQuorumResponseReplicaState(w, version, e));
-  }
-  {
-    const v = (m.observers ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeQuorumResponseReplicaState(w, version, e));
-  }
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  w.writeInt64(m.highWatermark ?? 0n);
+  w.writeCompactArray(m.currentVoters ?? [], (w, e) => encodeDescribeQuorumResponseReplicaState(w, version, e));
+  w.writeCompactArray(m.observers ?? [], (w, e) => encodeDescribeQuorumResponseReplicaState(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -204,7 +183,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
   const m: DescribeQuorumResponsePartitionData = {
     partitionIndex: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: (version >= 2 ? r.readCompactNullableString() : ""),
+    errorMessage: version >= 2 ? r.readCompactNullableString() : "",
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
     highWatermark: r.readInt64(),
@@ -216,16 +195,16 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
 }
 
 function encodeDescribeQuorumResponseReplicaState(w: Writer, version: number, m: DescribeQuorumResponseReplicaState): void {
-  w.writeInt32((m.replicaId ?? 0));
+  w.writeInt32(m.replicaId ?? 0);
   if (version >= 2) {
-    w.writeUuid((m.replicaDirectoryId ?? ZERO_UUID));
+    w.writeUuid(m.replicaDirectoryId ?? ZERO_UUID);
   }
-  w.writeInt64((m.logEndOffset ?? 0n));
+  w.writeInt64(m.logEndOffset ?? 0n);
   if (version >= 1) {
-    w.writeInt64((m.lastFetchTimestamp ?? -1n));
+    w.writeInt64(m.lastFetchTimestamp ?? -1n);
   }
   if (version >= 1) {
-    w.writeInt64((m.lastCaughtUpTimestamp ?? -1n));
+    w.writeInt64(m.lastCaughtUpTimestamp ?? -1n);
   }
   w.writeUnsignedVarint(0);
 }
@@ -233,21 +212,18 @@ function encodeDescribeQuorumResponseReplicaState(w: Writer, version: number, m:
 function decodeDescribeQuorumResponseReplicaState(r: Reader, version: number): DescribeQuorumResponseReplicaState {
   const m: DescribeQuorumResponseReplicaState = {
     replicaId: r.readInt32(),
-    replicaDirectoryId: (version >= 2 ? r.readUuid() : ZERO_UUID),
+    replicaDirectoryId: version >= 2 ? r.readUuid() : ZERO_UUID,
     logEndOffset: r.readInt64(),
-    lastFetchTimestamp: (version >= 1 ? r.readInt64() : -1n),
-    lastCaughtUpTimestamp: (version >= 1 ? r.readInt64() : -1n),
+    lastFetchTimestamp: version >= 1 ? r.readInt64() : -1n,
+    lastCaughtUpTimestamp: version >= 1 ? r.readInt64() : -1n,
   };
   r.skipTaggedFields();
   return m;
 }
 
 function encodeDescribeQuorumResponseNode(w: Writer, version: number, m: DescribeQuorumResponseNode): void {
-  w.writeInt32((m.nodeId ?? 0));
-  {
-    const v = (m.listeners ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeQuorumResponseListener(w, version, e));
-  }
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactArray(m.listeners ?? [], (w, e) => encodeDescribeQuorumResponseListener(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -261,9 +237,9 @@ function decodeDescribeQuorumResponseNode(r: Reader, version: number): DescribeQ
 }
 
 function encodeDescribeQuorumResponseListener(w: Writer, version: number, m: DescribeQuorumResponseListener): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeCompactString((m.host ?? ""));
-  w.writeUint16((m.port ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
   w.writeUnsignedVarint(0);
 }
 

@@ -25,13 +25,10 @@ export interface DescribeTopicPartitionsRequestCursor {
 }
 
 export function encodeDescribeTopicPartitionsRequest(w: Writer, version: number, m: DescribeTopicPartitionsRequest): void {
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDescribeTopicPartitionsRequestTopicRequest(w, version, e));
+  w.writeInt32(m.responsePartitionLimit ?? 2000);
   {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeTopicPartitionsRequestTopicRequest(w, version, e));
-  }
-  w.writeInt32((m.responsePartitionLimit ?? 2000));
-  {
-    const v = (m.cursor === undefined ? null : m.cursor);
+    const v = m.cursor === undefined ? null : m.cursor;
     if (v === null) w.writeInt8(-1);
     else {
       w.writeInt8(1);
@@ -52,7 +49,7 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
 }
 
 function encodeDescribeTopicPartitionsRequestTopicRequest(w: Writer, version: number, m: DescribeTopicPartitionsRequestTopicRequest): void {
-  w.writeCompactString((m.name ?? ""));
+  w.writeCompactString(m.name ?? "");
   w.writeUnsignedVarint(0);
 }
 
@@ -72,8 +69,8 @@ function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsR
 }
 
 function encodeDescribeTopicPartitionsRequestCursor(w: Writer, version: number, m: DescribeTopicPartitionsRequestCursor): void {
-  w.writeCompactString((m.topicName ?? ""));
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeCompactString(m.topicName ?? "");
+  w.writeInt32(m.partitionIndex ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -139,13 +136,10 @@ export interface DescribeTopicPartitionsResponseCursor {
 }
 
 export function encodeDescribeTopicPartitionsResponse(w: Writer, version: number, m: DescribeTopicPartitionsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDescribeTopicPartitionsResponseTopic(w, version, e));
   {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeTopicPartitionsResponseTopic(w, version, e));
-  }
-  {
-    const v = (m.nextCursor === undefined ? null : m.nextCursor);
+    const v = m.nextCursor === undefined ? null : m.nextCursor;
     if (v === null) w.writeInt8(-1);
     else {
       w.writeInt8(1);
@@ -166,15 +160,12 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
 }
 
 function encodeDescribeTopicPartitionsResponseTopic(w: Writer, version: number, m: DescribeTopicPartitionsResponseTopic): void {
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.name === undefined ? "" : m.name));
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  w.writeBool((m.isInternal ?? false));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeTopicPartitionsResponsePartition(w, version, e));
-  }
-  w.writeInt32((m.topicAuthorizedOperations ?? -2147483648));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.name === undefined ? "" : m.name);
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeBool(m.isInternal ?? false);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDescribeTopicPartitionsResponsePartition(w, version, e));
+  w.writeInt32(m.topicAuthorizedOperations ?? -2147483648);
   w.writeUnsignedVarint(0);
 }
 
@@ -192,30 +183,15 @@ function decodeDescribeTopicPartitionsResponseTopic(r: Reader, version: number):
 }
 
 function encodeDescribeTopicPartitionsResponsePartition(w: Writer, version: number, m: DescribeTopicPartitionsResponsePartition): void {
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.leaderId ?? 0));
-  w.writeInt32((m.leaderEpoch ?? -1));
-  {
-    const v = (m.replicaNodes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
-  {
-    const v = (m.isrNodes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
-  {
-    const v = (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
-  {
-    const v = (m.lastKnownElr === undefined ? null : m.lastKnownElr);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
-  {
-    const v = (m.offlineReplicas ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? -1);
+  w.writeCompactArray(m.replicaNodes ?? [], (w, e) => w.writeInt32(e));
+  w.writeCompactArray(m.isrNodes ?? [], (w, e) => w.writeInt32(e));
+  w.writeCompactArray(m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas, (w, e) => w.writeInt32(e));
+  w.writeCompactArray(m.lastKnownElr === undefined ? null : m.lastKnownElr, (w, e) => w.writeInt32(e));
+  w.writeCompactArray(m.offlineReplicas ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -243,8 +219,8 @@ function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPartitions
 }
 
 function encodeDescribeTopicPartitionsResponseCursor(w: Writer, version: number, m: DescribeTopicPartitionsResponseCursor): void {
-  w.writeCompactString((m.topicName ?? ""));
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeCompactString(m.topicName ?? "");
+  w.writeInt32(m.partitionIndex ?? 0);
   w.writeUnsignedVarint(0);
 }
 

@@ -9,10 +9,7 @@ export interface DescribeTransactionsRequest {
 }
 
 export function encodeDescribeTransactionsRequest(w: Writer, version: number, m: DescribeTransactionsRequest): void {
-  {
-    const v = (m.transactionalIds ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
+  w.writeCompactArray(m.transactionalIds ?? [], (w, e) => w.writeCompactString(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -58,11 +55,8 @@ export interface DescribeTransactionsResponseTopicData {
 }
 
 export function encodeDescribeTransactionsResponse(w: Writer, version: number, m: DescribeTransactionsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  {
-    const v = (m.transactionStates ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeTransactionsResponseTransactionState(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeCompactArray(m.transactionStates ?? [], (w, e) => encodeDescribeTransactionsResponseTransactionState(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -76,17 +70,14 @@ export function decodeDescribeTransactionsResponse(r: Reader, version: number): 
 }
 
 function encodeDescribeTransactionsResponseTransactionState(w: Writer, version: number, m: DescribeTransactionsResponseTransactionState): void {
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactString((m.transactionalId ?? ""));
-  w.writeCompactString((m.transactionState ?? ""));
-  w.writeInt32((m.transactionTimeoutMs ?? 0));
-  w.writeInt64((m.transactionStartTimeMs ?? 0n));
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeInt16((m.producerEpoch ?? 0));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeTransactionsResponseTopicData(w, version, e));
-  }
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactString(m.transactionalId ?? "");
+  w.writeCompactString(m.transactionState ?? "");
+  w.writeInt32(m.transactionTimeoutMs ?? 0);
+  w.writeInt64(m.transactionStartTimeMs ?? 0n);
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt16(m.producerEpoch ?? 0);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeDescribeTransactionsResponseTopicData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -106,11 +97,8 @@ function decodeDescribeTransactionsResponseTransactionState(r: Reader, version: 
 }
 
 function encodeDescribeTransactionsResponseTopicData(w: Writer, version: number, m: DescribeTransactionsResponseTopicData): void {
-  w.writeCompactString((m.topic ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeCompactString(m.topic ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 

@@ -14,10 +14,7 @@ export interface DescribeUserScramCredentialsRequestUserName {
 }
 
 export function encodeDescribeUserScramCredentialsRequest(w: Writer, version: number, m: DescribeUserScramCredentialsRequest): void {
-  {
-    const v = (m.users === undefined ? [] : m.users);
-    w.writeCompactArray(v, (w, e) => encodeDescribeUserScramCredentialsRequestUserName(w, version, e));
-  }
+  w.writeCompactArray(m.users === undefined ? [] : m.users, (w, e) => encodeDescribeUserScramCredentialsRequestUserName(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -30,7 +27,7 @@ export function decodeDescribeUserScramCredentialsRequest(r: Reader, version: nu
 }
 
 function encodeDescribeUserScramCredentialsRequestUserName(w: Writer, version: number, m: DescribeUserScramCredentialsRequestUserName): void {
-  w.writeCompactString((m.name ?? ""));
+  w.writeCompactString(m.name ?? "");
   w.writeUnsignedVarint(0);
 }
 
@@ -72,13 +69,10 @@ export interface DescribeUserScramCredentialsResponseCredentialInfo {
 }
 
 export function encodeDescribeUserScramCredentialsResponse(w: Writer, version: number, m: DescribeUserScramCredentialsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
-  {
-    const v = (m.results ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeCompactArray(m.results ?? [], (w, e) => encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -94,13 +88,10 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: n
 }
 
 function encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, version: number, m: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult): void {
-  w.writeCompactString((m.user ?? ""));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
-  {
-    const v = (m.credentialInfos ?? []);
-    w.writeCompactArray(v, (w, e) => encodeDescribeUserScramCredentialsResponseCredentialInfo(w, version, e));
-  }
+  w.writeCompactString(m.user ?? "");
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeCompactArray(m.credentialInfos ?? [], (w, e) => encodeDescribeUserScramCredentialsResponseCredentialInfo(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -116,8 +107,8 @@ function decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsR
 }
 
 function encodeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, version: number, m: DescribeUserScramCredentialsResponseCredentialInfo): void {
-  w.writeInt8((m.mechanism ?? 0));
-  w.writeInt32((m.iterations ?? 0));
+  w.writeInt8(m.mechanism ?? 0);
+  w.writeInt32(m.iterations ?? 0);
   w.writeUnsignedVarint(0);
 }
 

@@ -22,21 +22,22 @@ export interface ElectLeadersRequestTopicPartitions {
 export function encodeElectLeadersRequest(w: Writer, version: number, m: ElectLeadersRequest): void {
   const flexible = version >= 2;
   if (version >= 1) {
-    w.writeInt8((m.electionType ?? 0));
+    w.writeInt8(m.electionType ?? 0);
   }
   {
-    const v = (m.topicPartitions === undefined ? [] : m.topicPartitions);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeElectLeadersRequestTopicPartitions(w, version, e)) : w.writeArray(v, (w, e) => encodeElectLeadersRequestTopicPartitions(w, version, e)));
+    const v = m.topicPartitions === undefined ? [] : m.topicPartitions;
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeElectLeadersRequestTopicPartitions(w, version, e));
+    else w.writeArray(v, (w, e) => encodeElectLeadersRequestTopicPartitions(w, version, e));
   }
-  w.writeInt32((m.timeoutMs ?? 60000));
+  w.writeInt32(m.timeoutMs ?? 60000);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeElectLeadersRequest(r: Reader, version: number): ElectLeadersRequest {
   const flexible = version >= 2;
   const m: ElectLeadersRequest = {
-    electionType: (version >= 1 ? r.readInt8() : 0),
-    topicPartitions: (flexible ? r.readCompactNullableArray((r) => decodeElectLeadersRequestTopicPartitions(r, version)) : r.readNullableArray((r) => decodeElectLeadersRequestTopicPartitions(r, version))),
+    electionType: version >= 1 ? r.readInt8() : 0,
+    topicPartitions: flexible ? r.readCompactNullableArray((r) => decodeElectLeadersRequestTopicPartitions(r, version)) : r.readNullableArray((r) => decodeElectLeadersRequestTopicPartitions(r, version)),
     timeoutMs: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();
@@ -45,10 +46,12 @@ export function decodeElectLeadersRequest(r: Reader, version: number): ElectLead
 
 function encodeElectLeadersRequestTopicPartitions(w: Writer, version: number, m: ElectLeadersRequestTopicPartitions): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
+  if (flexible) w.writeCompactString(m.topic ?? "");
+  else w.writeString(m.topic ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -56,8 +59,8 @@ function encodeElectLeadersRequestTopicPartitions(w: Writer, version: number, m:
 function decodeElectLeadersRequestTopicPartitions(r: Reader, version: number): ElectLeadersRequestTopicPartitions {
   const flexible = version >= 2;
   const m: ElectLeadersRequestTopicPartitions = {
-    topic: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    topic: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -90,13 +93,14 @@ export interface ElectLeadersResponsePartitionResult {
 
 export function encodeElectLeadersResponse(w: Writer, version: number, m: ElectLeadersResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   if (version >= 1) {
-    w.writeInt16((m.errorCode ?? 0));
+    w.writeInt16(m.errorCode ?? 0);
   }
   {
-    const v = (m.replicaElectionResults ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeElectLeadersResponseReplicaElectionResult(w, version, e)) : w.writeArray(v, (w, e) => encodeElectLeadersResponseReplicaElectionResult(w, version, e)));
+    const v = m.replicaElectionResults ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeElectLeadersResponseReplicaElectionResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeElectLeadersResponseReplicaElectionResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -105,8 +109,8 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
   const flexible = version >= 2;
   const m: ElectLeadersResponse = {
     throttleTimeMs: r.readInt32(),
-    errorCode: (version >= 1 ? r.readInt16() : 0),
-    replicaElectionResults: (flexible ? r.readCompactArray((r) => decodeElectLeadersResponseReplicaElectionResult(r, version)) : r.readArray((r) => decodeElectLeadersResponseReplicaElectionResult(r, version))),
+    errorCode: version >= 1 ? r.readInt16() : 0,
+    replicaElectionResults: flexible ? r.readCompactArray((r) => decodeElectLeadersResponseReplicaElectionResult(r, version)) : r.readArray((r) => decodeElectLeadersResponseReplicaElectionResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -114,10 +118,12 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
 
 function encodeElectLeadersResponseReplicaElectionResult(w: Writer, version: number, m: ElectLeadersResponseReplicaElectionResult): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
+  if (flexible) w.writeCompactString(m.topic ?? "");
+  else w.writeString(m.topic ?? "");
   {
-    const v = (m.partitionResult ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeElectLeadersResponsePartitionResult(w, version, e)) : w.writeArray(v, (w, e) => encodeElectLeadersResponsePartitionResult(w, version, e)));
+    const v = m.partitionResult ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeElectLeadersResponsePartitionResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeElectLeadersResponsePartitionResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -125,8 +131,8 @@ function encodeElectLeadersResponseReplicaElectionResult(w: Writer, version: num
 function decodeElectLeadersResponseReplicaElectionResult(r: Reader, version: number): ElectLeadersResponseReplicaElectionResult {
   const flexible = version >= 2;
   const m: ElectLeadersResponseReplicaElectionResult = {
-    topic: (flexible ? r.readCompactString() : r.readString()),
-    partitionResult: (flexible ? r.readCompactArray((r) => decodeElectLeadersResponsePartitionResult(r, version)) : r.readArray((r) => decodeElectLeadersResponsePartitionResult(r, version))),
+    topic: flexible ? r.readCompactString() : r.readString(),
+    partitionResult: flexible ? r.readCompactArray((r) => decodeElectLeadersResponsePartitionResult(r, version)) : r.readArray((r) => decodeElectLeadersResponsePartitionResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -134,9 +140,10 @@ function decodeElectLeadersResponseReplicaElectionResult(r: Reader, version: num
 
 function encodeElectLeadersResponsePartitionResult(w: Writer, version: number, m: ElectLeadersResponsePartitionResult): void {
   const flexible = version >= 2;
-  w.writeInt32((m.partitionId ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+  w.writeInt32(m.partitionId ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -145,7 +152,7 @@ function decodeElectLeadersResponsePartitionResult(r: Reader, version: number): 
   const m: ElectLeadersResponsePartitionResult = {
     partitionId: r.readInt32(),
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -51,15 +51,18 @@ export interface EndQuorumEpochRequestLeaderEndpoint {
 
 export function encodeEndQuorumEpochRequest(w: Writer, version: number, m: EndQuorumEpochRequest): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactNullableString((m.clusterId === undefined ? null : m.clusterId)) : w.writeNullableString((m.clusterId === undefined ? null : m.clusterId)));
+  if (flexible) w.writeCompactNullableString(m.clusterId === undefined ? null : m.clusterId);
+  else w.writeNullableString(m.clusterId === undefined ? null : m.clusterId);
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestTopicData(w, version, e)) : w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestTopicData(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestTopicData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestTopicData(w, version, e));
   }
   if (version >= 1) {
     {
-      const v = (m.leaderEndpoints ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e)) : w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e)));
+      const v = m.leaderEndpoints ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e));
+      else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -68,9 +71,9 @@ export function encodeEndQuorumEpochRequest(w: Writer, version: number, m: EndQu
 export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuorumEpochRequest {
   const flexible = version >= 1;
   const m: EndQuorumEpochRequest = {
-    clusterId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    topics: (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestTopicData(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestTopicData(r, version))),
-    leaderEndpoints: (version >= 1 ? (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, version))) : []),
+    clusterId: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    topics: flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestTopicData(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestTopicData(r, version)),
+    leaderEndpoints: version >= 1 ? (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestLeaderEndpoint(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -78,10 +81,12 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
 
 function encodeEndQuorumEpochRequestTopicData(w: Writer, version: number, m: EndQuorumEpochRequestTopicData): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestPartitionData(w, version, e)) : w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestPartitionData(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestPartitionData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestPartitionData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -89,8 +94,8 @@ function encodeEndQuorumEpochRequestTopicData(w: Writer, version: number, m: End
 function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQuorumEpochRequestTopicData {
   const flexible = version >= 1;
   const m: EndQuorumEpochRequestTopicData = {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestPartitionData(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestPartitionData(r, version))),
+    topicName: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestPartitionData(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestPartitionData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -98,19 +103,21 @@ function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQu
 
 function encodeEndQuorumEpochRequestPartitionData(w: Writer, version: number, m: EndQuorumEpochRequestPartitionData): void {
   const flexible = version >= 1;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.leaderId ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   if (version <= 0) {
     {
-      const v = (m.preferredSuccessors ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+      const v = m.preferredSuccessors ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+      else w.writeArray(v, (w, e) => w.writeInt32(e));
     }
   }
   if (version >= 1) {
     {
-      const v = (m.preferredCandidates ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e)) : w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e)));
+      const v = m.preferredCandidates ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e));
+      else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -122,16 +129,16 @@ function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): E
     partitionIndex: r.readInt32(),
     leaderId: r.readInt32(),
     leaderEpoch: r.readInt32(),
-    preferredSuccessors: (version <= 0 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : []),
-    preferredCandidates: (version >= 1 ? (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestReplicaInfo(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestReplicaInfo(r, version))) : []),
+    preferredSuccessors: version <= 0 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : [],
+    preferredCandidates: version >= 1 ? (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochRequestReplicaInfo(r, version)) : r.readArray((r) => decodeEndQuorumEpochRequestReplicaInfo(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
 }
 
 function encodeEndQuorumEpochRequestReplicaInfo(w: Writer, version: number, m: EndQuorumEpochRequestReplicaInfo): void {
-  w.writeInt32((m.candidateId ?? 0));
-  w.writeUuid((m.candidateDirectoryId ?? ZERO_UUID));
+  w.writeInt32(m.candidateId ?? 0);
+  w.writeUuid(m.candidateDirectoryId ?? ZERO_UUID);
   w.writeUnsignedVarint(0);
 }
 
@@ -145,9 +152,9 @@ function decodeEndQuorumEpochRequestReplicaInfo(r: Reader, version: number): End
 }
 
 function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, version: number, m: EndQuorumEpochRequestLeaderEndpoint): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeCompactString((m.host ?? ""));
-  w.writeUint16((m.port ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -199,21 +206,19 @@ export interface EndQuorumEpochResponseNodeEndpoint {
 
 export function encodeEndQuorumEpochResponse(w: Writer, version: number, m: EndQuorumEpochResponse): void {
   const flexible = version >= 1;
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochResponseTopicData(w, version, e)) : w.writeArray(v, (w, e) => encodeEndQuorumEpochResponseTopicData(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochResponseTopicData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeEndQuorumEpochResponseTopicData(w, version, e));
   }
   if (flexible) {
     const write0 = version >= 1 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
-    w.writeUnsignedVarint((write0 ? 1 : 0));
+    w.writeUnsignedVarint(write0 ? 1 : 0);
     if (write0) {
       w.writeUnsignedVarint(0);
       const at = w.beginSizedRegion();
-      {
-        const v = (m.nodeEndpoints ?? []);
-        w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochResponseNodeEndpoint(w, version, e));
-      }
+      w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeEndQuorumEpochResponseNodeEndpoint(w, version, e));
       w.endSizedRegion(at);
     }
   }
@@ -223,7 +228,7 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
   const flexible = version >= 1;
   const m: EndQuorumEpochResponse = {
     errorCode: r.readInt16(),
-    topics: (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochResponseTopicData(r, version)) : r.readArray((r) => decodeEndQuorumEpochResponseTopicData(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeEndQuorumEpochResponseTopicData(r, version)) : r.readArray((r) => decodeEndQuorumEpochResponseTopicData(r, version)),
     nodeEndpoints: [],
   };
   if (flexible) {
@@ -236,81 +241,82 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
           if (version >= 1) m.nodeEndpoints = r.readCompactArray((r) => decodeEndQuorumEpochResponseNodeEndpoint(r, version));
           else r.offset = end;
           break;
-
         default:
           // Unknown tags are skipped: senders may add tags this version of the schema lacks.
           r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`EndQuorumEpochResponse tagged field ${tag} does not fill its declared size`);
-        }
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`EndQuorumEpochResponse tagged field ${tag} does not fill its declared size`);
       }
     }
-    return m;
   }
+  return m;
+}
 
-  function encodeEndQuorumEpochResponseTopicData(w: Writer, version: number, m: EndQuorumEpochResponseTopicData): void {
-    const flexible = version >= 1;
-    (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
-    {
-      const v = (m.partitions ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, version, e)) : w.writeArray(v, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, version, e)));
-    }
-    if (flexible) w.writeUnsignedVarint(0);
+function encodeEndQuorumEpochResponseTopicData(w: Writer, version: number, m: EndQuorumEpochResponseTopicData): void {
+  const flexible = version >= 1;
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
+  {
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, version, e));
   }
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQuorumEpochResponseTopicData {
-    const flexible = version >= 1;
-    const m: EndQuorumEpochResponseTopicData = {
-      topicName: (flexible ? r.readCompactString() : r.readString()),
-      partitions: (flexible ? r.readCompactArray((r) => decodeEndQuorumEpochResponsePartitionData(r, version)) : r.readArray((r) => decodeEndQuorumEpochResponsePartitionData(r, version))),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQuorumEpochResponseTopicData {
+  const flexible = version >= 1;
+  const m: EndQuorumEpochResponseTopicData = {
+    topicName: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeEndQuorumEpochResponsePartitionData(r, version)) : r.readArray((r) => decodeEndQuorumEpochResponsePartitionData(r, version)),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-  function encodeEndQuorumEpochResponsePartitionData(w: Writer, version: number, m: EndQuorumEpochResponsePartitionData): void {
-    const flexible = version >= 1;
-    w.writeInt32((m.partitionIndex ?? 0));
-    w.writeInt16((m.errorCode ?? 0));
-    w.writeInt32((m.leaderId ?? 0));
-    w.writeInt32((m.leaderEpoch ?? 0));
-    if (flexible) w.writeUnsignedVarint(0);
-  }
+function encodeEndQuorumEpochResponsePartitionData(w: Writer, version: number, m: EndQuorumEpochResponsePartitionData): void {
+  const flexible = version >= 1;
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: number): EndQuorumEpochResponsePartitionData {
-    const flexible = version >= 1;
-    const m: EndQuorumEpochResponsePartitionData = {
-      partitionIndex: r.readInt32(),
-      errorCode: r.readInt16(),
-      leaderId: r.readInt32(),
-      leaderEpoch: r.readInt32(),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: number): EndQuorumEpochResponsePartitionData {
+  const flexible = version >= 1;
+  const m: EndQuorumEpochResponsePartitionData = {
+    partitionIndex: r.readInt32(),
+    errorCode: r.readInt16(),
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-  function isEndQuorumEpochResponseNodeEndpointDefault(m: EndQuorumEpochResponseNodeEndpoint): boolean {
-    return !(
-      (m.nodeId !== undefined && m.nodeId !== 0) ||
-      (m.host !== undefined && m.host !== "") ||
-      (m.port !== undefined && m.port !== 0)
-    );
-  }
+function isEndQuorumEpochResponseNodeEndpointDefault(m: EndQuorumEpochResponseNodeEndpoint): boolean {
+  return !(
+    (m.nodeId !== undefined && m.nodeId !== 0) ||
+    (m.host !== undefined && m.host !== "") ||
+    (m.port !== undefined && m.port !== 0)
+  );
+}
 
-  function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, version: number, m: EndQuorumEpochResponseNodeEndpoint): void {
-    w.writeInt32((m.nodeId ?? 0));
-    w.writeCompactString((m.host ?? ""));
-    w.writeUint16((m.port ?? 0));
-    w.writeUnsignedVarint(0);
-  }
+function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, version: number, m: EndQuorumEpochResponseNodeEndpoint): void {
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-  function decodeEndQuorumEpochResponseNodeEndpoint(r: Reader, version: number): EndQuorumEpochResponseNodeEndpoint {
-    const m: EndQuorumEpochResponseNodeEndpoint = {
-      nodeId: r.readInt32(),
-      host: r.readCompactString(),
-      port: r.readUint16(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function decodeEndQuorumEpochResponseNodeEndpoint(r: Reader, version: number): EndQuorumEpochResponseNodeEndpoint {
+  const m: EndQuorumEpochResponseNodeEndpoint = {
+    nodeId: r.readInt32(),
+    host: r.readCompactString(),
+    port: r.readUint16(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

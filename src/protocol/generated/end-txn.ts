@@ -16,17 +16,18 @@ export interface EndTxnRequest {
 
 export function encodeEndTxnRequest(w: Writer, version: number, m: EndTxnRequest): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.transactionalId ?? "")) : w.writeString((m.transactionalId ?? "")));
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeInt16((m.producerEpoch ?? 0));
-  w.writeBool((m.committed ?? false));
+  if (flexible) w.writeCompactString(m.transactionalId ?? "");
+  else w.writeString(m.transactionalId ?? "");
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt16(m.producerEpoch ?? 0);
+  w.writeBool(m.committed ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeEndTxnRequest(r: Reader, version: number): EndTxnRequest {
   const flexible = version >= 3;
   const m: EndTxnRequest = {
-    transactionalId: (flexible ? r.readCompactString() : r.readString()),
+    transactionalId: flexible ? r.readCompactString() : r.readString(),
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
     committed: r.readBool(),
@@ -48,13 +49,13 @@ export interface EndTxnResponse {
 
 export function encodeEndTxnResponse(w: Writer, version: number, m: EndTxnResponse): void {
   const flexible = version >= 3;
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (version >= 5) {
-    w.writeInt64((m.producerId ?? -1n));
+    w.writeInt64(m.producerId ?? -1n);
   }
   if (version >= 5) {
-    w.writeInt16((m.producerEpoch ?? -1));
+    w.writeInt16(m.producerEpoch ?? -1);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -64,8 +65,8 @@ export function decodeEndTxnResponse(r: Reader, version: number): EndTxnResponse
   const m: EndTxnResponse = {
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
-    producerId: (version >= 5 ? r.readInt64() : -1n),
-    producerEpoch: (version >= 5 ? r.readInt16() : -1),
+    producerId: version >= 5 ? r.readInt64() : -1n,
+    producerEpoch: version >= 5 ? r.readInt16() : -1,
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -13,9 +13,9 @@ export interface EnvelopeRequest {
 }
 
 export function encodeEnvelopeRequest(w: Writer, version: number, m: EnvelopeRequest): void {
-  w.writeCompactBytes((m.requestData ?? EMPTY_BYTES));
-  w.writeCompactNullableBytes((m.requestPrincipal === undefined ? EMPTY_BYTES : m.requestPrincipal));
-  w.writeCompactBytes((m.clientHostAddress ?? EMPTY_BYTES));
+  w.writeCompactBytes(m.requestData ?? EMPTY_BYTES);
+  w.writeCompactNullableBytes(m.requestPrincipal === undefined ? EMPTY_BYTES : m.requestPrincipal);
+  w.writeCompactBytes(m.clientHostAddress ?? EMPTY_BYTES);
   w.writeUnsignedVarint(0);
 }
 
@@ -37,8 +37,8 @@ export interface EnvelopeResponse {
 }
 
 export function encodeEnvelopeResponse(w: Writer, version: number, m: EnvelopeResponse): void {
-  w.writeCompactNullableBytes((m.responseData === undefined ? null : m.responseData));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeCompactNullableBytes(m.responseData === undefined ? null : m.responseData);
+  w.writeInt16(m.errorCode ?? 0);
   w.writeUnsignedVarint(0);
 }
 

@@ -12,15 +12,16 @@ export interface ExpireDelegationTokenRequest {
 
 export function encodeExpireDelegationTokenRequest(w: Writer, version: number, m: ExpireDelegationTokenRequest): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactBytes((m.hmac ?? EMPTY_BYTES)) : w.writeBytes((m.hmac ?? EMPTY_BYTES)));
-  w.writeInt64((m.expiryTimePeriodMs ?? 0n));
+  if (flexible) w.writeCompactBytes(m.hmac ?? EMPTY_BYTES);
+  else w.writeBytes(m.hmac ?? EMPTY_BYTES);
+  w.writeInt64(m.expiryTimePeriodMs ?? 0n);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeExpireDelegationTokenRequest(r: Reader, version: number): ExpireDelegationTokenRequest {
   const flexible = version >= 2;
   const m: ExpireDelegationTokenRequest = {
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
     expiryTimePeriodMs: r.readInt64(),
   };
   if (flexible) r.skipTaggedFields();
@@ -38,9 +39,9 @@ export interface ExpireDelegationTokenResponse {
 
 export function encodeExpireDelegationTokenResponse(w: Writer, version: number, m: ExpireDelegationTokenResponse): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt64((m.expiryTimestampMs ?? 0n));
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.expiryTimestampMs ?? 0n);
+  w.writeInt32(m.throttleTimeMs ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

@@ -43,18 +43,15 @@ export interface FetchSnapshotRequestSnapshotId {
 }
 
 export function encodeFetchSnapshotRequest(w: Writer, version: number, m: FetchSnapshotRequest): void {
-  w.writeInt32((m.replicaId ?? -1));
-  w.writeInt32((m.maxBytes ?? 2147483647));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeFetchSnapshotRequestTopicSnapshot(w, version, e));
-  }
+  w.writeInt32(m.replicaId ?? -1);
+  w.writeInt32(m.maxBytes ?? 2147483647);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeFetchSnapshotRequestTopicSnapshot(w, version, e));
   const write0 = m.clusterId != null;
-  w.writeUnsignedVarint((write0 ? 1 : 0));
+  w.writeUnsignedVarint(write0 ? 1 : 0);
   if (write0) {
     w.writeUnsignedVarint(0);
     const at = w.beginSizedRegion();
-    w.writeCompactNullableString((m.clusterId === undefined ? null : m.clusterId));
+    w.writeCompactNullableString(m.clusterId === undefined ? null : m.clusterId);
     w.endSizedRegion(at);
   }
 }
@@ -74,345 +71,329 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
       case 0:
         m.clusterId = r.readCompactNullableString();
         break;
-
       default:
         // Unknown tags are skipped: senders may add tags this version of the schema lacks.
         r.offset = end;
-      }
-      if (r.offset !== end) {
-        throw new MalformedMessageError(`FetchSnapshotRequest tagged field ${tag} does not fill its declared size`);
-      }
     }
-    return m;
+    if (r.offset !== end) {
+      throw new MalformedMessageError(`FetchSnapshotRequest tagged field ${tag} does not fill its declared size`);
+    }
   }
+  return m;
+}
 
-  function encodeFetchSnapshotRequestTopicSnapshot(w: Writer, version: number, m: FetchSnapshotRequestTopicSnapshot): void {
-    w.writeCompactString((m.name ?? ""));
-    {
-      const v = (m.partitions ?? []);
-      w.writeCompactArray(v, (w, e) => encodeFetchSnapshotRequestPartitionSnapshot(w, version, e));
-    }
+function encodeFetchSnapshotRequestTopicSnapshot(w: Writer, version: number, m: FetchSnapshotRequestTopicSnapshot): void {
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeFetchSnapshotRequestPartitionSnapshot(w, version, e));
+  w.writeUnsignedVarint(0);
+}
+
+function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): FetchSnapshotRequestTopicSnapshot {
+  const m: FetchSnapshotRequestTopicSnapshot = {
+    name: r.readCompactString(),
+    partitions: r.readCompactArray((r) => decodeFetchSnapshotRequestPartitionSnapshot(r, version)),
+  };
+  r.skipTaggedFields();
+  return m;
+}
+
+function encodeFetchSnapshotRequestPartitionSnapshot(w: Writer, version: number, m: FetchSnapshotRequestPartitionSnapshot): void {
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt32(m.currentLeaderEpoch ?? 0);
+  encodeFetchSnapshotRequestSnapshotId(w, version, m.snapshotId ?? defaultFetchSnapshotRequestSnapshotId());
+  w.writeInt64(m.position ?? 0n);
+  const write0 = version >= 1 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID;
+  w.writeUnsignedVarint(write0 ? 1 : 0);
+  if (write0) {
     w.writeUnsignedVarint(0);
+    const at = w.beginSizedRegion();
+    w.writeUuid(m.replicaDirectoryId ?? ZERO_UUID);
+    w.endSizedRegion(at);
   }
+}
 
-  function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): FetchSnapshotRequestTopicSnapshot {
-    const m: FetchSnapshotRequestTopicSnapshot = {
-      name: r.readCompactString(),
-      partitions: r.readCompactArray((r) => decodeFetchSnapshotRequestPartitionSnapshot(r, version)),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
-
-  function encodeFetchSnapshotRequestPartitionSnapshot(w: Writer, version: number, m: FetchSnapshotRequestPartitionSnapshot): void {
-    w.writeInt32((m.partition ?? 0));
-    w.writeInt32((m.currentLeaderEpoch ?? 0));
-    encodeFetchSnapshotRequestSnapshotId(w, version, (m.snapshotId ?? defaultFetchSnapshotRequestSnapshotId()));
-    w.writeInt64((m.position ?? 0n));
-    const write0 = version >= 1 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID;
-    w.writeUnsignedVarint((write0 ? 1 : 0));
-    if (write0) {
-      w.writeUnsignedVarint(0);
-      const at = w.beginSizedRegion();
-      w.writeUuid((m.replicaDirectoryId ?? ZERO_UUID));
-      w.endSizedRegion(at);
+function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number): FetchSnapshotRequestPartitionSnapshot {
+  const m: FetchSnapshotRequestPartitionSnapshot = {
+    partition: r.readInt32(),
+    currentLeaderEpoch: r.readInt32(),
+    snapshotId: decodeFetchSnapshotRequestSnapshotId(r, version),
+    position: r.readInt64(),
+    replicaDirectoryId: ZERO_UUID,
+  };
+  const count = r.readUnsignedVarint();
+  for (let i = 0; i < count; i++) {
+    const tag = r.readUnsignedVarint();
+    const end = r.endOf(r.readUnsignedVarint());
+    switch (tag) {
+      case 0:
+        if (version >= 1) m.replicaDirectoryId = r.readUuid();
+        else r.offset = end;
+        break;
+      default:
+        // Unknown tags are skipped: senders may add tags this version of the schema lacks.
+        r.offset = end;
+    }
+    if (r.offset !== end) {
+      throw new MalformedMessageError(`FetchSnapshotRequestPartitionSnapshot tagged field ${tag} does not fill its declared size`);
     }
   }
+  return m;
+}
 
-  function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number): FetchSnapshotRequestPartitionSnapshot {
-    const m: FetchSnapshotRequestPartitionSnapshot = {
-      partition: r.readInt32(),
-      currentLeaderEpoch: r.readInt32(),
-      snapshotId: decodeFetchSnapshotRequestSnapshotId(r, version),
-      position: r.readInt64(),
-      replicaDirectoryId: ZERO_UUID,
-    };
-    const count = r.readUnsignedVarint();
-    for (let i = 0; i < count; i++) {
-      const tag = r.readUnsignedVarint();
-      const end = r.endOf(r.readUnsignedVarint());
-      switch (tag) {
-        case 0:
-          if (version >= 1) m.replicaDirectoryId = r.readUuid();
-          else r.offset = end;
-          break;
+function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSnapshotId {
+  return {
+    endOffset: 0n,
+    epoch: 0,
+  };
+}
 
-        default:
-          // Unknown tags are skipped: senders may add tags this version of the schema lacks.
-          r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`FetchSnapshotRequestPartitionSnapshot tagged field ${tag} does not fill its declared size`);
-        }
-      }
-      return m;
+function encodeFetchSnapshotRequestSnapshotId(w: Writer, version: number, m: FetchSnapshotRequestSnapshotId): void {
+  w.writeInt64(m.endOffset ?? 0n);
+  w.writeInt32(m.epoch ?? 0);
+  w.writeUnsignedVarint(0);
+}
+
+function decodeFetchSnapshotRequestSnapshotId(r: Reader, version: number): FetchSnapshotRequestSnapshotId {
+  const m: FetchSnapshotRequestSnapshotId = {
+    endOffset: r.readInt64(),
+    epoch: r.readInt32(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
+
+export interface FetchSnapshotResponse {
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
+  throttleTimeMs: number;
+  /** The top level response error code. (versions 0+) */
+  errorCode: number;
+  /** The topics to fetch. (versions 0+) */
+  topics: FetchSnapshotResponseTopicSnapshot[];
+  /** Endpoints for all current-leaders enumerated in PartitionSnapshot (versions 1+; tag 0) */
+  nodeEndpoints?: FetchSnapshotResponseNodeEndpoint[];
+}
+
+export interface FetchSnapshotResponseTopicSnapshot {
+  /** The name of the topic to fetch. (versions 0+) */
+  name: string;
+  /** The partitions to fetch. (versions 0+) */
+  partitions: FetchSnapshotResponsePartitionSnapshot[];
+}
+
+export interface FetchSnapshotResponsePartitionSnapshot {
+  /** The partition index. (versions 0+) */
+  index: number;
+  /** The error code, or 0 if there was no fetch error. (versions 0+) */
+  errorCode: number;
+  /** The snapshot endOffset and epoch fetched (versions 0+) */
+  snapshotId: FetchSnapshotResponseSnapshotId;
+  /** (versions 0+; tag 0) */
+  currentLeader?: FetchSnapshotResponseLeaderIdAndEpoch;
+  /** The total size of the snapshot. (versions 0+) */
+  size: bigint;
+  /** The starting byte position within the snapshot included in the Bytes field. (versions 0+) */
+  position: bigint;
+  /** Snapshot data in records format which may not be aligned on an offset boundary (versions 0+) */
+  unalignedRecords: Uint8Array | null;
+}
+
+export interface FetchSnapshotResponseSnapshotId {
+  /** (versions 0+) */
+  endOffset: bigint;
+  /** (versions 0+) */
+  epoch: number;
+}
+
+export interface FetchSnapshotResponseLeaderIdAndEpoch {
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 0+) */
+  leaderId: number;
+  /** The latest known leader epoch (versions 0+) */
+  leaderEpoch: number;
+}
+
+export interface FetchSnapshotResponseNodeEndpoint {
+  /** The ID of the associated node (versions 1+) */
+  nodeId: number;
+  /** The node's hostname (versions 1+) */
+  host: string;
+  /** The node's port (versions 1+) */
+  port: number;
+}
+
+export function encodeFetchSnapshotResponse(w: Writer, version: number, m: FetchSnapshotResponse): void {
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeFetchSnapshotResponseTopicSnapshot(w, version, e));
+  const write0 = version >= 1 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
+  w.writeUnsignedVarint(write0 ? 1 : 0);
+  if (write0) {
+    w.writeUnsignedVarint(0);
+    const at = w.beginSizedRegion();
+    w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeFetchSnapshotResponseNodeEndpoint(w, version, e));
+    w.endSizedRegion(at);
+  }
+}
+
+export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotResponse {
+  const m: FetchSnapshotResponse = {
+    throttleTimeMs: r.readInt32(),
+    errorCode: r.readInt16(),
+    topics: r.readCompactArray((r) => decodeFetchSnapshotResponseTopicSnapshot(r, version)),
+    nodeEndpoints: [],
+  };
+  const count = r.readUnsignedVarint();
+  for (let i = 0; i < count; i++) {
+    const tag = r.readUnsignedVarint();
+    const end = r.endOf(r.readUnsignedVarint());
+    switch (tag) {
+      case 0:
+        if (version >= 1) m.nodeEndpoints = r.readCompactArray((r) => decodeFetchSnapshotResponseNodeEndpoint(r, version));
+        else r.offset = end;
+        break;
+      default:
+        // Unknown tags are skipped: senders may add tags this version of the schema lacks.
+        r.offset = end;
     }
-
-    function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSnapshotId {
-      return {
-        endOffset: 0n,
-        epoch: 0,
-      };
+    if (r.offset !== end) {
+      throw new MalformedMessageError(`FetchSnapshotResponse tagged field ${tag} does not fill its declared size`);
     }
+  }
+  return m;
+}
 
-    function encodeFetchSnapshotRequestSnapshotId(w: Writer, version: number, m: FetchSnapshotRequestSnapshotId): void {
-      w.writeInt64((m.endOffset ?? 0n));
-      w.writeInt32((m.epoch ?? 0));
-      w.writeUnsignedVarint(0);
+function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, version: number, m: FetchSnapshotResponseTopicSnapshot): void {
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeFetchSnapshotResponsePartitionSnapshot(w, version, e));
+  w.writeUnsignedVarint(0);
+}
+
+function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): FetchSnapshotResponseTopicSnapshot {
+  const m: FetchSnapshotResponseTopicSnapshot = {
+    name: r.readCompactString(),
+    partitions: r.readCompactArray((r) => decodeFetchSnapshotResponsePartitionSnapshot(r, version)),
+  };
+  r.skipTaggedFields();
+  return m;
+}
+
+function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, version: number, m: FetchSnapshotResponsePartitionSnapshot): void {
+  w.writeInt32(m.index ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  encodeFetchSnapshotResponseSnapshotId(w, version, m.snapshotId ?? defaultFetchSnapshotResponseSnapshotId());
+  w.writeInt64(m.size ?? 0n);
+  w.writeInt64(m.position ?? 0n);
+  w.writeCompactBytes(m.unalignedRecords ?? EMPTY_BYTES);
+  const write0 = m.currentLeader !== undefined && (m.currentLeader === null || !isFetchSnapshotResponseLeaderIdAndEpochDefault(m.currentLeader));
+  w.writeUnsignedVarint(write0 ? 1 : 0);
+  if (write0) {
+    w.writeUnsignedVarint(0);
+    const at = w.beginSizedRegion();
+    encodeFetchSnapshotResponseLeaderIdAndEpoch(w, version, m.currentLeader ?? defaultFetchSnapshotResponseLeaderIdAndEpoch());
+    w.endSizedRegion(at);
+  }
+}
+
+function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number): FetchSnapshotResponsePartitionSnapshot {
+  const m: FetchSnapshotResponsePartitionSnapshot = {
+    index: r.readInt32(),
+    errorCode: r.readInt16(),
+    snapshotId: decodeFetchSnapshotResponseSnapshotId(r, version),
+    currentLeader: defaultFetchSnapshotResponseLeaderIdAndEpoch(),
+    size: r.readInt64(),
+    position: r.readInt64(),
+    unalignedRecords: r.readCompactBytes(),
+  };
+  const count = r.readUnsignedVarint();
+  for (let i = 0; i < count; i++) {
+    const tag = r.readUnsignedVarint();
+    const end = r.endOf(r.readUnsignedVarint());
+    switch (tag) {
+      case 0:
+        m.currentLeader = decodeFetchSnapshotResponseLeaderIdAndEpoch(r, version);
+        break;
+      default:
+        // Unknown tags are skipped: senders may add tags this version of the schema lacks.
+        r.offset = end;
     }
-
-    function decodeFetchSnapshotRequestSnapshotId(r: Reader, version: number): FetchSnapshotRequestSnapshotId {
-      const m: FetchSnapshotRequestSnapshotId = {
-        endOffset: r.readInt64(),
-        epoch: r.readInt32(),
-      };
-      r.skipTaggedFields();
-      return m;
+    if (r.offset !== end) {
+      throw new MalformedMessageError(`FetchSnapshotResponsePartitionSnapshot tagged field ${tag} does not fill its declared size`);
     }
+  }
+  return m;
+}
 
-    export interface FetchSnapshotResponse {
-      /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
-      throttleTimeMs: number;
-      /** The top level response error code. (versions 0+) */
-      errorCode: number;
-      /** The topics to fetch. (versions 0+) */
-      topics: FetchSnapshotResponseTopicSnapshot[];
-      /** Endpoints for all current-leaders enumerated in PartitionSnapshot (versions 1+; tag 0) */
-      nodeEndpoints?: FetchSnapshotResponseNodeEndpoint[];
-    }
+function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSnapshotId {
+  return {
+    endOffset: 0n,
+    epoch: 0,
+  };
+}
 
-    export interface FetchSnapshotResponseTopicSnapshot {
-      /** The name of the topic to fetch. (versions 0+) */
-      name: string;
-      /** The partitions to fetch. (versions 0+) */
-      partitions: FetchSnapshotResponsePartitionSnapshot[];
-    }
+function encodeFetchSnapshotResponseSnapshotId(w: Writer, version: number, m: FetchSnapshotResponseSnapshotId): void {
+  w.writeInt64(m.endOffset ?? 0n);
+  w.writeInt32(m.epoch ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-    export interface FetchSnapshotResponsePartitionSnapshot {
-      /** The partition index. (versions 0+) */
-      index: number;
-      /** The error code, or 0 if there was no fetch error. (versions 0+) */
-      errorCode: number;
-      /** The snapshot endOffset and epoch fetched (versions 0+) */
-      snapshotId: FetchSnapshotResponseSnapshotId;
-      /** (versions 0+; tag 0) */
-      currentLeader?: FetchSnapshotResponseLeaderIdAndEpoch;
-      /** The total size of the snapshot. (versions 0+) */
-      size: bigint;
-      /** The starting byte position within the snapshot included in the Bytes field. (versions 0+) */
-      position: bigint;
-      /** Snapshot data in records format which may not be aligned on an offset boundary (versions 0+) */
-      unalignedRecords: Uint8Array | null;
-    }
+function decodeFetchSnapshotResponseSnapshotId(r: Reader, version: number): FetchSnapshotResponseSnapshotId {
+  const m: FetchSnapshotResponseSnapshotId = {
+    endOffset: r.readInt64(),
+    epoch: r.readInt32(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-    export interface FetchSnapshotResponseSnapshotId {
-      /** (versions 0+) */
-      endOffset: bigint;
-      /** (versions 0+) */
-      epoch: number;
-    }
+function defaultFetchSnapshotResponseLeaderIdAndEpoch(): FetchSnapshotResponseLeaderIdAndEpoch {
+  return {
+    leaderId: 0,
+    leaderEpoch: 0,
+  };
+}
 
-    export interface FetchSnapshotResponseLeaderIdAndEpoch {
-      /** The ID of the current leader or -1 if the leader is unknown. (versions 0+) */
-      leaderId: number;
-      /** The latest known leader epoch (versions 0+) */
-      leaderEpoch: number;
-    }
+function isFetchSnapshotResponseLeaderIdAndEpochDefault(m: FetchSnapshotResponseLeaderIdAndEpoch): boolean {
+  return !(
+    (m.leaderId !== undefined && m.leaderId !== 0) ||
+    (m.leaderEpoch !== undefined && m.leaderEpoch !== 0)
+  );
+}
 
-    export interface FetchSnapshotResponseNodeEndpoint {
-      /** The ID of the associated node (versions 1+) */
-      nodeId: number;
-      /** The node's hostname (versions 1+) */
-      host: string;
-      /** The node's port (versions 1+) */
-      port: number;
-    }
+function encodeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, version: number, m: FetchSnapshotResponseLeaderIdAndEpoch): void {
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-    export function encodeFetchSnapshotResponse(w: Writer, version: number, m: FetchSnapshotResponse): void {
-      w.writeInt32((m.throttleTimeMs ?? 0));
-      w.writeInt16((m.errorCode ?? 0));
-      {
-        const v = (m.topics ?? []);
-        w.writeCompactArray(v, (w, e) => encodeFetchSnapshotResponseTopicSnapshot(w, version, e));
-      }
-      const write0 = version >= 1 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
-      w.writeUnsignedVarint((write0 ? 1 : 0));
-      if (write0) {
-        w.writeUnsignedVarint(0);
-        const at = w.beginSizedRegion();
-        {
-          const v = (m.nodeEndpoints ?? []);
-          w.writeCompactArray(v, (w, e) => encodeFetchSnapshotResponseNodeEndpoint(w, version, e));
-        }
-        w.endSizedRegion(at);
-      }
-    }
+function decodeFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, version: number): FetchSnapshotResponseLeaderIdAndEpoch {
+  const m: FetchSnapshotResponseLeaderIdAndEpoch = {
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-    export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSnapshotResponse {
-      const m: FetchSnapshotResponse = {
-        throttleTimeMs: r.readInt32(),
-        errorCode: r.readInt16(),
-        topics: r.readCompactArray((r) => decodeFetchSnapshotResponseTopicSnapshot(r, version)),
-        nodeEndpoints: [],
-      };
-      const count = r.readUnsignedVarint();
-      for (let i = 0; i < count; i++) {
-        const tag = r.readUnsignedVarint();
-        const end = r.endOf(r.readUnsignedVarint());
-        switch (tag) {
-          case 0:
-            if (version >= 1) m.nodeEndpoints = r.readCompactArray((r) => decodeFetchSnapshotResponseNodeEndpoint(r, version));
-            else r.offset = end;
-            break;
+function isFetchSnapshotResponseNodeEndpointDefault(m: FetchSnapshotResponseNodeEndpoint): boolean {
+  return !(
+    (m.nodeId !== undefined && m.nodeId !== 0) ||
+    (m.host !== undefined && m.host !== "") ||
+    (m.port !== undefined && m.port !== 0)
+  );
+}
 
-          default:
-            // Unknown tags are skipped: senders may add tags this version of the schema lacks.
-            r.offset = end;
-          }
-          if (r.offset !== end) {
-            throw new MalformedMessageError(`FetchSnapshotResponse tagged field ${tag} does not fill its declared size`);
-          }
-        }
-        return m;
-      }
+function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, version: number, m: FetchSnapshotResponseNodeEndpoint): void {
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-      function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, version: number, m: FetchSnapshotResponseTopicSnapshot): void {
-        w.writeCompactString((m.name ?? ""));
-        {
-          const v = (m.partitions ?? []);
-          w.writeCompactArray(v, (w, e) => encodeFetchSnapshotResponsePartitionSnapshot(w, version, e));
-        }
-        w.writeUnsignedVarint(0);
-      }
-
-      function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): FetchSnapshotResponseTopicSnapshot {
-        const m: FetchSnapshotResponseTopicSnapshot = {
-          name: r.readCompactString(),
-          partitions: r.readCompactArray((r) => decodeFetchSnapshotResponsePartitionSnapshot(r, version)),
-        };
-        r.skipTaggedFields();
-        return m;
-      }
-
-      function encodeFetchSnapshotResponsePartitionSnapshot(w: Writer, version: number, m: FetchSnapshotResponsePartitionSnapshot): void {
-        w.writeInt32((m.index ?? 0));
-        w.writeInt16((m.errorCode ?? 0));
-        encodeFetchSnapshotResponseSnapshotId(w, version, (m.snapshotId ?? defaultFetchSnapshotResponseSnapshotId()));
-        w.writeInt64((m.size ?? 0n));
-        w.writeInt64((m.position ?? 0n));
-        w.writeCompactBytes((m.unalignedRecords ?? EMPTY_BYTES));
-        const write0 = m.currentLeader !== undefined && (m.currentLeader === null || !isFetchSnapshotResponseLeaderIdAndEpochDefault(m.currentLeader));
-        w.writeUnsignedVarint((write0 ? 1 : 0));
-        if (write0) {
-          w.writeUnsignedVarint(0);
-          const at = w.beginSizedRegion();
-          encodeFetchSnapshotResponseLeaderIdAndEpoch(w, version, (m.currentLeader ?? defaultFetchSnapshotResponseLeaderIdAndEpoch()));
-          w.endSizedRegion(at);
-        }
-      }
-
-      function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number): FetchSnapshotResponsePartitionSnapshot {
-        const m: FetchSnapshotResponsePartitionSnapshot = {
-          index: r.readInt32(),
-          errorCode: r.readInt16(),
-          snapshotId: decodeFetchSnapshotResponseSnapshotId(r, version),
-          currentLeader: defaultFetchSnapshotResponseLeaderIdAndEpoch(),
-          size: r.readInt64(),
-          position: r.readInt64(),
-          unalignedRecords: r.readCompactBytes(),
-        };
-        const count = r.readUnsignedVarint();
-        for (let i = 0; i < count; i++) {
-          const tag = r.readUnsignedVarint();
-          const end = r.endOf(r.readUnsignedVarint());
-          switch (tag) {
-            case 0:
-              m.currentLeader = decodeFetchSnapshotResponseLeaderIdAndEpoch(r, version);
-              break;
-
-            default:
-              // Unknown tags are skipped: senders may add tags this version of the schema lacks.
-              r.offset = end;
-            }
-            if (r.offset !== end) {
-              throw new MalformedMessageError(`FetchSnapshotResponsePartitionSnapshot tagged field ${tag} does not fill its declared size`);
-            }
-          }
-          return m;
-        }
-
-        function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSnapshotId {
-          return {
-            endOffset: 0n,
-            epoch: 0,
-          };
-        }
-
-        function encodeFetchSnapshotResponseSnapshotId(w: Writer, version: number, m: FetchSnapshotResponseSnapshotId): void {
-          w.writeInt64((m.endOffset ?? 0n));
-          w.writeInt32((m.epoch ?? 0));
-          w.writeUnsignedVarint(0);
-        }
-
-        function decodeFetchSnapshotResponseSnapshotId(r: Reader, version: number): FetchSnapshotResponseSnapshotId {
-          const m: FetchSnapshotResponseSnapshotId = {
-            endOffset: r.readInt64(),
-            epoch: r.readInt32(),
-          };
-          r.skipTaggedFields();
-          return m;
-        }
-
-        function defaultFetchSnapshotResponseLeaderIdAndEpoch(): FetchSnapshotResponseLeaderIdAndEpoch {
-          return {
-            leaderId: 0,
-            leaderEpoch: 0,
-          };
-        }
-
-        function isFetchSnapshotResponseLeaderIdAndEpochDefault(m: FetchSnapshotResponseLeaderIdAndEpoch): boolean {
-          return !(
-            (m.leaderId !== undefined && m.leaderId !== 0) ||
-            (m.leaderEpoch !== undefined && m.leaderEpoch !== 0)
-          );
-        }
-
-        function encodeFetchSnapshotResponseLeaderIdAndEpoch(w: Writer, version: number, m: FetchSnapshotResponseLeaderIdAndEpoch): void {
-          w.writeInt32((m.leaderId ?? 0));
-          w.writeInt32((m.leaderEpoch ?? 0));
-          w.writeUnsignedVarint(0);
-        }
-
-        function decodeFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, version: number): FetchSnapshotResponseLeaderIdAndEpoch {
-          const m: FetchSnapshotResponseLeaderIdAndEpoch = {
-            leaderId: r.readInt32(),
-            leaderEpoch: r.readInt32(),
-          };
-          r.skipTaggedFields();
-          return m;
-        }
-
-        function isFetchSnapshotResponseNodeEndpointDefault(m: FetchSnapshotResponseNodeEndpoint): boolean {
-          return !(
-            (m.nodeId !== undefined && m.nodeId !== 0) ||
-            (m.host !== undefined && m.host !== "") ||
-            (m.port !== undefined && m.port !== 0)
-          );
-        }
-
-        function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, version: number, m: FetchSnapshotResponseNodeEndpoint): void {
-          w.writeInt32((m.nodeId ?? 0));
-          w.writeCompactString((m.host ?? ""));
-          w.writeUint16((m.port ?? 0));
-          w.writeUnsignedVarint(0);
-        }
-
-        function decodeFetchSnapshotResponseNodeEndpoint(r: Reader, version: number): FetchSnapshotResponseNodeEndpoint {
-          const m: FetchSnapshotResponseNodeEndpoint = {
-            nodeId: r.readInt32(),
-            host: r.readCompactString(),
-            port: r.readUint16(),
-          };
-          r.skipTaggedFields();
-          return m;
-        }
+function decodeFetchSnapshotResponseNodeEndpoint(r: Reader, version: number): FetchSnapshotResponseNodeEndpoint {
+  const m: FetchSnapshotResponseNodeEndpoint = {
+    nodeId: r.readInt32(),
+    host: r.readCompactString(),
+    port: r.readUint16(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

@@ -76,34 +76,37 @@ export interface FetchRequestForgottenTopic {
 export function encodeFetchRequest(w: Writer, version: number, m: FetchRequest): void {
   const flexible = version >= 12;
   if (version <= 14) {
-    w.writeInt32((m.replicaId ?? -1));
+    w.writeInt32(m.replicaId ?? -1);
   }
-  w.writeInt32((m.maxWaitMs ?? 0));
-  w.writeInt32((m.minBytes ?? 0));
+  w.writeInt32(m.maxWaitMs ?? 0);
+  w.writeInt32(m.minBytes ?? 0);
   if (version >= 3) {
-    w.writeInt32((m.maxBytes ?? 2147483647));
+    w.writeInt32(m.maxBytes ?? 2147483647);
   }
   if (version >= 4) {
-    w.writeInt8((m.isolationLevel ?? 0));
+    w.writeInt8(m.isolationLevel ?? 0);
   }
   if (version >= 7) {
-    w.writeInt32((m.sessionId ?? 0));
+    w.writeInt32(m.sessionId ?? 0);
   }
   if (version >= 7) {
-    w.writeInt32((m.sessionEpoch ?? -1));
+    w.writeInt32(m.sessionEpoch ?? -1);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeFetchRequestFetchTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeFetchRequestFetchTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchRequestFetchTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeFetchRequestFetchTopic(w, version, e));
   }
   if (version >= 7) {
     {
-      const v = (m.forgottenTopicsData ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e)));
+      const v = m.forgottenTopicsData ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e));
+      else w.writeArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e));
     }
   }
   if (version >= 11) {
-    (flexible ? w.writeCompactString((m.rackId ?? "")) : w.writeString((m.rackId ?? "")));
+    if (flexible) w.writeCompactString(m.rackId ?? "");
+    else w.writeString(m.rackId ?? "");
   }
   if (flexible) {
     const write0 = version >= 12 && m.clusterId != null;
@@ -112,13 +115,13 @@ export function encodeFetchRequest(w: Writer, version: number, m: FetchRequest):
     if (write0) {
       w.writeUnsignedVarint(0);
       const at = w.beginSizedRegion();
-      w.writeCompactNullableString((m.clusterId === undefined ? null : m.clusterId));
+      w.writeCompactNullableString(m.clusterId === undefined ? null : m.clusterId);
       w.endSizedRegion(at);
     }
     if (write1) {
       w.writeUnsignedVarint(1);
       const at = w.beginSizedRegion();
-      encodeFetchRequestReplicaState(w, version, (m.replicaState ?? defaultFetchRequestReplicaState()));
+      encodeFetchRequestReplicaState(w, version, m.replicaState ?? defaultFetchRequestReplicaState());
       w.endSizedRegion(at);
     }
   }
@@ -128,17 +131,17 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   const flexible = version >= 12;
   const m: FetchRequest = {
     clusterId: null,
-    replicaId: (version <= 14 ? r.readInt32() : -1),
+    replicaId: version <= 14 ? r.readInt32() : -1,
     replicaState: defaultFetchRequestReplicaState(),
     maxWaitMs: r.readInt32(),
     minBytes: r.readInt32(),
-    maxBytes: (version >= 3 ? r.readInt32() : 2147483647),
-    isolationLevel: (version >= 4 ? r.readInt8() : 0),
-    sessionId: (version >= 7 ? r.readInt32() : 0),
-    sessionEpoch: (version >= 7 ? r.readInt32() : -1),
-    topics: (flexible ? r.readCompactArray((r) => decodeFetchRequestFetchTopic(r, version)) : r.readArray((r) => decodeFetchRequestFetchTopic(r, version))),
-    forgottenTopicsData: (version >= 7 ? (flexible ? r.readCompactArray((r) => decodeFetchRequestForgottenTopic(r, version)) : r.readArray((r) => decodeFetchRequestForgottenTopic(r, version))) : []),
-    rackId: (version >= 11 ? (flexible ? r.readCompactString() : r.readString()) : ""),
+    maxBytes: version >= 3 ? r.readInt32() : 2147483647,
+    isolationLevel: version >= 4 ? r.readInt8() : 0,
+    sessionId: version >= 7 ? r.readInt32() : 0,
+    sessionEpoch: version >= 7 ? r.readInt32() : -1,
+    topics: flexible ? r.readCompactArray((r) => decodeFetchRequestFetchTopic(r, version)) : r.readArray((r) => decodeFetchRequestFetchTopic(r, version)),
+    forgottenTopicsData: version >= 7 ? (flexible ? r.readCompactArray((r) => decodeFetchRequestForgottenTopic(r, version)) : r.readArray((r) => decodeFetchRequestForgottenTopic(r, version))) : [],
+    rackId: version >= 11 ? (flexible ? r.readCompactString() : r.readString()) : "",
   };
   if (flexible) {
     const count = r.readUnsignedVarint();
@@ -150,562 +153,561 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
           if (version >= 12) m.clusterId = r.readCompactNullableString();
           else r.offset = end;
           break;
-
         case 1:
           if (version >= 15) m.replicaState = decodeFetchRequestReplicaState(r, version);
           else r.offset = end;
           break;
-
         default:
           // Unknown tags are skipped: senders may add tags this version of the schema lacks.
           r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`FetchRequest tagged field ${tag} does not fill its declared size`);
-        }
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`FetchRequest tagged field ${tag} does not fill its declared size`);
       }
     }
-    return m;
   }
+  return m;
+}
 
-  function defaultFetchRequestReplicaState(): FetchRequestReplicaState {
-    return {
-      replicaId: -1,
-      replicaEpoch: -1n,
-    };
+function defaultFetchRequestReplicaState(): FetchRequestReplicaState {
+  return {
+    replicaId: -1,
+    replicaEpoch: -1n,
+  };
+}
+
+function isFetchRequestReplicaStateDefault(m: FetchRequestReplicaState): boolean {
+  return !(
+    (m.replicaId !== undefined && m.replicaId !== -1) ||
+    (m.replicaEpoch !== undefined && m.replicaEpoch !== -1n)
+  );
+}
+
+function encodeFetchRequestReplicaState(w: Writer, version: number, m: FetchRequestReplicaState): void {
+  w.writeInt32(m.replicaId ?? -1);
+  w.writeInt64(m.replicaEpoch ?? -1n);
+  w.writeUnsignedVarint(0);
+}
+
+function decodeFetchRequestReplicaState(r: Reader, version: number): FetchRequestReplicaState {
+  const m: FetchRequestReplicaState = {
+    replicaId: r.readInt32(),
+    replicaEpoch: r.readInt64(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
+
+function encodeFetchRequestFetchTopic(w: Writer, version: number, m: FetchRequestFetchTopic): void {
+  const flexible = version >= 12;
+  if (version <= 12) {
+    if (flexible) w.writeCompactString(m.topic ?? "");
+    else w.writeString(m.topic ?? "");
   }
-
-  function isFetchRequestReplicaStateDefault(m: FetchRequestReplicaState): boolean {
-    return !(
-      (m.replicaId !== undefined && m.replicaId !== -1) ||
-      (m.replicaEpoch !== undefined && m.replicaEpoch !== -1n)
-    );
+  if (version >= 13) {
+    w.writeUuid(m.topicId ?? ZERO_UUID);
   }
-
-  function encodeFetchRequestReplicaState(w: Writer, version: number, m: FetchRequestReplicaState): void {
-    w.writeInt32((m.replicaId ?? -1));
-    w.writeInt64((m.replicaEpoch ?? -1n));
-    w.writeUnsignedVarint(0);
+  {
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchRequestFetchPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeFetchRequestFetchPartition(w, version, e));
   }
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeFetchRequestReplicaState(r: Reader, version: number): FetchRequestReplicaState {
-    const m: FetchRequestReplicaState = {
-      replicaId: r.readInt32(),
-      replicaEpoch: r.readInt64(),
-    };
-    r.skipTaggedFields();
-    return m;
+function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFetchTopic {
+  const flexible = version >= 12;
+  const m: FetchRequestFetchTopic = {
+    topic: version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    topicId: version >= 13 ? r.readUuid() : ZERO_UUID,
+    partitions: flexible ? r.readCompactArray((r) => decodeFetchRequestFetchPartition(r, version)) : r.readArray((r) => decodeFetchRequestFetchPartition(r, version)),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
+
+function encodeFetchRequestFetchPartition(w: Writer, version: number, m: FetchRequestFetchPartition): void {
+  const flexible = version >= 12;
+  w.writeInt32(m.partition ?? 0);
+  if (version >= 9) {
+    w.writeInt32(m.currentLeaderEpoch ?? -1);
   }
-
-  function encodeFetchRequestFetchTopic(w: Writer, version: number, m: FetchRequestFetchTopic): void {
-    const flexible = version >= 12;
-    if (version <= 12) {
-      (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
+  w.writeInt64(m.fetchOffset ?? 0n);
+  if (version >= 12) {
+    w.writeInt32(m.lastFetchedEpoch ?? -1);
+  }
+  if (version >= 5) {
+    w.writeInt64(m.logStartOffset ?? -1n);
+  }
+  w.writeInt32(m.partitionMaxBytes ?? 0);
+  if (flexible) {
+    const write0 = version >= 17 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID;
+    w.writeUnsignedVarint(write0 ? 1 : 0);
+    if (write0) {
+      w.writeUnsignedVarint(0);
+      const at = w.beginSizedRegion();
+      w.writeUuid(m.replicaDirectoryId ?? ZERO_UUID);
+      w.endSizedRegion(at);
     }
-    if (version >= 13) {
-      w.writeUuid((m.topicId ?? ZERO_UUID));
+  }
+}
+
+function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequestFetchPartition {
+  const flexible = version >= 12;
+  const m: FetchRequestFetchPartition = {
+    partition: r.readInt32(),
+    currentLeaderEpoch: version >= 9 ? r.readInt32() : -1,
+    fetchOffset: r.readInt64(),
+    lastFetchedEpoch: version >= 12 ? r.readInt32() : -1,
+    logStartOffset: version >= 5 ? r.readInt64() : -1n,
+    partitionMaxBytes: r.readInt32(),
+    replicaDirectoryId: ZERO_UUID,
+  };
+  if (flexible) {
+    const count = r.readUnsignedVarint();
+    for (let i = 0; i < count; i++) {
+      const tag = r.readUnsignedVarint();
+      const end = r.endOf(r.readUnsignedVarint());
+      switch (tag) {
+        case 0:
+          if (version >= 17) m.replicaDirectoryId = r.readUuid();
+          else r.offset = end;
+          break;
+        default:
+          // Unknown tags are skipped: senders may add tags this version of the schema lacks.
+          r.offset = end;
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`FetchRequestFetchPartition tagged field ${tag} does not fill its declared size`);
+      }
     }
+  }
+  return m;
+}
+
+function encodeFetchRequestForgottenTopic(w: Writer, version: number, m: FetchRequestForgottenTopic): void {
+  const flexible = version >= 12;
+  if (version <= 12) {
+    if (flexible) w.writeCompactString(m.topic ?? "");
+    else w.writeString(m.topic ?? "");
+  }
+  if (version >= 13) {
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+  }
+  {
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
+  }
+  if (flexible) w.writeUnsignedVarint(0);
+}
+
+function decodeFetchRequestForgottenTopic(r: Reader, version: number): FetchRequestForgottenTopic {
+  const flexible = version >= 12;
+  const m: FetchRequestForgottenTopic = {
+    topic: version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    topicId: version >= 13 ? r.readUuid() : ZERO_UUID,
+    partitions: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
+
+export interface FetchResponse {
+  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1+) */
+  throttleTimeMs?: number;
+  /** The top level response error code. (versions 7+) */
+  errorCode?: number;
+  /** The fetch session ID, or 0 if this is not part of a fetch session. (versions 7+; default "0") */
+  sessionId?: number;
+  /** The response topics. (versions 0+) */
+  responses: FetchResponseFetchableTopicResponse[];
+  /** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. (versions 16+; tag 0) */
+  nodeEndpoints?: FetchResponseNodeEndpoint[];
+}
+
+export interface FetchResponseFetchableTopicResponse {
+  /** The topic name. (versions 0-12) */
+  topic?: string;
+  /** The unique topic ID (versions 13+) */
+  topicId?: string;
+  /** The topic partitions. (versions 0+) */
+  partitions: FetchResponsePartitionData[];
+}
+
+export interface FetchResponsePartitionData {
+  /** The partition index. (versions 0+) */
+  partitionIndex: number;
+  /** The error code, or 0 if there was no fetch error. (versions 0+) */
+  errorCode: number;
+  /** The current high water mark. (versions 0+) */
+  highWatermark: bigint;
+  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED) (versions 4+; default "-1") */
+  lastStableOffset?: bigint;
+  /** The current log start offset. (versions 5+; default "-1") */
+  logStartOffset?: bigint;
+  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge (versions 12+; tag 0) */
+  divergingEpoch?: FetchResponseEpochEndOffset;
+  /** (versions 12+; tag 1) */
+  currentLeader?: FetchResponseLeaderIdAndEpoch;
+  /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (versions 12+; tag 2) */
+  snapshotId?: FetchResponseSnapshotId;
+  /** The aborted transactions. (versions 4+; nullable 4+) */
+  abortedTransactions?: FetchResponseAbortedTransaction[] | null;
+  /** The preferred read replica for the consumer to use on its next fetch request (versions 11+; default "-1") */
+  preferredReadReplica?: number;
+  /** The record data. (versions 0+; nullable 0+) */
+  records: Uint8Array | null;
+}
+
+export interface FetchResponseEpochEndOffset {
+  /** (versions 12+; default "-1") */
+  epoch: number;
+  /** (versions 12+; default "-1") */
+  endOffset: bigint;
+}
+
+export interface FetchResponseLeaderIdAndEpoch {
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 12+; default "-1") */
+  leaderId: number;
+  /** The latest known leader epoch (versions 12+; default "-1") */
+  leaderEpoch: number;
+}
+
+export interface FetchResponseSnapshotId {
+  /** (versions 0+; default "-1") */
+  endOffset: bigint;
+  /** (versions 0+; default "-1") */
+  epoch: number;
+}
+
+export interface FetchResponseAbortedTransaction {
+  /** The producer id associated with the aborted transaction. (versions 4+) */
+  producerId: bigint;
+  /** The first offset in the aborted transaction. (versions 4+) */
+  firstOffset: bigint;
+}
+
+export interface FetchResponseNodeEndpoint {
+  /** The ID of the associated node. (versions 16+) */
+  nodeId: number;
+  /** The node's hostname. (versions 16+) */
+  host: string;
+  /** The node's port. (versions 16+) */
+  port: number;
+  /** The rack of the node, or null if it has not been assigned to a rack. (versions 16+; nullable 16+; default "null") */
+  rack: string | null;
+}
+
+export function encodeFetchResponse(w: Writer, version: number, m: FetchResponse): void {
+  const flexible = version >= 12;
+  if (version >= 1) {
+    w.writeInt32(m.throttleTimeMs ?? 0);
+  }
+  if (version >= 7) {
+    w.writeInt16(m.errorCode ?? 0);
+  }
+  if (version >= 7) {
+    w.writeInt32(m.sessionId ?? 0);
+  }
+  {
+    const v = m.responses ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchResponseFetchableTopicResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeFetchResponseFetchableTopicResponse(w, version, e));
+  }
+  if (flexible) {
+    const write0 = version >= 16 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
+    w.writeUnsignedVarint(write0 ? 1 : 0);
+    if (write0) {
+      w.writeUnsignedVarint(0);
+      const at = w.beginSizedRegion();
+      w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeFetchResponseNodeEndpoint(w, version, e));
+      w.endSizedRegion(at);
+    }
+  }
+}
+
+export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
+  const flexible = version >= 12;
+  const m: FetchResponse = {
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
+    errorCode: version >= 7 ? r.readInt16() : 0,
+    sessionId: version >= 7 ? r.readInt32() : 0,
+    responses: flexible ? r.readCompactArray((r) => decodeFetchResponseFetchableTopicResponse(r, version)) : r.readArray((r) => decodeFetchResponseFetchableTopicResponse(r, version)),
+    nodeEndpoints: [],
+  };
+  if (flexible) {
+    const count = r.readUnsignedVarint();
+    for (let i = 0; i < count; i++) {
+      const tag = r.readUnsignedVarint();
+      const end = r.endOf(r.readUnsignedVarint());
+      switch (tag) {
+        case 0:
+          if (version >= 16) m.nodeEndpoints = r.readCompactArray((r) => decodeFetchResponseNodeEndpoint(r, version));
+          else r.offset = end;
+          break;
+        default:
+          // Unknown tags are skipped: senders may add tags this version of the schema lacks.
+          r.offset = end;
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`FetchResponse tagged field ${tag} does not fill its declared size`);
+      }
+    }
+  }
+  return m;
+}
+
+function encodeFetchResponseFetchableTopicResponse(w: Writer, version: number, m: FetchResponseFetchableTopicResponse): void {
+  const flexible = version >= 12;
+  if (version <= 12) {
+    if (flexible) w.writeCompactString(m.topic ?? "");
+    else w.writeString(m.topic ?? "");
+  }
+  if (version >= 13) {
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+  }
+  {
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchResponsePartitionData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeFetchResponsePartitionData(w, version, e));
+  }
+  if (flexible) w.writeUnsignedVarint(0);
+}
+
+function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): FetchResponseFetchableTopicResponse {
+  const flexible = version >= 12;
+  const m: FetchResponseFetchableTopicResponse = {
+    topic: version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    topicId: version >= 13 ? r.readUuid() : ZERO_UUID,
+    partitions: flexible ? r.readCompactArray((r) => decodeFetchResponsePartitionData(r, version)) : r.readArray((r) => decodeFetchResponsePartitionData(r, version)),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
+
+function encodeFetchResponsePartitionData(w: Writer, version: number, m: FetchResponsePartitionData): void {
+  const flexible = version >= 12;
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.highWatermark ?? 0n);
+  if (version >= 4) {
+    w.writeInt64(m.lastStableOffset ?? -1n);
+  }
+  if (version >= 5) {
+    w.writeInt64(m.logStartOffset ?? -1n);
+  }
+  if (version >= 4) {
     {
-      const v = (m.partitions ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeFetchRequestFetchPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeFetchRequestFetchPartition(w, version, e)));
-    }
-    if (flexible) w.writeUnsignedVarint(0);
-  }
-
-  function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestFetchTopic {
-    const flexible = version >= 12;
-    const m: FetchRequestFetchTopic = {
-      topic: (version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-      topicId: (version >= 13 ? r.readUuid() : ZERO_UUID),
-      partitions: (flexible ? r.readCompactArray((r) => decodeFetchRequestFetchPartition(r, version)) : r.readArray((r) => decodeFetchRequestFetchPartition(r, version))),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
-
-  function encodeFetchRequestFetchPartition(w: Writer, version: number, m: FetchRequestFetchPartition): void {
-    const flexible = version >= 12;
-    w.writeInt32((m.partition ?? 0));
-    if (version >= 9) {
-      w.writeInt32((m.currentLeaderEpoch ?? -1));
-    }
-    w.writeInt64((m.fetchOffset ?? 0n));
-    if (version >= 12) {
-      w.writeInt32((m.lastFetchedEpoch ?? -1));
-    }
-    if (version >= 5) {
-      w.writeInt64((m.logStartOffset ?? -1n));
-    }
-    w.writeInt32((m.partitionMaxBytes ?? 0));
-    if (flexible) {
-      const write0 = version >= 17 && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID;
-      w.writeUnsignedVarint((write0 ? 1 : 0));
-      if (write0) {
-        w.writeUnsignedVarint(0);
-        const at = w.beginSizedRegion();
-        w.writeUuid((m.replicaDirectoryId ?? ZERO_UUID));
-        w.endSizedRegion(at);
-      }
+      const v = m.abortedTransactions === undefined ? [] : m.abortedTransactions;
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e));
+      else w.writeArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e));
     }
   }
+  if (version >= 11) {
+    w.writeInt32(m.preferredReadReplica ?? -1);
+  }
+  if (flexible) w.writeCompactNullableBytes(m.records === undefined ? null : m.records);
+  else w.writeNullableBytes(m.records === undefined ? null : m.records);
+  if (flexible) {
+    const write0 = version >= 12 && m.divergingEpoch !== undefined && (m.divergingEpoch === null || !isFetchResponseEpochEndOffsetDefault(m.divergingEpoch));
+    const write1 = version >= 12 && m.currentLeader !== undefined && (m.currentLeader === null || !isFetchResponseLeaderIdAndEpochDefault(m.currentLeader));
+    const write2 = version >= 12 && m.snapshotId !== undefined && (m.snapshotId === null || !isFetchResponseSnapshotIdDefault(m.snapshotId));
+    w.writeUnsignedVarint((write0 ? 1 : 0) + (write1 ? 1 : 0) + (write2 ? 1 : 0));
+    if (write0) {
+      w.writeUnsignedVarint(0);
+      const at = w.beginSizedRegion();
+      encodeFetchResponseEpochEndOffset(w, version, m.divergingEpoch ?? defaultFetchResponseEpochEndOffset());
+      w.endSizedRegion(at);
+    }
+    if (write1) {
+      w.writeUnsignedVarint(1);
+      const at = w.beginSizedRegion();
+      encodeFetchResponseLeaderIdAndEpoch(w, version, m.currentLeader ?? defaultFetchResponseLeaderIdAndEpoch());
+      w.endSizedRegion(at);
+    }
+    if (write2) {
+      w.writeUnsignedVarint(2);
+      const at = w.beginSizedRegion();
+      encodeFetchResponseSnapshotId(w, version, m.snapshotId ?? defaultFetchResponseSnapshotId());
+      w.endSizedRegion(at);
+    }
+  }
+}
 
-  function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequestFetchPartition {
-    const flexible = version >= 12;
-    const m: FetchRequestFetchPartition = {
-      partition: r.readInt32(),
-      currentLeaderEpoch: (version >= 9 ? r.readInt32() : -1),
-      fetchOffset: r.readInt64(),
-      lastFetchedEpoch: (version >= 12 ? r.readInt32() : -1),
-      logStartOffset: (version >= 5 ? r.readInt64() : -1n),
-      partitionMaxBytes: r.readInt32(),
-      replicaDirectoryId: ZERO_UUID,
-    };
-    if (flexible) {
-      const count = r.readUnsignedVarint();
-      for (let i = 0; i < count; i++) {
-        const tag = r.readUnsignedVarint();
-        const end = r.endOf(r.readUnsignedVarint());
-        switch (tag) {
-          case 0:
-            if (version >= 17) m.replicaDirectoryId = r.readUuid();
-            else r.offset = end;
-            break;
-
-          default:
-            // Unknown tags are skipped: senders may add tags this version of the schema lacks.
-            r.offset = end;
-          }
-          if (r.offset !== end) {
-            throw new MalformedMessageError(`FetchRequestFetchPartition tagged field ${tag} does not fill its declared size`);
-          }
-        }
+function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResponsePartitionData {
+  const flexible = version >= 12;
+  const m: FetchResponsePartitionData = {
+    partitionIndex: r.readInt32(),
+    errorCode: r.readInt16(),
+    highWatermark: r.readInt64(),
+    lastStableOffset: version >= 4 ? r.readInt64() : -1n,
+    logStartOffset: version >= 5 ? r.readInt64() : -1n,
+    divergingEpoch: defaultFetchResponseEpochEndOffset(),
+    currentLeader: defaultFetchResponseLeaderIdAndEpoch(),
+    snapshotId: defaultFetchResponseSnapshotId(),
+    abortedTransactions: version >= 4 ? (flexible ? r.readCompactNullableArray((r) => decodeFetchResponseAbortedTransaction(r, version)) : r.readNullableArray((r) => decodeFetchResponseAbortedTransaction(r, version))) : [],
+    preferredReadReplica: version >= 11 ? r.readInt32() : -1,
+    records: flexible ? r.readCompactNullableBytes() : r.readNullableBytes(),
+  };
+  if (flexible) {
+    const count = r.readUnsignedVarint();
+    for (let i = 0; i < count; i++) {
+      const tag = r.readUnsignedVarint();
+      const end = r.endOf(r.readUnsignedVarint());
+      switch (tag) {
+        case 0:
+          if (version >= 12) m.divergingEpoch = decodeFetchResponseEpochEndOffset(r, version);
+          else r.offset = end;
+          break;
+        case 1:
+          if (version >= 12) m.currentLeader = decodeFetchResponseLeaderIdAndEpoch(r, version);
+          else r.offset = end;
+          break;
+        case 2:
+          if (version >= 12) m.snapshotId = decodeFetchResponseSnapshotId(r, version);
+          else r.offset = end;
+          break;
+        default:
+          // Unknown tags are skipped: senders may add tags this version of the schema lacks.
+          r.offset = end;
       }
-      return m;
-    }
-
-    function encodeFetchRequestForgottenTopic(w: Writer, version: number, m: FetchRequestForgottenTopic): void {
-      const flexible = version >= 12;
-      if (version <= 12) {
-        (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
-      }
-      if (version >= 13) {
-        w.writeUuid((m.topicId ?? ZERO_UUID));
-      }
-      {
-        const v = (m.partitions ?? []);
-        (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
-      }
-      if (flexible) w.writeUnsignedVarint(0);
-    }
-
-    function decodeFetchRequestForgottenTopic(r: Reader, version: number): FetchRequestForgottenTopic {
-      const flexible = version >= 12;
-      const m: FetchRequestForgottenTopic = {
-        topic: (version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-        topicId: (version >= 13 ? r.readUuid() : ZERO_UUID),
-        partitions: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
-      };
-      if (flexible) r.skipTaggedFields();
-      return m;
-    }
-
-    export interface FetchResponse {
-      /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1+) */
-      throttleTimeMs?: number;
-      /** The top level response error code. (versions 7+) */
-      errorCode?: number;
-      /** The fetch session ID, or 0 if this is not part of a fetch session. (versions 7+; default "0") */
-      sessionId?: number;
-      /** The response topics. (versions 0+) */
-      responses: FetchResponseFetchableTopicResponse[];
-      /** Endpoints for all current-leaders enumerated in PartitionData, with errors NOT_LEADER_OR_FOLLOWER & FENCED_LEADER_EPOCH. (versions 16+; tag 0) */
-      nodeEndpoints?: FetchResponseNodeEndpoint[];
-    }
-
-    export interface FetchResponseFetchableTopicResponse {
-      /** The topic name. (versions 0-12) */
-      topic?: string;
-      /** The unique topic ID (versions 13+) */
-      topicId?: string;
-      /** The topic partitions. (versions 0+) */
-      partitions: FetchResponsePartitionData[];
-    }
-
-    export interface FetchResponsePartitionData {
-      /** The partition index. (versions 0+) */
-      partitionIndex: number;
-      /** The error code, or 0 if there was no fetch error. (versions 0+) */
-      errorCode: number;
-      /** The current high water mark. (versions 0+) */
-      highWatermark: bigint;
-      /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED) (versions 4+; default "-1") */
-      lastStableOffset?: bigint;
-      /** The current log start offset. (versions 5+; default "-1") */
-      logStartOffset?: bigint;
-      /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge (versions 12+; tag 0) */
-      divergingEpoch?: FetchResponseEpochEndOffset;
-      /** (versions 12+; tag 1) */
-      currentLeader?: FetchResponseLeaderIdAndEpoch;
-      /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (versions 12+; tag 2) */
-      snapshotId?: FetchResponseSnapshotId;
-      /** The aborted transactions. (versions 4+; nullable 4+) */
-      abortedTransactions?: FetchResponseAbortedTransaction[] | null;
-      /** The preferred read replica for the consumer to use on its next fetch request (versions 11+; default "-1") */
-      preferredReadReplica?: number;
-      /** The record data. (versions 0+; nullable 0+) */
-      records: Uint8Array | null;
-    }
-
-    export interface FetchResponseEpochEndOffset {
-      /** (versions 12+; default "-1") */
-      epoch: number;
-      /** (versions 12+; default "-1") */
-      endOffset: bigint;
-    }
-
-    export interface FetchResponseLeaderIdAndEpoch {
-      /** The ID of the current leader or -1 if the leader is unknown. (versions 12+; default "-1") */
-      leaderId: number;
-      /** The latest known leader epoch (versions 12+; default "-1") */
-      leaderEpoch: number;
-    }
-
-    export interface FetchResponseSnapshotId {
-      /** (versions 0+; default "-1") */
-      endOffset: bigint;
-      /** (versions 0+; default "-1") */
-      epoch: number;
-    }
-
-    export interface FetchResponseAbortedTransaction {
-      /** The producer id associated with the aborted transaction. (versions 4+) */
-      producerId: bigint;
-      /** The first offset in the aborted transaction. (versions 4+) */
-      firstOffset: bigint;
-    }
-
-    export interface FetchResponseNodeEndpoint {
-      /** The ID of the associated node. (versions 16+) */
-      nodeId: number;
-      /** The node's hostname. (versions 16+) */
-      host: string;
-      /** The node's port. (versions 16+) */
-      port: number;
-      /** The rack of the node, or null if it has not been assigned to a rack. (versions 16+; nullable 16+; default "null") */
-      rack: string | null;
-    }
-
-    export function encodeFetchResponse(w: Writer, version: number, m: FetchResponse): void {
-      const flexible = version >= 12;
-      if (version >= 1) {
-        w.writeInt32((m.throttleTimeMs ?? 0));
-      }
-      if (version >= 7) {
-        w.writeInt16((m.errorCode ?? 0));
-      }
-      if (version >= 7) {
-        w.writeInt32((m.sessionId ?? 0));
-      }
-      {
-        const v = (m.responses ?? []);
-        (flexible ? w.writeCompactArray(v, (w, e) => encodeFetchResponseFetchableTopicResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeFetchResponseFetchableTopicResponse(w, version, e)));
-      }
-      if (flexible) {
-        const write0 = version >= 16 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
-        w.writeUnsignedVarint((write0 ? 1 : 0));
-        if (write0) {
-          w.writeUnsignedVarint(0);
-          const at = w.beginSizedRegion();
-          {
-            const v = (m.nodeEndpoints ?? []);
-            w.writeCompactArray(v, (w, e) => encodeFetchResponseNodeEndpoint(w, version, e));
-          }
-          w.endSizedRegion(at);
-        }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`FetchResponsePartitionData tagged field ${tag} does not fill its declared size`);
       }
     }
+  }
+  return m;
+}
 
-    export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
-      const flexible = version >= 12;
-      const m: FetchResponse = {
-        throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
-        errorCode: (version >= 7 ? r.readInt16() : 0),
-        sessionId: (version >= 7 ? r.readInt32() : 0),
-        responses: (flexible ? r.readCompactArray((r) => decodeFetchResponseFetchableTopicResponse(r, version)) : r.readArray((r) => decodeFetchResponseFetchableTopicResponse(r, version))),
-        nodeEndpoints: [],
-      };
-      if (flexible) {
-        const count = r.readUnsignedVarint();
-        for (let i = 0; i < count; i++) {
-          const tag = r.readUnsignedVarint();
-          const end = r.endOf(r.readUnsignedVarint());
-          switch (tag) {
-            case 0:
-              if (version >= 16) m.nodeEndpoints = r.readCompactArray((r) => decodeFetchResponseNodeEndpoint(r, version));
-              else r.offset = end;
-              break;
+function defaultFetchResponseEpochEndOffset(): FetchResponseEpochEndOffset {
+  return {
+    epoch: -1,
+    endOffset: -1n,
+  };
+}
 
-            default:
-              // Unknown tags are skipped: senders may add tags this version of the schema lacks.
-              r.offset = end;
-            }
-            if (r.offset !== end) {
-              throw new MalformedMessageError(`FetchResponse tagged field ${tag} does not fill its declared size`);
-            }
-          }
-        }
-        return m;
-      }
+function isFetchResponseEpochEndOffsetDefault(m: FetchResponseEpochEndOffset): boolean {
+  return !(
+    (m.epoch !== undefined && m.epoch !== -1) ||
+    (m.endOffset !== undefined && m.endOffset !== -1n)
+  );
+}
 
-      function encodeFetchResponseFetchableTopicResponse(w: Writer, version: number, m: FetchResponseFetchableTopicResponse): void {
-        const flexible = version >= 12;
-        if (version <= 12) {
-          (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
-        }
-        if (version >= 13) {
-          w.writeUuid((m.topicId ?? ZERO_UUID));
-        }
-        {
-          const v = (m.partitions ?? []);
-          (flexible ? w.writeCompactArray(v, (w, e) => encodeFetchResponsePartitionData(w, version, e)) : w.writeArray(v, (w, e) => encodeFetchResponsePartitionData(w, version, e)));
-        }
-        if (flexible) w.writeUnsignedVarint(0);
-      }
+function encodeFetchResponseEpochEndOffset(w: Writer, version: number, m: FetchResponseEpochEndOffset): void {
+  w.writeInt32(m.epoch ?? -1);
+  w.writeInt64(m.endOffset ?? -1n);
+  w.writeUnsignedVarint(0);
+}
 
-      function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): FetchResponseFetchableTopicResponse {
-        const flexible = version >= 12;
-        const m: FetchResponseFetchableTopicResponse = {
-          topic: (version <= 12 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-          topicId: (version >= 13 ? r.readUuid() : ZERO_UUID),
-          partitions: (flexible ? r.readCompactArray((r) => decodeFetchResponsePartitionData(r, version)) : r.readArray((r) => decodeFetchResponsePartitionData(r, version))),
-        };
-        if (flexible) r.skipTaggedFields();
-        return m;
-      }
+function decodeFetchResponseEpochEndOffset(r: Reader, version: number): FetchResponseEpochEndOffset {
+  const m: FetchResponseEpochEndOffset = {
+    epoch: r.readInt32(),
+    endOffset: r.readInt64(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-      function encodeFetchResponsePartitionData(w: Writer, version: number, m: FetchResponsePartitionData): void {
-        const flexible = version >= 12;
-        w.writeInt32((m.partitionIndex ?? 0));
-        w.writeInt16((m.errorCode ?? 0));
-        w.writeInt64((m.highWatermark ?? 0n));
-        if (version >= 4) {
-          w.writeInt64((m.lastStableOffset ?? -1n));
-        }
-        if (version >= 5) {
-          w.writeInt64((m.logStartOffset ?? -1n));
-        }
-        if (version >= 4) {
-          {
-            const v = (m.abortedTransactions === undefined ? [] : m.abortedTransactions);
-            (flexible ? w.writeCompactArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e)) : w.writeArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e)));
-          }
-        }
-        if (version >= 11) {
-          w.writeInt32((m.preferredReadReplica ?? -1));
-        }
-        (flexible ? w.writeCompactNullableBytes((m.records === undefined ? null : m.records)) : w.writeNullableBytes((m.records === undefined ? null : m.records)));
-        if (flexible) {
-          const write0 = version >= 12 && m.divergingEpoch !== undefined && (m.divergingEpoch === null || !isFetchResponseEpochEndOffsetDefault(m.divergingEpoch));
-          const write1 = version >= 12 && m.currentLeader !== undefined && (m.currentLeader === null || !isFetchResponseLeaderIdAndEpochDefault(m.currentLeader));
-          const write2 = version >= 12 && m.snapshotId !== undefined && (m.snapshotId === null || !isFetchResponseSnapshotIdDefault(m.snapshotId));
-          w.writeUnsignedVarint((write0 ? 1 : 0) + (write1 ? 1 : 0) + (write2 ? 1 : 0));
-          if (write0) {
-            w.writeUnsignedVarint(0);
-            const at = w.beginSizedRegion();
-            encodeFetchResponseEpochEndOffset(w, version, (m.divergingEpoch ?? defaultFetchResponseEpochEndOffset()));
-            w.endSizedRegion(at);
-          }
-          if (write1) {
-            w.writeUnsignedVarint(1);
-            const at = w.beginSizedRegion();
-            encodeFetchResponseLeaderIdAndEpoch(w, version, (m.currentLeader ?? defaultFetchResponseLeaderIdAndEpoch()));
-            w.endSizedRegion(at);
-          }
-          if (write2) {
-            w.writeUnsignedVarint(2);
-            const at = w.beginSizedRegion();
-            encodeFetchResponseSnapshotId(w, version, (m.snapshotId ?? defaultFetchResponseSnapshotId()));
-            w.endSizedRegion(at);
-          }
-        }
-      }
+function defaultFetchResponseLeaderIdAndEpoch(): FetchResponseLeaderIdAndEpoch {
+  return {
+    leaderId: -1,
+    leaderEpoch: -1,
+  };
+}
 
-      function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResponsePartitionData {
-        const flexible = version >= 12;
-        const m: FetchResponsePartitionData = {
-          partitionIndex: r.readInt32(),
-          errorCode: r.readInt16(),
-          highWatermark: r.readInt64(),
-          lastStableOffset: (version >= 4 ? r.readInt64() : -1n),
-          logStartOffset: (version >= 5 ? r.readInt64() : -1n),
-          divergingEpoch: defaultFetchResponseEpochEndOffset(),
-          currentLeader: defaultFetchResponseLeaderIdAndEpoch(),
-          snapshotId: defaultFetchResponseSnapshotId(),
-          abortedTransactions: (version >= 4 ? (flexible ? r.readCompactNullableArray((r) => decodeFetchResponseAbortedTransaction(r, version)) : r.readNullableArray((r) => decodeFetchResponseAbortedTransaction(r, version))) : []),
-          preferredReadReplica: (version >= 11 ? r.readInt32() : -1),
-          records: (flexible ? r.readCompactNullableBytes() : r.readNullableBytes()),
-        };
-        if (flexible) {
-          const count = r.readUnsignedVarint();
-          for (let i = 0; i < count; i++) {
-            const tag = r.readUnsignedVarint();
-            const end = r.endOf(r.readUnsignedVarint());
-            switch (tag) {
-              case 0:
-                if (version >= 12) m.divergingEpoch = decodeFetchResponseEpochEndOffset(r, version);
-                else r.offset = end;
-                break;
+function isFetchResponseLeaderIdAndEpochDefault(m: FetchResponseLeaderIdAndEpoch): boolean {
+  return !(
+    (m.leaderId !== undefined && m.leaderId !== -1) ||
+    (m.leaderEpoch !== undefined && m.leaderEpoch !== -1)
+  );
+}
 
-              case 1:
-                if (version >= 12) m.currentLeader = decodeFetchResponseLeaderIdAndEpoch(r, version);
-                else r.offset = end;
-                break;
+function encodeFetchResponseLeaderIdAndEpoch(w: Writer, version: number, m: FetchResponseLeaderIdAndEpoch): void {
+  w.writeInt32(m.leaderId ?? -1);
+  w.writeInt32(m.leaderEpoch ?? -1);
+  w.writeUnsignedVarint(0);
+}
 
-              case 2:
-                if (version >= 12) m.snapshotId = decodeFetchResponseSnapshotId(r, version);
-                else r.offset = end;
-                break;
+function decodeFetchResponseLeaderIdAndEpoch(r: Reader, version: number): FetchResponseLeaderIdAndEpoch {
+  const m: FetchResponseLeaderIdAndEpoch = {
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-              default:
-                // Unknown tags are skipped: senders may add tags this version of the schema lacks.
-                r.offset = end;
-              }
-              if (r.offset !== end) {
-                throw new MalformedMessageError(`FetchResponsePartitionData tagged field ${tag} does not fill its declared size`);
-              }
-            }
-          }
-          return m;
-        }
+function defaultFetchResponseSnapshotId(): FetchResponseSnapshotId {
+  return {
+    endOffset: -1n,
+    epoch: -1,
+  };
+}
 
-        function defaultFetchResponseEpochEndOffset(): FetchResponseEpochEndOffset {
-          return {
-            epoch: -1,
-            endOffset: -1n,
-          };
-        }
+function isFetchResponseSnapshotIdDefault(m: FetchResponseSnapshotId): boolean {
+  return !(
+    (m.endOffset !== undefined && m.endOffset !== -1n) ||
+    (m.epoch !== undefined && m.epoch !== -1)
+  );
+}
 
-        function isFetchResponseEpochEndOffsetDefault(m: FetchResponseEpochEndOffset): boolean {
-          return !(
-            (m.epoch !== undefined && m.epoch !== -1) ||
-            (m.endOffset !== undefined && m.endOffset !== -1n)
-          );
-        }
+function encodeFetchResponseSnapshotId(w: Writer, version: number, m: FetchResponseSnapshotId): void {
+  w.writeInt64(m.endOffset ?? -1n);
+  w.writeInt32(m.epoch ?? -1);
+  w.writeUnsignedVarint(0);
+}
 
-        function encodeFetchResponseEpochEndOffset(w: Writer, version: number, m: FetchResponseEpochEndOffset): void {
-          w.writeInt32((m.epoch ?? -1));
-          w.writeInt64((m.endOffset ?? -1n));
-          w.writeUnsignedVarint(0);
-        }
+function decodeFetchResponseSnapshotId(r: Reader, version: number): FetchResponseSnapshotId {
+  const m: FetchResponseSnapshotId = {
+    endOffset: r.readInt64(),
+    epoch: r.readInt32(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-        function decodeFetchResponseEpochEndOffset(r: Reader, version: number): FetchResponseEpochEndOffset {
-          const m: FetchResponseEpochEndOffset = {
-            epoch: r.readInt32(),
-            endOffset: r.readInt64(),
-          };
-          r.skipTaggedFields();
-          return m;
-        }
+function encodeFetchResponseAbortedTransaction(w: Writer, version: number, m: FetchResponseAbortedTransaction): void {
+  const flexible = version >= 12;
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt64(m.firstOffset ?? 0n);
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-        function defaultFetchResponseLeaderIdAndEpoch(): FetchResponseLeaderIdAndEpoch {
-          return {
-            leaderId: -1,
-            leaderEpoch: -1,
-          };
-        }
+function decodeFetchResponseAbortedTransaction(r: Reader, version: number): FetchResponseAbortedTransaction {
+  const flexible = version >= 12;
+  const m: FetchResponseAbortedTransaction = {
+    producerId: r.readInt64(),
+    firstOffset: r.readInt64(),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-        function isFetchResponseLeaderIdAndEpochDefault(m: FetchResponseLeaderIdAndEpoch): boolean {
-          return !(
-            (m.leaderId !== undefined && m.leaderId !== -1) ||
-            (m.leaderEpoch !== undefined && m.leaderEpoch !== -1)
-          );
-        }
+function isFetchResponseNodeEndpointDefault(m: FetchResponseNodeEndpoint): boolean {
+  return !(
+    (m.nodeId !== undefined && m.nodeId !== 0) ||
+    (m.host !== undefined && m.host !== "") ||
+    (m.port !== undefined && m.port !== 0) ||
+    (m.rack != null)
+  );
+}
 
-        function encodeFetchResponseLeaderIdAndEpoch(w: Writer, version: number, m: FetchResponseLeaderIdAndEpoch): void {
-          w.writeInt32((m.leaderId ?? -1));
-          w.writeInt32((m.leaderEpoch ?? -1));
-          w.writeUnsignedVarint(0);
-        }
+function encodeFetchResponseNodeEndpoint(w: Writer, version: number, m: FetchResponseNodeEndpoint): void {
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
+  w.writeCompactNullableString(m.rack === undefined ? null : m.rack);
+  w.writeUnsignedVarint(0);
+}
 
-        function decodeFetchResponseLeaderIdAndEpoch(r: Reader, version: number): FetchResponseLeaderIdAndEpoch {
-          const m: FetchResponseLeaderIdAndEpoch = {
-            leaderId: r.readInt32(),
-            leaderEpoch: r.readInt32(),
-          };
-          r.skipTaggedFields();
-          return m;
-        }
-
-        function defaultFetchResponseSnapshotId(): FetchResponseSnapshotId {
-          return {
-            endOffset: -1n,
-            epoch: -1,
-          };
-        }
-
-        function isFetchResponseSnapshotIdDefault(m: FetchResponseSnapshotId): boolean {
-          return !(
-            (m.endOffset !== undefined && m.endOffset !== -1n) ||
-            (m.epoch !== undefined && m.epoch !== -1)
-          );
-        }
-
-        function encodeFetchResponseSnapshotId(w: Writer, version: number, m: FetchResponseSnapshotId): void {
-          w.writeInt64((m.endOffset ?? -1n));
-          w.writeInt32((m.epoch ?? -1));
-          w.writeUnsignedVarint(0);
-        }
-
-        function decodeFetchResponseSnapshotId(r: Reader, version: number): FetchResponseSnapshotId {
-          const m: FetchResponseSnapshotId = {
-            endOffset: r.readInt64(),
-            epoch: r.readInt32(),
-          };
-          r.skipTaggedFields();
-          return m;
-        }
-
-        function encodeFetchResponseAbortedTransaction(w: Writer, version: number, m: FetchResponseAbortedTransaction): void {
-          const flexible = version >= 12;
-          w.writeInt64((m.producerId ?? 0n));
-          w.writeInt64((m.firstOffset ?? 0n));
-          if (flexible) w.writeUnsignedVarint(0);
-        }
-
-        function decodeFetchResponseAbortedTransaction(r: Reader, version: number): FetchResponseAbortedTransaction {
-          const flexible = version >= 12;
-          const m: FetchResponseAbortedTransaction = {
-            producerId: r.readInt64(),
-            firstOffset: r.readInt64(),
-          };
-          if (flexible) r.skipTaggedFields();
-          return m;
-        }
-
-        function isFetchResponseNodeEndpointDefault(m: FetchResponseNodeEndpoint): boolean {
-          return !(
-            (m.nodeId !== undefined && m.nodeId !== 0) ||
-            (m.host !== undefined && m.host !== "") ||
-            (m.port !== undefined && m.port !== 0) ||
-            (m.rack != null)
-          );
-        }
-
-        function encodeFetchResponseNodeEndpoint(w: Writer, version: number, m: FetchResponseNodeEndpoint): void {
-          w.writeInt32((m.nodeId ?? 0));
-          w.writeCompactString((m.host ?? ""));
-          w.writeInt32((m.port ?? 0));
-          w.writeCompactNullableString((m.rack === undefined ? null : m.rack));
-          w.writeUnsignedVarint(0);
-        }
-
-        function decodeFetchResponseNodeEndpoint(r: Reader, version: number): FetchResponseNodeEndpoint {
-          const m: FetchResponseNodeEndpoint = {
-            nodeId: r.readInt32(),
-            host: r.readCompactString(),
-            port: r.readInt32(),
-            rack: r.readCompactNullableString(),
-          };
-          r.skipTaggedFields();
-          return m;
-        }
+function decodeFetchResponseNodeEndpoint(r: Reader, version: number): FetchResponseNodeEndpoint {
+  const m: FetchResponseNodeEndpoint = {
+    nodeId: r.readInt32(),
+    host: r.readCompactString(),
+    port: r.readInt32(),
+    rack: r.readCompactNullableString(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

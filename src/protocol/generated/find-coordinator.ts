@@ -15,15 +15,17 @@ export interface FindCoordinatorRequest {
 export function encodeFindCoordinatorRequest(w: Writer, version: number, m: FindCoordinatorRequest): void {
   const flexible = version >= 3;
   if (version <= 3) {
-    (flexible ? w.writeCompactString((m.key ?? "")) : w.writeString((m.key ?? "")));
+    if (flexible) w.writeCompactString(m.key ?? "");
+    else w.writeString(m.key ?? "");
   }
   if (version >= 1) {
-    w.writeInt8((m.keyType ?? 0));
+    w.writeInt8(m.keyType ?? 0);
   }
   if (version >= 4) {
     {
-      const v = (m.coordinatorKeys ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))) : w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))));
+      const v = m.coordinatorKeys ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -32,9 +34,9 @@ export function encodeFindCoordinatorRequest(w: Writer, version: number, m: Find
 export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCoordinatorRequest {
   const flexible = version >= 3;
   const m: FindCoordinatorRequest = {
-    key: (version <= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    keyType: (version >= 1 ? r.readInt8() : 0),
-    coordinatorKeys: (version >= 4 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : []),
+    key: version <= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    keyType: version >= 1 ? r.readInt8() : 0,
+    coordinatorKeys: version >= 4 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -75,27 +77,30 @@ export interface FindCoordinatorResponseCoordinator {
 export function encodeFindCoordinatorResponse(w: Writer, version: number, m: FindCoordinatorResponse): void {
   const flexible = version >= 3;
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   if (version <= 3) {
-    w.writeInt16((m.errorCode ?? 0));
+    w.writeInt16(m.errorCode ?? 0);
   }
   if (version >= 1 && version <= 3) {
-    (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
+    if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+    else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   }
   if (version <= 3) {
-    w.writeInt32((m.nodeId ?? 0));
+    w.writeInt32(m.nodeId ?? 0);
   }
   if (version <= 3) {
-    (flexible ? w.writeCompactString((m.host ?? "")) : w.writeString((m.host ?? "")));
+    if (flexible) w.writeCompactString(m.host ?? "");
+    else w.writeString(m.host ?? "");
   }
   if (version <= 3) {
-    w.writeInt32((m.port ?? 0));
+    w.writeInt32(m.port ?? 0);
   }
   if (version >= 4) {
     {
-      const v = (m.coordinators ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e)) : w.writeArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e)));
+      const v = m.coordinators ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e));
+      else w.writeArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -104,25 +109,25 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, m: Fin
 export function decodeFindCoordinatorResponse(r: Reader, version: number): FindCoordinatorResponse {
   const flexible = version >= 3;
   const m: FindCoordinatorResponse = {
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
-    errorCode: (version <= 3 ? r.readInt16() : 0),
-    errorMessage: (version >= 1 && version <= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : ""),
-    nodeId: (version <= 3 ? r.readInt32() : 0),
-    host: (version <= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    port: (version <= 3 ? r.readInt32() : 0),
-    coordinators: (version >= 4 ? (flexible ? r.readCompactArray((r) => decodeFindCoordinatorResponseCoordinator(r, version)) : r.readArray((r) => decodeFindCoordinatorResponseCoordinator(r, version))) : []),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
+    errorCode: version <= 3 ? r.readInt16() : 0,
+    errorMessage: version >= 1 && version <= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : "",
+    nodeId: version <= 3 ? r.readInt32() : 0,
+    host: version <= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    port: version <= 3 ? r.readInt32() : 0,
+    coordinators: version >= 4 ? (flexible ? r.readCompactArray((r) => decodeFindCoordinatorResponseCoordinator(r, version)) : r.readArray((r) => decodeFindCoordinatorResponseCoordinator(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
 }
 
 function encodeFindCoordinatorResponseCoordinator(w: Writer, version: number, m: FindCoordinatorResponseCoordinator): void {
-  w.writeCompactString((m.key ?? ""));
-  w.writeInt32((m.nodeId ?? 0));
-  w.writeCompactString((m.host ?? ""));
-  w.writeInt32((m.port ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeCompactString(m.key ?? "");
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

@@ -9,7 +9,7 @@ export interface GetTelemetrySubscriptionsRequest {
 }
 
 export function encodeGetTelemetrySubscriptionsRequest(w: Writer, version: number, m: GetTelemetrySubscriptionsRequest): void {
-  w.writeUuid((m.clientInstanceId ?? ZERO_UUID));
+  w.writeUuid(m.clientInstanceId ?? ZERO_UUID);
   w.writeUnsignedVarint(0);
 }
 
@@ -43,21 +43,15 @@ export interface GetTelemetrySubscriptionsResponse {
 }
 
 export function encodeGetTelemetrySubscriptionsResponse(w: Writer, version: number, m: GetTelemetrySubscriptionsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeUuid((m.clientInstanceId ?? ZERO_UUID));
-  w.writeInt32((m.subscriptionId ?? 0));
-  {
-    const v = (m.acceptedCompressionTypes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt8(e));
-  }
-  w.writeInt32((m.pushIntervalMs ?? 0));
-  w.writeInt32((m.telemetryMaxBytes ?? 0));
-  w.writeBool((m.deltaTemporality ?? false));
-  {
-    const v = (m.requestedMetrics ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeUuid(m.clientInstanceId ?? ZERO_UUID);
+  w.writeInt32(m.subscriptionId ?? 0);
+  w.writeCompactArray(m.acceptedCompressionTypes ?? [], (w, e) => w.writeInt8(e));
+  w.writeInt32(m.pushIntervalMs ?? 0);
+  w.writeInt32(m.telemetryMaxBytes ?? 0);
+  w.writeBool(m.deltaTemporality ?? false);
+  w.writeCompactArray(m.requestedMetrics ?? [], (w, e) => w.writeCompactString(e));
   w.writeUnsignedVarint(0);
 }
 

@@ -16,11 +16,14 @@ export interface HeartbeatRequest {
 
 export function encodeHeartbeatRequest(w: Writer, version: number, m: HeartbeatRequest): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
-  w.writeInt32((m.generationId ?? 0));
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
+  w.writeInt32(m.generationId ?? 0);
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
   if (version >= 3) {
-    (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+    if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+    else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -28,10 +31,10 @@ export function encodeHeartbeatRequest(w: Writer, version: number, m: HeartbeatR
 export function decodeHeartbeatRequest(r: Reader, version: number): HeartbeatRequest {
   const flexible = version >= 4;
   const m: HeartbeatRequest = {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     generationId: r.readInt32(),
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -47,16 +50,16 @@ export interface HeartbeatResponse {
 export function encodeHeartbeatResponse(w: Writer, version: number, m: HeartbeatResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatResponse {
   const flexible = version >= 4;
   const m: HeartbeatResponse = {
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     errorCode: r.readInt16(),
   };
   if (flexible) r.skipTaggedFields();

@@ -31,17 +31,18 @@ export interface IncrementalAlterConfigsRequestAlterableConfig {
 export function encodeIncrementalAlterConfigsRequest(w: Writer, version: number, m: IncrementalAlterConfigsRequest): void {
   const flexible = version >= 1;
   {
-    const v = (m.resources ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, version, e)) : w.writeArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, version, e)));
+    const v = m.resources ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, version, e));
+    else w.writeArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterConfigsResource(w, version, e));
   }
-  w.writeBool((m.validateOnly ?? false));
+  w.writeBool(m.validateOnly ?? false);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number): IncrementalAlterConfigsRequest {
   const flexible = version >= 1;
   const m: IncrementalAlterConfigsRequest = {
-    resources: (flexible ? r.readCompactArray((r) => decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version)) : r.readArray((r) => decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version))),
+    resources: flexible ? r.readCompactArray((r) => decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version)) : r.readArray((r) => decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version)),
     validateOnly: r.readBool(),
   };
   if (flexible) r.skipTaggedFields();
@@ -50,11 +51,13 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
 
 function encodeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, version: number, m: IncrementalAlterConfigsRequestAlterConfigsResource): void {
   const flexible = version >= 1;
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   {
-    const v = (m.configs ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterableConfig(w, version, e)) : w.writeArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterableConfig(w, version, e)));
+    const v = m.configs ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterableConfig(w, version, e));
+    else w.writeArray(v, (w, e) => encodeIncrementalAlterConfigsRequestAlterableConfig(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -63,8 +66,8 @@ function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, ver
   const flexible = version >= 1;
   const m: IncrementalAlterConfigsRequestAlterConfigsResource = {
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
-    configs: (flexible ? r.readCompactArray((r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, version)) : r.readArray((r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, version))),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
+    configs: flexible ? r.readCompactArray((r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, version)) : r.readArray((r) => decodeIncrementalAlterConfigsRequestAlterableConfig(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -72,18 +75,20 @@ function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, ver
 
 function encodeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, version: number, m: IncrementalAlterConfigsRequestAlterableConfig): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  w.writeInt8((m.configOperation ?? 0));
-  (flexible ? w.writeCompactNullableString((m.value === undefined ? "" : m.value)) : w.writeNullableString((m.value === undefined ? "" : m.value)));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  w.writeInt8(m.configOperation ?? 0);
+  if (flexible) w.writeCompactNullableString(m.value === undefined ? "" : m.value);
+  else w.writeNullableString(m.value === undefined ? "" : m.value);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeIncrementalAlterConfigsRequestAlterableConfig(r: Reader, version: number): IncrementalAlterConfigsRequestAlterableConfig {
   const flexible = version >= 1;
   const m: IncrementalAlterConfigsRequestAlterableConfig = {
-    name: (flexible ? r.readCompactString() : r.readString()),
+    name: flexible ? r.readCompactString() : r.readString(),
     configOperation: r.readInt8(),
-    value: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    value: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -109,10 +114,11 @@ export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
 
 export function encodeIncrementalAlterConfigsResponse(w: Writer, version: number, m: IncrementalAlterConfigsResponse): void {
   const flexible = version >= 1;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.responses ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, version, e)));
+    const v = m.responses ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -121,7 +127,7 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
   const flexible = version >= 1;
   const m: IncrementalAlterConfigsResponse = {
     throttleTimeMs: r.readInt32(),
-    responses: (flexible ? r.readCompactArray((r) => decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version)) : r.readArray((r) => decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version))),
+    responses: flexible ? r.readCompactArray((r) => decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version)) : r.readArray((r) => decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -129,10 +135,12 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
 
 function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, version: number, m: IncrementalAlterConfigsResponseAlterConfigsResourceResponse): void {
   const flexible = version >= 1;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
-  w.writeInt8((m.resourceType ?? 0));
-  (flexible ? w.writeCompactString((m.resourceName ?? "")) : w.writeString((m.resourceName ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeInt8(m.resourceType ?? 0);
+  if (flexible) w.writeCompactString(m.resourceName ?? "");
+  else w.writeString(m.resourceName ?? "");
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -140,9 +148,9 @@ function decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r: Re
   const flexible = version >= 1;
   const m: IncrementalAlterConfigsResponseAlterConfigsResourceResponse = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
     resourceType: r.readInt8(),
-    resourceName: (flexible ? r.readCompactString() : r.readString()),
+    resourceName: flexible ? r.readCompactString() : r.readString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -16,13 +16,14 @@ export interface InitProducerIdRequest {
 
 export function encodeInitProducerIdRequest(w: Writer, version: number, m: InitProducerIdRequest): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactNullableString((m.transactionalId === undefined ? "" : m.transactionalId)) : w.writeNullableString((m.transactionalId === undefined ? "" : m.transactionalId)));
-  w.writeInt32((m.transactionTimeoutMs ?? 0));
+  if (flexible) w.writeCompactNullableString(m.transactionalId === undefined ? "" : m.transactionalId);
+  else w.writeNullableString(m.transactionalId === undefined ? "" : m.transactionalId);
+  w.writeInt32(m.transactionTimeoutMs ?? 0);
   if (version >= 3) {
-    w.writeInt64((m.producerId ?? -1n));
+    w.writeInt64(m.producerId ?? -1n);
   }
   if (version >= 3) {
-    w.writeInt16((m.producerEpoch ?? -1));
+    w.writeInt16(m.producerEpoch ?? -1);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -30,10 +31,10 @@ export function encodeInitProducerIdRequest(w: Writer, version: number, m: InitP
 export function decodeInitProducerIdRequest(r: Reader, version: number): InitProducerIdRequest {
   const flexible = version >= 2;
   const m: InitProducerIdRequest = {
-    transactionalId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    transactionalId: flexible ? r.readCompactNullableString() : r.readNullableString(),
     transactionTimeoutMs: r.readInt32(),
-    producerId: (version >= 3 ? r.readInt64() : -1n),
-    producerEpoch: (version >= 3 ? r.readInt16() : -1),
+    producerId: version >= 3 ? r.readInt64() : -1n,
+    producerEpoch: version >= 3 ? r.readInt16() : -1,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -52,10 +53,10 @@ export interface InitProducerIdResponse {
 
 export function encodeInitProducerIdResponse(w: Writer, version: number, m: InitProducerIdResponse): void {
   const flexible = version >= 2;
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt64((m.producerId ?? -1n));
-  w.writeInt16((m.producerEpoch ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.producerId ?? -1n);
+  w.writeInt16(m.producerEpoch ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

@@ -27,11 +27,8 @@ export interface InitializeShareGroupStateRequestPartitionData {
 }
 
 export function encodeInitializeShareGroupStateRequest(w: Writer, version: number, m: InitializeShareGroupStateRequest): void {
-  w.writeCompactString((m.groupId ?? ""));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeInitializeShareGroupStateRequestInitializeStateData(w, version, e));
-  }
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeInitializeShareGroupStateRequestInitializeStateData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -45,11 +42,8 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, version: numbe
 }
 
 function encodeInitializeShareGroupStateRequestInitializeStateData(w: Writer, version: number, m: InitializeShareGroupStateRequestInitializeStateData): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeInitializeShareGroupStateRequestPartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeInitializeShareGroupStateRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -63,9 +57,9 @@ function decodeInitializeShareGroupStateRequestInitializeStateData(r: Reader, ve
 }
 
 function encodeInitializeShareGroupStateRequestPartitionData(w: Writer, version: number, m: InitializeShareGroupStateRequestPartitionData): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt32((m.stateEpoch ?? 0));
-  w.writeInt64((m.startOffset ?? 0n));
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt32(m.stateEpoch ?? 0);
+  w.writeInt64(m.startOffset ?? 0n);
   w.writeUnsignedVarint(0);
 }
 
@@ -101,10 +95,7 @@ export interface InitializeShareGroupStateResponsePartitionResult {
 }
 
 export function encodeInitializeShareGroupStateResponse(w: Writer, version: number, m: InitializeShareGroupStateResponse): void {
-  {
-    const v = (m.results ?? []);
-    w.writeCompactArray(v, (w, e) => encodeInitializeShareGroupStateResponseInitializeStateResult(w, version, e));
-  }
+  w.writeCompactArray(m.results ?? [], (w, e) => encodeInitializeShareGroupStateResponseInitializeStateResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -117,11 +108,8 @@ export function decodeInitializeShareGroupStateResponse(r: Reader, version: numb
 }
 
 function encodeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, version: number, m: InitializeShareGroupStateResponseInitializeStateResult): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeInitializeShareGroupStateResponsePartitionResult(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeInitializeShareGroupStateResponsePartitionResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -135,9 +123,9 @@ function decodeInitializeShareGroupStateResponseInitializeStateResult(r: Reader,
 }
 
 function encodeInitializeShareGroupStateResponsePartitionResult(w: Writer, version: number, m: InitializeShareGroupStateResponsePartitionResult): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

@@ -31,22 +31,28 @@ export interface JoinGroupRequestProtocol {
 
 export function encodeJoinGroupRequest(w: Writer, version: number, m: JoinGroupRequest): void {
   const flexible = version >= 6;
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
-  w.writeInt32((m.sessionTimeoutMs ?? 0));
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
+  w.writeInt32(m.sessionTimeoutMs ?? 0);
   if (version >= 1) {
-    w.writeInt32((m.rebalanceTimeoutMs ?? -1));
+    w.writeInt32(m.rebalanceTimeoutMs ?? -1);
   }
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+    if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+    else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   }
-  (flexible ? w.writeCompactString((m.protocolType ?? "")) : w.writeString((m.protocolType ?? "")));
+  if (flexible) w.writeCompactString(m.protocolType ?? "");
+  else w.writeString(m.protocolType ?? "");
   {
-    const v = (m.protocols ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeJoinGroupRequestProtocol(w, version, e)) : w.writeArray(v, (w, e) => encodeJoinGroupRequestProtocol(w, version, e)));
+    const v = m.protocols ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeJoinGroupRequestProtocol(w, version, e));
+    else w.writeArray(v, (w, e) => encodeJoinGroupRequestProtocol(w, version, e));
   }
   if (version >= 8) {
-    (flexible ? w.writeCompactNullableString((m.reason === undefined ? null : m.reason)) : w.writeNullableString((m.reason === undefined ? null : m.reason)));
+    if (flexible) w.writeCompactNullableString(m.reason === undefined ? null : m.reason);
+    else w.writeNullableString(m.reason === undefined ? null : m.reason);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -54,14 +60,14 @@ export function encodeJoinGroupRequest(w: Writer, version: number, m: JoinGroupR
 export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupRequest {
   const flexible = version >= 6;
   const m: JoinGroupRequest = {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     sessionTimeoutMs: r.readInt32(),
-    rebalanceTimeoutMs: (version >= 1 ? r.readInt32() : -1),
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    protocolType: (flexible ? r.readCompactString() : r.readString()),
-    protocols: (flexible ? r.readCompactArray((r) => decodeJoinGroupRequestProtocol(r, version)) : r.readArray((r) => decodeJoinGroupRequestProtocol(r, version))),
-    reason: (version >= 8 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
+    rebalanceTimeoutMs: version >= 1 ? r.readInt32() : -1,
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolType: flexible ? r.readCompactString() : r.readString(),
+    protocols: flexible ? r.readCompactArray((r) => decodeJoinGroupRequestProtocol(r, version)) : r.readArray((r) => decodeJoinGroupRequestProtocol(r, version)),
+    reason: version >= 8 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -69,16 +75,18 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
 
 function encodeJoinGroupRequestProtocol(w: Writer, version: number, m: JoinGroupRequestProtocol): void {
   const flexible = version >= 6;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
-  (flexible ? w.writeCompactBytes((m.metadata ?? EMPTY_BYTES)) : w.writeBytes((m.metadata ?? EMPTY_BYTES)));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  if (flexible) w.writeCompactBytes(m.metadata ?? EMPTY_BYTES);
+  else w.writeBytes(m.metadata ?? EMPTY_BYTES);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeJoinGroupRequestProtocol(r: Reader, version: number): JoinGroupRequestProtocol {
   const flexible = version >= 6;
   const m: JoinGroupRequestProtocol = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    metadata: (flexible ? r.readCompactBytes() : r.readBytes()),
+    name: flexible ? r.readCompactString() : r.readString(),
+    metadata: flexible ? r.readCompactBytes() : r.readBytes(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -117,23 +125,32 @@ export interface JoinGroupResponseMember {
 export function encodeJoinGroupResponse(w: Writer, version: number, m: JoinGroupResponse): void {
   const flexible = version >= 6;
   if (version >= 2) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt32((m.generationId ?? -1));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.generationId ?? -1);
   if (version >= 7) {
-    (flexible ? w.writeCompactNullableString((m.protocolType === undefined ? null : m.protocolType)) : w.writeNullableString((m.protocolType === undefined ? null : m.protocolType)));
+    if (flexible) w.writeCompactNullableString(m.protocolType === undefined ? null : m.protocolType);
+    else w.writeNullableString(m.protocolType === undefined ? null : m.protocolType);
   }
-  if (version >= 7) (flexible ? w.writeCompactNullableString((m.protocolName === undefined ? "" : m.protocolName)) : w.writeNullableString((m.protocolName === undefined ? "" : m.protocolName)));
-  else (flexible ? w.writeCompactString((m.protocolName ?? "")) : w.writeString((m.protocolName ?? "")));
-  (flexible ? w.writeCompactString((m.leader ?? "")) : w.writeString((m.leader ?? "")));
+  if (version >= 7) {
+    if (flexible) w.writeCompactNullableString(m.protocolName === undefined ? "" : m.protocolName);
+    else w.writeNullableString(m.protocolName === undefined ? "" : m.protocolName);
+  } else {
+    if (flexible) w.writeCompactString(m.protocolName ?? "");
+    else w.writeString(m.protocolName ?? "");
+  }
+  if (flexible) w.writeCompactString(m.leader ?? "");
+  else w.writeString(m.leader ?? "");
   if (version >= 9) {
-    w.writeBool((m.skipAssignment ?? false));
+    w.writeBool(m.skipAssignment ?? false);
   }
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
   {
-    const v = (m.members ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeJoinGroupResponseMember(w, version, e)) : w.writeArray(v, (w, e) => encodeJoinGroupResponseMember(w, version, e)));
+    const v = m.members ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeJoinGroupResponseMember(w, version, e));
+    else w.writeArray(v, (w, e) => encodeJoinGroupResponseMember(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -141,15 +158,15 @@ export function encodeJoinGroupResponse(w: Writer, version: number, m: JoinGroup
 export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupResponse {
   const flexible = version >= 6;
   const m: JoinGroupResponse = {
-    throttleTimeMs: (version >= 2 ? r.readInt32() : 0),
+    throttleTimeMs: version >= 2 ? r.readInt32() : 0,
     errorCode: r.readInt16(),
     generationId: r.readInt32(),
-    protocolType: (version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    protocolName: (version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString())),
-    leader: (flexible ? r.readCompactString() : r.readString()),
-    skipAssignment: (version >= 9 ? r.readBool() : false),
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    members: (flexible ? r.readCompactArray((r) => decodeJoinGroupResponseMember(r, version)) : r.readArray((r) => decodeJoinGroupResponseMember(r, version))),
+    protocolType: version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolName: version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString()),
+    leader: flexible ? r.readCompactString() : r.readString(),
+    skipAssignment: version >= 9 ? r.readBool() : false,
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    members: flexible ? r.readCompactArray((r) => decodeJoinGroupResponseMember(r, version)) : r.readArray((r) => decodeJoinGroupResponseMember(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -157,20 +174,23 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
 
 function encodeJoinGroupResponseMember(w: Writer, version: number, m: JoinGroupResponseMember): void {
   const flexible = version >= 6;
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+    if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+    else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   }
-  (flexible ? w.writeCompactBytes((m.metadata ?? EMPTY_BYTES)) : w.writeBytes((m.metadata ?? EMPTY_BYTES)));
+  if (flexible) w.writeCompactBytes(m.metadata ?? EMPTY_BYTES);
+  else w.writeBytes(m.metadata ?? EMPTY_BYTES);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeJoinGroupResponseMember(r: Reader, version: number): JoinGroupResponseMember {
   const flexible = version >= 6;
   const m: JoinGroupResponseMember = {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    metadata: (flexible ? r.readCompactBytes() : r.readBytes()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    metadata: flexible ? r.readCompactBytes() : r.readBytes(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

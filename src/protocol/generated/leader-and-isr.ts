@@ -69,32 +69,35 @@ export interface LeaderAndIsrRequestLeaderAndIsrLiveLeader {
 
 export function encodeLeaderAndIsrRequest(w: Writer, version: number, m: LeaderAndIsrRequest): void {
   const flexible = version >= 4;
-  w.writeInt32((m.controllerId ?? 0));
+  w.writeInt32(m.controllerId ?? 0);
   if (version >= 7) {
-    w.writeBool((m.isKRaftController ?? false));
+    w.writeBool(m.isKRaftController ?? false);
   }
-  w.writeInt32((m.controllerEpoch ?? 0));
+  w.writeInt32(m.controllerEpoch ?? 0);
   if (version >= 2) {
-    w.writeInt64((m.brokerEpoch ?? -1n));
+    w.writeInt64(m.brokerEpoch ?? -1n);
   }
   if (version >= 5) {
-    w.writeInt8((m.type ?? 0));
+    w.writeInt8(m.type ?? 0);
   }
   if (version <= 1) {
     {
-      const v = (m.ungroupedPartitionStates ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e)));
+      const v = m.ungroupedPartitionStates ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
+      else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
     }
   }
   if (version >= 2) {
     {
-      const v = (m.topicStates ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e)));
+      const v = m.topicStates ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e));
+      else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e));
     }
   }
   {
-    const v = (m.liveLeaders ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, version, e)));
+    const v = m.liveLeaders ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -103,13 +106,13 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   const flexible = version >= 4;
   const m: LeaderAndIsrRequest = {
     controllerId: r.readInt32(),
-    isKRaftController: (version >= 7 ? r.readBool() : false),
+    isKRaftController: version >= 7 ? r.readBool() : false,
     controllerEpoch: r.readInt32(),
-    brokerEpoch: (version >= 2 ? r.readInt64() : -1n),
-    type: (version >= 5 ? r.readInt8() : 0),
-    ungroupedPartitionStates: (version <= 1 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version))) : []),
-    topicStates: (version >= 2 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version))) : []),
-    liveLeaders: (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version))),
+    brokerEpoch: version >= 2 ? r.readInt64() : -1n,
+    type: version >= 5 ? r.readInt8() : 0,
+    ungroupedPartitionStates: version <= 1 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version))) : [],
+    topicStates: version >= 2 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version))) : [],
+    liveLeaders: flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -118,38 +121,43 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
 function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, version: number, m: LeaderAndIsrRequestLeaderAndIsrPartitionState): void {
   const flexible = version >= 4;
   if (version <= 1) {
-    (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
+    if (flexible) w.writeCompactString(m.topicName ?? "");
+    else w.writeString(m.topicName ?? "");
   }
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.controllerEpoch ?? 0));
-  w.writeInt32((m.leader ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.controllerEpoch ?? 0);
+  w.writeInt32(m.leader ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   {
-    const v = (m.isr ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.isr ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
-  w.writeInt32((m.partitionEpoch ?? 0));
+  w.writeInt32(m.partitionEpoch ?? 0);
   {
-    const v = (m.replicas ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.replicas ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 3) {
     {
-      const v = (m.addingReplicas ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+      const v = m.addingReplicas ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+      else w.writeArray(v, (w, e) => w.writeInt32(e));
     }
   }
   if (version >= 3) {
     {
-      const v = (m.removingReplicas ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+      const v = m.removingReplicas ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+      else w.writeArray(v, (w, e) => w.writeInt32(e));
     }
   }
   if (version >= 1) {
-    w.writeBool((m.isNew ?? false));
+    w.writeBool(m.isNew ?? false);
   }
   if (version >= 6) {
-    w.writeInt8((m.leaderRecoveryState ?? 0));
+    w.writeInt8(m.leaderRecoveryState ?? 0);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -157,18 +165,18 @@ function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, version:
 function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrPartitionState {
   const flexible = version >= 4;
   const m: LeaderAndIsrRequestLeaderAndIsrPartitionState = {
-    topicName: (version <= 1 ? (flexible ? r.readCompactString() : r.readString()) : ""),
+    topicName: version <= 1 ? (flexible ? r.readCompactString() : r.readString()) : "",
     partitionIndex: r.readInt32(),
     controllerEpoch: r.readInt32(),
     leader: r.readInt32(),
     leaderEpoch: r.readInt32(),
-    isr: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    isr: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
     partitionEpoch: r.readInt32(),
-    replicas: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
-    addingReplicas: (version >= 3 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : []),
-    removingReplicas: (version >= 3 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : []),
-    isNew: (version >= 1 ? r.readBool() : false),
-    leaderRecoveryState: (version >= 6 ? r.readInt8() : 0),
+    replicas: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
+    addingReplicas: version >= 3 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : [],
+    removingReplicas: version >= 3 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : [],
+    isNew: version >= 1 ? r.readBool() : false,
+    leaderRecoveryState: version >= 6 ? r.readInt8() : 0,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -176,13 +184,15 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
 
 function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, version: number, m: LeaderAndIsrRequestLeaderAndIsrTopicState): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
   if (version >= 5) {
-    w.writeUuid((m.topicId ?? ZERO_UUID));
+    w.writeUuid(m.topicId ?? ZERO_UUID);
   }
   {
-    const v = (m.partitionStates ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e)));
+    const v = m.partitionStates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -190,9 +200,9 @@ function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, version: num
 function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: number): LeaderAndIsrRequestLeaderAndIsrTopicState {
   const flexible = version >= 4;
   const m: LeaderAndIsrRequestLeaderAndIsrTopicState = {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
-    topicId: (version >= 5 ? r.readUuid() : ZERO_UUID),
-    partitionStates: (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version))),
+    topicName: flexible ? r.readCompactString() : r.readString(),
+    topicId: version >= 5 ? r.readUuid() : ZERO_UUID,
+    partitionStates: flexible ? r.readCompactArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version)) : r.readArray((r) => decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -200,9 +210,10 @@ function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: num
 
 function encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, version: number, m: LeaderAndIsrRequestLeaderAndIsrLiveLeader): void {
   const flexible = version >= 4;
-  w.writeInt32((m.brokerId ?? 0));
-  (flexible ? w.writeCompactString((m.hostName ?? "")) : w.writeString((m.hostName ?? "")));
-  w.writeInt32((m.port ?? 0));
+  w.writeInt32(m.brokerId ?? 0);
+  if (flexible) w.writeCompactString(m.hostName ?? "");
+  else w.writeString(m.hostName ?? "");
+  w.writeInt32(m.port ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -210,7 +221,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r: Reader, version: num
   const flexible = version >= 4;
   const m: LeaderAndIsrRequestLeaderAndIsrLiveLeader = {
     brokerId: r.readInt32(),
-    hostName: (flexible ? r.readCompactString() : r.readString()),
+    hostName: flexible ? r.readCompactString() : r.readString(),
     port: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();
@@ -244,17 +255,19 @@ export interface LeaderAndIsrResponseLeaderAndIsrTopicError {
 
 export function encodeLeaderAndIsrResponse(w: Writer, version: number, m: LeaderAndIsrResponse): void {
   const flexible = version >= 4;
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   if (version <= 4) {
     {
-      const v = (m.partitionErrors ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e)));
+      const v = m.partitionErrors ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
+      else w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
     }
   }
   if (version >= 5) {
     {
-      const v = (m.topics ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e)));
+      const v = m.topics ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e));
+      else w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -264,8 +277,8 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
   const flexible = version >= 4;
   const m: LeaderAndIsrResponse = {
     errorCode: r.readInt16(),
-    partitionErrors: (version <= 4 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version)) : r.readArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version))) : []),
-    topics: (version >= 5 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version)) : r.readArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version))) : []),
+    partitionErrors: version <= 4 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version)) : r.readArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version))) : [],
+    topics: version >= 5 ? (flexible ? r.readCompactArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version)) : r.readArray((r) => decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -274,17 +287,18 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
 function encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, version: number, m: LeaderAndIsrResponseLeaderAndIsrPartitionError): void {
   const flexible = version >= 4;
   if (version <= 4) {
-    (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
+    if (flexible) w.writeCompactString(m.topicName ?? "");
+    else w.writeString(m.topicName ?? "");
   }
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version: number): LeaderAndIsrResponseLeaderAndIsrPartitionError {
   const flexible = version >= 4;
   const m: LeaderAndIsrResponseLeaderAndIsrPartitionError = {
-    topicName: (version <= 4 ? (flexible ? r.readCompactString() : r.readString()) : ""),
+    topicName: version <= 4 ? (flexible ? r.readCompactString() : r.readString()) : "",
     partitionIndex: r.readInt32(),
     errorCode: r.readInt16(),
   };
@@ -293,11 +307,8 @@ function decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version
 }
 
 function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, version: number, m: LeaderAndIsrResponseLeaderAndIsrTopicError): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitionErrors ?? []);
-    w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitionErrors ?? [], (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
   w.writeUnsignedVarint(0);
 }
 

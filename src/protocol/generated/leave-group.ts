@@ -23,14 +23,17 @@ export interface LeaveGroupRequestMemberIdentity {
 
 export function encodeLeaveGroupRequest(w: Writer, version: number, m: LeaveGroupRequest): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
   if (version <= 2) {
-    (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+    if (flexible) w.writeCompactString(m.memberId ?? "");
+    else w.writeString(m.memberId ?? "");
   }
   if (version >= 3) {
     {
-      const v = (m.members ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e)));
+      const v = m.members ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e));
+      else w.writeArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -39,9 +42,9 @@ export function encodeLeaveGroupRequest(w: Writer, version: number, m: LeaveGrou
 export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupRequest {
   const flexible = version >= 4;
   const m: LeaveGroupRequest = {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
-    memberId: (version <= 2 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    members: (version >= 3 ? (flexible ? r.readCompactArray((r) => decodeLeaveGroupRequestMemberIdentity(r, version)) : r.readArray((r) => decodeLeaveGroupRequestMemberIdentity(r, version))) : []),
+    groupId: flexible ? r.readCompactString() : r.readString(),
+    memberId: version <= 2 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    members: version >= 3 ? (flexible ? r.readCompactArray((r) => decodeLeaveGroupRequestMemberIdentity(r, version)) : r.readArray((r) => decodeLeaveGroupRequestMemberIdentity(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -49,10 +52,13 @@ export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupR
 
 function encodeLeaveGroupRequestMemberIdentity(w: Writer, version: number, m: LeaveGroupRequestMemberIdentity): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
-  (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
+  if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+  else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.reason === undefined ? null : m.reason)) : w.writeNullableString((m.reason === undefined ? null : m.reason)));
+    if (flexible) w.writeCompactNullableString(m.reason === undefined ? null : m.reason);
+    else w.writeNullableString(m.reason === undefined ? null : m.reason);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -60,9 +66,9 @@ function encodeLeaveGroupRequestMemberIdentity(w: Writer, version: number, m: Le
 function decodeLeaveGroupRequestMemberIdentity(r: Reader, version: number): LeaveGroupRequestMemberIdentity {
   const flexible = version >= 4;
   const m: LeaveGroupRequestMemberIdentity = {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    reason: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    reason: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -89,13 +95,14 @@ export interface LeaveGroupResponseMemberResponse {
 export function encodeLeaveGroupResponse(w: Writer, version: number, m: LeaveGroupResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   if (version >= 3) {
     {
-      const v = (m.members ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e)));
+      const v = m.members ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e));
+      else w.writeArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -104,9 +111,9 @@ export function encodeLeaveGroupResponse(w: Writer, version: number, m: LeaveGro
 export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse {
   const flexible = version >= 4;
   const m: LeaveGroupResponse = {
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     errorCode: r.readInt16(),
-    members: (version >= 3 ? (flexible ? r.readCompactArray((r) => decodeLeaveGroupResponseMemberResponse(r, version)) : r.readArray((r) => decodeLeaveGroupResponseMemberResponse(r, version))) : []),
+    members: version >= 3 ? (flexible ? r.readCompactArray((r) => decodeLeaveGroupResponseMemberResponse(r, version)) : r.readArray((r) => decodeLeaveGroupResponseMemberResponse(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -114,17 +121,19 @@ export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroup
 
 function encodeLeaveGroupResponseMemberResponse(w: Writer, version: number, m: LeaveGroupResponseMemberResponse): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
-  (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? "" : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? "" : m.groupInstanceId)));
-  w.writeInt16((m.errorCode ?? 0));
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
+  if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? "" : m.groupInstanceId);
+  else w.writeNullableString(m.groupInstanceId === undefined ? "" : m.groupInstanceId);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeLeaveGroupResponseMemberResponse(r: Reader, version: number): LeaveGroupResponseMemberResponse {
   const flexible = version >= 4;
   const m: LeaveGroupResponseMemberResponse = {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: flexible ? r.readCompactNullableString() : r.readNullableString(),
     errorCode: r.readInt16(),
   };
   if (flexible) r.skipTaggedFields();

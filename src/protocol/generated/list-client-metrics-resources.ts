@@ -31,12 +31,9 @@ export interface ListClientMetricsResourcesResponseClientMetricsResource {
 }
 
 export function encodeListClientMetricsResourcesResponse(w: Writer, version: number, m: ListClientMetricsResourcesResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  {
-    const v = (m.clientMetricsResources ?? []);
-    w.writeCompactArray(v, (w, e) => encodeListClientMetricsResourcesResponseClientMetricsResource(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactArray(m.clientMetricsResources ?? [], (w, e) => encodeListClientMetricsResourcesResponseClientMetricsResource(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -51,7 +48,7 @@ export function decodeListClientMetricsResourcesResponse(r: Reader, version: num
 }
 
 function encodeListClientMetricsResourcesResponseClientMetricsResource(w: Writer, version: number, m: ListClientMetricsResourcesResponseClientMetricsResource): void {
-  w.writeCompactString((m.name ?? ""));
+  w.writeCompactString(m.name ?? "");
   w.writeUnsignedVarint(0);
 }
 

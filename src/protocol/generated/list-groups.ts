@@ -14,14 +14,16 @@ export function encodeListGroupsRequest(w: Writer, version: number, m: ListGroup
   const flexible = version >= 3;
   if (version >= 4) {
     {
-      const v = (m.statesFilter ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))) : w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))));
+      const v = m.statesFilter ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
     }
   }
   if (version >= 5) {
     {
-      const v = (m.typesFilter ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))) : w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e))));
+      const v = m.typesFilter ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -30,8 +32,8 @@ export function encodeListGroupsRequest(w: Writer, version: number, m: ListGroup
 export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsRequest {
   const flexible = version >= 3;
   const m: ListGroupsRequest = {
-    statesFilter: (version >= 4 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : []),
-    typesFilter: (version >= 5 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : []),
+    statesFilter: version >= 4 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : [],
+    typesFilter: version >= 5 ? (flexible ? r.readCompactArray((r) => (flexible ? r.readCompactString() : r.readString())) : r.readArray((r) => (flexible ? r.readCompactString() : r.readString()))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -60,12 +62,13 @@ export interface ListGroupsResponseListedGroup {
 export function encodeListGroupsResponse(w: Writer, version: number, m: ListGroupsResponse): void {
   const flexible = version >= 3;
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   {
-    const v = (m.groups ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeListGroupsResponseListedGroup(w, version, e)) : w.writeArray(v, (w, e) => encodeListGroupsResponseListedGroup(w, version, e)));
+    const v = m.groups ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeListGroupsResponseListedGroup(w, version, e));
+    else w.writeArray(v, (w, e) => encodeListGroupsResponseListedGroup(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -73,9 +76,9 @@ export function encodeListGroupsResponse(w: Writer, version: number, m: ListGrou
 export function decodeListGroupsResponse(r: Reader, version: number): ListGroupsResponse {
   const flexible = version >= 3;
   const m: ListGroupsResponse = {
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     errorCode: r.readInt16(),
-    groups: (flexible ? r.readCompactArray((r) => decodeListGroupsResponseListedGroup(r, version)) : r.readArray((r) => decodeListGroupsResponseListedGroup(r, version))),
+    groups: flexible ? r.readCompactArray((r) => decodeListGroupsResponseListedGroup(r, version)) : r.readArray((r) => decodeListGroupsResponseListedGroup(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -83,13 +86,17 @@ export function decodeListGroupsResponse(r: Reader, version: number): ListGroups
 
 function encodeListGroupsResponseListedGroup(w: Writer, version: number, m: ListGroupsResponseListedGroup): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
-  (flexible ? w.writeCompactString((m.protocolType ?? "")) : w.writeString((m.protocolType ?? "")));
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
+  if (flexible) w.writeCompactString(m.protocolType ?? "");
+  else w.writeString(m.protocolType ?? "");
   if (version >= 4) {
-    (flexible ? w.writeCompactString((m.groupState ?? "")) : w.writeString((m.groupState ?? "")));
+    if (flexible) w.writeCompactString(m.groupState ?? "");
+    else w.writeString(m.groupState ?? "");
   }
   if (version >= 5) {
-    (flexible ? w.writeCompactString((m.groupType ?? "")) : w.writeString((m.groupType ?? "")));
+    if (flexible) w.writeCompactString(m.groupType ?? "");
+    else w.writeString(m.groupType ?? "");
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -97,10 +104,10 @@ function encodeListGroupsResponseListedGroup(w: Writer, version: number, m: List
 function decodeListGroupsResponseListedGroup(r: Reader, version: number): ListGroupsResponseListedGroup {
   const flexible = version >= 3;
   const m: ListGroupsResponseListedGroup = {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
-    protocolType: (flexible ? r.readCompactString() : r.readString()),
-    groupState: (version >= 4 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    groupType: (version >= 5 ? (flexible ? r.readCompactString() : r.readString()) : ""),
+    groupId: flexible ? r.readCompactString() : r.readString(),
+    protocolType: flexible ? r.readCompactString() : r.readString(),
+    groupState: version >= 4 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    groupType: version >= 5 ? (flexible ? r.readCompactString() : r.readString()) : "",
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -34,16 +34,17 @@ export interface ListOffsetsRequestListOffsetsPartition {
 
 export function encodeListOffsetsRequest(w: Writer, version: number, m: ListOffsetsRequest): void {
   const flexible = version >= 6;
-  w.writeInt32((m.replicaId ?? 0));
+  w.writeInt32(m.replicaId ?? 0);
   if (version >= 2) {
-    w.writeInt8((m.isolationLevel ?? 0));
+    w.writeInt8(m.isolationLevel ?? 0);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeListOffsetsRequestListOffsetsTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeListOffsetsRequestListOffsetsTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeListOffsetsRequestListOffsetsTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeListOffsetsRequestListOffsetsTopic(w, version, e));
   }
   if (version >= 10) {
-    w.writeInt32((m.timeoutMs ?? 0));
+    w.writeInt32(m.timeoutMs ?? 0);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -52,9 +53,9 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
   const flexible = version >= 6;
   const m: ListOffsetsRequest = {
     replicaId: r.readInt32(),
-    isolationLevel: (version >= 2 ? r.readInt8() : 0),
-    topics: (flexible ? r.readCompactArray((r) => decodeListOffsetsRequestListOffsetsTopic(r, version)) : r.readArray((r) => decodeListOffsetsRequestListOffsetsTopic(r, version))),
-    timeoutMs: (version >= 10 ? r.readInt32() : 0),
+    isolationLevel: version >= 2 ? r.readInt8() : 0,
+    topics: flexible ? r.readCompactArray((r) => decodeListOffsetsRequestListOffsetsTopic(r, version)) : r.readArray((r) => decodeListOffsetsRequestListOffsetsTopic(r, version)),
+    timeoutMs: version >= 10 ? r.readInt32() : 0,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -62,10 +63,12 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
 
 function encodeListOffsetsRequestListOffsetsTopic(w: Writer, version: number, m: ListOffsetsRequestListOffsetsTopic): void {
   const flexible = version >= 6;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeListOffsetsRequestListOffsetsPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeListOffsetsRequestListOffsetsPartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeListOffsetsRequestListOffsetsPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeListOffsetsRequestListOffsetsPartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -73,8 +76,8 @@ function encodeListOffsetsRequestListOffsetsTopic(w: Writer, version: number, m:
 function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): ListOffsetsRequestListOffsetsTopic {
   const flexible = version >= 6;
   const m: ListOffsetsRequestListOffsetsTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeListOffsetsRequestListOffsetsPartition(r, version)) : r.readArray((r) => decodeListOffsetsRequestListOffsetsPartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeListOffsetsRequestListOffsetsPartition(r, version)) : r.readArray((r) => decodeListOffsetsRequestListOffsetsPartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -82,13 +85,13 @@ function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): L
 
 function encodeListOffsetsRequestListOffsetsPartition(w: Writer, version: number, m: ListOffsetsRequestListOffsetsPartition): void {
   const flexible = version >= 6;
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
   if (version >= 4) {
-    w.writeInt32((m.currentLeaderEpoch ?? -1));
+    w.writeInt32(m.currentLeaderEpoch ?? -1);
   }
-  w.writeInt64((m.timestamp ?? 0n));
+  w.writeInt64(m.timestamp ?? 0n);
   if (version <= 0) {
-    w.writeInt32((m.maxNumOffsets ?? 1));
+    w.writeInt32(m.maxNumOffsets ?? 1);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -97,9 +100,9 @@ function decodeListOffsetsRequestListOffsetsPartition(r: Reader, version: number
   const flexible = version >= 6;
   const m: ListOffsetsRequestListOffsetsPartition = {
     partitionIndex: r.readInt32(),
-    currentLeaderEpoch: (version >= 4 ? r.readInt32() : -1),
+    currentLeaderEpoch: version >= 4 ? r.readInt32() : -1,
     timestamp: r.readInt64(),
-    maxNumOffsets: (version <= 0 ? r.readInt32() : 1),
+    maxNumOffsets: version <= 0 ? r.readInt32() : 1,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -137,11 +140,12 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
 export function encodeListOffsetsResponse(w: Writer, version: number, m: ListOffsetsResponse): void {
   const flexible = version >= 6;
   if (version >= 2) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeListOffsetsResponseListOffsetsTopicResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeListOffsetsResponseListOffsetsTopicResponse(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeListOffsetsResponseListOffsetsTopicResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeListOffsetsResponseListOffsetsTopicResponse(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -149,8 +153,8 @@ export function encodeListOffsetsResponse(w: Writer, version: number, m: ListOff
 export function decodeListOffsetsResponse(r: Reader, version: number): ListOffsetsResponse {
   const flexible = version >= 6;
   const m: ListOffsetsResponse = {
-    throttleTimeMs: (version >= 2 ? r.readInt32() : 0),
-    topics: (flexible ? r.readCompactArray((r) => decodeListOffsetsResponseListOffsetsTopicResponse(r, version)) : r.readArray((r) => decodeListOffsetsResponseListOffsetsTopicResponse(r, version))),
+    throttleTimeMs: version >= 2 ? r.readInt32() : 0,
+    topics: flexible ? r.readCompactArray((r) => decodeListOffsetsResponseListOffsetsTopicResponse(r, version)) : r.readArray((r) => decodeListOffsetsResponseListOffsetsTopicResponse(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -158,10 +162,12 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
 
 function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: number, m: ListOffsetsResponseListOffsetsTopicResponse): void {
   const flexible = version >= 6;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeListOffsetsResponseListOffsetsPartitionResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeListOffsetsResponseListOffsetsPartitionResponse(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeListOffsetsResponseListOffsetsPartitionResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeListOffsetsResponseListOffsetsPartitionResponse(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -169,8 +175,8 @@ function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, version: n
 function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: number): ListOffsetsResponseListOffsetsTopicResponse {
   const flexible = version >= 6;
   const m: ListOffsetsResponseListOffsetsTopicResponse = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeListOffsetsResponseListOffsetsPartitionResponse(r, version)) : r.readArray((r) => decodeListOffsetsResponseListOffsetsPartitionResponse(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeListOffsetsResponseListOffsetsPartitionResponse(r, version)) : r.readArray((r) => decodeListOffsetsResponseListOffsetsPartitionResponse(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -178,22 +184,23 @@ function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: n
 
 function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, version: number, m: ListOffsetsResponseListOffsetsPartitionResponse): void {
   const flexible = version >= 6;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (version <= 0) {
     {
-      const v = (m.oldStyleOffsets ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt64(e)) : w.writeArray(v, (w, e) => w.writeInt64(e)));
+      const v = m.oldStyleOffsets ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt64(e));
+      else w.writeArray(v, (w, e) => w.writeInt64(e));
     }
   }
   if (version >= 1) {
-    w.writeInt64((m.timestamp ?? -1n));
+    w.writeInt64(m.timestamp ?? -1n);
   }
   if (version >= 1) {
-    w.writeInt64((m.offset ?? -1n));
+    w.writeInt64(m.offset ?? -1n);
   }
   if (version >= 4) {
-    w.writeInt32((m.leaderEpoch ?? -1));
+    w.writeInt32(m.leaderEpoch ?? -1);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -203,10 +210,10 @@ function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, versio
   const m: ListOffsetsResponseListOffsetsPartitionResponse = {
     partitionIndex: r.readInt32(),
     errorCode: r.readInt16(),
-    oldStyleOffsets: (version <= 0 ? (flexible ? r.readCompactArray((r) => r.readInt64()) : r.readArray((r) => r.readInt64())) : []),
-    timestamp: (version >= 1 ? r.readInt64() : -1n),
-    offset: (version >= 1 ? r.readInt64() : -1n),
-    leaderEpoch: (version >= 4 ? r.readInt32() : -1),
+    oldStyleOffsets: version <= 0 ? (flexible ? r.readCompactArray((r) => r.readInt64()) : r.readArray((r) => r.readInt64())) : [],
+    timestamp: version >= 1 ? r.readInt64() : -1n,
+    offset: version >= 1 ? r.readInt64() : -1n,
+    leaderEpoch: version >= 4 ? r.readInt32() : -1,
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -18,11 +18,8 @@ export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopi
 }
 
 export function encodeListPartitionReassignmentsRequest(w: Writer, version: number, m: ListPartitionReassignmentsRequest): void {
-  w.writeInt32((m.timeoutMs ?? 60000));
-  {
-    const v = (m.topics === undefined ? null : m.topics);
-    w.writeCompactArray(v, (w, e) => encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, version, e));
-  }
+  w.writeInt32(m.timeoutMs ?? 60000);
+  w.writeCompactArray(m.topics === undefined ? null : m.topics, (w, e) => encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -36,11 +33,8 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, version: numb
 }
 
 function encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, version: number, m: ListPartitionReassignmentsRequestListPartitionReassignmentsTopics): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitionIndexes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitionIndexes ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -83,13 +77,10 @@ export interface ListPartitionReassignmentsResponseOngoingPartitionReassignment 
 }
 
 export function encodeListPartitionReassignmentsResponse(w: Writer, version: number, m: ListPartitionReassignmentsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -105,11 +96,8 @@ export function decodeListPartitionReassignmentsResponse(r: Reader, version: num
 }
 
 function encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, version: number, m: ListPartitionReassignmentsResponseOngoingTopicReassignment): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, version, e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -123,19 +111,10 @@ function decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r: Rea
 }
 
 function encodeListPartitionReassignmentsResponseOngoingPartitionReassignment(w: Writer, version: number, m: ListPartitionReassignmentsResponseOngoingPartitionReassignment): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  {
-    const v = (m.replicas ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
-  {
-    const v = (m.addingReplicas ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
-  {
-    const v = (m.removingReplicas ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeCompactArray(m.replicas ?? [], (w, e) => w.writeInt32(e));
+  w.writeCompactArray(m.addingReplicas ?? [], (w, e) => w.writeInt32(e));
+  w.writeCompactArray(m.removingReplicas ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 

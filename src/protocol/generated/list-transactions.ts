@@ -13,16 +13,10 @@ export interface ListTransactionsRequest {
 }
 
 export function encodeListTransactionsRequest(w: Writer, version: number, m: ListTransactionsRequest): void {
-  {
-    const v = (m.stateFilters ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
-  {
-    const v = (m.producerIdFilters ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt64(e));
-  }
+  w.writeCompactArray(m.stateFilters ?? [], (w, e) => w.writeCompactString(e));
+  w.writeCompactArray(m.producerIdFilters ?? [], (w, e) => w.writeInt64(e));
   if (version >= 1) {
-    w.writeInt64((m.durationFilter ?? -1n));
+    w.writeInt64(m.durationFilter ?? -1n);
   }
   w.writeUnsignedVarint(0);
 }
@@ -31,7 +25,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   const m: ListTransactionsRequest = {
     stateFilters: r.readCompactArray((r) => r.readCompactString()),
     producerIdFilters: r.readCompactArray((r) => r.readInt64()),
-    durationFilter: (version >= 1 ? r.readInt64() : -1n),
+    durationFilter: version >= 1 ? r.readInt64() : -1n,
   };
   r.skipTaggedFields();
   return m;
@@ -58,16 +52,10 @@ export interface ListTransactionsResponseTransactionState {
 }
 
 export function encodeListTransactionsResponse(w: Writer, version: number, m: ListTransactionsResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  {
-    const v = (m.unknownStateFilters ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
-  {
-    const v = (m.transactionStates ?? []);
-    w.writeCompactArray(v, (w, e) => encodeListTransactionsResponseTransactionState(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactArray(m.unknownStateFilters ?? [], (w, e) => w.writeCompactString(e));
+  w.writeCompactArray(m.transactionStates ?? [], (w, e) => encodeListTransactionsResponseTransactionState(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -83,9 +71,9 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
 }
 
 function encodeListTransactionsResponseTransactionState(w: Writer, version: number, m: ListTransactionsResponseTransactionState): void {
-  w.writeCompactString((m.transactionalId ?? ""));
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeCompactString((m.transactionState ?? ""));
+  w.writeCompactString(m.transactionalId ?? "");
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeCompactString(m.transactionState ?? "");
   w.writeUnsignedVarint(0);
 }
 

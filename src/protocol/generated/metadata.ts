@@ -24,17 +24,18 @@ export interface MetadataRequestTopic {
 export function encodeMetadataRequest(w: Writer, version: number, m: MetadataRequest): void {
   const flexible = version >= 9;
   {
-    const v = (version >= 1 ? (m.topics === undefined ? [] : m.topics) : (m.topics ?? []));
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeMetadataRequestTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeMetadataRequestTopic(w, version, e)));
+    const v = version >= 1 ? (m.topics === undefined ? [] : m.topics) : (m.topics ?? []);
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeMetadataRequestTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeMetadataRequestTopic(w, version, e));
   }
   if (version >= 4) {
-    w.writeBool((m.allowAutoTopicCreation ?? true));
+    w.writeBool(m.allowAutoTopicCreation ?? true);
   }
   if (version >= 8 && version <= 10) {
-    w.writeBool((m.includeClusterAuthorizedOperations ?? false));
+    w.writeBool(m.includeClusterAuthorizedOperations ?? false);
   }
   if (version >= 8) {
-    w.writeBool((m.includeTopicAuthorizedOperations ?? false));
+    w.writeBool(m.includeTopicAuthorizedOperations ?? false);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -42,10 +43,10 @@ export function encodeMetadataRequest(w: Writer, version: number, m: MetadataReq
 export function decodeMetadataRequest(r: Reader, version: number): MetadataRequest {
   const flexible = version >= 9;
   const m: MetadataRequest = {
-    topics: (version >= 1 ? (flexible ? r.readCompactNullableArray((r) => decodeMetadataRequestTopic(r, version)) : r.readNullableArray((r) => decodeMetadataRequestTopic(r, version))) : (flexible ? r.readCompactArray((r) => decodeMetadataRequestTopic(r, version)) : r.readArray((r) => decodeMetadataRequestTopic(r, version)))),
-    allowAutoTopicCreation: (version >= 4 ? r.readBool() : true),
-    includeClusterAuthorizedOperations: (version >= 8 && version <= 10 ? r.readBool() : false),
-    includeTopicAuthorizedOperations: (version >= 8 ? r.readBool() : false),
+    topics: version >= 1 ? (flexible ? r.readCompactNullableArray((r) => decodeMetadataRequestTopic(r, version)) : r.readNullableArray((r) => decodeMetadataRequestTopic(r, version))) : (flexible ? r.readCompactArray((r) => decodeMetadataRequestTopic(r, version)) : r.readArray((r) => decodeMetadataRequestTopic(r, version))),
+    allowAutoTopicCreation: version >= 4 ? r.readBool() : true,
+    includeClusterAuthorizedOperations: version >= 8 && version <= 10 ? r.readBool() : false,
+    includeTopicAuthorizedOperations: version >= 8 ? r.readBool() : false,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -54,18 +55,23 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
 function encodeMetadataRequestTopic(w: Writer, version: number, m: MetadataRequestTopic): void {
   const flexible = version >= 9;
   if (version >= 10) {
-    w.writeUuid((m.topicId ?? ZERO_UUID));
+    w.writeUuid(m.topicId ?? ZERO_UUID);
   }
-  if (version >= 10) (flexible ? w.writeCompactNullableString((m.name === undefined ? "" : m.name)) : w.writeNullableString((m.name === undefined ? "" : m.name)));
-  else (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (version >= 10) {
+    if (flexible) w.writeCompactNullableString(m.name === undefined ? "" : m.name);
+    else w.writeNullableString(m.name === undefined ? "" : m.name);
+  } else {
+    if (flexible) w.writeCompactString(m.name ?? "");
+    else w.writeString(m.name ?? "");
+  }
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeMetadataRequestTopic(r: Reader, version: number): MetadataRequestTopic {
   const flexible = version >= 9;
   const m: MetadataRequestTopic = {
-    topicId: (version >= 10 ? r.readUuid() : ZERO_UUID),
-    name: (version >= 10 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString())),
+    topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
+    name: version >= 10 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -132,24 +138,27 @@ export interface MetadataResponsePartition {
 export function encodeMetadataResponse(w: Writer, version: number, m: MetadataResponse): void {
   const flexible = version >= 9;
   if (version >= 3) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   {
-    const v = (m.brokers ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeMetadataResponseBroker(w, version, e)) : w.writeArray(v, (w, e) => encodeMetadataResponseBroker(w, version, e)));
+    const v = m.brokers ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeMetadataResponseBroker(w, version, e));
+    else w.writeArray(v, (w, e) => encodeMetadataResponseBroker(w, version, e));
   }
   if (version >= 2) {
-    (flexible ? w.writeCompactNullableString((m.clusterId === undefined ? null : m.clusterId)) : w.writeNullableString((m.clusterId === undefined ? null : m.clusterId)));
+    if (flexible) w.writeCompactNullableString(m.clusterId === undefined ? null : m.clusterId);
+    else w.writeNullableString(m.clusterId === undefined ? null : m.clusterId);
   }
   if (version >= 1) {
-    w.writeInt32((m.controllerId ?? -1));
+    w.writeInt32(m.controllerId ?? -1);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeMetadataResponseTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeMetadataResponseTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeMetadataResponseTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeMetadataResponseTopic(w, version, e));
   }
   if (version >= 8 && version <= 10) {
-    w.writeInt32((m.clusterAuthorizedOperations ?? -2147483648));
+    w.writeInt32(m.clusterAuthorizedOperations ?? -2147483648);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -157,12 +166,12 @@ export function encodeMetadataResponse(w: Writer, version: number, m: MetadataRe
 export function decodeMetadataResponse(r: Reader, version: number): MetadataResponse {
   const flexible = version >= 9;
   const m: MetadataResponse = {
-    throttleTimeMs: (version >= 3 ? r.readInt32() : 0),
-    brokers: (flexible ? r.readCompactArray((r) => decodeMetadataResponseBroker(r, version)) : r.readArray((r) => decodeMetadataResponseBroker(r, version))),
-    clusterId: (version >= 2 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    controllerId: (version >= 1 ? r.readInt32() : -1),
-    topics: (flexible ? r.readCompactArray((r) => decodeMetadataResponseTopic(r, version)) : r.readArray((r) => decodeMetadataResponseTopic(r, version))),
-    clusterAuthorizedOperations: (version >= 8 && version <= 10 ? r.readInt32() : -2147483648),
+    throttleTimeMs: version >= 3 ? r.readInt32() : 0,
+    brokers: flexible ? r.readCompactArray((r) => decodeMetadataResponseBroker(r, version)) : r.readArray((r) => decodeMetadataResponseBroker(r, version)),
+    clusterId: version >= 2 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    controllerId: version >= 1 ? r.readInt32() : -1,
+    topics: flexible ? r.readCompactArray((r) => decodeMetadataResponseTopic(r, version)) : r.readArray((r) => decodeMetadataResponseTopic(r, version)),
+    clusterAuthorizedOperations: version >= 8 && version <= 10 ? r.readInt32() : -2147483648,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -170,11 +179,13 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
 
 function encodeMetadataResponseBroker(w: Writer, version: number, m: MetadataResponseBroker): void {
   const flexible = version >= 9;
-  w.writeInt32((m.nodeId ?? 0));
-  (flexible ? w.writeCompactString((m.host ?? "")) : w.writeString((m.host ?? "")));
-  w.writeInt32((m.port ?? 0));
+  w.writeInt32(m.nodeId ?? 0);
+  if (flexible) w.writeCompactString(m.host ?? "");
+  else w.writeString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
   if (version >= 1) {
-    (flexible ? w.writeCompactNullableString((m.rack === undefined ? null : m.rack)) : w.writeNullableString((m.rack === undefined ? null : m.rack)));
+    if (flexible) w.writeCompactNullableString(m.rack === undefined ? null : m.rack);
+    else w.writeNullableString(m.rack === undefined ? null : m.rack);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -183,9 +194,9 @@ function decodeMetadataResponseBroker(r: Reader, version: number): MetadataRespo
   const flexible = version >= 9;
   const m: MetadataResponseBroker = {
     nodeId: r.readInt32(),
-    host: (flexible ? r.readCompactString() : r.readString()),
+    host: flexible ? r.readCompactString() : r.readString(),
     port: r.readInt32(),
-    rack: (version >= 1 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
+    rack: version >= 1 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -193,21 +204,27 @@ function decodeMetadataResponseBroker(r: Reader, version: number): MetadataRespo
 
 function encodeMetadataResponseTopic(w: Writer, version: number, m: MetadataResponseTopic): void {
   const flexible = version >= 9;
-  w.writeInt16((m.errorCode ?? 0));
-  if (version >= 12) (flexible ? w.writeCompactNullableString((m.name === undefined ? "" : m.name)) : w.writeNullableString((m.name === undefined ? "" : m.name)));
-  else (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  w.writeInt16(m.errorCode ?? 0);
+  if (version >= 12) {
+    if (flexible) w.writeCompactNullableString(m.name === undefined ? "" : m.name);
+    else w.writeNullableString(m.name === undefined ? "" : m.name);
+  } else {
+    if (flexible) w.writeCompactString(m.name ?? "");
+    else w.writeString(m.name ?? "");
+  }
   if (version >= 10) {
-    w.writeUuid((m.topicId ?? ZERO_UUID));
+    w.writeUuid(m.topicId ?? ZERO_UUID);
   }
   if (version >= 1) {
-    w.writeBool((m.isInternal ?? false));
+    w.writeBool(m.isInternal ?? false);
   }
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeMetadataResponsePartition(w, version, e)) : w.writeArray(v, (w, e) => encodeMetadataResponsePartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeMetadataResponsePartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeMetadataResponsePartition(w, version, e));
   }
   if (version >= 8) {
-    w.writeInt32((m.topicAuthorizedOperations ?? -2147483648));
+    w.writeInt32(m.topicAuthorizedOperations ?? -2147483648);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -216,11 +233,11 @@ function decodeMetadataResponseTopic(r: Reader, version: number): MetadataRespon
   const flexible = version >= 9;
   const m: MetadataResponseTopic = {
     errorCode: r.readInt16(),
-    name: (version >= 12 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString())),
-    topicId: (version >= 10 ? r.readUuid() : ZERO_UUID),
-    isInternal: (version >= 1 ? r.readBool() : false),
-    partitions: (flexible ? r.readCompactArray((r) => decodeMetadataResponsePartition(r, version)) : r.readArray((r) => decodeMetadataResponsePartition(r, version))),
-    topicAuthorizedOperations: (version >= 8 ? r.readInt32() : -2147483648),
+    name: version >= 12 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : (flexible ? r.readCompactString() : r.readString()),
+    topicId: version >= 10 ? r.readUuid() : ZERO_UUID,
+    isInternal: version >= 1 ? r.readBool() : false,
+    partitions: flexible ? r.readCompactArray((r) => decodeMetadataResponsePartition(r, version)) : r.readArray((r) => decodeMetadataResponsePartition(r, version)),
+    topicAuthorizedOperations: version >= 8 ? r.readInt32() : -2147483648,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -228,24 +245,27 @@ function decodeMetadataResponseTopic(r: Reader, version: number): MetadataRespon
 
 function encodeMetadataResponsePartition(w: Writer, version: number, m: MetadataResponsePartition): void {
   const flexible = version >= 9;
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.leaderId ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
   if (version >= 7) {
-    w.writeInt32((m.leaderEpoch ?? -1));
+    w.writeInt32(m.leaderEpoch ?? -1);
   }
   {
-    const v = (m.replicaNodes ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.replicaNodes ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   {
-    const v = (m.isrNodes ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.isrNodes ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 5) {
     {
-      const v = (m.offlineReplicas ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+      const v = m.offlineReplicas ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+      else w.writeArray(v, (w, e) => w.writeInt32(e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -257,10 +277,10 @@ function decodeMetadataResponsePartition(r: Reader, version: number): MetadataRe
     errorCode: r.readInt16(),
     partitionIndex: r.readInt32(),
     leaderId: r.readInt32(),
-    leaderEpoch: (version >= 7 ? r.readInt32() : -1),
-    replicaNodes: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
-    isrNodes: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
-    offlineReplicas: (version >= 5 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : []),
+    leaderEpoch: version >= 7 ? r.readInt32() : -1,
+    replicaNodes: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
+    isrNodes: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
+    offlineReplicas: version >= 5 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;

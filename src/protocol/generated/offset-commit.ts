@@ -40,22 +40,26 @@ export interface OffsetCommitRequestPartition {
 
 export function encodeOffsetCommitRequest(w: Writer, version: number, m: OffsetCommitRequest): void {
   const flexible = version >= 8;
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
   if (version >= 1) {
-    w.writeInt32((m.generationIdOrMemberEpoch ?? -1));
+    w.writeInt32(m.generationIdOrMemberEpoch ?? -1);
   }
   if (version >= 1) {
-    (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+    if (flexible) w.writeCompactString(m.memberId ?? "");
+    else w.writeString(m.memberId ?? "");
   }
   if (version >= 7) {
-    (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+    if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+    else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   }
   if (version >= 2 && version <= 4) {
-    w.writeInt64((m.retentionTimeMs ?? -1n));
+    w.writeInt64(m.retentionTimeMs ?? -1n);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetCommitRequestTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetCommitRequestTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetCommitRequestTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetCommitRequestTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -63,12 +67,12 @@ export function encodeOffsetCommitRequest(w: Writer, version: number, m: OffsetC
 export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCommitRequest {
   const flexible = version >= 8;
   const m: OffsetCommitRequest = {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
-    generationIdOrMemberEpoch: (version >= 1 ? r.readInt32() : -1),
-    memberId: (version >= 1 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    groupInstanceId: (version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    retentionTimeMs: (version >= 2 && version <= 4 ? r.readInt64() : -1n),
-    topics: (flexible ? r.readCompactArray((r) => decodeOffsetCommitRequestTopic(r, version)) : r.readArray((r) => decodeOffsetCommitRequestTopic(r, version))),
+    groupId: flexible ? r.readCompactString() : r.readString(),
+    generationIdOrMemberEpoch: version >= 1 ? r.readInt32() : -1,
+    memberId: version >= 1 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    groupInstanceId: version >= 7 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    retentionTimeMs: version >= 2 && version <= 4 ? r.readInt64() : -1n,
+    topics: flexible ? r.readCompactArray((r) => decodeOffsetCommitRequestTopic(r, version)) : r.readArray((r) => decodeOffsetCommitRequestTopic(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -76,10 +80,12 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
 
 function encodeOffsetCommitRequestTopic(w: Writer, version: number, m: OffsetCommitRequestTopic): void {
   const flexible = version >= 8;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetCommitRequestPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetCommitRequestPartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetCommitRequestPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetCommitRequestPartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -87,8 +93,8 @@ function encodeOffsetCommitRequestTopic(w: Writer, version: number, m: OffsetCom
 function decodeOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommitRequestTopic {
   const flexible = version >= 8;
   const m: OffsetCommitRequestTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeOffsetCommitRequestPartition(r, version)) : r.readArray((r) => decodeOffsetCommitRequestPartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeOffsetCommitRequestPartition(r, version)) : r.readArray((r) => decodeOffsetCommitRequestPartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -96,15 +102,16 @@ function decodeOffsetCommitRequestTopic(r: Reader, version: number): OffsetCommi
 
 function encodeOffsetCommitRequestPartition(w: Writer, version: number, m: OffsetCommitRequestPartition): void {
   const flexible = version >= 8;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt64((m.committedOffset ?? 0n));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt64(m.committedOffset ?? 0n);
   if (version >= 6) {
-    w.writeInt32((m.committedLeaderEpoch ?? -1));
+    w.writeInt32(m.committedLeaderEpoch ?? -1);
   }
   if (version >= 1 && version <= 1) {
-    w.writeInt64((m.commitTimestamp ?? -1n));
+    w.writeInt64(m.commitTimestamp ?? -1n);
   }
-  (flexible ? w.writeCompactNullableString((m.committedMetadata === undefined ? "" : m.committedMetadata)) : w.writeNullableString((m.committedMetadata === undefined ? "" : m.committedMetadata)));
+  if (flexible) w.writeCompactNullableString(m.committedMetadata === undefined ? "" : m.committedMetadata);
+  else w.writeNullableString(m.committedMetadata === undefined ? "" : m.committedMetadata);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -113,9 +120,9 @@ function decodeOffsetCommitRequestPartition(r: Reader, version: number): OffsetC
   const m: OffsetCommitRequestPartition = {
     partitionIndex: r.readInt32(),
     committedOffset: r.readInt64(),
-    committedLeaderEpoch: (version >= 6 ? r.readInt32() : -1),
-    commitTimestamp: (version >= 1 && version <= 1 ? r.readInt64() : -1n),
-    committedMetadata: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    committedLeaderEpoch: version >= 6 ? r.readInt32() : -1,
+    commitTimestamp: version >= 1 && version <= 1 ? r.readInt64() : -1n,
+    committedMetadata: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -145,11 +152,12 @@ export interface OffsetCommitResponsePartition {
 export function encodeOffsetCommitResponse(w: Writer, version: number, m: OffsetCommitResponse): void {
   const flexible = version >= 8;
   if (version >= 3) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetCommitResponseTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetCommitResponseTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetCommitResponseTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetCommitResponseTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -157,8 +165,8 @@ export function encodeOffsetCommitResponse(w: Writer, version: number, m: Offset
 export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCommitResponse {
   const flexible = version >= 8;
   const m: OffsetCommitResponse = {
-    throttleTimeMs: (version >= 3 ? r.readInt32() : 0),
-    topics: (flexible ? r.readCompactArray((r) => decodeOffsetCommitResponseTopic(r, version)) : r.readArray((r) => decodeOffsetCommitResponseTopic(r, version))),
+    throttleTimeMs: version >= 3 ? r.readInt32() : 0,
+    topics: flexible ? r.readCompactArray((r) => decodeOffsetCommitResponseTopic(r, version)) : r.readArray((r) => decodeOffsetCommitResponseTopic(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -166,10 +174,12 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
 
 function encodeOffsetCommitResponseTopic(w: Writer, version: number, m: OffsetCommitResponseTopic): void {
   const flexible = version >= 8;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetCommitResponsePartition(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetCommitResponsePartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetCommitResponsePartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetCommitResponsePartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -177,8 +187,8 @@ function encodeOffsetCommitResponseTopic(w: Writer, version: number, m: OffsetCo
 function decodeOffsetCommitResponseTopic(r: Reader, version: number): OffsetCommitResponseTopic {
   const flexible = version >= 8;
   const m: OffsetCommitResponseTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeOffsetCommitResponsePartition(r, version)) : r.readArray((r) => decodeOffsetCommitResponsePartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeOffsetCommitResponsePartition(r, version)) : r.readArray((r) => decodeOffsetCommitResponsePartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -186,8 +196,8 @@ function decodeOffsetCommitResponseTopic(r: Reader, version: number): OffsetComm
 
 function encodeOffsetCommitResponsePartition(w: Writer, version: number, m: OffsetCommitResponsePartition): void {
   const flexible = version >= 8;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

@@ -23,11 +23,8 @@ export interface OffsetDeleteRequestPartition {
 }
 
 export function encodeOffsetDeleteRequest(w: Writer, version: number, m: OffsetDeleteRequest): void {
-  w.writeString((m.groupId ?? ""));
-  {
-    const v = (m.topics ?? []);
-    w.writeArray(v, (w, e) => encodeOffsetDeleteRequestTopic(w, version, e));
-  }
+  w.writeString(m.groupId ?? "");
+  w.writeArray(m.topics ?? [], (w, e) => encodeOffsetDeleteRequestTopic(w, version, e));
 }
 
 export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDeleteRequest {
@@ -39,11 +36,8 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
 }
 
 function encodeOffsetDeleteRequestTopic(w: Writer, version: number, m: OffsetDeleteRequestTopic): void {
-  w.writeString((m.name ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeArray(v, (w, e) => encodeOffsetDeleteRequestPartition(w, version, e));
-  }
+  w.writeString(m.name ?? "");
+  w.writeArray(m.partitions ?? [], (w, e) => encodeOffsetDeleteRequestPartition(w, version, e));
 }
 
 function decodeOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
@@ -55,7 +49,7 @@ function decodeOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDelet
 }
 
 function encodeOffsetDeleteRequestPartition(w: Writer, version: number, m: OffsetDeleteRequestPartition): void {
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
 }
 
 function decodeOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestPartition {
@@ -89,12 +83,9 @@ export interface OffsetDeleteResponsePartition {
 }
 
 export function encodeOffsetDeleteResponse(w: Writer, version: number, m: OffsetDeleteResponse): void {
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  {
-    const v = (m.topics ?? []);
-    w.writeArray(v, (w, e) => encodeOffsetDeleteResponseTopic(w, version, e));
-  }
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeArray(m.topics ?? [], (w, e) => encodeOffsetDeleteResponseTopic(w, version, e));
 }
 
 export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDeleteResponse {
@@ -107,11 +98,8 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
 }
 
 function encodeOffsetDeleteResponseTopic(w: Writer, version: number, m: OffsetDeleteResponseTopic): void {
-  w.writeString((m.name ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeArray(v, (w, e) => encodeOffsetDeleteResponsePartition(w, version, e));
-  }
+  w.writeString(m.name ?? "");
+  w.writeArray(m.partitions ?? [], (w, e) => encodeOffsetDeleteResponsePartition(w, version, e));
 }
 
 function decodeOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
@@ -123,8 +111,8 @@ function decodeOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDele
 }
 
 function encodeOffsetDeleteResponsePartition(w: Writer, version: number, m: OffsetDeleteResponsePartition): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
 }
 
 function decodeOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponsePartition {

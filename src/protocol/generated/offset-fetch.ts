@@ -42,22 +42,25 @@ export interface OffsetFetchRequestTopics {
 export function encodeOffsetFetchRequest(w: Writer, version: number, m: OffsetFetchRequest): void {
   const flexible = version >= 6;
   if (version <= 7) {
-    (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
+    if (flexible) w.writeCompactString(m.groupId ?? "");
+    else w.writeString(m.groupId ?? "");
   }
   if (version <= 7) {
     {
-      const v = (version >= 2 ? (m.topics === undefined ? [] : m.topics) : (m.topics ?? []));
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e)));
+      const v = version >= 2 ? (m.topics === undefined ? [] : m.topics) : (m.topics ?? []);
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e));
+      else w.writeArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e));
     }
   }
   if (version >= 8) {
     {
-      const v = (m.groups ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e)));
+      const v = m.groups ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e));
+      else w.writeArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e));
     }
   }
   if (version >= 7) {
-    w.writeBool((m.requireStable ?? false));
+    w.writeBool(m.requireStable ?? false);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -65,10 +68,10 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, m: OffsetFe
 export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetchRequest {
   const flexible = version >= 6;
   const m: OffsetFetchRequest = {
-    groupId: (version <= 7 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    topics: (version <= 7 ? (version >= 2 ? (flexible ? r.readCompactNullableArray((r) => decodeOffsetFetchRequestTopic(r, version)) : r.readNullableArray((r) => decodeOffsetFetchRequestTopic(r, version))) : (flexible ? r.readCompactArray((r) => decodeOffsetFetchRequestTopic(r, version)) : r.readArray((r) => decodeOffsetFetchRequestTopic(r, version)))) : []),
-    groups: (version >= 8 ? (flexible ? r.readCompactArray((r) => decodeOffsetFetchRequestGroup(r, version)) : r.readArray((r) => decodeOffsetFetchRequestGroup(r, version))) : []),
-    requireStable: (version >= 7 ? r.readBool() : false),
+    groupId: version <= 7 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    topics: version <= 7 ? (version >= 2 ? (flexible ? r.readCompactNullableArray((r) => decodeOffsetFetchRequestTopic(r, version)) : r.readNullableArray((r) => decodeOffsetFetchRequestTopic(r, version))) : (flexible ? r.readCompactArray((r) => decodeOffsetFetchRequestTopic(r, version)) : r.readArray((r) => decodeOffsetFetchRequestTopic(r, version)))) : [],
+    groups: version >= 8 ? (flexible ? r.readCompactArray((r) => decodeOffsetFetchRequestGroup(r, version)) : r.readArray((r) => decodeOffsetFetchRequestGroup(r, version))) : [],
+    requireStable: version >= 7 ? r.readBool() : false,
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -76,10 +79,12 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
 
 function encodeOffsetFetchRequestTopic(w: Writer, version: number, m: OffsetFetchRequestTopic): void {
   const flexible = version >= 6;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitionIndexes ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.partitionIndexes ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -87,33 +92,30 @@ function encodeOffsetFetchRequestTopic(w: Writer, version: number, m: OffsetFetc
 function decodeOffsetFetchRequestTopic(r: Reader, version: number): OffsetFetchRequestTopic {
   const flexible = version >= 6;
   const m: OffsetFetchRequestTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitionIndexes: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitionIndexes: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
 }
 
 function encodeOffsetFetchRequestGroup(w: Writer, version: number, m: OffsetFetchRequestGroup): void {
-  w.writeCompactString((m.groupId ?? ""));
+  w.writeCompactString(m.groupId ?? "");
   if (version >= 9) {
-    w.writeCompactNullableString((m.memberId === undefined ? null : m.memberId));
+    w.writeCompactNullableString(m.memberId === undefined ? null : m.memberId);
   }
   if (version >= 9) {
-    w.writeInt32((m.memberEpoch ?? -1));
+    w.writeInt32(m.memberEpoch ?? -1);
   }
-  {
-    const v = (m.topics === undefined ? [] : m.topics);
-    w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestTopics(w, version, e));
-  }
+  w.writeCompactArray(m.topics === undefined ? [] : m.topics, (w, e) => encodeOffsetFetchRequestTopics(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
 function decodeOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchRequestGroup {
   const m: OffsetFetchRequestGroup = {
     groupId: r.readCompactString(),
-    memberId: (version >= 9 ? r.readCompactNullableString() : null),
-    memberEpoch: (version >= 9 ? r.readInt32() : -1),
+    memberId: version >= 9 ? r.readCompactNullableString() : null,
+    memberEpoch: version >= 9 ? r.readInt32() : -1,
     topics: r.readCompactNullableArray((r) => decodeOffsetFetchRequestTopics(r, version)),
   };
   r.skipTaggedFields();
@@ -121,11 +123,8 @@ function decodeOffsetFetchRequestGroup(r: Reader, version: number): OffsetFetchR
 }
 
 function encodeOffsetFetchRequestTopics(w: Writer, version: number, m: OffsetFetchRequestTopics): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitionIndexes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitionIndexes ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -201,21 +200,23 @@ export interface OffsetFetchResponsePartitions {
 export function encodeOffsetFetchResponse(w: Writer, version: number, m: OffsetFetchResponse): void {
   const flexible = version >= 6;
   if (version >= 3) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   if (version <= 7) {
     {
-      const v = (m.topics ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e)));
+      const v = m.topics ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e));
+      else w.writeArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e));
     }
   }
   if (version >= 2 && version <= 7) {
-    w.writeInt16((m.errorCode ?? 0));
+    w.writeInt16(m.errorCode ?? 0);
   }
   if (version >= 8) {
     {
-      const v = (m.groups ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e)));
+      const v = m.groups ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e));
+      else w.writeArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -224,10 +225,10 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, m: OffsetF
 export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFetchResponse {
   const flexible = version >= 6;
   const m: OffsetFetchResponse = {
-    throttleTimeMs: (version >= 3 ? r.readInt32() : 0),
-    topics: (version <= 7 ? (flexible ? r.readCompactArray((r) => decodeOffsetFetchResponseTopic(r, version)) : r.readArray((r) => decodeOffsetFetchResponseTopic(r, version))) : []),
-    errorCode: (version >= 2 && version <= 7 ? r.readInt16() : 0),
-    groups: (version >= 8 ? (flexible ? r.readCompactArray((r) => decodeOffsetFetchResponseGroup(r, version)) : r.readArray((r) => decodeOffsetFetchResponseGroup(r, version))) : []),
+    throttleTimeMs: version >= 3 ? r.readInt32() : 0,
+    topics: version <= 7 ? (flexible ? r.readCompactArray((r) => decodeOffsetFetchResponseTopic(r, version)) : r.readArray((r) => decodeOffsetFetchResponseTopic(r, version))) : [],
+    errorCode: version >= 2 && version <= 7 ? r.readInt16() : 0,
+    groups: version >= 8 ? (flexible ? r.readCompactArray((r) => decodeOffsetFetchResponseGroup(r, version)) : r.readArray((r) => decodeOffsetFetchResponseGroup(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -235,10 +236,12 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
 
 function encodeOffsetFetchResponseTopic(w: Writer, version: number, m: OffsetFetchResponseTopic): void {
   const flexible = version >= 6;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponsePartition(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetFetchResponsePartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponsePartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetFetchResponsePartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -246,8 +249,8 @@ function encodeOffsetFetchResponseTopic(w: Writer, version: number, m: OffsetFet
 function decodeOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetchResponseTopic {
   const flexible = version >= 6;
   const m: OffsetFetchResponseTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeOffsetFetchResponsePartition(r, version)) : r.readArray((r) => decodeOffsetFetchResponsePartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeOffsetFetchResponsePartition(r, version)) : r.readArray((r) => decodeOffsetFetchResponsePartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -255,13 +258,14 @@ function decodeOffsetFetchResponseTopic(r: Reader, version: number): OffsetFetch
 
 function encodeOffsetFetchResponsePartition(w: Writer, version: number, m: OffsetFetchResponsePartition): void {
   const flexible = version >= 6;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt64((m.committedOffset ?? 0n));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt64(m.committedOffset ?? 0n);
   if (version >= 5) {
-    w.writeInt32((m.committedLeaderEpoch ?? -1));
+    w.writeInt32(m.committedLeaderEpoch ?? -1);
   }
-  (flexible ? w.writeCompactNullableString((m.metadata === undefined ? "" : m.metadata)) : w.writeNullableString((m.metadata === undefined ? "" : m.metadata)));
-  w.writeInt16((m.errorCode ?? 0));
+  if (flexible) w.writeCompactNullableString(m.metadata === undefined ? "" : m.metadata);
+  else w.writeNullableString(m.metadata === undefined ? "" : m.metadata);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -270,8 +274,8 @@ function decodeOffsetFetchResponsePartition(r: Reader, version: number): OffsetF
   const m: OffsetFetchResponsePartition = {
     partitionIndex: r.readInt32(),
     committedOffset: r.readInt64(),
-    committedLeaderEpoch: (version >= 5 ? r.readInt32() : -1),
-    metadata: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    committedLeaderEpoch: version >= 5 ? r.readInt32() : -1,
+    metadata: flexible ? r.readCompactNullableString() : r.readNullableString(),
     errorCode: r.readInt16(),
   };
   if (flexible) r.skipTaggedFields();
@@ -279,12 +283,9 @@ function decodeOffsetFetchResponsePartition(r: Reader, version: number): OffsetF
 }
 
 function encodeOffsetFetchResponseGroup(w: Writer, version: number, m: OffsetFetchResponseGroup): void {
-  w.writeCompactString((m.groupId ?? ""));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseTopics(w, version, e));
-  }
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeOffsetFetchResponseTopics(w, version, e));
+  w.writeInt16(m.errorCode ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -299,11 +300,8 @@ function decodeOffsetFetchResponseGroup(r: Reader, version: number): OffsetFetch
 }
 
 function encodeOffsetFetchResponseTopics(w: Writer, version: number, m: OffsetFetchResponseTopics): void {
-  w.writeCompactString((m.name ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponsePartitions(w, version, e));
-  }
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeOffsetFetchResponsePartitions(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -317,11 +315,11 @@ function decodeOffsetFetchResponseTopics(r: Reader, version: number): OffsetFetc
 }
 
 function encodeOffsetFetchResponsePartitions(w: Writer, version: number, m: OffsetFetchResponsePartitions): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt64((m.committedOffset ?? 0n));
-  w.writeInt32((m.committedLeaderEpoch ?? -1));
-  w.writeCompactNullableString((m.metadata === undefined ? "" : m.metadata));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt64(m.committedOffset ?? 0n);
+  w.writeInt32(m.committedLeaderEpoch ?? -1);
+  w.writeCompactNullableString(m.metadata === undefined ? "" : m.metadata);
+  w.writeInt16(m.errorCode ?? 0);
   w.writeUnsignedVarint(0);
 }
 

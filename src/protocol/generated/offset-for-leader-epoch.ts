@@ -29,11 +29,12 @@ export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
 export function encodeOffsetForLeaderEpochRequest(w: Writer, version: number, m: OffsetForLeaderEpochRequest): void {
   const flexible = version >= 4;
   if (version >= 3) {
-    w.writeInt32((m.replicaId ?? -2));
+    w.writeInt32(m.replicaId ?? -2);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -41,8 +42,8 @@ export function encodeOffsetForLeaderEpochRequest(w: Writer, version: number, m:
 export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): OffsetForLeaderEpochRequest {
   const flexible = version >= 4;
   const m: OffsetForLeaderEpochRequest = {
-    replicaId: (version >= 3 ? r.readInt32() : -2),
-    topics: (flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version))),
+    replicaId: version >= 3 ? r.readInt32() : -2,
+    topics: flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -50,10 +51,12 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
 
 function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, version: number, m: OffsetForLeaderEpochRequestOffsetForLeaderTopic): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
+  if (flexible) w.writeCompactString(m.topic ?? "");
+  else w.writeString(m.topic ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -61,8 +64,8 @@ function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, versio
 function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, version: number): OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   const flexible = version >= 4;
   const m: OffsetForLeaderEpochRequestOffsetForLeaderTopic = {
-    topic: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version))),
+    topic: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -70,11 +73,11 @@ function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, versio
 
 function encodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(w: Writer, version: number, m: OffsetForLeaderEpochRequestOffsetForLeaderPartition): void {
   const flexible = version >= 4;
-  w.writeInt32((m.partition ?? 0));
+  w.writeInt32(m.partition ?? 0);
   if (version >= 2) {
-    w.writeInt32((m.currentLeaderEpoch ?? -1));
+    w.writeInt32(m.currentLeaderEpoch ?? -1);
   }
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.leaderEpoch ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -82,7 +85,7 @@ function decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, ve
   const flexible = version >= 4;
   const m: OffsetForLeaderEpochRequestOffsetForLeaderPartition = {
     partition: r.readInt32(),
-    currentLeaderEpoch: (version >= 2 ? r.readInt32() : -1),
+    currentLeaderEpoch: version >= 2 ? r.readInt32() : -1,
     leaderEpoch: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();
@@ -117,11 +120,12 @@ export interface OffsetForLeaderEpochResponseEpochEndOffset {
 export function encodeOffsetForLeaderEpochResponse(w: Writer, version: number, m: OffsetForLeaderEpochResponse): void {
   const flexible = version >= 4;
   if (version >= 2) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -129,8 +133,8 @@ export function encodeOffsetForLeaderEpochResponse(w: Writer, version: number, m
 export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): OffsetForLeaderEpochResponse {
   const flexible = version >= 4;
   const m: OffsetForLeaderEpochResponse = {
-    throttleTimeMs: (version >= 2 ? r.readInt32() : 0),
-    topics: (flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version))),
+    throttleTimeMs: version >= 2 ? r.readInt32() : 0,
+    topics: flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -138,10 +142,12 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
 
 function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, version: number, m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.topic ?? "")) : w.writeString((m.topic ?? "")));
+  if (flexible) w.writeCompactString(m.topic ?? "");
+  else w.writeString(m.topic ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochResponseEpochEndOffset(w, version, e)) : w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochResponseEpochEndOffset(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetForLeaderEpochResponseEpochEndOffset(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetForLeaderEpochResponseEpochEndOffset(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -149,8 +155,8 @@ function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer,
 function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader, version: number): OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   const flexible = version >= 4;
   const m: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult = {
-    topic: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version))),
+    topic: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version)) : r.readArray((r) => decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -158,12 +164,12 @@ function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader,
 
 function encodeOffsetForLeaderEpochResponseEpochEndOffset(w: Writer, version: number, m: OffsetForLeaderEpochResponseEpochEndOffset): void {
   const flexible = version >= 4;
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt32((m.partition ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.partition ?? 0);
   if (version >= 1) {
-    w.writeInt32((m.leaderEpoch ?? -1));
+    w.writeInt32(m.leaderEpoch ?? -1);
   }
-  w.writeInt64((m.endOffset ?? -1n));
+  w.writeInt64(m.endOffset ?? -1n);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -172,7 +178,7 @@ function decodeOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, version: nu
   const m: OffsetForLeaderEpochResponseEpochEndOffset = {
     errorCode: r.readInt16(),
     partition: r.readInt32(),
-    leaderEpoch: (version >= 1 ? r.readInt32() : -1),
+    leaderEpoch: version >= 1 ? r.readInt32() : -1,
     endOffset: r.readInt64(),
   };
   if (flexible) r.skipTaggedFields();

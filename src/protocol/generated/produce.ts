@@ -32,13 +32,15 @@ export interface ProduceRequestPartitionProduceData {
 export function encodeProduceRequest(w: Writer, version: number, m: ProduceRequest): void {
   const flexible = version >= 9;
   if (version >= 3) {
-    (flexible ? w.writeCompactNullableString((m.transactionalId === undefined ? null : m.transactionalId)) : w.writeNullableString((m.transactionalId === undefined ? null : m.transactionalId)));
+    if (flexible) w.writeCompactNullableString(m.transactionalId === undefined ? null : m.transactionalId);
+    else w.writeNullableString(m.transactionalId === undefined ? null : m.transactionalId);
   }
-  w.writeInt16((m.acks ?? 0));
-  w.writeInt32((m.timeoutMs ?? 0));
+  w.writeInt16(m.acks ?? 0);
+  w.writeInt32(m.timeoutMs ?? 0);
   {
-    const v = (m.topicData ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeProduceRequestTopicProduceData(w, version, e)) : w.writeArray(v, (w, e) => encodeProduceRequestTopicProduceData(w, version, e)));
+    const v = m.topicData ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeProduceRequestTopicProduceData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeProduceRequestTopicProduceData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -46,10 +48,10 @@ export function encodeProduceRequest(w: Writer, version: number, m: ProduceReque
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
   const flexible = version >= 9;
   const m: ProduceRequest = {
-    transactionalId: (version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
+    transactionalId: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
     acks: r.readInt16(),
     timeoutMs: r.readInt32(),
-    topicData: (flexible ? r.readCompactArray((r) => decodeProduceRequestTopicProduceData(r, version)) : r.readArray((r) => decodeProduceRequestTopicProduceData(r, version))),
+    topicData: flexible ? r.readCompactArray((r) => decodeProduceRequestTopicProduceData(r, version)) : r.readArray((r) => decodeProduceRequestTopicProduceData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -57,10 +59,12 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 
 function encodeProduceRequestTopicProduceData(w: Writer, version: number, m: ProduceRequestTopicProduceData): void {
   const flexible = version >= 9;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitionData ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeProduceRequestPartitionProduceData(w, version, e)) : w.writeArray(v, (w, e) => encodeProduceRequestPartitionProduceData(w, version, e)));
+    const v = m.partitionData ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeProduceRequestPartitionProduceData(w, version, e));
+    else w.writeArray(v, (w, e) => encodeProduceRequestPartitionProduceData(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -68,8 +72,8 @@ function encodeProduceRequestTopicProduceData(w: Writer, version: number, m: Pro
 function decodeProduceRequestTopicProduceData(r: Reader, version: number): ProduceRequestTopicProduceData {
   const flexible = version >= 9;
   const m: ProduceRequestTopicProduceData = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitionData: (flexible ? r.readCompactArray((r) => decodeProduceRequestPartitionProduceData(r, version)) : r.readArray((r) => decodeProduceRequestPartitionProduceData(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitionData: flexible ? r.readCompactArray((r) => decodeProduceRequestPartitionProduceData(r, version)) : r.readArray((r) => decodeProduceRequestPartitionProduceData(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -77,8 +81,9 @@ function decodeProduceRequestTopicProduceData(r: Reader, version: number): Produ
 
 function encodeProduceRequestPartitionProduceData(w: Writer, version: number, m: ProduceRequestPartitionProduceData): void {
   const flexible = version >= 9;
-  w.writeInt32((m.index ?? 0));
-  (flexible ? w.writeCompactNullableBytes((m.records === undefined ? null : m.records)) : w.writeNullableBytes((m.records === undefined ? null : m.records)));
+  w.writeInt32(m.index ?? 0);
+  if (flexible) w.writeCompactNullableBytes(m.records === undefined ? null : m.records);
+  else w.writeNullableBytes(m.records === undefined ? null : m.records);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -86,7 +91,7 @@ function decodeProduceRequestPartitionProduceData(r: Reader, version: number): P
   const flexible = version >= 9;
   const m: ProduceRequestPartitionProduceData = {
     index: r.readInt32(),
-    records: (flexible ? r.readCompactNullableBytes() : r.readNullableBytes()),
+    records: flexible ? r.readCompactNullableBytes() : r.readNullableBytes(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -155,22 +160,20 @@ export interface ProduceResponseNodeEndpoint {
 export function encodeProduceResponse(w: Writer, version: number, m: ProduceResponse): void {
   const flexible = version >= 9;
   {
-    const v = (m.responses ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeProduceResponseTopicProduceResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeProduceResponseTopicProduceResponse(w, version, e)));
+    const v = m.responses ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeProduceResponseTopicProduceResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeProduceResponseTopicProduceResponse(w, version, e));
   }
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
   if (flexible) {
     const write0 = version >= 10 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
-    w.writeUnsignedVarint((write0 ? 1 : 0));
+    w.writeUnsignedVarint(write0 ? 1 : 0);
     if (write0) {
       w.writeUnsignedVarint(0);
       const at = w.beginSizedRegion();
-      {
-        const v = (m.nodeEndpoints ?? []);
-        w.writeCompactArray(v, (w, e) => encodeProduceResponseNodeEndpoint(w, version, e));
-      }
+      w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeProduceResponseNodeEndpoint(w, version, e));
       w.endSizedRegion(at);
     }
   }
@@ -179,8 +182,8 @@ export function encodeProduceResponse(w: Writer, version: number, m: ProduceResp
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
   const flexible = version >= 9;
   const m: ProduceResponse = {
-    responses: (flexible ? r.readCompactArray((r) => decodeProduceResponseTopicProduceResponse(r, version)) : r.readArray((r) => decodeProduceResponseTopicProduceResponse(r, version))),
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
+    responses: flexible ? r.readCompactArray((r) => decodeProduceResponseTopicProduceResponse(r, version)) : r.readArray((r) => decodeProduceResponseTopicProduceResponse(r, version)),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     nodeEndpoints: [],
   };
   if (flexible) {
@@ -193,176 +196,179 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
           if (version >= 10) m.nodeEndpoints = r.readCompactArray((r) => decodeProduceResponseNodeEndpoint(r, version));
           else r.offset = end;
           break;
-
         default:
           // Unknown tags are skipped: senders may add tags this version of the schema lacks.
           r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`ProduceResponse tagged field ${tag} does not fill its declared size`);
-        }
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`ProduceResponse tagged field ${tag} does not fill its declared size`);
       }
     }
-    return m;
   }
+  return m;
+}
 
-  function encodeProduceResponseTopicProduceResponse(w: Writer, version: number, m: ProduceResponseTopicProduceResponse): void {
-    const flexible = version >= 9;
-    (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+function encodeProduceResponseTopicProduceResponse(w: Writer, version: number, m: ProduceResponseTopicProduceResponse): void {
+  const flexible = version >= 9;
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
+  {
+    const v = m.partitionResponses ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeProduceResponsePartitionProduceResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeProduceResponsePartitionProduceResponse(w, version, e));
+  }
+  if (flexible) w.writeUnsignedVarint(0);
+}
+
+function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
+  const flexible = version >= 9;
+  const m: ProduceResponseTopicProduceResponse = {
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitionResponses: flexible ? r.readCompactArray((r) => decodeProduceResponsePartitionProduceResponse(r, version)) : r.readArray((r) => decodeProduceResponsePartitionProduceResponse(r, version)),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
+
+function encodeProduceResponsePartitionProduceResponse(w: Writer, version: number, m: ProduceResponsePartitionProduceResponse): void {
+  const flexible = version >= 9;
+  w.writeInt32(m.index ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.baseOffset ?? 0n);
+  if (version >= 2) {
+    w.writeInt64(m.logAppendTimeMs ?? -1n);
+  }
+  if (version >= 5) {
+    w.writeInt64(m.logStartOffset ?? -1n);
+  }
+  if (version >= 8) {
     {
-      const v = (m.partitionResponses ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeProduceResponsePartitionProduceResponse(w, version, e)) : w.writeArray(v, (w, e) => encodeProduceResponsePartitionProduceResponse(w, version, e)));
-    }
-    if (flexible) w.writeUnsignedVarint(0);
-  }
-
-  function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): ProduceResponseTopicProduceResponse {
-    const flexible = version >= 9;
-    const m: ProduceResponseTopicProduceResponse = {
-      name: (flexible ? r.readCompactString() : r.readString()),
-      partitionResponses: (flexible ? r.readCompactArray((r) => decodeProduceResponsePartitionProduceResponse(r, version)) : r.readArray((r) => decodeProduceResponsePartitionProduceResponse(r, version))),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
-
-  function encodeProduceResponsePartitionProduceResponse(w: Writer, version: number, m: ProduceResponsePartitionProduceResponse): void {
-    const flexible = version >= 9;
-    w.writeInt32((m.index ?? 0));
-    w.writeInt16((m.errorCode ?? 0));
-    w.writeInt64((m.baseOffset ?? 0n));
-    if (version >= 2) {
-      w.writeInt64((m.logAppendTimeMs ?? -1n));
-    }
-    if (version >= 5) {
-      w.writeInt64((m.logStartOffset ?? -1n));
-    }
-    if (version >= 8) {
-      {
-        const v = (m.recordErrors ?? []);
-        (flexible ? w.writeCompactArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e)) : w.writeArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e)));
-      }
-    }
-    if (version >= 8) {
-      (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? null : m.errorMessage)));
-    }
-    if (flexible) {
-      const write0 = version >= 10 && m.currentLeader !== undefined && (m.currentLeader === null || !isProduceResponseLeaderIdAndEpochDefault(m.currentLeader));
-      w.writeUnsignedVarint((write0 ? 1 : 0));
-      if (write0) {
-        w.writeUnsignedVarint(0);
-        const at = w.beginSizedRegion();
-        encodeProduceResponseLeaderIdAndEpoch(w, version, (m.currentLeader ?? defaultProduceResponseLeaderIdAndEpoch()));
-        w.endSizedRegion(at);
-      }
+      const v = m.recordErrors ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e));
+      else w.writeArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e));
     }
   }
-
-  function decodeProduceResponsePartitionProduceResponse(r: Reader, version: number): ProduceResponsePartitionProduceResponse {
-    const flexible = version >= 9;
-    const m: ProduceResponsePartitionProduceResponse = {
-      index: r.readInt32(),
-      errorCode: r.readInt16(),
-      baseOffset: r.readInt64(),
-      logAppendTimeMs: (version >= 2 ? r.readInt64() : -1n),
-      logStartOffset: (version >= 5 ? r.readInt64() : -1n),
-      recordErrors: (version >= 8 ? (flexible ? r.readCompactArray((r) => decodeProduceResponseBatchIndexAndErrorMessage(r, version)) : r.readArray((r) => decodeProduceResponseBatchIndexAndErrorMessage(r, version))) : []),
-      errorMessage: (version >= 8 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-      currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
-    };
-    if (flexible) {
-      const count = r.readUnsignedVarint();
-      for (let i = 0; i < count; i++) {
-        const tag = r.readUnsignedVarint();
-        const end = r.endOf(r.readUnsignedVarint());
-        switch (tag) {
-          case 0:
-            if (version >= 10) m.currentLeader = decodeProduceResponseLeaderIdAndEpoch(r, version);
-            else r.offset = end;
-            break;
-
-          default:
-            // Unknown tags are skipped: senders may add tags this version of the schema lacks.
-            r.offset = end;
-          }
-          if (r.offset !== end) {
-            throw new MalformedMessageError(`ProduceResponsePartitionProduceResponse tagged field ${tag} does not fill its declared size`);
-          }
-        }
-      }
-      return m;
-    }
-
-    function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: number, m: ProduceResponseBatchIndexAndErrorMessage): void {
-      const flexible = version >= 9;
-      w.writeInt32((m.batchIndex ?? 0));
-      (flexible ? w.writeCompactNullableString((m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage)) : w.writeNullableString((m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage)));
-      if (flexible) w.writeUnsignedVarint(0);
-    }
-
-    function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number): ProduceResponseBatchIndexAndErrorMessage {
-      const flexible = version >= 9;
-      const m: ProduceResponseBatchIndexAndErrorMessage = {
-        batchIndex: r.readInt32(),
-        batchIndexErrorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-      };
-      if (flexible) r.skipTaggedFields();
-      return m;
-    }
-
-    function defaultProduceResponseLeaderIdAndEpoch(): ProduceResponseLeaderIdAndEpoch {
-      return {
-        leaderId: -1,
-        leaderEpoch: -1,
-      };
-    }
-
-    function isProduceResponseLeaderIdAndEpochDefault(m: ProduceResponseLeaderIdAndEpoch): boolean {
-      return !(
-        (m.leaderId !== undefined && m.leaderId !== -1) ||
-        (m.leaderEpoch !== undefined && m.leaderEpoch !== -1)
-      );
-    }
-
-    function encodeProduceResponseLeaderIdAndEpoch(w: Writer, version: number, m: ProduceResponseLeaderIdAndEpoch): void {
-      w.writeInt32((m.leaderId ?? -1));
-      w.writeInt32((m.leaderEpoch ?? -1));
+  if (version >= 8) {
+    if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+    else w.writeNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  }
+  if (flexible) {
+    const write0 = version >= 10 && m.currentLeader !== undefined && (m.currentLeader === null || !isProduceResponseLeaderIdAndEpochDefault(m.currentLeader));
+    w.writeUnsignedVarint(write0 ? 1 : 0);
+    if (write0) {
       w.writeUnsignedVarint(0);
+      const at = w.beginSizedRegion();
+      encodeProduceResponseLeaderIdAndEpoch(w, version, m.currentLeader ?? defaultProduceResponseLeaderIdAndEpoch());
+      w.endSizedRegion(at);
     }
+  }
+}
 
-    function decodeProduceResponseLeaderIdAndEpoch(r: Reader, version: number): ProduceResponseLeaderIdAndEpoch {
-      const m: ProduceResponseLeaderIdAndEpoch = {
-        leaderId: r.readInt32(),
-        leaderEpoch: r.readInt32(),
-      };
-      r.skipTaggedFields();
-      return m;
+function decodeProduceResponsePartitionProduceResponse(r: Reader, version: number): ProduceResponsePartitionProduceResponse {
+  const flexible = version >= 9;
+  const m: ProduceResponsePartitionProduceResponse = {
+    index: r.readInt32(),
+    errorCode: r.readInt16(),
+    baseOffset: r.readInt64(),
+    logAppendTimeMs: version >= 2 ? r.readInt64() : -1n,
+    logStartOffset: version >= 5 ? r.readInt64() : -1n,
+    recordErrors: version >= 8 ? (flexible ? r.readCompactArray((r) => decodeProduceResponseBatchIndexAndErrorMessage(r, version)) : r.readArray((r) => decodeProduceResponseBatchIndexAndErrorMessage(r, version))) : [],
+    errorMessage: version >= 8 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    currentLeader: defaultProduceResponseLeaderIdAndEpoch(),
+  };
+  if (flexible) {
+    const count = r.readUnsignedVarint();
+    for (let i = 0; i < count; i++) {
+      const tag = r.readUnsignedVarint();
+      const end = r.endOf(r.readUnsignedVarint());
+      switch (tag) {
+        case 0:
+          if (version >= 10) m.currentLeader = decodeProduceResponseLeaderIdAndEpoch(r, version);
+          else r.offset = end;
+          break;
+        default:
+          // Unknown tags are skipped: senders may add tags this version of the schema lacks.
+          r.offset = end;
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`ProduceResponsePartitionProduceResponse tagged field ${tag} does not fill its declared size`);
+      }
     }
+  }
+  return m;
+}
 
-    function isProduceResponseNodeEndpointDefault(m: ProduceResponseNodeEndpoint): boolean {
-      return !(
-        (m.nodeId !== undefined && m.nodeId !== 0) ||
-        (m.host !== undefined && m.host !== "") ||
-        (m.port !== undefined && m.port !== 0) ||
-        (m.rack != null)
-      );
-    }
+function encodeProduceResponseBatchIndexAndErrorMessage(w: Writer, version: number, m: ProduceResponseBatchIndexAndErrorMessage): void {
+  const flexible = version >= 9;
+  w.writeInt32(m.batchIndex ?? 0);
+  if (flexible) w.writeCompactNullableString(m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage);
+  else w.writeNullableString(m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage);
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-    function encodeProduceResponseNodeEndpoint(w: Writer, version: number, m: ProduceResponseNodeEndpoint): void {
-      w.writeInt32((m.nodeId ?? 0));
-      w.writeCompactString((m.host ?? ""));
-      w.writeInt32((m.port ?? 0));
-      w.writeCompactNullableString((m.rack === undefined ? null : m.rack));
-      w.writeUnsignedVarint(0);
-    }
+function decodeProduceResponseBatchIndexAndErrorMessage(r: Reader, version: number): ProduceResponseBatchIndexAndErrorMessage {
+  const flexible = version >= 9;
+  const m: ProduceResponseBatchIndexAndErrorMessage = {
+    batchIndex: r.readInt32(),
+    batchIndexErrorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-    function decodeProduceResponseNodeEndpoint(r: Reader, version: number): ProduceResponseNodeEndpoint {
-      const m: ProduceResponseNodeEndpoint = {
-        nodeId: r.readInt32(),
-        host: r.readCompactString(),
-        port: r.readInt32(),
-        rack: r.readCompactNullableString(),
-      };
-      r.skipTaggedFields();
-      return m;
-    }
+function defaultProduceResponseLeaderIdAndEpoch(): ProduceResponseLeaderIdAndEpoch {
+  return {
+    leaderId: -1,
+    leaderEpoch: -1,
+  };
+}
+
+function isProduceResponseLeaderIdAndEpochDefault(m: ProduceResponseLeaderIdAndEpoch): boolean {
+  return !(
+    (m.leaderId !== undefined && m.leaderId !== -1) ||
+    (m.leaderEpoch !== undefined && m.leaderEpoch !== -1)
+  );
+}
+
+function encodeProduceResponseLeaderIdAndEpoch(w: Writer, version: number, m: ProduceResponseLeaderIdAndEpoch): void {
+  w.writeInt32(m.leaderId ?? -1);
+  w.writeInt32(m.leaderEpoch ?? -1);
+  w.writeUnsignedVarint(0);
+}
+
+function decodeProduceResponseLeaderIdAndEpoch(r: Reader, version: number): ProduceResponseLeaderIdAndEpoch {
+  const m: ProduceResponseLeaderIdAndEpoch = {
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
+
+function isProduceResponseNodeEndpointDefault(m: ProduceResponseNodeEndpoint): boolean {
+  return !(
+    (m.nodeId !== undefined && m.nodeId !== 0) ||
+    (m.host !== undefined && m.host !== "") ||
+    (m.port !== undefined && m.port !== 0) ||
+    (m.rack != null)
+  );
+}
+
+function encodeProduceResponseNodeEndpoint(w: Writer, version: number, m: ProduceResponseNodeEndpoint): void {
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
+  w.writeCompactNullableString(m.rack === undefined ? null : m.rack);
+  w.writeUnsignedVarint(0);
+}
+
+function decodeProduceResponseNodeEndpoint(r: Reader, version: number): ProduceResponseNodeEndpoint {
+  const m: ProduceResponseNodeEndpoint = {
+    nodeId: r.readInt32(),
+    host: r.readCompactString(),
+    port: r.readInt32(),
+    rack: r.readCompactNullableString(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

@@ -17,11 +17,11 @@ export interface PushTelemetryRequest {
 }
 
 export function encodePushTelemetryRequest(w: Writer, version: number, m: PushTelemetryRequest): void {
-  w.writeUuid((m.clientInstanceId ?? ZERO_UUID));
-  w.writeInt32((m.subscriptionId ?? 0));
-  w.writeBool((m.terminating ?? false));
-  w.writeInt8((m.compressionType ?? 0));
-  w.writeCompactBytes((m.metrics ?? EMPTY_BYTES));
+  w.writeUuid(m.clientInstanceId ?? ZERO_UUID);
+  w.writeInt32(m.subscriptionId ?? 0);
+  w.writeBool(m.terminating ?? false);
+  w.writeInt8(m.compressionType ?? 0);
+  w.writeCompactBytes(m.metrics ?? EMPTY_BYTES);
   w.writeUnsignedVarint(0);
 }
 
@@ -45,8 +45,8 @@ export interface PushTelemetryResponse {
 }
 
 export function encodePushTelemetryResponse(w: Writer, version: number, m: PushTelemetryResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   w.writeUnsignedVarint(0);
 }
 

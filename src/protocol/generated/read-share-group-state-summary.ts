@@ -25,11 +25,8 @@ export interface ReadShareGroupStateSummaryRequestPartitionData {
 }
 
 export function encodeReadShareGroupStateSummaryRequest(w: Writer, version: number, m: ReadShareGroupStateSummaryRequest): void {
-  w.writeCompactString((m.groupId ?? ""));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w, version, e));
-  }
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -43,11 +40,8 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
 }
 
 function encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, version: number, m: ReadShareGroupStateSummaryRequestReadStateSummaryData): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateSummaryRequestPartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeReadShareGroupStateSummaryRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -61,8 +55,8 @@ function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, 
 }
 
 function encodeReadShareGroupStateSummaryRequestPartitionData(w: Writer, version: number, m: ReadShareGroupStateSummaryRequestPartitionData): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -101,10 +95,7 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
 }
 
 export function encodeReadShareGroupStateSummaryResponse(w: Writer, version: number, m: ReadShareGroupStateSummaryResponse): void {
-  {
-    const v = (m.results ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, version, e));
-  }
+  w.writeCompactArray(m.results ?? [], (w, e) => encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -117,11 +108,8 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
 }
 
 function encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, version: number, m: ReadShareGroupStateSummaryResponseReadStateSummaryResult): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateSummaryResponsePartitionResult(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeReadShareGroupStateSummaryResponsePartitionResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -135,11 +123,11 @@ function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reade
 }
 
 function encodeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, version: number, m: ReadShareGroupStateSummaryResponsePartitionResult): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  w.writeInt32((m.stateEpoch ?? 0));
-  w.writeInt64((m.startOffset ?? 0n));
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeInt32(m.stateEpoch ?? 0);
+  w.writeInt64(m.startOffset ?? 0n);
   w.writeUnsignedVarint(0);
 }
 

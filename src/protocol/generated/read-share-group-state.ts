@@ -25,11 +25,8 @@ export interface ReadShareGroupStateRequestPartitionData {
 }
 
 export function encodeReadShareGroupStateRequest(w: Writer, version: number, m: ReadShareGroupStateRequest): void {
-  w.writeCompactString((m.groupId ?? ""));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateRequestReadStateData(w, version, e));
-  }
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeReadShareGroupStateRequestReadStateData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -43,11 +40,8 @@ export function decodeReadShareGroupStateRequest(r: Reader, version: number): Re
 }
 
 function encodeReadShareGroupStateRequestReadStateData(w: Writer, version: number, m: ReadShareGroupStateRequestReadStateData): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateRequestPartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeReadShareGroupStateRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -61,8 +55,8 @@ function decodeReadShareGroupStateRequestReadStateData(r: Reader, version: numbe
 }
 
 function encodeReadShareGroupStateRequestPartitionData(w: Writer, version: number, m: ReadShareGroupStateRequestPartitionData): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -114,10 +108,7 @@ export interface ReadShareGroupStateResponseStateBatch {
 }
 
 export function encodeReadShareGroupStateResponse(w: Writer, version: number, m: ReadShareGroupStateResponse): void {
-  {
-    const v = (m.results ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateResponseReadStateResult(w, version, e));
-  }
+  w.writeCompactArray(m.results ?? [], (w, e) => encodeReadShareGroupStateResponseReadStateResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -130,11 +121,8 @@ export function decodeReadShareGroupStateResponse(r: Reader, version: number): R
 }
 
 function encodeReadShareGroupStateResponseReadStateResult(w: Writer, version: number, m: ReadShareGroupStateResponseReadStateResult): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateResponsePartitionResult(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeReadShareGroupStateResponsePartitionResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -148,15 +136,12 @@ function decodeReadShareGroupStateResponseReadStateResult(r: Reader, version: nu
 }
 
 function encodeReadShareGroupStateResponsePartitionResult(w: Writer, version: number, m: ReadShareGroupStateResponsePartitionResult): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  w.writeInt32((m.stateEpoch ?? 0));
-  w.writeInt64((m.startOffset ?? 0n));
-  {
-    const v = (m.stateBatches ?? []);
-    w.writeCompactArray(v, (w, e) => encodeReadShareGroupStateResponseStateBatch(w, version, e));
-  }
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeInt32(m.stateEpoch ?? 0);
+  w.writeInt64(m.startOffset ?? 0n);
+  w.writeCompactArray(m.stateBatches ?? [], (w, e) => encodeReadShareGroupStateResponseStateBatch(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -174,10 +159,10 @@ function decodeReadShareGroupStateResponsePartitionResult(r: Reader, version: nu
 }
 
 function encodeReadShareGroupStateResponseStateBatch(w: Writer, version: number, m: ReadShareGroupStateResponseStateBatch): void {
-  w.writeInt64((m.firstOffset ?? 0n));
-  w.writeInt64((m.lastOffset ?? 0n));
-  w.writeInt8((m.deliveryState ?? 0));
-  w.writeInt16((m.deliveryCount ?? 0));
+  w.writeInt64(m.firstOffset ?? 0n);
+  w.writeInt64(m.lastOffset ?? 0n);
+  w.writeInt8(m.deliveryState ?? 0);
+  w.writeInt16(m.deliveryCount ?? 0);
   w.writeUnsignedVarint(0);
 }
 

@@ -13,9 +13,9 @@ export interface RemoveRaftVoterRequest {
 }
 
 export function encodeRemoveRaftVoterRequest(w: Writer, version: number, m: RemoveRaftVoterRequest): void {
-  w.writeCompactNullableString((m.clusterId === undefined ? "" : m.clusterId));
-  w.writeInt32((m.voterId ?? 0));
-  w.writeUuid((m.voterDirectoryId ?? ZERO_UUID));
+  w.writeCompactNullableString(m.clusterId === undefined ? "" : m.clusterId);
+  w.writeInt32(m.voterId ?? 0);
+  w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
   w.writeUnsignedVarint(0);
 }
 
@@ -39,9 +39,9 @@ export interface RemoveRaftVoterResponse {
 }
 
 export function encodeRemoveRaftVoterResponse(w: Writer, version: number, m: RemoveRaftVoterResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

@@ -12,15 +12,16 @@ export interface RenewDelegationTokenRequest {
 
 export function encodeRenewDelegationTokenRequest(w: Writer, version: number, m: RenewDelegationTokenRequest): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactBytes((m.hmac ?? EMPTY_BYTES)) : w.writeBytes((m.hmac ?? EMPTY_BYTES)));
-  w.writeInt64((m.renewPeriodMs ?? 0n));
+  if (flexible) w.writeCompactBytes(m.hmac ?? EMPTY_BYTES);
+  else w.writeBytes(m.hmac ?? EMPTY_BYTES);
+  w.writeInt64(m.renewPeriodMs ?? 0n);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeRenewDelegationTokenRequest(r: Reader, version: number): RenewDelegationTokenRequest {
   const flexible = version >= 2;
   const m: RenewDelegationTokenRequest = {
-    hmac: (flexible ? r.readCompactBytes() : r.readBytes()),
+    hmac: flexible ? r.readCompactBytes() : r.readBytes(),
     renewPeriodMs: r.readInt64(),
   };
   if (flexible) r.skipTaggedFields();
@@ -38,9 +39,9 @@ export interface RenewDelegationTokenResponse {
 
 export function encodeRenewDelegationTokenResponse(w: Writer, version: number, m: RenewDelegationTokenResponse): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeInt64((m.expiryTimestampMs ?? 0n));
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt64(m.expiryTimestampMs ?? 0n);
+  w.writeInt32(m.throttleTimeMs ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

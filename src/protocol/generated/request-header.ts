@@ -16,11 +16,11 @@ export interface RequestHeader {
 
 export function encodeRequestHeader(w: Writer, version: number, m: RequestHeader): void {
   const flexible = version >= 2;
-  w.writeInt16((m.requestApiKey ?? 0));
-  w.writeInt16((m.requestApiVersion ?? 0));
-  w.writeInt32((m.correlationId ?? 0));
+  w.writeInt16(m.requestApiKey ?? 0);
+  w.writeInt16(m.requestApiVersion ?? 0);
+  w.writeInt32(m.correlationId ?? 0);
   if (version >= 1) {
-    w.writeNullableString((m.clientId === undefined ? "" : m.clientId));
+    w.writeNullableString(m.clientId === undefined ? "" : m.clientId);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -31,7 +31,7 @@ export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
     requestApiKey: r.readInt16(),
     requestApiVersion: r.readInt16(),
     correlationId: r.readInt32(),
-    clientId: (version >= 1 ? r.readNullableString() : ""),
+    clientId: version >= 1 ? r.readNullableString() : "",
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -10,7 +10,7 @@ export interface ResponseHeader {
 
 export function encodeResponseHeader(w: Writer, version: number, m: ResponseHeader): void {
   const flexible = version >= 1;
-  w.writeInt32((m.correlationId ?? 0));
+  w.writeInt32(m.correlationId ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

@@ -10,14 +10,15 @@ export interface SaslAuthenticateRequest {
 
 export function encodeSaslAuthenticateRequest(w: Writer, version: number, m: SaslAuthenticateRequest): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactBytes((m.authBytes ?? EMPTY_BYTES)) : w.writeBytes((m.authBytes ?? EMPTY_BYTES)));
+  if (flexible) w.writeCompactBytes(m.authBytes ?? EMPTY_BYTES);
+  else w.writeBytes(m.authBytes ?? EMPTY_BYTES);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeSaslAuthenticateRequest(r: Reader, version: number): SaslAuthenticateRequest {
   const flexible = version >= 2;
   const m: SaslAuthenticateRequest = {
-    authBytes: (flexible ? r.readCompactBytes() : r.readBytes()),
+    authBytes: flexible ? r.readCompactBytes() : r.readBytes(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -36,11 +37,13 @@ export interface SaslAuthenticateResponse {
 
 export function encodeSaslAuthenticateResponse(w: Writer, version: number, m: SaslAuthenticateResponse): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
-  (flexible ? w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage)) : w.writeNullableString((m.errorMessage === undefined ? "" : m.errorMessage)));
-  (flexible ? w.writeCompactBytes((m.authBytes ?? EMPTY_BYTES)) : w.writeBytes((m.authBytes ?? EMPTY_BYTES)));
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  else w.writeNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
+  if (flexible) w.writeCompactBytes(m.authBytes ?? EMPTY_BYTES);
+  else w.writeBytes(m.authBytes ?? EMPTY_BYTES);
   if (version >= 1) {
-    w.writeInt64((m.sessionLifetimeMs ?? 0n));
+    w.writeInt64(m.sessionLifetimeMs ?? 0n);
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -49,9 +52,9 @@ export function decodeSaslAuthenticateResponse(r: Reader, version: number): Sasl
   const flexible = version >= 2;
   const m: SaslAuthenticateResponse = {
     errorCode: r.readInt16(),
-    errorMessage: (flexible ? r.readCompactNullableString() : r.readNullableString()),
-    authBytes: (flexible ? r.readCompactBytes() : r.readBytes()),
-    sessionLifetimeMs: (version >= 1 ? r.readInt64() : 0n),
+    errorMessage: flexible ? r.readCompactNullableString() : r.readNullableString(),
+    authBytes: flexible ? r.readCompactBytes() : r.readBytes(),
+    sessionLifetimeMs: version >= 1 ? r.readInt64() : 0n,
   };
   if (flexible) r.skipTaggedFields();
   return m;

@@ -9,7 +9,7 @@ export interface SaslHandshakeRequest {
 }
 
 export function encodeSaslHandshakeRequest(w: Writer, version: number, m: SaslHandshakeRequest): void {
-  w.writeString((m.mechanism ?? ""));
+  w.writeString(m.mechanism ?? "");
 }
 
 export function decodeSaslHandshakeRequest(r: Reader, version: number): SaslHandshakeRequest {
@@ -27,11 +27,8 @@ export interface SaslHandshakeResponse {
 }
 
 export function encodeSaslHandshakeResponse(w: Writer, version: number, m: SaslHandshakeResponse): void {
-  w.writeInt16((m.errorCode ?? 0));
-  {
-    const v = (m.mechanisms ?? []);
-    w.writeArray(v, (w, e) => w.writeString(e));
-  }
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeArray(m.mechanisms ?? [], (w, e) => w.writeString(e));
 }
 
 export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHandshakeResponse {

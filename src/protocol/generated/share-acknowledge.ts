@@ -38,13 +38,10 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
 }
 
 export function encodeShareAcknowledgeRequest(w: Writer, version: number, m: ShareAcknowledgeRequest): void {
-  w.writeCompactNullableString((m.groupId === undefined ? null : m.groupId));
-  w.writeCompactNullableString((m.memberId === undefined ? "" : m.memberId));
-  w.writeInt32((m.shareSessionEpoch ?? 0));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareAcknowledgeRequestAcknowledgeTopic(w, version, e));
-  }
+  w.writeCompactNullableString(m.groupId === undefined ? null : m.groupId);
+  w.writeCompactNullableString(m.memberId === undefined ? "" : m.memberId);
+  w.writeInt32(m.shareSessionEpoch ?? 0);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeShareAcknowledgeRequestAcknowledgeTopic(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -60,11 +57,8 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
 }
 
 function encodeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, version: number, m: ShareAcknowledgeRequestAcknowledgeTopic): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareAcknowledgeRequestAcknowledgePartition(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeShareAcknowledgeRequestAcknowledgePartition(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -78,11 +72,8 @@ function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: numbe
 }
 
 function encodeShareAcknowledgeRequestAcknowledgePartition(w: Writer, version: number, m: ShareAcknowledgeRequestAcknowledgePartition): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  {
-    const v = (m.acknowledgementBatches ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareAcknowledgeRequestAcknowledgementBatch(w, version, e));
-  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeCompactArray(m.acknowledgementBatches ?? [], (w, e) => encodeShareAcknowledgeRequestAcknowledgementBatch(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -96,12 +87,9 @@ function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: n
 }
 
 function encodeShareAcknowledgeRequestAcknowledgementBatch(w: Writer, version: number, m: ShareAcknowledgeRequestAcknowledgementBatch): void {
-  w.writeInt64((m.firstOffset ?? 0n));
-  w.writeInt64((m.lastOffset ?? 0n));
-  {
-    const v = (m.acknowledgeTypes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt8(e));
-  }
+  w.writeInt64(m.firstOffset ?? 0n);
+  w.writeInt64(m.lastOffset ?? 0n);
+  w.writeCompactArray(m.acknowledgeTypes ?? [], (w, e) => w.writeInt8(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -165,17 +153,11 @@ export interface ShareAcknowledgeResponseNodeEndpoint {
 }
 
 export function encodeShareAcknowledgeResponse(w: Writer, version: number, m: ShareAcknowledgeResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  {
-    const v = (m.responses ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, version, e));
-  }
-  {
-    const v = (m.nodeEndpoints ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareAcknowledgeResponseNodeEndpoint(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeCompactArray(m.responses ?? [], (w, e) => encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w, version, e));
+  w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeShareAcknowledgeResponseNodeEndpoint(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -192,11 +174,8 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
 }
 
 function encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, version: number, m: ShareAcknowledgeResponseShareAcknowledgeTopicResponse): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareAcknowledgeResponsePartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeShareAcknowledgeResponsePartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -210,10 +189,10 @@ function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, 
 }
 
 function encodeShareAcknowledgeResponsePartitionData(w: Writer, version: number, m: ShareAcknowledgeResponsePartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  encodeShareAcknowledgeResponseLeaderIdAndEpoch(w, version, (m.currentLeader ?? defaultShareAcknowledgeResponseLeaderIdAndEpoch()));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  encodeShareAcknowledgeResponseLeaderIdAndEpoch(w, version, m.currentLeader ?? defaultShareAcknowledgeResponseLeaderIdAndEpoch());
   w.writeUnsignedVarint(0);
 }
 
@@ -236,8 +215,8 @@ function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResp
 }
 
 function encodeShareAcknowledgeResponseLeaderIdAndEpoch(w: Writer, version: number, m: ShareAcknowledgeResponseLeaderIdAndEpoch): void {
-  w.writeInt32((m.leaderId ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -251,10 +230,10 @@ function decodeShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, version: numb
 }
 
 function encodeShareAcknowledgeResponseNodeEndpoint(w: Writer, version: number, m: ShareAcknowledgeResponseNodeEndpoint): void {
-  w.writeInt32((m.nodeId ?? 0));
-  w.writeCompactString((m.host ?? ""));
-  w.writeInt32((m.port ?? 0));
-  w.writeCompactNullableString((m.rack === undefined ? null : m.rack));
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
+  w.writeCompactNullableString(m.rack === undefined ? null : m.rack);
   w.writeUnsignedVarint(0);
 }
 

@@ -55,20 +55,14 @@ export interface ShareFetchRequestForgottenTopic {
 }
 
 export function encodeShareFetchRequest(w: Writer, version: number, m: ShareFetchRequest): void {
-  w.writeCompactNullableString((m.groupId === undefined ? null : m.groupId));
-  w.writeCompactNullableString((m.memberId === undefined ? "" : m.memberId));
-  w.writeInt32((m.shareSessionEpoch ?? 0));
-  w.writeInt32((m.maxWaitMs ?? 0));
-  w.writeInt32((m.minBytes ?? 0));
-  w.writeInt32((m.maxBytes ?? 2147483647));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchRequestFetchTopic(w, version, e));
-  }
-  {
-    const v = (m.forgottenTopicsData ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchRequestForgottenTopic(w, version, e));
-  }
+  w.writeCompactNullableString(m.groupId === undefined ? null : m.groupId);
+  w.writeCompactNullableString(m.memberId === undefined ? "" : m.memberId);
+  w.writeInt32(m.shareSessionEpoch ?? 0);
+  w.writeInt32(m.maxWaitMs ?? 0);
+  w.writeInt32(m.minBytes ?? 0);
+  w.writeInt32(m.maxBytes ?? 2147483647);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeShareFetchRequestFetchTopic(w, version, e));
+  w.writeCompactArray(m.forgottenTopicsData ?? [], (w, e) => encodeShareFetchRequestForgottenTopic(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -88,11 +82,8 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
 }
 
 function encodeShareFetchRequestFetchTopic(w: Writer, version: number, m: ShareFetchRequestFetchTopic): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchRequestFetchPartition(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeShareFetchRequestFetchPartition(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -106,12 +97,9 @@ function decodeShareFetchRequestFetchTopic(r: Reader, version: number): ShareFet
 }
 
 function encodeShareFetchRequestFetchPartition(w: Writer, version: number, m: ShareFetchRequestFetchPartition): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.partitionMaxBytes ?? 0));
-  {
-    const v = (m.acknowledgementBatches ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchRequestAcknowledgementBatch(w, version, e));
-  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.partitionMaxBytes ?? 0);
+  w.writeCompactArray(m.acknowledgementBatches ?? [], (w, e) => encodeShareFetchRequestAcknowledgementBatch(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -126,12 +114,9 @@ function decodeShareFetchRequestFetchPartition(r: Reader, version: number): Shar
 }
 
 function encodeShareFetchRequestAcknowledgementBatch(w: Writer, version: number, m: ShareFetchRequestAcknowledgementBatch): void {
-  w.writeInt64((m.firstOffset ?? 0n));
-  w.writeInt64((m.lastOffset ?? 0n));
-  {
-    const v = (m.acknowledgeTypes ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt8(e));
-  }
+  w.writeInt64(m.firstOffset ?? 0n);
+  w.writeInt64(m.lastOffset ?? 0n);
+  w.writeCompactArray(m.acknowledgeTypes ?? [], (w, e) => w.writeInt8(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -146,11 +131,8 @@ function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: number)
 }
 
 function encodeShareFetchRequestForgottenTopic(w: Writer, version: number, m: ShareFetchRequestForgottenTopic): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -230,17 +212,11 @@ export interface ShareFetchResponseNodeEndpoint {
 }
 
 export function encodeShareFetchResponse(w: Writer, version: number, m: ShareFetchResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  {
-    const v = (m.responses ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchResponseShareFetchableTopicResponse(w, version, e));
-  }
-  {
-    const v = (m.nodeEndpoints ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchResponseNodeEndpoint(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeCompactArray(m.responses ?? [], (w, e) => encodeShareFetchResponseShareFetchableTopicResponse(w, version, e));
+  w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeShareFetchResponseNodeEndpoint(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -257,11 +233,8 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
 }
 
 function encodeShareFetchResponseShareFetchableTopicResponse(w: Writer, version: number, m: ShareFetchResponseShareFetchableTopicResponse): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchResponsePartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeShareFetchResponsePartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -275,17 +248,14 @@ function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, version:
 }
 
 function encodeShareFetchResponsePartitionData(w: Writer, version: number, m: ShareFetchResponsePartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  w.writeInt16((m.acknowledgeErrorCode ?? 0));
-  w.writeCompactNullableString((m.acknowledgeErrorMessage === undefined ? null : m.acknowledgeErrorMessage));
-  encodeShareFetchResponseLeaderIdAndEpoch(w, version, (m.currentLeader ?? defaultShareFetchResponseLeaderIdAndEpoch()));
-  w.writeCompactNullableBytes((m.records === undefined ? null : m.records));
-  {
-    const v = (m.acquiredRecords ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareFetchResponseAcquiredRecords(w, version, e));
-  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeInt16(m.acknowledgeErrorCode ?? 0);
+  w.writeCompactNullableString(m.acknowledgeErrorMessage === undefined ? null : m.acknowledgeErrorMessage);
+  encodeShareFetchResponseLeaderIdAndEpoch(w, version, m.currentLeader ?? defaultShareFetchResponseLeaderIdAndEpoch());
+  w.writeCompactNullableBytes(m.records === undefined ? null : m.records);
+  w.writeCompactArray(m.acquiredRecords ?? [], (w, e) => encodeShareFetchResponseAcquiredRecords(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -312,8 +282,8 @@ function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderId
 }
 
 function encodeShareFetchResponseLeaderIdAndEpoch(w: Writer, version: number, m: ShareFetchResponseLeaderIdAndEpoch): void {
-  w.writeInt32((m.leaderId ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -327,9 +297,9 @@ function decodeShareFetchResponseLeaderIdAndEpoch(r: Reader, version: number): S
 }
 
 function encodeShareFetchResponseAcquiredRecords(w: Writer, version: number, m: ShareFetchResponseAcquiredRecords): void {
-  w.writeInt64((m.firstOffset ?? 0n));
-  w.writeInt64((m.lastOffset ?? 0n));
-  w.writeInt16((m.deliveryCount ?? 0));
+  w.writeInt64(m.firstOffset ?? 0n);
+  w.writeInt64(m.lastOffset ?? 0n);
+  w.writeInt16(m.deliveryCount ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -344,10 +314,10 @@ function decodeShareFetchResponseAcquiredRecords(r: Reader, version: number): Sh
 }
 
 function encodeShareFetchResponseNodeEndpoint(w: Writer, version: number, m: ShareFetchResponseNodeEndpoint): void {
-  w.writeInt32((m.nodeId ?? 0));
-  w.writeCompactString((m.host ?? ""));
-  w.writeInt32((m.port ?? 0));
-  w.writeCompactNullableString((m.rack === undefined ? null : m.rack));
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
+  w.writeCompactNullableString(m.rack === undefined ? null : m.rack);
   w.writeUnsignedVarint(0);
 }
 

@@ -11,11 +11,8 @@ export interface ShareGroupDescribeRequest {
 }
 
 export function encodeShareGroupDescribeRequest(w: Writer, version: number, m: ShareGroupDescribeRequest): void {
-  {
-    const v = (m.groupIds ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
-  w.writeBool((m.includeAuthorizedOperations ?? false));
+  w.writeCompactArray(m.groupIds ?? [], (w, e) => w.writeCompactString(e));
+  w.writeBool(m.includeAuthorizedOperations ?? false);
   w.writeUnsignedVarint(0);
 }
 
@@ -88,11 +85,8 @@ export interface ShareGroupDescribeResponseTopicPartitions {
 }
 
 export function encodeShareGroupDescribeResponse(w: Writer, version: number, m: ShareGroupDescribeResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  {
-    const v = (m.groups ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareGroupDescribeResponseDescribedGroup(w, version, e));
-  }
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeCompactArray(m.groups ?? [], (w, e) => encodeShareGroupDescribeResponseDescribedGroup(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -106,18 +100,15 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
 }
 
 function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, version: number, m: ShareGroupDescribeResponseDescribedGroup): void {
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  w.writeCompactString((m.groupId ?? ""));
-  w.writeCompactString((m.groupState ?? ""));
-  w.writeInt32((m.groupEpoch ?? 0));
-  w.writeInt32((m.assignmentEpoch ?? 0));
-  w.writeCompactString((m.assignorName ?? ""));
-  {
-    const v = (m.members ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareGroupDescribeResponseMember(w, version, e));
-  }
-  w.writeInt32((m.authorizedOperations ?? -2147483648));
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactString(m.groupState ?? "");
+  w.writeInt32(m.groupEpoch ?? 0);
+  w.writeInt32(m.assignmentEpoch ?? 0);
+  w.writeCompactString(m.assignorName ?? "");
+  w.writeCompactArray(m.members ?? [], (w, e) => encodeShareGroupDescribeResponseMember(w, version, e));
+  w.writeInt32(m.authorizedOperations ?? -2147483648);
   w.writeUnsignedVarint(0);
 }
 
@@ -138,16 +129,13 @@ function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, version: numb
 }
 
 function encodeShareGroupDescribeResponseMember(w: Writer, version: number, m: ShareGroupDescribeResponseMember): void {
-  w.writeCompactString((m.memberId ?? ""));
-  w.writeCompactNullableString((m.rackId === undefined ? null : m.rackId));
-  w.writeInt32((m.memberEpoch ?? 0));
-  w.writeCompactString((m.clientId ?? ""));
-  w.writeCompactString((m.clientHost ?? ""));
-  {
-    const v = (m.subscribedTopicNames ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
-  encodeShareGroupDescribeResponseAssignment(w, version, (m.assignment ?? defaultShareGroupDescribeResponseAssignment()));
+  w.writeCompactString(m.memberId ?? "");
+  w.writeCompactNullableString(m.rackId === undefined ? null : m.rackId);
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeCompactString(m.clientId ?? "");
+  w.writeCompactString(m.clientHost ?? "");
+  w.writeCompactArray(m.subscribedTopicNames ?? [], (w, e) => w.writeCompactString(e));
+  encodeShareGroupDescribeResponseAssignment(w, version, m.assignment ?? defaultShareGroupDescribeResponseAssignment());
   w.writeUnsignedVarint(0);
 }
 
@@ -172,10 +160,7 @@ function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeRespon
 }
 
 function encodeShareGroupDescribeResponseAssignment(w: Writer, version: number, m: ShareGroupDescribeResponseAssignment): void {
-  {
-    const v = (m.topicPartitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareGroupDescribeResponseTopicPartitions(w, version, e));
-  }
+  w.writeCompactArray(m.topicPartitions ?? [], (w, e) => encodeShareGroupDescribeResponseTopicPartitions(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -188,12 +173,9 @@ function decodeShareGroupDescribeResponseAssignment(r: Reader, version: number):
 }
 
 function encodeShareGroupDescribeResponseTopicPartitions(w: Writer, version: number, m: ShareGroupDescribeResponseTopicPartitions): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  w.writeCompactString((m.topicName ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactString(m.topicName ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 

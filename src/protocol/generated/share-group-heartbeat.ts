@@ -17,14 +17,11 @@ export interface ShareGroupHeartbeatRequest {
 }
 
 export function encodeShareGroupHeartbeatRequest(w: Writer, version: number, m: ShareGroupHeartbeatRequest): void {
-  w.writeCompactString((m.groupId ?? ""));
-  w.writeCompactString((m.memberId ?? ""));
-  w.writeInt32((m.memberEpoch ?? 0));
-  w.writeCompactNullableString((m.rackId === undefined ? null : m.rackId));
-  {
-    const v = (m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames);
-    w.writeCompactArray(v, (w, e) => w.writeCompactString(e));
-  }
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactString(m.memberId ?? "");
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeCompactNullableString(m.rackId === undefined ? null : m.rackId);
+  w.writeCompactArray(m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames, (w, e) => w.writeCompactString(e));
   w.writeUnsignedVarint(0);
 }
 
@@ -70,14 +67,14 @@ export interface ShareGroupHeartbeatResponseTopicPartitions {
 }
 
 export function encodeShareGroupHeartbeatResponse(w: Writer, version: number, m: ShareGroupHeartbeatResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
-  w.writeCompactNullableString((m.memberId === undefined ? null : m.memberId));
-  w.writeInt32((m.memberEpoch ?? 0));
-  w.writeInt32((m.heartbeatIntervalMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeCompactNullableString(m.memberId === undefined ? null : m.memberId);
+  w.writeInt32(m.memberEpoch ?? 0);
+  w.writeInt32(m.heartbeatIntervalMs ?? 0);
   {
-    const v = (m.assignment === undefined ? null : m.assignment);
+    const v = m.assignment === undefined ? null : m.assignment;
     if (v === null) w.writeInt8(-1);
     else {
       w.writeInt8(1);
@@ -108,10 +105,7 @@ function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartbeatResp
 }
 
 function encodeShareGroupHeartbeatResponseAssignment(w: Writer, version: number, m: ShareGroupHeartbeatResponseAssignment): void {
-  {
-    const v = (m.topicPartitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeShareGroupHeartbeatResponseTopicPartitions(w, version, e));
-  }
+  w.writeCompactArray(m.topicPartitions ?? [], (w, e) => encodeShareGroupHeartbeatResponseTopicPartitions(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -124,11 +118,8 @@ function decodeShareGroupHeartbeatResponseAssignment(r: Reader, version: number)
 }
 
 function encodeShareGroupHeartbeatResponseTopicPartitions(w: Writer, version: number, m: ShareGroupHeartbeatResponseTopicPartitions): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => w.writeInt32(e));
   w.writeUnsignedVarint(0);
 }
 

@@ -54,33 +54,36 @@ export interface StopReplicaRequestStopReplicaPartitionState {
 
 export function encodeStopReplicaRequest(w: Writer, version: number, m: StopReplicaRequest): void {
   const flexible = version >= 2;
-  w.writeInt32((m.controllerId ?? 0));
+  w.writeInt32(m.controllerId ?? 0);
   if (version >= 4) {
-    w.writeBool((m.isKRaftController ?? false));
+    w.writeBool(m.isKRaftController ?? false);
   }
-  w.writeInt32((m.controllerEpoch ?? 0));
+  w.writeInt32(m.controllerEpoch ?? 0);
   if (version >= 1) {
-    w.writeInt64((m.brokerEpoch ?? -1n));
+    w.writeInt64(m.brokerEpoch ?? -1n);
   }
   if (version <= 2) {
-    w.writeBool((m.deletePartitions ?? false));
+    w.writeBool(m.deletePartitions ?? false);
   }
   if (version <= 0) {
     {
-      const v = (m.ungroupedPartitions ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e)) : w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e)));
+      const v = m.ungroupedPartitions ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e));
+      else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e));
     }
   }
   if (version >= 1 && version <= 2) {
     {
-      const v = (m.topics ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e)) : w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e)));
+      const v = m.topics ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e));
+      else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e));
     }
   }
   if (version >= 3) {
     {
-      const v = (m.topicStates ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e)) : w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e)));
+      const v = m.topicStates ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e));
+      else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e));
     }
   }
   if (flexible) w.writeUnsignedVarint(0);
@@ -90,21 +93,21 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   const flexible = version >= 2;
   const m: StopReplicaRequest = {
     controllerId: r.readInt32(),
-    isKRaftController: (version >= 4 ? r.readBool() : false),
+    isKRaftController: version >= 4 ? r.readBool() : false,
     controllerEpoch: r.readInt32(),
-    brokerEpoch: (version >= 1 ? r.readInt64() : -1n),
-    deletePartitions: (version <= 2 ? r.readBool() : false),
-    ungroupedPartitions: (version <= 0 ? (flexible ? r.readCompactArray((r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, version)) : r.readArray((r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, version))) : []),
-    topics: (version >= 1 && version <= 2 ? (flexible ? r.readCompactArray((r) => decodeStopReplicaRequestStopReplicaTopicV1(r, version)) : r.readArray((r) => decodeStopReplicaRequestStopReplicaTopicV1(r, version))) : []),
-    topicStates: (version >= 3 ? (flexible ? r.readCompactArray((r) => decodeStopReplicaRequestStopReplicaTopicState(r, version)) : r.readArray((r) => decodeStopReplicaRequestStopReplicaTopicState(r, version))) : []),
+    brokerEpoch: version >= 1 ? r.readInt64() : -1n,
+    deletePartitions: version <= 2 ? r.readBool() : false,
+    ungroupedPartitions: version <= 0 ? (flexible ? r.readCompactArray((r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, version)) : r.readArray((r) => decodeStopReplicaRequestStopReplicaPartitionV0(r, version))) : [],
+    topics: version >= 1 && version <= 2 ? (flexible ? r.readCompactArray((r) => decodeStopReplicaRequestStopReplicaTopicV1(r, version)) : r.readArray((r) => decodeStopReplicaRequestStopReplicaTopicV1(r, version))) : [],
+    topicStates: version >= 3 ? (flexible ? r.readCompactArray((r) => decodeStopReplicaRequestStopReplicaTopicState(r, version)) : r.readArray((r) => decodeStopReplicaRequestStopReplicaTopicState(r, version))) : [],
   };
   if (flexible) r.skipTaggedFields();
   return m;
 }
 
 function encodeStopReplicaRequestStopReplicaPartitionV0(w: Writer, version: number, m: StopReplicaRequestStopReplicaPartitionV0): void {
-  w.writeString((m.topicName ?? ""));
-  w.writeInt32((m.partitionIndex ?? 0));
+  w.writeString(m.topicName ?? "");
+  w.writeInt32(m.partitionIndex ?? 0);
 }
 
 function decodeStopReplicaRequestStopReplicaPartitionV0(r: Reader, version: number): StopReplicaRequestStopReplicaPartitionV0 {
@@ -117,10 +120,12 @@ function decodeStopReplicaRequestStopReplicaPartitionV0(r: Reader, version: numb
 
 function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, version: number, m: StopReplicaRequestStopReplicaTopicV1): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitionIndexes ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.partitionIndexes ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -128,19 +133,16 @@ function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, version: number, 
 function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number): StopReplicaRequestStopReplicaTopicV1 {
   const flexible = version >= 2;
   const m: StopReplicaRequestStopReplicaTopicV1 = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitionIndexes: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitionIndexes: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
 }
 
 function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, version: number, m: StopReplicaRequestStopReplicaTopicState): void {
-  w.writeCompactString((m.topicName ?? ""));
-  {
-    const v = (m.partitionStates ?? []);
-    w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionState(w, version, e));
-  }
+  w.writeCompactString(m.topicName ?? "");
+  w.writeCompactArray(m.partitionStates ?? [], (w, e) => encodeStopReplicaRequestStopReplicaPartitionState(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -154,9 +156,9 @@ function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version: numbe
 }
 
 function encodeStopReplicaRequestStopReplicaPartitionState(w: Writer, version: number, m: StopReplicaRequestStopReplicaPartitionState): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.leaderEpoch ?? -1));
-  w.writeBool((m.deletePartition ?? false));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.leaderEpoch ?? -1);
+  w.writeBool(m.deletePartition ?? false);
   w.writeUnsignedVarint(0);
 }
 
@@ -188,10 +190,11 @@ export interface StopReplicaResponseStopReplicaPartitionError {
 
 export function encodeStopReplicaResponse(w: Writer, version: number, m: StopReplicaResponse): void {
   const flexible = version >= 2;
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   {
-    const v = (m.partitionErrors ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeStopReplicaResponseStopReplicaPartitionError(w, version, e)) : w.writeArray(v, (w, e) => encodeStopReplicaResponseStopReplicaPartitionError(w, version, e)));
+    const v = m.partitionErrors ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaResponseStopReplicaPartitionError(w, version, e));
+    else w.writeArray(v, (w, e) => encodeStopReplicaResponseStopReplicaPartitionError(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -200,7 +203,7 @@ export function decodeStopReplicaResponse(r: Reader, version: number): StopRepli
   const flexible = version >= 2;
   const m: StopReplicaResponse = {
     errorCode: r.readInt16(),
-    partitionErrors: (flexible ? r.readCompactArray((r) => decodeStopReplicaResponseStopReplicaPartitionError(r, version)) : r.readArray((r) => decodeStopReplicaResponseStopReplicaPartitionError(r, version))),
+    partitionErrors: flexible ? r.readCompactArray((r) => decodeStopReplicaResponseStopReplicaPartitionError(r, version)) : r.readArray((r) => decodeStopReplicaResponseStopReplicaPartitionError(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -208,16 +211,17 @@ export function decodeStopReplicaResponse(r: Reader, version: number): StopRepli
 
 function encodeStopReplicaResponseStopReplicaPartitionError(w: Writer, version: number, m: StopReplicaResponseStopReplicaPartitionError): void {
   const flexible = version >= 2;
-  (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeStopReplicaResponseStopReplicaPartitionError(r: Reader, version: number): StopReplicaResponseStopReplicaPartitionError {
   const flexible = version >= 2;
   const m: StopReplicaResponseStopReplicaPartitionError = {
-    topicName: (flexible ? r.readCompactString() : r.readString()),
+    topicName: flexible ? r.readCompactString() : r.readString(),
     partitionIndex: r.readInt32(),
     errorCode: r.readInt16(),
   };

@@ -29,21 +29,27 @@ export interface SyncGroupRequestAssignment {
 
 export function encodeSyncGroupRequest(w: Writer, version: number, m: SyncGroupRequest): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
-  w.writeInt32((m.generationId ?? 0));
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
+  w.writeInt32(m.generationId ?? 0);
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
   if (version >= 3) {
-    (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+    if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+    else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   }
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.protocolType === undefined ? null : m.protocolType)) : w.writeNullableString((m.protocolType === undefined ? null : m.protocolType)));
+    if (flexible) w.writeCompactNullableString(m.protocolType === undefined ? null : m.protocolType);
+    else w.writeNullableString(m.protocolType === undefined ? null : m.protocolType);
   }
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.protocolName === undefined ? null : m.protocolName)) : w.writeNullableString((m.protocolName === undefined ? null : m.protocolName)));
+    if (flexible) w.writeCompactNullableString(m.protocolName === undefined ? null : m.protocolName);
+    else w.writeNullableString(m.protocolName === undefined ? null : m.protocolName);
   }
   {
-    const v = (m.assignments ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeSyncGroupRequestAssignment(w, version, e)) : w.writeArray(v, (w, e) => encodeSyncGroupRequestAssignment(w, version, e)));
+    const v = m.assignments ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeSyncGroupRequestAssignment(w, version, e));
+    else w.writeArray(v, (w, e) => encodeSyncGroupRequestAssignment(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -51,13 +57,13 @@ export function encodeSyncGroupRequest(w: Writer, version: number, m: SyncGroupR
 export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupRequest {
   const flexible = version >= 4;
   const m: SyncGroupRequest = {
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     generationId: r.readInt32(),
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    groupInstanceId: (version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    protocolType: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    protocolName: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    assignments: (flexible ? r.readCompactArray((r) => decodeSyncGroupRequestAssignment(r, version)) : r.readArray((r) => decodeSyncGroupRequestAssignment(r, version))),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    groupInstanceId: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolType: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolName: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    assignments: flexible ? r.readCompactArray((r) => decodeSyncGroupRequestAssignment(r, version)) : r.readArray((r) => decodeSyncGroupRequestAssignment(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -65,16 +71,18 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
 
 function encodeSyncGroupRequestAssignment(w: Writer, version: number, m: SyncGroupRequestAssignment): void {
   const flexible = version >= 4;
-  (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
-  (flexible ? w.writeCompactBytes((m.assignment ?? EMPTY_BYTES)) : w.writeBytes((m.assignment ?? EMPTY_BYTES)));
+  if (flexible) w.writeCompactString(m.memberId ?? "");
+  else w.writeString(m.memberId ?? "");
+  if (flexible) w.writeCompactBytes(m.assignment ?? EMPTY_BYTES);
+  else w.writeBytes(m.assignment ?? EMPTY_BYTES);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeSyncGroupRequestAssignment(r: Reader, version: number): SyncGroupRequestAssignment {
   const flexible = version >= 4;
   const m: SyncGroupRequestAssignment = {
-    memberId: (flexible ? r.readCompactString() : r.readString()),
-    assignment: (flexible ? r.readCompactBytes() : r.readBytes()),
+    memberId: flexible ? r.readCompactString() : r.readString(),
+    assignment: flexible ? r.readCompactBytes() : r.readBytes(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -96,27 +104,30 @@ export interface SyncGroupResponse {
 export function encodeSyncGroupResponse(w: Writer, version: number, m: SyncGroupResponse): void {
   const flexible = version >= 4;
   if (version >= 1) {
-    w.writeInt32((m.throttleTimeMs ?? 0));
+    w.writeInt32(m.throttleTimeMs ?? 0);
   }
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt16(m.errorCode ?? 0);
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.protocolType === undefined ? null : m.protocolType)) : w.writeNullableString((m.protocolType === undefined ? null : m.protocolType)));
+    if (flexible) w.writeCompactNullableString(m.protocolType === undefined ? null : m.protocolType);
+    else w.writeNullableString(m.protocolType === undefined ? null : m.protocolType);
   }
   if (version >= 5) {
-    (flexible ? w.writeCompactNullableString((m.protocolName === undefined ? null : m.protocolName)) : w.writeNullableString((m.protocolName === undefined ? null : m.protocolName)));
+    if (flexible) w.writeCompactNullableString(m.protocolName === undefined ? null : m.protocolName);
+    else w.writeNullableString(m.protocolName === undefined ? null : m.protocolName);
   }
-  (flexible ? w.writeCompactBytes((m.assignment ?? EMPTY_BYTES)) : w.writeBytes((m.assignment ?? EMPTY_BYTES)));
+  if (flexible) w.writeCompactBytes(m.assignment ?? EMPTY_BYTES);
+  else w.writeBytes(m.assignment ?? EMPTY_BYTES);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
 export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupResponse {
   const flexible = version >= 4;
   const m: SyncGroupResponse = {
-    throttleTimeMs: (version >= 1 ? r.readInt32() : 0),
+    throttleTimeMs: version >= 1 ? r.readInt32() : 0,
     errorCode: r.readInt16(),
-    protocolType: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    protocolName: (version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    assignment: (flexible ? r.readCompactBytes() : r.readBytes()),
+    protocolType: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    protocolName: version >= 5 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    assignment: flexible ? r.readCompactBytes() : r.readBytes(),
   };
   if (flexible) r.skipTaggedFields();
   return m;

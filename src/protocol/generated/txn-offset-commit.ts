@@ -42,22 +42,27 @@ export interface TxnOffsetCommitRequestPartition {
 
 export function encodeTxnOffsetCommitRequest(w: Writer, version: number, m: TxnOffsetCommitRequest): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.transactionalId ?? "")) : w.writeString((m.transactionalId ?? "")));
-  (flexible ? w.writeCompactString((m.groupId ?? "")) : w.writeString((m.groupId ?? "")));
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeInt16((m.producerEpoch ?? 0));
+  if (flexible) w.writeCompactString(m.transactionalId ?? "");
+  else w.writeString(m.transactionalId ?? "");
+  if (flexible) w.writeCompactString(m.groupId ?? "");
+  else w.writeString(m.groupId ?? "");
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt16(m.producerEpoch ?? 0);
   if (version >= 3) {
-    w.writeInt32((m.generationId ?? -1));
+    w.writeInt32(m.generationId ?? -1);
   }
   if (version >= 3) {
-    (flexible ? w.writeCompactString((m.memberId ?? "")) : w.writeString((m.memberId ?? "")));
+    if (flexible) w.writeCompactString(m.memberId ?? "");
+    else w.writeString(m.memberId ?? "");
   }
   if (version >= 3) {
-    (flexible ? w.writeCompactNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)) : w.writeNullableString((m.groupInstanceId === undefined ? null : m.groupInstanceId)));
+    if (flexible) w.writeCompactNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
+    else w.writeNullableString(m.groupInstanceId === undefined ? null : m.groupInstanceId);
   }
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitRequestTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeTxnOffsetCommitRequestTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitRequestTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeTxnOffsetCommitRequestTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -65,14 +70,14 @@ export function encodeTxnOffsetCommitRequest(w: Writer, version: number, m: TxnO
 export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOffsetCommitRequest {
   const flexible = version >= 3;
   const m: TxnOffsetCommitRequest = {
-    transactionalId: (flexible ? r.readCompactString() : r.readString()),
-    groupId: (flexible ? r.readCompactString() : r.readString()),
+    transactionalId: flexible ? r.readCompactString() : r.readString(),
+    groupId: flexible ? r.readCompactString() : r.readString(),
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
-    generationId: (version >= 3 ? r.readInt32() : -1),
-    memberId: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-    groupInstanceId: (version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null),
-    topics: (flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitRequestTopic(r, version)) : r.readArray((r) => decodeTxnOffsetCommitRequestTopic(r, version))),
+    generationId: version >= 3 ? r.readInt32() : -1,
+    memberId: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    groupInstanceId: version >= 3 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : null,
+    topics: flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitRequestTopic(r, version)) : r.readArray((r) => decodeTxnOffsetCommitRequestTopic(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -80,10 +85,12 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
 
 function encodeTxnOffsetCommitRequestTopic(w: Writer, version: number, m: TxnOffsetCommitRequestTopic): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitRequestPartition(w, version, e)) : w.writeArray(v, (w, e) => encodeTxnOffsetCommitRequestPartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitRequestPartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeTxnOffsetCommitRequestPartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -91,8 +98,8 @@ function encodeTxnOffsetCommitRequestTopic(w: Writer, version: number, m: TxnOff
 function decodeTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffsetCommitRequestTopic {
   const flexible = version >= 3;
   const m: TxnOffsetCommitRequestTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitRequestPartition(r, version)) : r.readArray((r) => decodeTxnOffsetCommitRequestPartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitRequestPartition(r, version)) : r.readArray((r) => decodeTxnOffsetCommitRequestPartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -100,12 +107,13 @@ function decodeTxnOffsetCommitRequestTopic(r: Reader, version: number): TxnOffse
 
 function encodeTxnOffsetCommitRequestPartition(w: Writer, version: number, m: TxnOffsetCommitRequestPartition): void {
   const flexible = version >= 3;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt64((m.committedOffset ?? 0n));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt64(m.committedOffset ?? 0n);
   if (version >= 2) {
-    w.writeInt32((m.committedLeaderEpoch ?? -1));
+    w.writeInt32(m.committedLeaderEpoch ?? -1);
   }
-  (flexible ? w.writeCompactNullableString((m.committedMetadata === undefined ? "" : m.committedMetadata)) : w.writeNullableString((m.committedMetadata === undefined ? "" : m.committedMetadata)));
+  if (flexible) w.writeCompactNullableString(m.committedMetadata === undefined ? "" : m.committedMetadata);
+  else w.writeNullableString(m.committedMetadata === undefined ? "" : m.committedMetadata);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -114,8 +122,8 @@ function decodeTxnOffsetCommitRequestPartition(r: Reader, version: number): TxnO
   const m: TxnOffsetCommitRequestPartition = {
     partitionIndex: r.readInt32(),
     committedOffset: r.readInt64(),
-    committedLeaderEpoch: (version >= 2 ? r.readInt32() : -1),
-    committedMetadata: (flexible ? r.readCompactNullableString() : r.readNullableString()),
+    committedLeaderEpoch: version >= 2 ? r.readInt32() : -1,
+    committedMetadata: flexible ? r.readCompactNullableString() : r.readNullableString(),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -144,10 +152,11 @@ export interface TxnOffsetCommitResponsePartition {
 
 export function encodeTxnOffsetCommitResponse(w: Writer, version: number, m: TxnOffsetCommitResponse): void {
   const flexible = version >= 3;
-  w.writeInt32((m.throttleTimeMs ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitResponseTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeTxnOffsetCommitResponseTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitResponseTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeTxnOffsetCommitResponseTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -156,7 +165,7 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
   const flexible = version >= 3;
   const m: TxnOffsetCommitResponse = {
     throttleTimeMs: r.readInt32(),
-    topics: (flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitResponseTopic(r, version)) : r.readArray((r) => decodeTxnOffsetCommitResponseTopic(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitResponseTopic(r, version)) : r.readArray((r) => decodeTxnOffsetCommitResponseTopic(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -164,10 +173,12 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
 
 function encodeTxnOffsetCommitResponseTopic(w: Writer, version: number, m: TxnOffsetCommitResponseTopic): void {
   const flexible = version >= 3;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitResponsePartition(w, version, e)) : w.writeArray(v, (w, e) => encodeTxnOffsetCommitResponsePartition(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitResponsePartition(w, version, e));
+    else w.writeArray(v, (w, e) => encodeTxnOffsetCommitResponsePartition(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -175,8 +186,8 @@ function encodeTxnOffsetCommitResponseTopic(w: Writer, version: number, m: TxnOf
 function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffsetCommitResponseTopic {
   const flexible = version >= 3;
   const m: TxnOffsetCommitResponseTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitResponsePartition(r, version)) : r.readArray((r) => decodeTxnOffsetCommitResponsePartition(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeTxnOffsetCommitResponsePartition(r, version)) : r.readArray((r) => decodeTxnOffsetCommitResponsePartition(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -184,8 +195,8 @@ function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffs
 
 function encodeTxnOffsetCommitResponsePartition(w: Writer, version: number, m: TxnOffsetCommitResponsePartition): void {
   const flexible = version >= 3;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

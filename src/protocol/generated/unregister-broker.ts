@@ -9,7 +9,7 @@ export interface UnregisterBrokerRequest {
 }
 
 export function encodeUnregisterBrokerRequest(w: Writer, version: number, m: UnregisterBrokerRequest): void {
-  w.writeInt32((m.brokerId ?? 0));
+  w.writeInt32(m.brokerId ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -31,9 +31,9 @@ export interface UnregisterBrokerResponse {
 }
 
 export function encodeUnregisterBrokerResponse(w: Writer, version: number, m: UnregisterBrokerResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

@@ -24,13 +24,10 @@ export interface UpdateFeaturesRequestFeatureUpdateKey {
 }
 
 export function encodeUpdateFeaturesRequest(w: Writer, version: number, m: UpdateFeaturesRequest): void {
-  w.writeInt32((m.timeoutMs ?? 60000));
-  {
-    const v = (m.featureUpdates ?? []);
-    w.writeCompactArray(v, (w, e) => encodeUpdateFeaturesRequestFeatureUpdateKey(w, version, e));
-  }
+  w.writeInt32(m.timeoutMs ?? 60000);
+  w.writeCompactArray(m.featureUpdates ?? [], (w, e) => encodeUpdateFeaturesRequestFeatureUpdateKey(w, version, e));
   if (version >= 1) {
-    w.writeBool((m.validateOnly ?? false));
+    w.writeBool(m.validateOnly ?? false);
   }
   w.writeUnsignedVarint(0);
 }
@@ -39,20 +36,20 @@ export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateF
   const m: UpdateFeaturesRequest = {
     timeoutMs: r.readInt32(),
     featureUpdates: r.readCompactArray((r) => decodeUpdateFeaturesRequestFeatureUpdateKey(r, version)),
-    validateOnly: (version >= 1 ? r.readBool() : false),
+    validateOnly: version >= 1 ? r.readBool() : false,
   };
   r.skipTaggedFields();
   return m;
 }
 
 function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, version: number, m: UpdateFeaturesRequestFeatureUpdateKey): void {
-  w.writeCompactString((m.feature ?? ""));
-  w.writeInt16((m.maxVersionLevel ?? 0));
+  w.writeCompactString(m.feature ?? "");
+  w.writeInt16(m.maxVersionLevel ?? 0);
   if (version <= 0) {
-    w.writeBool((m.allowDowngrade ?? false));
+    w.writeBool(m.allowDowngrade ?? false);
   }
   if (version >= 1) {
-    w.writeInt8((m.upgradeType ?? 1));
+    w.writeInt8(m.upgradeType ?? 1);
   }
   w.writeUnsignedVarint(0);
 }
@@ -61,8 +58,8 @@ function decodeUpdateFeaturesRequestFeatureUpdateKey(r: Reader, version: number)
   const m: UpdateFeaturesRequestFeatureUpdateKey = {
     feature: r.readCompactString(),
     maxVersionLevel: r.readInt16(),
-    allowDowngrade: (version <= 0 ? r.readBool() : false),
-    upgradeType: (version >= 1 ? r.readInt8() : 1),
+    allowDowngrade: version <= 0 ? r.readBool() : false,
+    upgradeType: version >= 1 ? r.readInt8() : 1,
   };
   r.skipTaggedFields();
   return m;
@@ -89,14 +86,11 @@ export interface UpdateFeaturesResponseUpdatableFeatureResult {
 }
 
 export function encodeUpdateFeaturesResponse(w: Writer, version: number, m: UpdateFeaturesResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   if (version <= 1) {
-    {
-      const v = (m.results ?? []);
-      w.writeCompactArray(v, (w, e) => encodeUpdateFeaturesResponseUpdatableFeatureResult(w, version, e));
-    }
+    w.writeCompactArray(m.results ?? [], (w, e) => encodeUpdateFeaturesResponseUpdatableFeatureResult(w, version, e));
   }
   w.writeUnsignedVarint(0);
 }
@@ -106,16 +100,16 @@ export function decodeUpdateFeaturesResponse(r: Reader, version: number): Update
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
     errorMessage: r.readCompactNullableString(),
-    results: (version <= 1 ? r.readCompactArray((r) => decodeUpdateFeaturesResponseUpdatableFeatureResult(r, version)) : []),
+    results: version <= 1 ? r.readCompactArray((r) => decodeUpdateFeaturesResponseUpdatableFeatureResult(r, version)) : [],
   };
   r.skipTaggedFields();
   return m;
 }
 
 function encodeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, version: number, m: UpdateFeaturesResponseUpdatableFeatureResult): void {
-  w.writeCompactString((m.feature ?? ""));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? "" : m.errorMessage));
+  w.writeCompactString(m.feature ?? "");
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

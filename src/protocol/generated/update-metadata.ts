@@ -79,37 +79,40 @@ export interface UpdateMetadataRequestUpdateMetadataEndpoint {
 
 export function encodeUpdateMetadataRequest(w: Writer, version: number, m: UpdateMetadataRequest): void {
   const flexible = version >= 6;
-  w.writeInt32((m.controllerId ?? 0));
+  w.writeInt32(m.controllerId ?? 0);
   if (version >= 8) {
-    w.writeBool((m.isKRaftController ?? false));
+    w.writeBool(m.isKRaftController ?? false);
   }
-  w.writeInt32((m.controllerEpoch ?? 0));
+  w.writeInt32(m.controllerEpoch ?? 0);
   if (version >= 5) {
-    w.writeInt64((m.brokerEpoch ?? -1n));
+    w.writeInt64(m.brokerEpoch ?? -1n);
   }
   if (version <= 4) {
     {
-      const v = (m.ungroupedPartitionStates ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e)) : w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e)));
+      const v = m.ungroupedPartitionStates ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
+      else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
     }
   }
   if (version >= 5) {
     {
-      const v = (m.topicStates ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e)) : w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e)));
+      const v = m.topicStates ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e));
+      else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e));
     }
   }
   {
-    const v = (m.liveBrokers ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataBroker(w, version, e)) : w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataBroker(w, version, e)));
+    const v = m.liveBrokers ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataBroker(w, version, e));
+    else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataBroker(w, version, e));
   }
   if (flexible) {
     const write0 = version >= 8 && m.type !== undefined && m.type !== 0;
-    w.writeUnsignedVarint((write0 ? 1 : 0));
+    w.writeUnsignedVarint(write0 ? 1 : 0);
     if (write0) {
       w.writeUnsignedVarint(0);
       const at = w.beginSizedRegion();
-      w.writeInt8((m.type ?? 0));
+      w.writeInt8(m.type ?? 0);
       w.endSizedRegion(at);
     }
   }
@@ -119,13 +122,13 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   const flexible = version >= 6;
   const m: UpdateMetadataRequest = {
     controllerId: r.readInt32(),
-    isKRaftController: (version >= 8 ? r.readBool() : false),
+    isKRaftController: version >= 8 ? r.readBool() : false,
     type: 0,
     controllerEpoch: r.readInt32(),
-    brokerEpoch: (version >= 5 ? r.readInt64() : -1n),
-    ungroupedPartitionStates: (version <= 4 ? (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version))) : []),
-    topicStates: (version >= 5 ? (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version))) : []),
-    liveBrokers: (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataBroker(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataBroker(r, version))),
+    brokerEpoch: version >= 5 ? r.readInt64() : -1n,
+    ungroupedPartitionStates: version <= 4 ? (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version))) : [],
+    topicStates: version >= 5 ? (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version))) : [],
+    liveBrokers: flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataBroker(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataBroker(r, version)),
   };
   if (flexible) {
     const count = r.readUnsignedVarint();
@@ -137,160 +140,170 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
           if (version >= 8) m.type = r.readInt8();
           else r.offset = end;
           break;
-
         default:
           // Unknown tags are skipped: senders may add tags this version of the schema lacks.
           r.offset = end;
-        }
-        if (r.offset !== end) {
-          throw new MalformedMessageError(`UpdateMetadataRequest tagged field ${tag} does not fill its declared size`);
-        }
+      }
+      if (r.offset !== end) {
+        throw new MalformedMessageError(`UpdateMetadataRequest tagged field ${tag} does not fill its declared size`);
       }
     }
-    return m;
   }
+  return m;
+}
 
-  function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataPartitionState): void {
-    const flexible = version >= 6;
-    if (version <= 4) {
-      (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
-    }
-    w.writeInt32((m.partitionIndex ?? 0));
-    w.writeInt32((m.controllerEpoch ?? 0));
-    w.writeInt32((m.leader ?? 0));
-    w.writeInt32((m.leaderEpoch ?? 0));
+function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataPartitionState): void {
+  const flexible = version >= 6;
+  if (version <= 4) {
+    if (flexible) w.writeCompactString(m.topicName ?? "");
+    else w.writeString(m.topicName ?? "");
+  }
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.controllerEpoch ?? 0);
+  w.writeInt32(m.leader ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  {
+    const v = m.isr ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
+  }
+  w.writeInt32(m.zkVersion ?? 0);
+  {
+    const v = m.replicas ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
+  }
+  if (version >= 4) {
     {
-      const v = (m.isr ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+      const v = m.offlineReplicas ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+      else w.writeArray(v, (w, e) => w.writeInt32(e));
     }
-    w.writeInt32((m.zkVersion ?? 0));
+  }
+  if (flexible) w.writeUnsignedVarint(0);
+}
+
+function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataPartitionState {
+  const flexible = version >= 6;
+  const m: UpdateMetadataRequestUpdateMetadataPartitionState = {
+    topicName: version <= 4 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    partitionIndex: r.readInt32(),
+    controllerEpoch: r.readInt32(),
+    leader: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    isr: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
+    zkVersion: r.readInt32(),
+    replicas: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
+    offlineReplicas: version >= 4 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : [],
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
+
+function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataTopicState): void {
+  const flexible = version >= 6;
+  if (flexible) w.writeCompactString(m.topicName ?? "");
+  else w.writeString(m.topicName ?? "");
+  if (version >= 7) {
+    w.writeUuid(m.topicId ?? ZERO_UUID);
+  }
+  {
+    const v = m.partitionStates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
+  }
+  if (flexible) w.writeUnsignedVarint(0);
+}
+
+function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataTopicState {
+  const flexible = version >= 6;
+  const m: UpdateMetadataRequestUpdateMetadataTopicState = {
+    topicName: flexible ? r.readCompactString() : r.readString(),
+    topicId: version >= 7 ? r.readUuid() : ZERO_UUID,
+    partitionStates: flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version)),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
+
+function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataBroker): void {
+  const flexible = version >= 6;
+  w.writeInt32(m.id ?? 0);
+  if (version <= 0) {
+    if (flexible) w.writeCompactString(m.v0Host ?? "");
+    else w.writeString(m.v0Host ?? "");
+  }
+  if (version <= 0) {
+    w.writeInt32(m.v0Port ?? 0);
+  }
+  if (version >= 1) {
     {
-      const v = (m.replicas ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+      const v = m.endpoints ?? [];
+      if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e));
+      else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e));
     }
-    if (version >= 4) {
-      {
-        const v = (m.offlineReplicas ?? []);
-        (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
-      }
-    }
-    if (flexible) w.writeUnsignedVarint(0);
   }
+  if (version >= 2) {
+    if (flexible) w.writeCompactNullableString(m.rack === undefined ? "" : m.rack);
+    else w.writeNullableString(m.rack === undefined ? "" : m.rack);
+  }
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataPartitionState {
-    const flexible = version >= 6;
-    const m: UpdateMetadataRequestUpdateMetadataPartitionState = {
-      topicName: (version <= 4 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-      partitionIndex: r.readInt32(),
-      controllerEpoch: r.readInt32(),
-      leader: r.readInt32(),
-      leaderEpoch: r.readInt32(),
-      isr: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
-      zkVersion: r.readInt32(),
-      replicas: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
-      offlineReplicas: (version >= 4 ? (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())) : []),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataBroker {
+  const flexible = version >= 6;
+  const m: UpdateMetadataRequestUpdateMetadataBroker = {
+    id: r.readInt32(),
+    v0Host: version <= 0 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    v0Port: version <= 0 ? r.readInt32() : 0,
+    endpoints: version >= 1 ? (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version))) : [],
+    rack: version >= 2 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : "",
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-  function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataTopicState): void {
-    const flexible = version >= 6;
-    (flexible ? w.writeCompactString((m.topicName ?? "")) : w.writeString((m.topicName ?? "")));
-    if (version >= 7) {
-      w.writeUuid((m.topicId ?? ZERO_UUID));
-    }
-    {
-      const v = (m.partitionStates ?? []);
-      (flexible ? w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e)) : w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e)));
-    }
-    if (flexible) w.writeUnsignedVarint(0);
+function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataEndpoint): void {
+  const flexible = version >= 6;
+  w.writeInt32(m.port ?? 0);
+  if (flexible) w.writeCompactString(m.host ?? "");
+  else w.writeString(m.host ?? "");
+  if (version >= 3) {
+    if (flexible) w.writeCompactString(m.listener ?? "");
+    else w.writeString(m.listener ?? "");
   }
+  w.writeInt16(m.securityProtocol ?? 0);
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataTopicState {
-    const flexible = version >= 6;
-    const m: UpdateMetadataRequestUpdateMetadataTopicState = {
-      topicName: (flexible ? r.readCompactString() : r.readString()),
-      topicId: (version >= 7 ? r.readUuid() : ZERO_UUID),
-      partitionStates: (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version))),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+function decodeUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataEndpoint {
+  const flexible = version >= 6;
+  const m: UpdateMetadataRequestUpdateMetadataEndpoint = {
+    port: r.readInt32(),
+    host: flexible ? r.readCompactString() : r.readString(),
+    listener: version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : "",
+    securityProtocol: r.readInt16(),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}
 
-  function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataBroker): void {
-    const flexible = version >= 6;
-    w.writeInt32((m.id ?? 0));
-    if (version <= 0) {
-      (flexible ? w.writeCompactString((m.v0Host ?? "")) : w.writeString((m.v0Host ?? "")));
-    }
-    if (version <= 0) {
-      w.writeInt32((m.v0Port ?? 0));
-    }
-    if (version >= 1) {
-      {
-        const v = (m.endpoints ?? []);
-        (flexible ? w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e)) : w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e)));
-      }
-    }
-    if (version >= 2) {
-      (flexible ? w.writeCompactNullableString((m.rack === undefined ? "" : m.rack)) : w.writeNullableString((m.rack === undefined ? "" : m.rack)));
-    }
-    if (flexible) w.writeUnsignedVarint(0);
-  }
+export interface UpdateMetadataResponse {
+  /** The error code, or 0 if there was no error. (versions 0+) */
+  errorCode: number;
+}
 
-  function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataBroker {
-    const flexible = version >= 6;
-    const m: UpdateMetadataRequestUpdateMetadataBroker = {
-      id: r.readInt32(),
-      v0Host: (version <= 0 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-      v0Port: (version <= 0 ? r.readInt32() : 0),
-      endpoints: (version >= 1 ? (flexible ? r.readCompactArray((r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version)) : r.readArray((r) => decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version))) : []),
-      rack: (version >= 2 ? (flexible ? r.readCompactNullableString() : r.readNullableString()) : ""),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+export function encodeUpdateMetadataResponse(w: Writer, version: number, m: UpdateMetadataResponse): void {
+  const flexible = version >= 6;
+  w.writeInt16(m.errorCode ?? 0);
+  if (flexible) w.writeUnsignedVarint(0);
+}
 
-  function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, version: number, m: UpdateMetadataRequestUpdateMetadataEndpoint): void {
-    const flexible = version >= 6;
-    w.writeInt32((m.port ?? 0));
-    (flexible ? w.writeCompactString((m.host ?? "")) : w.writeString((m.host ?? "")));
-    if (version >= 3) {
-      (flexible ? w.writeCompactString((m.listener ?? "")) : w.writeString((m.listener ?? "")));
-    }
-    w.writeInt16((m.securityProtocol ?? 0));
-    if (flexible) w.writeUnsignedVarint(0);
-  }
-
-  function decodeUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, version: number): UpdateMetadataRequestUpdateMetadataEndpoint {
-    const flexible = version >= 6;
-    const m: UpdateMetadataRequestUpdateMetadataEndpoint = {
-      port: r.readInt32(),
-      host: (flexible ? r.readCompactString() : r.readString()),
-      listener: (version >= 3 ? (flexible ? r.readCompactString() : r.readString()) : ""),
-      securityProtocol: r.readInt16(),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
-
-  export interface UpdateMetadataResponse {
-    /** The error code, or 0 if there was no error. (versions 0+) */
-    errorCode: number;
-  }
-
-  export function encodeUpdateMetadataResponse(w: Writer, version: number, m: UpdateMetadataResponse): void {
-    const flexible = version >= 6;
-    w.writeInt16((m.errorCode ?? 0));
-    if (flexible) w.writeUnsignedVarint(0);
-  }
-
-  export function decodeUpdateMetadataResponse(r: Reader, version: number): UpdateMetadataResponse {
-    const flexible = version >= 6;
-    const m: UpdateMetadataResponse = {
-      errorCode: r.readInt16(),
-    };
-    if (flexible) r.skipTaggedFields();
-    return m;
-  }
+export function decodeUpdateMetadataResponse(r: Reader, version: number): UpdateMetadataResponse {
+  const flexible = version >= 6;
+  const m: UpdateMetadataResponse = {
+    errorCode: r.readInt16(),
+  };
+  if (flexible) r.skipTaggedFields();
+  return m;
+}

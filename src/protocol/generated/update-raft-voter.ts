@@ -36,15 +36,12 @@ export interface UpdateRaftVoterRequestKRaftVersionFeature {
 }
 
 export function encodeUpdateRaftVoterRequest(w: Writer, version: number, m: UpdateRaftVoterRequest): void {
-  w.writeCompactNullableString((m.clusterId === undefined ? "" : m.clusterId));
-  w.writeInt32((m.currentLeaderEpoch ?? 0));
-  w.writeInt32((m.voterId ?? 0));
-  w.writeUuid((m.voterDirectoryId ?? ZERO_UUID));
-  {
-    const v = (m.listeners ?? []);
-    w.writeCompactArray(v, (w, e) => encodeUpdateRaftVoterRequestListener(w, version, e));
-  }
-  encodeUpdateRaftVoterRequestKRaftVersionFeature(w, version, (m.kRaftVersionFeature ?? defaultUpdateRaftVoterRequestKRaftVersionFeature()));
+  w.writeCompactNullableString(m.clusterId === undefined ? "" : m.clusterId);
+  w.writeInt32(m.currentLeaderEpoch ?? 0);
+  w.writeInt32(m.voterId ?? 0);
+  w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
+  w.writeCompactArray(m.listeners ?? [], (w, e) => encodeUpdateRaftVoterRequestListener(w, version, e));
+  encodeUpdateRaftVoterRequestKRaftVersionFeature(w, version, m.kRaftVersionFeature ?? defaultUpdateRaftVoterRequestKRaftVersionFeature());
   w.writeUnsignedVarint(0);
 }
 
@@ -62,9 +59,9 @@ export function decodeUpdateRaftVoterRequest(r: Reader, version: number): Update
 }
 
 function encodeUpdateRaftVoterRequestListener(w: Writer, version: number, m: UpdateRaftVoterRequestListener): void {
-  w.writeCompactString((m.name ?? ""));
-  w.writeCompactString((m.host ?? ""));
-  w.writeUint16((m.port ?? 0));
+  w.writeCompactString(m.name ?? "");
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -86,8 +83,8 @@ function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequ
 }
 
 function encodeUpdateRaftVoterRequestKRaftVersionFeature(w: Writer, version: number, m: UpdateRaftVoterRequestKRaftVersionFeature): void {
-  w.writeInt16((m.minSupportedVersion ?? 0));
-  w.writeInt16((m.maxSupportedVersion ?? 0));
+  w.writeInt16(m.minSupportedVersion ?? 0);
+  w.writeInt16(m.maxSupportedVersion ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -121,14 +118,14 @@ export interface UpdateRaftVoterResponseCurrentLeader {
 }
 
 export function encodeUpdateRaftVoterResponse(w: Writer, version: number, m: UpdateRaftVoterResponse): void {
-  w.writeInt32((m.throttleTimeMs ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.throttleTimeMs ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   const write0 = m.currentLeader !== undefined && (m.currentLeader === null || !isUpdateRaftVoterResponseCurrentLeaderDefault(m.currentLeader));
-  w.writeUnsignedVarint((write0 ? 1 : 0));
+  w.writeUnsignedVarint(write0 ? 1 : 0);
   if (write0) {
     w.writeUnsignedVarint(0);
     const at = w.beginSizedRegion();
-    encodeUpdateRaftVoterResponseCurrentLeader(w, version, (m.currentLeader ?? defaultUpdateRaftVoterResponseCurrentLeader()));
+    encodeUpdateRaftVoterResponseCurrentLeader(w, version, m.currentLeader ?? defaultUpdateRaftVoterResponseCurrentLeader());
     w.endSizedRegion(at);
   }
 }
@@ -147,51 +144,50 @@ export function decodeUpdateRaftVoterResponse(r: Reader, version: number): Updat
       case 0:
         m.currentLeader = decodeUpdateRaftVoterResponseCurrentLeader(r, version);
         break;
-
       default:
         // Unknown tags are skipped: senders may add tags this version of the schema lacks.
         r.offset = end;
-      }
-      if (r.offset !== end) {
-        throw new MalformedMessageError(`UpdateRaftVoterResponse tagged field ${tag} does not fill its declared size`);
-      }
     }
-    return m;
+    if (r.offset !== end) {
+      throw new MalformedMessageError(`UpdateRaftVoterResponse tagged field ${tag} does not fill its declared size`);
+    }
   }
+  return m;
+}
 
-  function defaultUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterResponseCurrentLeader {
-    return {
-      leaderId: -1,
-      leaderEpoch: -1,
-      host: "",
-      port: 0,
-    };
-  }
+function defaultUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterResponseCurrentLeader {
+  return {
+    leaderId: -1,
+    leaderEpoch: -1,
+    host: "",
+    port: 0,
+  };
+}
 
-  function isUpdateRaftVoterResponseCurrentLeaderDefault(m: UpdateRaftVoterResponseCurrentLeader): boolean {
-    return !(
-      (m.leaderId !== undefined && m.leaderId !== -1) ||
-      (m.leaderEpoch !== undefined && m.leaderEpoch !== -1) ||
-      (m.host !== undefined && m.host !== "") ||
-      (m.port !== undefined && m.port !== 0)
-    );
-  }
+function isUpdateRaftVoterResponseCurrentLeaderDefault(m: UpdateRaftVoterResponseCurrentLeader): boolean {
+  return !(
+    (m.leaderId !== undefined && m.leaderId !== -1) ||
+    (m.leaderEpoch !== undefined && m.leaderEpoch !== -1) ||
+    (m.host !== undefined && m.host !== "") ||
+    (m.port !== undefined && m.port !== 0)
+  );
+}
 
-  function encodeUpdateRaftVoterResponseCurrentLeader(w: Writer, version: number, m: UpdateRaftVoterResponseCurrentLeader): void {
-    w.writeInt32((m.leaderId ?? -1));
-    w.writeInt32((m.leaderEpoch ?? -1));
-    w.writeCompactString((m.host ?? ""));
-    w.writeInt32((m.port ?? 0));
-    w.writeUnsignedVarint(0);
-  }
+function encodeUpdateRaftVoterResponseCurrentLeader(w: Writer, version: number, m: UpdateRaftVoterResponseCurrentLeader): void {
+  w.writeInt32(m.leaderId ?? -1);
+  w.writeInt32(m.leaderEpoch ?? -1);
+  w.writeCompactString(m.host ?? "");
+  w.writeInt32(m.port ?? 0);
+  w.writeUnsignedVarint(0);
+}
 
-  function decodeUpdateRaftVoterResponseCurrentLeader(r: Reader, version: number): UpdateRaftVoterResponseCurrentLeader {
-    const m: UpdateRaftVoterResponseCurrentLeader = {
-      leaderId: r.readInt32(),
-      leaderEpoch: r.readInt32(),
-      host: r.readCompactString(),
-      port: r.readInt32(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function decodeUpdateRaftVoterResponseCurrentLeader(r: Reader, version: number): UpdateRaftVoterResponseCurrentLeader {
+  const m: UpdateRaftVoterResponseCurrentLeader = {
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    host: r.readCompactString(),
+    port: r.readInt32(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

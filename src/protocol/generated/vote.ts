@@ -38,21 +38,18 @@ export interface VoteRequestPartitionData {
 }
 
 export function encodeVoteRequest(w: Writer, version: number, m: VoteRequest): void {
-  w.writeCompactNullableString((m.clusterId === undefined ? null : m.clusterId));
+  w.writeCompactNullableString(m.clusterId === undefined ? null : m.clusterId);
   if (version >= 1) {
-    w.writeInt32((m.voterId ?? -1));
+    w.writeInt32(m.voterId ?? -1);
   }
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeVoteRequestTopicData(w, version, e));
-  }
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeVoteRequestTopicData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
 export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
   const m: VoteRequest = {
     clusterId: r.readCompactNullableString(),
-    voterId: (version >= 1 ? r.readInt32() : -1),
+    voterId: version >= 1 ? r.readInt32() : -1,
     topics: r.readCompactArray((r) => decodeVoteRequestTopicData(r, version)),
   };
   r.skipTaggedFields();
@@ -60,11 +57,8 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
 }
 
 function encodeVoteRequestTopicData(w: Writer, version: number, m: VoteRequestTopicData): void {
-  w.writeCompactString((m.topicName ?? ""));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeVoteRequestPartitionData(w, version, e));
-  }
+  w.writeCompactString(m.topicName ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeVoteRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -78,17 +72,17 @@ function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequestTopi
 }
 
 function encodeVoteRequestPartitionData(w: Writer, version: number, m: VoteRequestPartitionData): void {
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt32((m.candidateEpoch ?? 0));
-  w.writeInt32((m.candidateId ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt32(m.candidateEpoch ?? 0);
+  w.writeInt32(m.candidateId ?? 0);
   if (version >= 1) {
-    w.writeUuid((m.candidateDirectoryId ?? ZERO_UUID));
+    w.writeUuid(m.candidateDirectoryId ?? ZERO_UUID);
   }
   if (version >= 1) {
-    w.writeUuid((m.voterDirectoryId ?? ZERO_UUID));
+    w.writeUuid(m.voterDirectoryId ?? ZERO_UUID);
   }
-  w.writeInt32((m.lastOffsetEpoch ?? 0));
-  w.writeInt64((m.lastOffset ?? 0n));
+  w.writeInt32(m.lastOffsetEpoch ?? 0);
+  w.writeInt64(m.lastOffset ?? 0n);
   w.writeUnsignedVarint(0);
 }
 
@@ -97,8 +91,8 @@ function decodeVoteRequestPartitionData(r: Reader, version: number): VoteRequest
     partitionIndex: r.readInt32(),
     candidateEpoch: r.readInt32(),
     candidateId: r.readInt32(),
-    candidateDirectoryId: (version >= 1 ? r.readUuid() : ZERO_UUID),
-    voterDirectoryId: (version >= 1 ? r.readUuid() : ZERO_UUID),
+    candidateDirectoryId: version >= 1 ? r.readUuid() : ZERO_UUID,
+    voterDirectoryId: version >= 1 ? r.readUuid() : ZERO_UUID,
     lastOffsetEpoch: r.readInt32(),
     lastOffset: r.readInt64(),
   };
@@ -145,20 +139,14 @@ export interface VoteResponseNodeEndpoint {
 }
 
 export function encodeVoteResponse(w: Writer, version: number, m: VoteResponse): void {
-  w.writeInt16((m.errorCode ?? 0));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeVoteResponseTopicData(w, version, e));
-  }
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeVoteResponseTopicData(w, version, e));
   const write0 = version >= 1 && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length !== 0);
-  w.writeUnsignedVarint((write0 ? 1 : 0));
+  w.writeUnsignedVarint(write0 ? 1 : 0);
   if (write0) {
     w.writeUnsignedVarint(0);
     const at = w.beginSizedRegion();
-    {
-      const v = (m.nodeEndpoints ?? []);
-      w.writeCompactArray(v, (w, e) => encodeVoteResponseNodeEndpoint(w, version, e));
-    }
+    w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeVoteResponseNodeEndpoint(w, version, e));
     w.endSizedRegion(at);
   }
 }
@@ -178,78 +166,74 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
         if (version >= 1) m.nodeEndpoints = r.readCompactArray((r) => decodeVoteResponseNodeEndpoint(r, version));
         else r.offset = end;
         break;
-
       default:
         // Unknown tags are skipped: senders may add tags this version of the schema lacks.
         r.offset = end;
-      }
-      if (r.offset !== end) {
-        throw new MalformedMessageError(`VoteResponse tagged field ${tag} does not fill its declared size`);
-      }
     }
-    return m;
-  }
-
-  function encodeVoteResponseTopicData(w: Writer, version: number, m: VoteResponseTopicData): void {
-    w.writeCompactString((m.topicName ?? ""));
-    {
-      const v = (m.partitions ?? []);
-      w.writeCompactArray(v, (w, e) => encodeVoteResponsePartitionData(w, version, e));
+    if (r.offset !== end) {
+      throw new MalformedMessageError(`VoteResponse tagged field ${tag} does not fill its declared size`);
     }
-    w.writeUnsignedVarint(0);
   }
+  return m;
+}
 
-  function decodeVoteResponseTopicData(r: Reader, version: number): VoteResponseTopicData {
-    const m: VoteResponseTopicData = {
-      topicName: r.readCompactString(),
-      partitions: r.readCompactArray((r) => decodeVoteResponsePartitionData(r, version)),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function encodeVoteResponseTopicData(w: Writer, version: number, m: VoteResponseTopicData): void {
+  w.writeCompactString(m.topicName ?? "");
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeVoteResponsePartitionData(w, version, e));
+  w.writeUnsignedVarint(0);
+}
 
-  function encodeVoteResponsePartitionData(w: Writer, version: number, m: VoteResponsePartitionData): void {
-    w.writeInt32((m.partitionIndex ?? 0));
-    w.writeInt16((m.errorCode ?? 0));
-    w.writeInt32((m.leaderId ?? 0));
-    w.writeInt32((m.leaderEpoch ?? 0));
-    w.writeBool((m.voteGranted ?? false));
-    w.writeUnsignedVarint(0);
-  }
+function decodeVoteResponseTopicData(r: Reader, version: number): VoteResponseTopicData {
+  const m: VoteResponseTopicData = {
+    topicName: r.readCompactString(),
+    partitions: r.readCompactArray((r) => decodeVoteResponsePartitionData(r, version)),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-  function decodeVoteResponsePartitionData(r: Reader, version: number): VoteResponsePartitionData {
-    const m: VoteResponsePartitionData = {
-      partitionIndex: r.readInt32(),
-      errorCode: r.readInt16(),
-      leaderId: r.readInt32(),
-      leaderEpoch: r.readInt32(),
-      voteGranted: r.readBool(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function encodeVoteResponsePartitionData(w: Writer, version: number, m: VoteResponsePartitionData): void {
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeInt32(m.leaderId ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  w.writeBool(m.voteGranted ?? false);
+  w.writeUnsignedVarint(0);
+}
 
-  function isVoteResponseNodeEndpointDefault(m: VoteResponseNodeEndpoint): boolean {
-    return !(
-      (m.nodeId !== undefined && m.nodeId !== 0) ||
-      (m.host !== undefined && m.host !== "") ||
-      (m.port !== undefined && m.port !== 0)
-    );
-  }
+function decodeVoteResponsePartitionData(r: Reader, version: number): VoteResponsePartitionData {
+  const m: VoteResponsePartitionData = {
+    partitionIndex: r.readInt32(),
+    errorCode: r.readInt16(),
+    leaderId: r.readInt32(),
+    leaderEpoch: r.readInt32(),
+    voteGranted: r.readBool(),
+  };
+  r.skipTaggedFields();
+  return m;
+}
 
-  function encodeVoteResponseNodeEndpoint(w: Writer, version: number, m: VoteResponseNodeEndpoint): void {
-    w.writeInt32((m.nodeId ?? 0));
-    w.writeCompactString((m.host ?? ""));
-    w.writeUint16((m.port ?? 0));
-    w.writeUnsignedVarint(0);
-  }
+function isVoteResponseNodeEndpointDefault(m: VoteResponseNodeEndpoint): boolean {
+  return !(
+    (m.nodeId !== undefined && m.nodeId !== 0) ||
+    (m.host !== undefined && m.host !== "") ||
+    (m.port !== undefined && m.port !== 0)
+  );
+}
 
-  function decodeVoteResponseNodeEndpoint(r: Reader, version: number): VoteResponseNodeEndpoint {
-    const m: VoteResponseNodeEndpoint = {
-      nodeId: r.readInt32(),
-      host: r.readCompactString(),
-      port: r.readUint16(),
-    };
-    r.skipTaggedFields();
-    return m;
-  }
+function encodeVoteResponseNodeEndpoint(w: Writer, version: number, m: VoteResponseNodeEndpoint): void {
+  w.writeInt32(m.nodeId ?? 0);
+  w.writeCompactString(m.host ?? "");
+  w.writeUint16(m.port ?? 0);
+  w.writeUnsignedVarint(0);
+}
+
+function decodeVoteResponseNodeEndpoint(r: Reader, version: number): VoteResponseNodeEndpoint {
+  const m: VoteResponseNodeEndpoint = {
+    nodeId: r.readInt32(),
+    host: r.readCompactString(),
+    port: r.readUint16(),
+  };
+  r.skipTaggedFields();
+  return m;
+}

@@ -42,11 +42,8 @@ export interface WriteShareGroupStateRequestStateBatch {
 }
 
 export function encodeWriteShareGroupStateRequest(w: Writer, version: number, m: WriteShareGroupStateRequest): void {
-  w.writeCompactString((m.groupId ?? ""));
-  {
-    const v = (m.topics ?? []);
-    w.writeCompactArray(v, (w, e) => encodeWriteShareGroupStateRequestWriteStateData(w, version, e));
-  }
+  w.writeCompactString(m.groupId ?? "");
+  w.writeCompactArray(m.topics ?? [], (w, e) => encodeWriteShareGroupStateRequestWriteStateData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -60,11 +57,8 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
 }
 
 function encodeWriteShareGroupStateRequestWriteStateData(w: Writer, version: number, m: WriteShareGroupStateRequestWriteStateData): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeWriteShareGroupStateRequestPartitionData(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeWriteShareGroupStateRequestPartitionData(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -78,14 +72,11 @@ function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, version: num
 }
 
 function encodeWriteShareGroupStateRequestPartitionData(w: Writer, version: number, m: WriteShareGroupStateRequestPartitionData): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt32((m.stateEpoch ?? 0));
-  w.writeInt32((m.leaderEpoch ?? 0));
-  w.writeInt64((m.startOffset ?? 0n));
-  {
-    const v = (m.stateBatches ?? []);
-    w.writeCompactArray(v, (w, e) => encodeWriteShareGroupStateRequestStateBatch(w, version, e));
-  }
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt32(m.stateEpoch ?? 0);
+  w.writeInt32(m.leaderEpoch ?? 0);
+  w.writeInt64(m.startOffset ?? 0n);
+  w.writeCompactArray(m.stateBatches ?? [], (w, e) => encodeWriteShareGroupStateRequestStateBatch(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -102,10 +93,10 @@ function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: numb
 }
 
 function encodeWriteShareGroupStateRequestStateBatch(w: Writer, version: number, m: WriteShareGroupStateRequestStateBatch): void {
-  w.writeInt64((m.firstOffset ?? 0n));
-  w.writeInt64((m.lastOffset ?? 0n));
-  w.writeInt8((m.deliveryState ?? 0));
-  w.writeInt16((m.deliveryCount ?? 0));
+  w.writeInt64(m.firstOffset ?? 0n);
+  w.writeInt64(m.lastOffset ?? 0n);
+  w.writeInt8(m.deliveryState ?? 0);
+  w.writeInt16(m.deliveryCount ?? 0);
   w.writeUnsignedVarint(0);
 }
 
@@ -142,10 +133,7 @@ export interface WriteShareGroupStateResponsePartitionResult {
 }
 
 export function encodeWriteShareGroupStateResponse(w: Writer, version: number, m: WriteShareGroupStateResponse): void {
-  {
-    const v = (m.results ?? []);
-    w.writeCompactArray(v, (w, e) => encodeWriteShareGroupStateResponseWriteStateResult(w, version, e));
-  }
+  w.writeCompactArray(m.results ?? [], (w, e) => encodeWriteShareGroupStateResponseWriteStateResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -158,11 +146,8 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
 }
 
 function encodeWriteShareGroupStateResponseWriteStateResult(w: Writer, version: number, m: WriteShareGroupStateResponseWriteStateResult): void {
-  w.writeUuid((m.topicId ?? ZERO_UUID));
-  {
-    const v = (m.partitions ?? []);
-    w.writeCompactArray(v, (w, e) => encodeWriteShareGroupStateResponsePartitionResult(w, version, e));
-  }
+  w.writeUuid(m.topicId ?? ZERO_UUID);
+  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeWriteShareGroupStateResponsePartitionResult(w, version, e));
   w.writeUnsignedVarint(0);
 }
 
@@ -176,9 +161,9 @@ function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, version: 
 }
 
 function encodeWriteShareGroupStateResponsePartitionResult(w: Writer, version: number, m: WriteShareGroupStateResponsePartitionResult): void {
-  w.writeInt32((m.partition ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
-  w.writeCompactNullableString((m.errorMessage === undefined ? null : m.errorMessage));
+  w.writeInt32(m.partition ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
+  w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
   w.writeUnsignedVarint(0);
 }
 

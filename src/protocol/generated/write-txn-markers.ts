@@ -31,8 +31,9 @@ export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
 export function encodeWriteTxnMarkersRequest(w: Writer, version: number, m: WriteTxnMarkersRequest): void {
   const flexible = version >= 1;
   {
-    const v = (m.markers ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarker(w, version, e)) : w.writeArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarker(w, version, e)));
+    const v = m.markers ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarker(w, version, e));
+    else w.writeArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarker(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -40,7 +41,7 @@ export function encodeWriteTxnMarkersRequest(w: Writer, version: number, m: Writ
 export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteTxnMarkersRequest {
   const flexible = version >= 1;
   const m: WriteTxnMarkersRequest = {
-    markers: (flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarker(r, version)) : r.readArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarker(r, version))),
+    markers: flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarker(r, version)) : r.readArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarker(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -48,14 +49,15 @@ export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteT
 
 function encodeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, version: number, m: WriteTxnMarkersRequestWritableTxnMarker): void {
   const flexible = version >= 1;
-  w.writeInt64((m.producerId ?? 0n));
-  w.writeInt16((m.producerEpoch ?? 0));
-  w.writeBool((m.transactionResult ?? false));
+  w.writeInt64(m.producerId ?? 0n);
+  w.writeInt16(m.producerEpoch ?? 0);
+  w.writeBool(m.transactionResult ?? false);
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, version, e)) : w.writeArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, version, e));
   }
-  w.writeInt32((m.coordinatorEpoch ?? 0));
+  w.writeInt32(m.coordinatorEpoch ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 
@@ -65,7 +67,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: numbe
     producerId: r.readInt64(),
     producerEpoch: r.readInt16(),
     transactionResult: r.readBool(),
-    topics: (flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version)) : r.readArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version)) : r.readArray((r) => decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version)),
     coordinatorEpoch: r.readInt32(),
   };
   if (flexible) r.skipTaggedFields();
@@ -74,10 +76,12 @@ function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: numbe
 
 function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, version: number, m: WriteTxnMarkersRequestWritableTxnMarkerTopic): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitionIndexes ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => w.writeInt32(e)) : w.writeArray(v, (w, e) => w.writeInt32(e)));
+    const v = m.partitionIndexes ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -85,8 +89,8 @@ function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, version: 
 function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: number): WriteTxnMarkersRequestWritableTxnMarkerTopic {
   const flexible = version >= 1;
   const m: WriteTxnMarkersRequestWritableTxnMarkerTopic = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitionIndexes: (flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32())),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitionIndexes: flexible ? r.readCompactArray((r) => r.readInt32()) : r.readArray((r) => r.readInt32()),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -121,8 +125,9 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
 export function encodeWriteTxnMarkersResponse(w: Writer, version: number, m: WriteTxnMarkersResponse): void {
   const flexible = version >= 1;
   {
-    const v = (m.markers ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, version, e)) : w.writeArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, version, e)));
+    const v = m.markers ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -130,7 +135,7 @@ export function encodeWriteTxnMarkersResponse(w: Writer, version: number, m: Wri
 export function decodeWriteTxnMarkersResponse(r: Reader, version: number): WriteTxnMarkersResponse {
   const flexible = version >= 1;
   const m: WriteTxnMarkersResponse = {
-    markers: (flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version)) : r.readArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version))),
+    markers: flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version)) : r.readArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -138,10 +143,11 @@ export function decodeWriteTxnMarkersResponse(r: Reader, version: number): Write
 
 function encodeWriteTxnMarkersResponseWritableTxnMarkerResult(w: Writer, version: number, m: WriteTxnMarkersResponseWritableTxnMarkerResult): void {
   const flexible = version >= 1;
-  w.writeInt64((m.producerId ?? 0n));
+  w.writeInt64(m.producerId ?? 0n);
   {
-    const v = (m.topics ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, version, e)) : w.writeArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, version, e)));
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -150,7 +156,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version
   const flexible = version >= 1;
   const m: WriteTxnMarkersResponseWritableTxnMarkerResult = {
     producerId: r.readInt64(),
-    topics: (flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version)) : r.readArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version))),
+    topics: flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version)) : r.readArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -158,10 +164,12 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version
 
 function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, version: number, m: WriteTxnMarkersResponseWritableTxnMarkerTopicResult): void {
   const flexible = version >= 1;
-  (flexible ? w.writeCompactString((m.name ?? "")) : w.writeString((m.name ?? "")));
+  if (flexible) w.writeCompactString(m.name ?? "");
+  else w.writeString(m.name ?? "");
   {
-    const v = (m.partitions ?? []);
-    (flexible ? w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, version, e)) : w.writeArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, version, e)));
+    const v = m.partitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -169,8 +177,8 @@ function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, ve
 function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   const flexible = version >= 1;
   const m: WriteTxnMarkersResponseWritableTxnMarkerTopicResult = {
-    name: (flexible ? r.readCompactString() : r.readString()),
-    partitions: (flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version)) : r.readArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version))),
+    name: flexible ? r.readCompactString() : r.readString(),
+    partitions: flexible ? r.readCompactArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version)) : r.readArray((r) => decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version)),
   };
   if (flexible) r.skipTaggedFields();
   return m;
@@ -178,8 +186,8 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, ve
 
 function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, version: number, m: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult): void {
   const flexible = version >= 1;
-  w.writeInt32((m.partitionIndex ?? 0));
-  w.writeInt16((m.errorCode ?? 0));
+  w.writeInt32(m.partitionIndex ?? 0);
+  w.writeInt16(m.errorCode ?? 0);
   if (flexible) w.writeUnsignedVarint(0);
 }
 

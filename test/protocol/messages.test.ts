@@ -1,0 +1,311 @@
+// Whole-message framing, header versions, and byte layouts worked out by hand from the Kafka
+// protocol guide, so a mistake shared by reader and writer cannot hide behind a round trip.
+
+import { describe, expect, test } from "bun:test";
+import { MalformedMessageError, UnknownApiKeyError, UnsupportedVersionError } from "../../src/protocol/errors.ts";
+import { ApiKey } from "../../src/protocol/generated/apis.ts";
+import {
+  decodeConsumerProtocolSubscription,
+  encodeConsumerProtocolSubscription,
+} from "../../src/protocol/generated/consumer-protocol-subscription.ts";
+import {
+  decodeDescribeTopicPartitionsRequest,
+  encodeDescribeTopicPartitionsRequest,
+} from "../../src/protocol/generated/describe-topic-partitions.ts";
+import {
+  decodeRequestBody,
+  decodeRequestHeader,
+  decodeResponse,
+  encodeRequest,
+  encodeResponse,
+  UnknownRequestApiKeyError,
+  UnsupportedRequestVersionError,
+} from "../../src/protocol/messages.ts";
+import { Reader } from "../../src/protocol/reader.ts";
+import { Writer } from "../../src/protocol/writer.ts";
+
+/** Hex with spaces for readability -> bytes. */
+function hex(...parts: string[]): Uint8Array {
+  const digits = parts.join("").replace(/\s+/g, "");
+  return Uint8Array.from(digits.match(/../g)!.map((b) => parseInt(b, 16)));
+}
+
+function encodeWith<T>(encode: (w: Writer, v: number, m: T) => void, version: number, m: T): Uint8Array {
+  const w = new Writer();
+  encode(w, version, m);
+  return w.finish();
+}
+
+describe("known byte layouts", () => {
+  test("ApiVersions v3 request: header v2 keeps a classic client id, body strings are compact", () => {
+    const frame = hex(
+      "00000021", // size: 33 bytes follow
+      "0012 0003", // api key 18, version 3
+      "0000002a", // correlation id 42
+      "0004 6b636174", // client id "kcat" as an int16-length string
+      "00", // header tagged fields: none
+      "0b 6c69627264 6b61666b61", // compact string "librdkafka" (length + 1 = 11)
+      "06 322e332e30", // compact string "2.3.0"
+      "00", // body tagged fields: none
+    );
+    const header = { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 42, clientId: "kcat" };
+    const body = { clientSoftwareName: "librdkafka", clientSoftwareVersion: "2.3.0" };
+    expect(encodeRequest(header, body)).toEqual(frame);
+
+    const decoded = decodeRequestHeader(frame.subarray(4));
+    expect(decoded).toEqual({ header, bodyOffset: 15 });
+    expect(decodeRequestBody(decoded.header, frame.subarray(4), decoded.bodyOffset)).toEqual(body);
+  });
+
+  test("Metadata v0 request: classic array of classic strings", () => {
+    const frame = hex(
+      "00000017", // size 23
+      "0003 0000 00000001", // Metadata v0, correlation id 1
+      "0002 6964", // client id "id"
+      "00000002", // two topics
+      "0001 61", // "a"
+      "0002 6263", // "bc"
+    );
+    const header = { apiKey: ApiKey.Metadata, apiVersion: 0, correlationId: 1, clientId: "id" };
+    expect(encodeRequest(header, { topics: [{ name: "a" }, { name: "bc" }] })).toEqual(frame);
+    const { header: h, bodyOffset } = decodeRequestHeader(frame.subarray(4));
+    expect(decodeRequestBody<3>(h, frame.subarray(4), bodyOffset).topics).toEqual([
+      { topicId: "00000000-0000-0000-0000-000000000000", name: "a" },
+      { topicId: "00000000-0000-0000-0000-000000000000", name: "bc" },
+    ]);
+  });
+
+  test("Produce v9 request: null client id, compact nullable strings and records", () => {
+    const frame = hex(
+      "00000021", // size 33
+      "0000 0009 00000001", // Produce v9, correlation id 1
+      "ffff", // client id null
+      "00", // header tagged fields
+      "00", // transactional id: compact null
+      "ffff", // acks -1
+      "00007530", // timeout 30000 ms
+      "02", // one topic (compact length + 1)
+      "02 74", // name "t"
+      "02", // one partition
+      "00000000", // index 0
+      "04 010203", // records: 3 bytes
+      "00 00 00", // partition, topic and body tagged fields
+    );
+    const header = { apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: null };
+    const body = {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 30000,
+      topicData: [{ name: "t", partitionData: [{ index: 0, records: new Uint8Array([1, 2, 3]) }] }],
+    };
+    expect(encodeRequest(header, body)).toEqual(frame);
+    const { header: h, bodyOffset } = decodeRequestHeader(frame.subarray(4));
+    expect(h).toEqual(header);
+    expect(decodeRequestBody(h, frame.subarray(4), bodyOffset)).toEqual(body);
+  });
+
+  test("ApiVersions v3 response: header v0 even though the body is flexible; tagged fields sorted", () => {
+    const frame = hex(
+      "00000027", // size 39
+      "00000007", // correlation id; no header tagged fields (ApiVersions always uses header v0)
+      "0000", // error code
+      "02", // one api key
+      "0000 0000 000b 00", // Produce 0..11, element tagged fields
+      "00000000", // throttle time
+      "02", // two tagged fields
+      "00 08 02 0261 0001 0002 00", // tag 0 (SupportedFeatures), 8 bytes: [{ "a", 1, 2 }]
+      "01 08 0000000000000005", // tag 1 (FinalizedFeaturesEpoch), 8 bytes: 5
+    );
+    const body = {
+      errorCode: 0,
+      apiKeys: [{ apiKey: 0, minVersion: 0, maxVersion: 11 }],
+      throttleTimeMs: 0,
+      supportedFeatures: [{ name: "a", minVersion: 1, maxVersion: 2 }],
+      finalizedFeaturesEpoch: 5n,
+    };
+    expect(encodeResponse(ApiKey.ApiVersions, 3, 7, body)).toEqual(frame);
+    expect(decodeResponse(ApiKey.ApiVersions, 3, frame.subarray(4))).toEqual({
+      correlationId: 7,
+      body: { ...body, finalizedFeatures: [], zkMigrationReady: false },
+    });
+  });
+
+  test("Produce v10 response: header v1 and a tagged struct with its own tagged section", () => {
+    const frame = hex(
+      "0000003b", // size 59
+      "00000009 00", // correlation id 9, header tagged fields
+      "02 02 74", // one topic "t"
+      "02", // one partition
+      "00000000", // index 0
+      "0006", // NOT_LEADER_OR_FOLLOWER
+      "ffffffffffffffff", // base offset -1
+      "ffffffffffffffff", // log append time -1
+      "0000000000000000", // log start offset 0
+      "01", // record errors: empty compact array
+      "00", // error message: null
+      "01 00 09 00000002 00000005 00", // 1 tagged field: tag 0, 9 bytes: leader 2, epoch 5, no tags
+      "00", // topic tagged fields
+      "00000000", // throttle time
+      "00", // body tagged fields (node endpoints empty = default, so omitted)
+    );
+    const body = {
+      responses: [
+        {
+          name: "t",
+          partitionResponses: [
+            {
+              index: 0,
+              errorCode: 6,
+              baseOffset: -1n,
+              logAppendTimeMs: -1n,
+              logStartOffset: 0n,
+              recordErrors: [],
+              errorMessage: null,
+              currentLeader: { leaderId: 2, leaderEpoch: 5 },
+            },
+          ],
+        },
+      ],
+      throttleTimeMs: 0,
+      nodeEndpoints: [],
+    };
+    expect(encodeResponse(ApiKey.Produce, 10, 9, body)).toEqual(frame);
+    expect(decodeResponse(ApiKey.Produce, 10, frame.subarray(4))).toEqual({ correlationId: 9, body });
+  });
+
+  test("a nullable struct carries an int8 presence marker", () => {
+    const withCursor = hex(
+      "02 02 74 00", // topics: [{ name "t" }]
+      "000007d0", // response partition limit 2000
+      "01 02 74 00000003 00", // cursor present: { "t", 3 }
+      "00", // tagged fields
+    );
+    const m = { topics: [{ name: "t" }], responsePartitionLimit: 2000, cursor: { topicName: "t", partitionIndex: 3 } };
+    expect(encodeWith(encodeDescribeTopicPartitionsRequest, 0, m)).toEqual(withCursor);
+    expect(decodeDescribeTopicPartitionsRequest(new Reader(withCursor), 0)).toEqual(m);
+
+    const withoutCursor = hex("01", "000007d0", "ff", "00");
+    expect(encodeWith(encodeDescribeTopicPartitionsRequest, 0, { topics: [] })).toEqual(withoutCursor);
+    expect(decodeDescribeTopicPartitionsRequest(new Reader(withoutCursor), 0)).toEqual({
+      topics: [],
+      responsePartitionLimit: 2000,
+      cursor: null,
+    });
+  });
+
+  test("ConsumerProtocolSubscription v1: classic encoding, nullable bytes, int32 arrays", () => {
+    const bytes = hex(
+      "00000001 0001 61", // topics ["a"]
+      "ffffffff", // user data null
+      "00000001 0001 61 00000002 00000000 00000001", // owned partitions [{ "a", [0, 1] }]
+    );
+    const m = { topics: ["a"], userData: null, ownedPartitions: [{ topic: "a", partitions: [0, 1] }] };
+    expect(encodeWith(encodeConsumerProtocolSubscription, 1, m)).toEqual(bytes);
+    expect(decodeConsumerProtocolSubscription(new Reader(bytes), 1)).toEqual({ ...m, generationId: -1, rackId: null });
+  });
+});
+
+describe("request headers", () => {
+  test("ControlledShutdown v0 uses header v0: no client id", () => {
+    const frame = hex("0007 0000 0000000b", "00000003");
+    const { header, bodyOffset } = decodeRequestHeader(frame);
+    expect(header).toEqual({ apiKey: ApiKey.ControlledShutdown, apiVersion: 0, correlationId: 11, clientId: null });
+    expect(bodyOffset).toBe(8);
+    expect(decodeRequestBody(header, frame, bodyOffset)).toEqual({ brokerId: 3, brokerEpoch: -1n });
+    expect(encodeRequest(header, { brokerId: 3 })).toEqual(hex("0000000c", "0007 0000 0000000b", "00000003"));
+  });
+
+  test("a null client id decodes as null", () => {
+    const frame = hex("0012 0000 00000005 ffff");
+    expect(decodeRequestHeader(frame).header.clientId).toBeNull();
+  });
+
+  test("unknown API keys throw with the header attached", () => {
+    const frame = hex("03e7 0000 0000002c 0001 78");
+    let error: unknown;
+    try {
+      decodeRequestHeader(frame);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnknownApiKeyError);
+    expect(error).toBeInstanceOf(UnknownRequestApiKeyError);
+    expect((error as UnknownRequestApiKeyError).header).toEqual({
+      apiKey: 999,
+      apiVersion: 0,
+      correlationId: 44,
+      clientId: "x",
+    });
+  });
+
+  test("unsupported versions keep the correlation id recoverable (KIP-511)", () => {
+    // A future ApiVersions v99 with a flexible header and a body we cannot know.
+    const frame = hex("0012 0063 12345678 0003 636c69 00 deadbeef");
+    let error: unknown;
+    try {
+      decodeRequestHeader(frame);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UnsupportedVersionError);
+    expect(error).toBeInstanceOf(UnsupportedRequestVersionError);
+    const e = error as UnsupportedRequestVersionError;
+    expect(e.apiVersion).toBe(99);
+    expect(e.header).toEqual({ apiKey: 18, apiVersion: 99, correlationId: 0x12345678, clientId: "cli" });
+  });
+
+  test("an unsupported version with a garbled client id still yields the correlation id", () => {
+    const frame = hex("0012 0063 00000009 7fff 61");
+    expect(() => decodeRequestHeader(frame)).toThrow(UnsupportedRequestVersionError);
+    try {
+      decodeRequestHeader(frame);
+    } catch (e) {
+      expect((e as UnsupportedRequestVersionError).header).toMatchObject({ correlationId: 9, clientId: null });
+    }
+  });
+
+  test("truncated headers throw TruncatedMessageError", () => {
+    const frame = hex("0012 0003 0000002a 0004 6b636174 00");
+    for (let cut = 0; cut < frame.length; cut++) {
+      expect(() => decodeRequestHeader(frame.subarray(0, cut))).toThrow(
+        expect.objectContaining({ name: "TruncatedMessageError" }),
+      );
+    }
+  });
+});
+
+describe("bodies and frames", () => {
+  test("trailing bytes after a request body are malformed", () => {
+    const frame = encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 0, correlationId: 1, clientId: "c" }, {
+      groupId: "g",
+      generationId: 1,
+      memberId: "m",
+    });
+    const padded = new Uint8Array(frame.length + 1);
+    padded.set(frame);
+    const { header, bodyOffset } = decodeRequestHeader(padded.subarray(4));
+    expect(() => decodeRequestBody(header, padded.subarray(4), bodyOffset)).toThrow(MalformedMessageError);
+  });
+
+  test("trailing bytes after a response body are malformed", () => {
+    const frame = encodeResponse(ApiKey.Heartbeat, 0, 1, { errorCode: 0 });
+    const padded = new Uint8Array(frame.length + 1);
+    padded.set(frame);
+    expect(() => decodeResponse(ApiKey.Heartbeat, 0, padded.subarray(4))).toThrow(MalformedMessageError);
+  });
+
+  test("encoding outside the generated version range or for an unknown key throws", () => {
+    expect(() => encodeResponse(ApiKey.Produce, 99, 1, {})).toThrow(UnsupportedVersionError);
+    expect(() => encodeResponse(999, 0, 1, {})).toThrow(UnknownApiKeyError);
+    expect(() => encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: -1, correlationId: 1, clientId: null }, {})).toThrow(
+      UnsupportedVersionError,
+    );
+  });
+
+  test("responses use header v1 for flexible versions and v0 for classic ones", () => {
+    expect(encodeResponse(ApiKey.Heartbeat, 4, 5, { errorCode: 0 })).toEqual(
+      hex("0000000c", "00000005 00", "00000000 0000 00"),
+    );
+    expect(encodeResponse(ApiKey.Heartbeat, 0, 5, { errorCode: 0 })).toEqual(hex("00000006", "00000005", "0000"));
+  });
+});
