@@ -29,6 +29,7 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
       maxRequestBytes: 1024 * 1024,
       fetchPollMs: 50,
       cleanerIntervalMs: 3_600_000,
+      transactionMaxTimeoutMs: 900_000,
       ...config,
     },
   };
