@@ -6,6 +6,7 @@ import { deleteRecordsApi, listOffsetsApi, offsetForLeaderEpochApi } from "./lis
 import { describeClusterApi, describeTopicPartitionsApi, metadataApi } from "./metadata.ts";
 import { produceApi } from "./produce.ts";
 import { createPartitionsApi, createTopicsApi, deleteTopicsApi } from "./topics.ts";
+import { transactionApis } from "./transactions/index.ts";
 
 /** Every API this broker serves; ApiVersions advertises exactly these. */
 export function allApis(): ApiHandler[] {
@@ -24,6 +25,7 @@ export function allApis(): ApiHandler[] {
     incrementalAlterConfigsApi,
     describeClusterApi,
     describeTopicPartitionsApi,
+    ...transactionApis(),
   ];
   apis.push(apiVersionsApi(() => apis));
   return apis;

@@ -15,6 +15,7 @@ import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
 import { topicConfig } from "./topic-config.ts";
+import { checkTransactionalProduce } from "./transactions/index.ts";
 import { hasPartition, lookupTopic } from "./topic-lookup.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
@@ -60,8 +61,10 @@ async function producePartition(
   const { header, bytes } = batches[0]!;
   const rejected = validate(topic, index, header, bytes);
   if (rejected) return rejected;
-  if (isTransactional(header.attributes) && transactionalId === null) {
-    return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
+  if (isTransactional(header.attributes)) {
+    if (transactionalId === null) return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
+    const refused = await checkTransactionalProduce(ctx, transactionalId, { topic: topic.name, partition: index }, header.producerId, header.producerEpoch);
+    if (refused !== null) return failure(index, refused);
   }
 
   // The broker stamps the leader epoch; it lies outside the CRC.

@@ -1,0 +1,99 @@
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import type {
+  AddPartitionsToTxnRequest,
+  AddPartitionsToTxnRequestAddPartitionsToTxnTransaction as TransactionRequest,
+  AddPartitionsToTxnResponse,
+  AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult as TopicResult,
+} from "../../protocol/generated/add-partitions-to-txn.ts";
+import type { TopicPartition } from "../../storage/storage.ts";
+import type { BrokerContext } from "../context.ts";
+import { defineApi } from "../handler.ts";
+import { hasPartition, lookupTopic } from "../topic-lookup.ts";
+import { coordinatorErrorCode, refusalCode } from "./txn-errors.ts";
+import { addPartitions, checkTransactionalWrite } from "./txn-state.ts";
+import { readTxn } from "./txn-store.ts";
+import { updateTxn } from "./txn-update.ts";
+
+/** AddPartitionsToTxn answers PRODUCER_FENCED from this version on (KIP-588). */
+const PRODUCER_FENCED_SINCE = 2;
+
+/** The same code for every requested partition. */
+function uniform(topics: TransactionRequest["topics"], code: (tp: TopicPartition) => number): TopicResult[] {
+  return topics.map((t) => ({
+    name: t.name,
+    resultsByPartition: t.partitions.map((partition) => ({ partitionIndex: partition, partitionErrorCode: code({ topic: t.name, partition }) })),
+  }));
+}
+
+/**
+ * Partitions of unknown topics fail alone, and then (as in Kafka) nothing is added and the
+ * others are OPERATION_NOT_ATTEMPTED. Null when every partition exists.
+ */
+async function unknownPartitions(ctx: BrokerContext, topics: TransactionRequest["topics"]): Promise<TopicResult[] | null> {
+  const failed = new Map<string, number>();
+  for (const t of topics) {
+    const { topic, errorCode } = await lookupTopic(ctx, t.name, "add to a transaction");
+    for (const partition of t.partitions) {
+      if (!hasPartition(topic, partition)) failed.set(`${t.name}\0${partition}`, topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errorCode);
+    }
+  }
+  if (failed.size === 0) return null;
+  return uniform(topics, (tp) => failed.get(`${tp.topic}\0${tp.partition}`) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
+}
+
+async function add(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
+  const rejected = await unknownPartitions(ctx, txn.topics);
+  if (rejected) return rejected;
+  const partitions = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+  const refusal = await updateTxn(ctx, txn.transactionalId, "AddPartitionsToTxn", (current, now) =>
+    addPartitions(current, txn.producerId, txn.producerEpoch, partitions, now),
+  );
+  const code = refusal === null ? ErrorCode.NONE : refusalCode(refusal, apiVersion, PRODUCER_FENCED_SINCE);
+  return uniform(txn.topics, () => code);
+}
+
+/** v4+ with verifyOnly (KIP-890): whether each partition is already in the ongoing transaction; nothing changes. */
+async function verify(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
+  const current = await readTxn(ctx.storage, txn.transactionalId);
+  return uniform(txn.topics, (tp) => {
+    if (current === null) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    const refusal = checkTransactionalWrite(current.value, txn.producerId, txn.producerEpoch, tp);
+    return refusal === null ? ErrorCode.NONE : refusalCode(refusal, apiVersion, PRODUCER_FENCED_SINCE);
+  });
+}
+
+async function handleOne(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
+  if (txn.transactionalId === "") return uniform(txn.topics, () => ErrorCode.INVALID_REQUEST);
+  try {
+    return await (txn.verifyOnly ? verify(ctx, txn, apiVersion) : add(ctx, txn, apiVersion));
+  } catch (error) {
+    const code = coordinatorErrorCode(error, `AddPartitionsToTxn for ${txn.transactionalId}`);
+    return uniform(txn.topics, () => code);
+  }
+}
+
+export const addPartitionsToTxnApi = defineApi<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>({
+  apiKey: ApiKey.AddPartitionsToTxn,
+  minVersion: 0,
+  // v4+ is Kafka's broker-to-coordinator batched form; some clients (@platformatic/kafka) send
+  // it too, with verifyOnly false, so each transaction in it is handled like a v3 request.
+  maxVersion: 5,
+  async handle(ctx, request, rc) {
+    if (rc.apiVersion >= 4) {
+      const resultsByTransaction = [];
+      for (const txn of request.transactions ?? []) {
+        resultsByTransaction.push({ transactionalId: txn.transactionalId, topicResults: await handleOne(ctx, txn, rc.apiVersion) });
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
+    }
+    const txn: TransactionRequest = {
+      transactionalId: request.v3AndBelowTransactionalId ?? "",
+      producerId: request.v3AndBelowProducerId ?? -1n,
+      producerEpoch: request.v3AndBelowProducerEpoch ?? -1,
+      verifyOnly: false,
+      topics: request.v3AndBelowTopics ?? [],
+    };
+    return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await handleOne(ctx, txn, rc.apiVersion) };
+  },
+});

@@ -1,0 +1,70 @@
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from "../../protocol/generated/txn-offset-commit.ts";
+import type { BrokerContext } from "../context.ts";
+import { defineApi } from "../handler.ts";
+import { hasPartition, lookupTopic } from "../topic-lookup.ts";
+import { coordinatorErrorCode, refusalCode } from "./txn-errors.ts";
+import { addPendingOffsets, type PendingOffset } from "./txn-state.ts";
+import { updateTxn } from "./txn-update.ts";
+
+type TopicResponse = TxnOffsetCommitResponse["topics"][number];
+
+/** Per partition: UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist, null for the rest. */
+async function unknownPartitions(ctx: BrokerContext, request: TxnOffsetCommitRequest): Promise<Map<string, number>> {
+  const failed = new Map<string, number>();
+  for (const t of request.topics) {
+    const { topic, errorCode } = await lookupTopic(ctx, t.name, "commit transactional offsets for");
+    for (const p of t.partitions) {
+      if (!hasPartition(topic, p.partitionIndex)) failed.set(`${t.name}\0${p.partitionIndex}`, topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errorCode);
+    }
+  }
+  return failed;
+}
+
+/**
+ * The offsets are kept with the transaction's state and written to the group's committed
+ * offsets only when the transaction commits (dropped when it aborts), which is what Kafka
+ * achieves with pending offsets in __consumer_offsets and transaction markers.
+ */
+export const txnOffsetCommitApi = defineApi<TxnOffsetCommitRequest, TxnOffsetCommitResponse>({
+  apiKey: ApiKey.TxnOffsetCommit,
+  minVersion: 0,
+  // v4 only adds TRANSACTION_ABORTABLE to the codes a client understands; it is never answered here.
+  maxVersion: 4,
+  async handle(ctx, request, rc) {
+    const answer = (code: (topic: string, partition: number) => number): TxnOffsetCommitResponse => ({
+      throttleTimeMs: 0,
+      topics: request.topics.map(
+        (t): TopicResponse => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) }),
+      ),
+    });
+    const { transactionalId, groupId, producerId, producerEpoch } = request;
+    if (transactionalId === "") return answer(() => ErrorCode.INVALID_REQUEST);
+    try {
+      const failed = await unknownPartitions(ctx, request);
+      const offsets: PendingOffset[] = request.topics.flatMap((t) =>
+        t.partitions
+          .filter((p) => !failed.has(`${t.name}\0${p.partitionIndex}`))
+          .map((p) => ({
+            group: groupId,
+            topic: t.name,
+            partition: p.partitionIndex,
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch ?? -1,
+            metadata: p.committedMetadata,
+          })),
+      );
+      const refusal =
+        offsets.length === 0
+          ? null
+          : await updateTxn(ctx, transactionalId, "TxnOffsetCommit", (current, now) => addPendingOffsets(current, producerId, producerEpoch, offsets, now));
+      // Kafka's group coordinator reports a stale epoch here as INVALID_PRODUCER_EPOCH in every version.
+      const code = refusal === null ? ErrorCode.NONE : refusalCode(refusal, rc.apiVersion, null);
+      return answer((topic, partition) => failed.get(`${topic}\0${partition}`) ?? code);
+    } catch (error) {
+      const code = coordinatorErrorCode(error, `TxnOffsetCommit for ${transactionalId} (group ${groupId})`);
+      return answer(() => code);
+    }
+  },
+});

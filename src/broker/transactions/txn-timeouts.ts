@@ -1,0 +1,82 @@
+import { consola } from "consola";
+import type { BrokerContext } from "../context.ts";
+import { completeTransaction } from "./txn-completion.ts";
+import { fenceAndAbort, isExpired, isStalled } from "./txn-state.ts";
+import { listTxns, writeTxn } from "./txn-store.ts";
+
+/** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms default. */
+export const TXN_SWEEP_INTERVAL_MS = 10_000;
+
+/**
+ * Every broker sweeps the store for transactions that outlived their timeout and aborts
+ * them, bumping the epoch so the producer that left them open is fenced. Brokers race
+ * through compare-and-set: one fences, the others see PrepareAbort and leave it to it. The
+ * sweep also finishes transactions stuck in Prepare* for longer than their timeout, which
+ * only happens when the broker ending them died midway.
+ */
+export class TxnTimeouts {
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(
+    private readonly ctx: BrokerContext,
+    private readonly intervalMs = TXN_SWEEP_INTERVAL_MS,
+  ) {}
+
+  start(): void {
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  /** Resolves when a sweep in progress (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.#running;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.sweepOnce()
+        .then(() => undefined)
+        .catch((error) => consola.warn("transaction timeout sweep failed; retrying next interval:", error))
+        .finally(() => {
+          this.#running = null;
+          this.#schedule();
+        });
+    }, this.intervalMs);
+    // The sweep alone must not keep the process alive.
+    this.#timer.unref?.();
+  }
+
+  /** One pass over every transactional id; returns the ids this broker aborted or finished. */
+  async sweepOnce(now = BigInt(Date.now())): Promise<string[]> {
+    const handled: string[] = [];
+    for (const { key, value, version } of await listTxns(this.ctx.storage)) {
+      if (this.#stopped) break;
+      try {
+        if (isExpired(value, now)) {
+          const fenced = fenceAndAbort(value, now);
+          const fencedVersion = await writeTxn(this.ctx.storage, key, fenced, version);
+          // Lost the race: the producer or another broker moved the transaction on.
+          if (fencedVersion === null) continue;
+          consola.info(`aborting transaction ${key} (producer ${value.producerId}): open longer than ${value.timeoutMs} ms`);
+          await completeTransaction(this.ctx, key, { value: fenced, version: fencedVersion }, now);
+          handled.push(key);
+        } else if (isStalled(value, now)) {
+          consola.info(`finishing transaction ${key} (producer ${value.producerId}), left in ${value.state}`);
+          await completeTransaction(this.ctx, key, { value, version }, now);
+          handled.push(key);
+        }
+      } catch (error) {
+        // One transaction's trouble must not stop the sweep; the next one retries it.
+        consola.warn(`transaction timeout sweep: ${key}:`, error);
+      }
+    }
+    return handled;
+  }
+}
