@@ -5,10 +5,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# npm writes node_modules/.package-lock.json on every install; older than the lockfile means stale.
-if [[ ! -f node_modules/.package-lock.json || package.json -nt node_modules/.package-lock.json ||
-      ( -f package-lock.json && package-lock.json -nt node_modules/.package-lock.json ) ]]; then
-  if [[ -f package-lock.json ]]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# npm records what it installed in node_modules/.package-lock.json; it is stale when a package the
+# lockfile wants (platform-specific optional ones aside) is missing or at another version, or when
+# something installed is no longer locked. Comparing contents, not mtimes, keeps a script-only edit
+# of package.json from wiping node_modules under everyone else using this tree.
+node_modules_current() {
+  [[ -f package-lock.json && -f node_modules/.package-lock.json ]] || return 1
+  node -e '
+    const locked = require("./package-lock.json").packages;
+    const installed = require("./node_modules/.package-lock.json").packages;
+    const wanted = Object.entries(locked).filter(([path, pkg]) => path !== "" && !pkg.optional);
+    const stale = wanted.some(([path, pkg]) => installed[path]?.version !== pkg.version) ||
+      Object.entries(installed).some(([path, pkg]) => locked[path]?.version !== pkg.version);
+    process.exit(stale ? 1 : 0);
+  '
+}
+if [[ ! -f package-lock.json ]]; then
+  [[ -d node_modules ]] || npm install --no-audit --no-fund
+elif ! node_modules_current; then
+  npm ci --no-audit --no-fund
 fi
 
 missing=()
