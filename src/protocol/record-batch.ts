@@ -23,11 +23,18 @@ export const BATCH_HEADER_BYTES = 61;
 export const LOG_OVERHEAD = 12;
 const MAGIC = 2;
 
+const OFFSET_BATCH_LENGTH = 8;
 const OFFSET_LEADER_EPOCH = 12;
 const OFFSET_MAGIC = 16;
 const OFFSET_CRC = 17;
 const OFFSET_ATTRIBUTES = 21;
+const OFFSET_LAST_OFFSET_DELTA = 23;
+const OFFSET_BASE_TIMESTAMP = 27;
 const OFFSET_MAX_TIMESTAMP = 35;
+const OFFSET_PRODUCER_ID = 43;
+const OFFSET_PRODUCER_EPOCH = 51;
+const OFFSET_BASE_SEQUENCE = 53;
+const OFFSET_RECORD_COUNT = 57;
 
 const COMPRESSION_MASK = 0x07;
 const TIMESTAMP_TYPE_BIT = 0x08;
@@ -119,7 +126,7 @@ function viewOf(bytes: Uint8Array): DataView {
 }
 
 function checkedBatchLength(view: DataView, offset: number): number {
-  const batchLength = view.getInt32(offset + 8);
+  const batchLength = view.getInt32(offset + OFFSET_BATCH_LENGTH);
   if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD) {
     throw new MalformedMessageError(`record batch at byte ${offset} declares a length of ${batchLength}, below the header size`);
   }
@@ -158,13 +165,13 @@ export function readBatchHeader(bytes: Uint8Array, offset = 0): RecordBatchHeade
     magic: MAGIC,
     crc: view.getUint32(offset + OFFSET_CRC),
     attributes: view.getInt16(offset + OFFSET_ATTRIBUTES),
-    lastOffsetDelta: view.getInt32(offset + 23),
-    baseTimestamp: view.getBigInt64(offset + 27),
+    lastOffsetDelta: view.getInt32(offset + OFFSET_LAST_OFFSET_DELTA),
+    baseTimestamp: view.getBigInt64(offset + OFFSET_BASE_TIMESTAMP),
     maxTimestamp: view.getBigInt64(offset + OFFSET_MAX_TIMESTAMP),
-    producerId: view.getBigInt64(offset + 43),
-    producerEpoch: view.getInt16(offset + 51),
-    baseSequence: view.getInt32(offset + 53),
-    recordCount: view.getInt32(offset + 57),
+    producerId: view.getBigInt64(offset + OFFSET_PRODUCER_ID),
+    producerEpoch: view.getInt16(offset + OFFSET_PRODUCER_EPOCH),
+    baseSequence: view.getInt32(offset + OFFSET_BASE_SEQUENCE),
+    recordCount: view.getInt32(offset + OFFSET_RECORD_COUNT),
   };
 }
 
@@ -369,17 +376,17 @@ export function encodeRecordBatch(batch: RecordBatchInput): Uint8Array {
 
   const view = viewOf(out);
   view.setBigInt64(0, batch.baseOffset ?? 0n);
-  view.setInt32(8, out.length - LOG_OVERHEAD);
+  view.setInt32(OFFSET_BATCH_LENGTH, out.length - LOG_OVERHEAD);
   view.setInt32(OFFSET_LEADER_EPOCH, batch.partitionLeaderEpoch ?? -1);
   out[OFFSET_MAGIC] = MAGIC;
   view.setInt16(OFFSET_ATTRIBUTES, attributes);
-  view.setInt32(23, batch.lastOffsetDelta ?? lastOffsetDelta);
-  view.setBigInt64(27, batch.baseTimestamp);
+  view.setInt32(OFFSET_LAST_OFFSET_DELTA, batch.lastOffsetDelta ?? lastOffsetDelta);
+  view.setBigInt64(OFFSET_BASE_TIMESTAMP, batch.baseTimestamp);
   view.setBigInt64(OFFSET_MAX_TIMESTAMP, batch.maxTimestamp ?? batch.baseTimestamp + maxTimestampDelta);
-  view.setBigInt64(43, batch.producerId ?? -1n);
-  view.setInt16(51, batch.producerEpoch ?? -1);
-  view.setInt32(53, batch.baseSequence ?? -1);
-  view.setInt32(57, plans.length);
+  view.setBigInt64(OFFSET_PRODUCER_ID, batch.producerId ?? -1n);
+  view.setInt16(OFFSET_PRODUCER_EPOCH, batch.producerEpoch ?? -1);
+  view.setInt32(OFFSET_BASE_SEQUENCE, batch.baseSequence ?? -1);
+  view.setInt32(OFFSET_RECORD_COUNT, plans.length);
   view.setUint32(OFFSET_CRC, crc32c(out, 0, OFFSET_ATTRIBUTES, out.length));
   return out;
 }
