@@ -111,17 +111,20 @@ export class Reader {
 
   /** Unsigned LEB128 of at most 5 bytes (32 bits), as used for compact lengths and tags. */
   readUnsignedVarint(): number {
+    // Integer-only arithmetic: a double-typed result flowing into `offset` deoptimises every reader.
     let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
+    for (let shift = 0; shift < 28; shift += 7) {
       this.need(1);
       const b = this.bytes[this.offset++];
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) {
-        if (result > 0xffffffff) throw new MalformedMessageError(`unsigned varint ${result} exceeds 32 bits`);
-        return result;
-      }
+      result |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
     }
-    throw new MalformedMessageError(`unsigned varint longer than 5 bytes at offset ${this.offset}`);
+    this.need(1);
+    const b = this.bytes[this.offset++];
+    if (b > 0x0f) {
+      throw new MalformedMessageError(`unsigned varint longer than 32 bits before offset ${this.offset}`);
+    }
+    return (result | (b << 28)) >>> 0;
   }
 
   /** Zig-zag encoded signed 32-bit varint. */
