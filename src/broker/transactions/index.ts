@@ -9,6 +9,7 @@ import { txnOffsetCommitApi } from "./txn-offset-commit.ts";
 
 export { TxnTimeouts } from "./txn-timeouts.ts";
 export { checkTransactionalProduce } from "./transactional-produce.ts";
+export { pendingTxnOffsets } from "./pending-offsets.ts";
 
 /** The idempotent-producer and transaction coordinator APIs. */
 export function transactionApis(): ApiHandler[] {

@@ -3,7 +3,7 @@ import type { KafkaConnection } from "../../../src/client/kafka-connection.ts";
 import { ApiKey } from "../../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../../src/protocol/error-codes.ts";
 import { decodeControlRecord, decodeRecordBatches, encodeControlBatch, isControl } from "../../../src/protocol/record-batch.ts";
-import { TxnTimeouts } from "../../../src/broker/transactions/index.ts";
+import { pendingTxnOffsets, TxnTimeouts } from "../../../src/broker/transactions/index.ts";
 import { completeTransaction } from "../../../src/broker/transactions/txn-completion.ts";
 import { fenceAndAbort, prepareEnd } from "../../../src/broker/transactions/txn-state.ts";
 import { readTxn, writeTxn } from "../../../src/broker/transactions/txn-store.ts";
@@ -191,7 +191,14 @@ describe("offsets in a transaction", () => {
     expect(await addOffsets(c, "t-offsets", p, "g-offsets")).toBe(ErrorCode.NONE);
     expect(await txnOffsetCommit(c, "t-offsets", p, "g-offsets", "t-offsets-in", [[0, 5n], [1, 7n]])).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
     expect(await b.ctx.storage.fetchOffsets("g-offsets")).toEqual([]);
+    // KIP-447: OffsetFetch with requireStable must see these as pending.
+    expect(await pendingTxnOffsets(b.ctx.storage, "g-offsets")).toEqual([
+      { topic: "t-offsets-in", partition: 0 },
+      { topic: "t-offsets-in", partition: 1 },
+    ]);
+    expect(await pendingTxnOffsets(b.ctx.storage, "g-other")).toEqual([]);
     expect(await endTxn(c, "t-offsets", p, true)).toBe(ErrorCode.NONE);
+    expect(await pendingTxnOffsets(b.ctx.storage, "g-offsets")).toEqual([]);
     const committed = await b.ctx.storage.fetchOffsets("g-offsets");
     expect(committed.map((o) => [o.topic, o.partition, o.offset]).sort()).toEqual([
       ["t-offsets-in", 0, 5n],
