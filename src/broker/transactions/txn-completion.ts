@@ -20,8 +20,9 @@ export type CompletionOutcome =
 
 /**
  * Finishes `prepared` (a record in PrepareCommit or PrepareAbort, as read at its version).
- * Before each marker the record is re-read, and the work stops once someone else has moved
- * it on: a marker written after the producer started its next transaction would end that one.
+ * Before each marker (and the offsets) the record is re-read, and the work stops once someone
+ * else has moved it on: a marker written after the producer started its next transaction
+ * would end that one.
  */
 export async function completeTransaction(
   ctx: BrokerContext,
@@ -32,11 +33,16 @@ export async function completeTransaction(
   const txn = prepared.value;
   if (!isPrepare(txn.state)) throw new Error(`transaction ${transactionalId} is ${txn.state}, not preparing to end`);
   const commit = txn.state === "PrepareCommit";
+  const stillPrepared = async () => (await readTxn(ctx.storage, transactionalId))?.version === prepared.version;
   for (const tp of txn.partitions) {
-    if ((await readTxn(ctx.storage, transactionalId))?.version !== prepared.version) return "superseded";
+    if (!(await stillPrepared())) return "superseded";
     await writeMarker(ctx, txn, tp, commit, now);
   }
-  if (commit) await commitOffsets(ctx, txn.offsets, now);
+  // Late offsets would move the group back behind a later transaction's.
+  if (commit && txn.offsets.length > 0) {
+    if (!(await stillPrepared())) return "superseded";
+    await commitOffsets(ctx, txn.offsets, now);
+  }
   const written = await writeTxn(ctx.storage, transactionalId, complete(txn, now), prepared.version);
   return written === null ? "superseded" : "completed";
 }

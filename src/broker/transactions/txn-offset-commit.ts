@@ -10,7 +10,7 @@ import { updateTxn } from "./txn-update.ts";
 
 type TopicResponse = TxnOffsetCommitResponse["topics"][number];
 
-/** Per partition: UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist, null for the rest. */
+/** The code of every requested partition that does not exist, keyed "topic\0partition". */
 async function unknownPartitions(ctx: BrokerContext, request: TxnOffsetCommitRequest): Promise<Map<string, number>> {
   const failed = new Map<string, number>();
   for (const t of request.topics) {

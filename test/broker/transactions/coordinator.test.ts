@@ -271,6 +271,25 @@ describe("crash safety and timeouts", () => {
     expect(visibleValues(f)).toEqual([]);
   });
 
+  test("a late second completer stops as soon as it sees the transaction moved on, writing nothing", async () => {
+    const p = await inTransaction("t-late");
+    await produce(c, "t-late", 0, batch(["a"], { producer: p, transactional: true }), "t-late");
+    const current = (await readTxn(b.ctx.storage, "t-late"))!;
+    const step = prepareEnd(current.value, p.producerId, p.producerEpoch, true, BigInt(Date.now()));
+    if (!step.ok) throw new Error(step.refusal);
+    const version = (await writeTxn(b.ctx.storage, "t-late", step.next, current.version))!;
+    // The first completer finishes, and the producer starts its next transaction.
+    expect(await completeTransaction(b.ctx, "t-late", { value: step.next, version })).toBe("completed");
+    expect(await addPartitions(c, "t-late", p, "t-late", [0])).toEqual([ErrorCode.NONE]);
+    await produce(c, "t-late", 0, batch(["b"], { producer: p, baseSequence: 1, transactional: true }), "t-late");
+    const before = await fetchPartition(c, "t-late", 0, false);
+    expect(await completeTransaction(b.ctx, "t-late", { value: step.next, version })).toBe("superseded");
+    const after = await fetchPartition(c, "t-late", 0, false);
+    expect(after.highWatermark).toBe(before.highWatermark);
+    // The second transaction is still open: its record is not yet visible to read_committed.
+    expect(visibleValues(await fetchPartition(c, "t-late", 0, true))).toEqual(["a"]);
+  });
+
   test("the sweep aborts a transaction past its timeout and fences its producer", async () => {
     await createTopic(c, "t-expire");
     const p = await newProducer(c, "t-expire", 1_000);
