@@ -18,8 +18,8 @@ import { updateTxn } from "./txn-update.ts";
 /** AddPartitionsToTxn answers PRODUCER_FENCED from this version on (KIP-588). */
 const PRODUCER_FENCED_SINCE = 2;
 
-/** The same code for every requested partition. */
-function uniform(topics: TransactionRequest["topics"], code: (tp: TopicPartition) => number): TopicResult[] {
+/** A result for every requested partition, with the code `code` gives it. */
+function resultsFor(topics: TransactionRequest["topics"], code: (tp: TopicPartition) => number): TopicResult[] {
   return topics.map((t) => ({
     name: t.name,
     resultsByPartition: t.partitions.map((partition) => ({ partitionIndex: partition, partitionErrorCode: code({ topic: t.name, partition }) })),
@@ -39,7 +39,7 @@ async function unknownPartitions(ctx: BrokerContext, topics: TransactionRequest[
     }
   }
   if (failed.size === 0) return null;
-  return uniform(topics, (tp) => failed.get(`${tp.topic}\0${tp.partition}`) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
+  return resultsFor(topics, (tp) => failed.get(`${tp.topic}\0${tp.partition}`) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
 }
 
 async function add(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
@@ -50,13 +50,13 @@ async function add(ctx: BrokerContext, txn: TransactionRequest, apiVersion: numb
     addPartitions(current, txn.producerId, txn.producerEpoch, partitions, now),
   );
   const code = refusal === null ? ErrorCode.NONE : refusalCode(refusal, apiVersion, PRODUCER_FENCED_SINCE);
-  return uniform(txn.topics, () => code);
+  return resultsFor(txn.topics, () => code);
 }
 
 /** v4+ with verifyOnly (KIP-890): whether each partition is already in the ongoing transaction; nothing changes. */
 async function verify(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
   const current = await readTxn(ctx.storage, txn.transactionalId);
-  return uniform(txn.topics, (tp) => {
+  return resultsFor(txn.topics, (tp) => {
     if (current === null) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     const refusal = checkTransactionalWrite(current.value, txn.producerId, txn.producerEpoch, tp);
     return refusal === null ? ErrorCode.NONE : refusalCode(refusal, apiVersion, PRODUCER_FENCED_SINCE);
@@ -64,12 +64,12 @@ async function verify(ctx: BrokerContext, txn: TransactionRequest, apiVersion: n
 }
 
 async function handleOne(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
-  if (txn.transactionalId === "") return uniform(txn.topics, () => ErrorCode.INVALID_REQUEST);
+  if (txn.transactionalId === "") return resultsFor(txn.topics, () => ErrorCode.INVALID_REQUEST);
   try {
     return await (txn.verifyOnly ? verify(ctx, txn, apiVersion) : add(ctx, txn, apiVersion));
   } catch (error) {
     const code = coordinatorErrorCode(error, `AddPartitionsToTxn for ${txn.transactionalId}`);
-    return uniform(txn.topics, () => code);
+    return resultsFor(txn.topics, () => code);
   }
 }
 
