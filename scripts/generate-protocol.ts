@@ -653,7 +653,10 @@ class StructGenerator {
    * Statements writing field `f` of `m`. In versions where the field is nullable an explicit null
    * is written as null; where it is not, null/undefined fall back to the non-null default.
    */
-  private writeField(e: Emitter, f: FieldSpec, flex: Flex): void {
+  private writeField(e: Emitter, f: FieldSpec, flex: Flex, inBlock = false): void {
+    // Locals need a block of their own unless the caller already opened one for this field.
+    const openBlock = () => (inBlock ? e : e.open("{"));
+    const closeBlock = () => (inBlock ? e : e.close());
     const prop = `m.${propertyName(f.name)}`;
     const nullable = this.nullableIn(f);
     const whenNullable = `${prop} === undefined ? ${this.fieldDefault(f)} : ${prop}`;
@@ -666,10 +669,10 @@ class StructGenerator {
         : `(w, e) => ${this.writePrimitive(elem, flex, false, "e")}`;
       const value = bare(branch(nullable, `(${whenNullable})`, `(${whenNotNullable})`));
       if (flex === "runtime") {
-        e.open("{");
+        openBlock();
         e.line(`const v = ${value};`);
         this.emitWrite(e, flex, `w.writeCompactArray(v, ${writeElement})`, `w.writeArray(v, ${writeElement})`);
-        e.close();
+        closeBlock();
       } else {
         this.emitWrite(e, flex, `w.writeCompactArray(${value}, ${writeElement})`, `w.writeArray(${value}, ${writeElement})`);
       }
@@ -682,14 +685,14 @@ class StructGenerator {
         return;
       }
       // Nullable structs carry an int8 presence marker: -1 for null, 1 for present.
-      e.open("{");
+      openBlock();
       e.line(`const v = ${bare(branch(nullable, `(${whenNullable})`, `(${whenNotNullable})`))};`);
       e.line("if (v === null) w.writeInt8(-1);");
       e.open("else {");
       e.line(nullable === "true" ? "w.writeInt8(1);" : `if (${nullable}) w.writeInt8(1);`);
       e.line(`${encode("v")};`);
       e.close();
-      e.close();
+      closeBlock();
       return;
     }
     if (nullable === "true") this.emitPrimitiveWrite(e, f, flex, true, whenNullable);
@@ -718,7 +721,7 @@ class StructGenerator {
       if (present === "true") this.writeField(e, f, this.flexOf(f));
       else {
         e.open(`if (${present}) {`);
-        this.writeField(e, f, this.flexOf(f));
+        this.writeField(e, f, this.flexOf(f), true);
         e.close();
       }
     }
@@ -739,7 +742,7 @@ class StructGenerator {
           e.open(`if (write${f.tag}) {`);
           e.line(`w.writeUnsignedVarint(${f.tag});`);
           e.line("const at = w.beginSizedRegion();");
-          this.writeField(e, f, "always");
+          this.writeField(e, f, "always", true);
           e.line("w.endSizedRegion(at);");
           e.close();
         }

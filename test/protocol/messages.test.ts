@@ -2,12 +2,23 @@
 // protocol guide, so a mistake shared by reader and writer cannot hide behind a round trip.
 
 import { describe, expect, test } from "bun:test";
-import { MalformedMessageError, UnknownApiKeyError, UnsupportedVersionError } from "../../src/protocol/errors.ts";
+import { createRequire } from "node:module";
+import { apiVersionsV4, fetchV17, joinGroupV9, metadataV12, Reader as PlatformaticReader } from "@platformatic/kafka";
+import {
+  MalformedMessageError,
+  TruncatedMessageError,
+  UnknownApiKeyError,
+  UnsupportedVersionError,
+} from "../../src/protocol/errors.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import {
   decodeConsumerProtocolSubscription,
   encodeConsumerProtocolSubscription,
 } from "../../src/protocol/generated/consumer-protocol-subscription.ts";
+import { encodeApiVersionsResponse } from "../../src/protocol/generated/api-versions.ts";
+import { decodeFetchRequest, encodeFetchResponse } from "../../src/protocol/generated/fetch.ts";
+import { decodeJoinGroupRequest } from "../../src/protocol/generated/join-group.ts";
+import { decodeMetadataRequest, encodeMetadataResponse } from "../../src/protocol/generated/metadata.ts";
 import {
   decodeDescribeTopicPartitionsRequest,
   encodeDescribeTopicPartitionsRequest,
@@ -291,6 +302,33 @@ describe("bodies and frames", () => {
     expect(() => decodeResponse(ApiKey.Heartbeat, 0, padded.subarray(4))).toThrow(MalformedMessageError);
   });
 
+  test("a hostile array length in a small request fails fast as truncated", () => {
+    // Metadata v1: 2^31-1 topics announced in a 20-byte frame.
+    const frame = hex("0003 0001 00000001 ffff", "7fffffff", "00000000 00000000");
+    const { header, bodyOffset } = decodeRequestHeader(frame);
+    expect(() => decodeRequestBody(header, frame, bodyOffset)).toThrow(TruncatedMessageError);
+  });
+
+  test("frames that are views into a larger buffer decode at their own offset", () => {
+    const frame = encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 3, clientId: "c" }, {
+      groupId: "g",
+      generationId: 7,
+      memberId: "m",
+      groupInstanceId: null,
+    });
+    const backing = new Uint8Array(frame.length + 13).fill(0xee);
+    backing.set(frame, 9);
+    const view = backing.subarray(13, 9 + frame.length);
+    const { header, bodyOffset } = decodeRequestHeader(view);
+    expect(header).toEqual({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 3, clientId: "c" });
+    expect(decodeRequestBody(header, view, bodyOffset)).toEqual({
+      groupId: "g",
+      generationId: 7,
+      memberId: "m",
+      groupInstanceId: null,
+    });
+  });
+
   test("encoding outside the generated version range or for an unknown key throws", () => {
     expect(() => encodeResponse(ApiKey.Produce, 99, 1, {})).toThrow(UnsupportedVersionError);
     expect(() => encodeResponse(999, 0, 1, {})).toThrow(UnknownApiKeyError);
@@ -304,5 +342,166 @@ describe("bodies and frames", () => {
       hex("0000000c", "00000005 00", "00000000 0000 00"),
     );
     expect(encodeResponse(ApiKey.Heartbeat, 0, 5, { errorCode: 0 })).toEqual(hex("00000006", "00000005", "0000"));
+  });
+});
+
+// Independent client implementations: bytes their encoders produce must decode to what they meant,
+// and bytes we produce must parse in their decoders. @platformatic/kafka speaks the flexible
+// versions, kafkajs the classic ones.
+describe("agreement with real client codecs", () => {
+  const require = createRequire(import.meta.url);
+  const ZERO = "00000000-0000-0000-0000-000000000000";
+  const TOPIC_ID = "01234567-89ab-cdef-0123-456789abcdef";
+
+  test("@platformatic/kafka Metadata v12 request", () => {
+    const bytes = new Uint8Array(metadataV12.createRequest(["a", "b"], false, true).buffer);
+    expect(decodeMetadataRequest(new Reader(bytes), 12)).toEqual({
+      topics: [
+        { topicId: ZERO, name: "a" },
+        { topicId: ZERO, name: "b" },
+      ],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: true,
+    });
+  });
+
+  test("@platformatic/kafka Fetch v17 request with a tagged replica directory id", () => {
+    const partition = {
+      partition: 3,
+      currentLeaderEpoch: 4,
+      fetchOffset: 5n,
+      lastFetchedEpoch: 6,
+      partitionMaxBytes: 1000,
+      replicaDirectoryId: "11111111-2222-3333-4444-555555555555",
+    };
+    const request = fetchV17.createRequest(500, 1, 2000, 1, 7, 8, [{ topicId: TOPIC_ID, partitions: [partition] }], [], "rack-1");
+    const decoded = decodeFetchRequest(new Reader(new Uint8Array(request.buffer)), 17);
+    expect(decoded).toMatchObject({ maxWaitMs: 500, minBytes: 1, maxBytes: 2000, isolationLevel: 1, sessionId: 7 });
+    expect(decoded).toMatchObject({ sessionEpoch: 8, forgottenTopicsData: [], rackId: "rack-1" });
+    expect(decoded.topics).toEqual([
+      {
+        topic: "",
+        topicId: TOPIC_ID,
+        partitions: [
+          {
+            partition: 3,
+            currentLeaderEpoch: 4,
+            fetchOffset: 5n,
+            lastFetchedEpoch: 6,
+            logStartOffset: -1n,
+            partitionMaxBytes: 1000,
+            replicaDirectoryId: partition.replicaDirectoryId,
+          },
+        ],
+      },
+    ]);
+  });
+
+  test("@platformatic/kafka parses our Fetch v17 response, tagged structs included", () => {
+    const w = new Writer();
+    const partition = {
+      partitionIndex: 2,
+      errorCode: 0,
+      highWatermark: 10n,
+      lastStableOffset: 9n,
+      logStartOffset: 1n,
+      abortedTransactions: null,
+      preferredReadReplica: -1,
+      records: null,
+      divergingEpoch: { epoch: 2, endOffset: 7n },
+      currentLeader: { leaderId: 1, leaderEpoch: 3 },
+    };
+    const nodeEndpoints = [{ nodeId: 1, host: "broker-1", port: 9092, rack: null }];
+    encodeFetchResponse(w, 17, {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 9,
+      responses: [{ topicId: TOPIC_ID, partitions: [partition] }],
+      nodeEndpoints,
+    });
+    const parsed = fetchV17.parseResponse(0, 1, 17, PlatformaticReader.from(Buffer.from(w.finish())));
+    expect(parsed.sessionId).toBe(9);
+    expect(parsed.nodeEndpoints).toEqual(nodeEndpoints);
+    expect(parsed.responses).toEqual([
+      {
+        topicId: TOPIC_ID,
+        partitions: [{ ...partition, snapshotId: { endOffset: -1n, epoch: -1 } }],
+      },
+    ]);
+  });
+
+  test("@platformatic/kafka parses our ApiVersions v4 response with supported features", () => {
+    const w = new Writer();
+    encodeApiVersionsResponse(w, 4, {
+      errorCode: 0,
+      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
+      throttleTimeMs: 0,
+      supportedFeatures: [{ name: "kraft.version", minVersion: 0, maxVersion: 1 }],
+    });
+    const parsed = apiVersionsV4.parseResponse(0, 18, 4, PlatformaticReader.from(Buffer.from(w.finish())));
+    expect(parsed.apiKeys).toEqual([{ apiKey: 18, name: "ApiVersions", minVersion: 0, maxVersion: 4 }]);
+    expect(parsed.supportedFeatures).toEqual([{ name: "kraft.version", minVersion: 0, maxVersion: 1 }]);
+  });
+
+  test("@platformatic/kafka JoinGroup v9 request", () => {
+    const metadata = Buffer.from([0, 1, 2]);
+    const bytes = new Uint8Array(
+      joinGroupV9.createRequest("group", 30000, 60000, "", null, "consumer", [{ name: "range", metadata }], "why")
+        .buffer,
+    );
+    expect(decodeJoinGroupRequest(new Reader(bytes), 9)).toEqual({
+      groupId: "group",
+      sessionTimeoutMs: 30000,
+      rebalanceTimeoutMs: 60000,
+      memberId: "",
+      groupInstanceId: null,
+      protocolType: "consumer",
+      protocols: [{ name: "range", metadata: new Uint8Array([0, 1, 2]) }],
+      reason: "why",
+    });
+  });
+
+  test("kafkajs Metadata v6 request and response", async () => {
+    const request = require("kafkajs/src/protocol/requests/metadata/v6/request.js");
+    const encoded = await request({ topics: ["x", "yz"], allowAutoTopicCreation: false }).encode();
+    expect(decodeMetadataRequest(new Reader(new Uint8Array(encoded.buffer)), 6)).toMatchObject({
+      topics: [{ name: "x" }, { name: "yz" }],
+      allowAutoTopicCreation: false,
+    });
+
+    const w = new Writer();
+    encodeMetadataResponse(w, 6, {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: 1, host: "h", port: 9092, rack: "r" }],
+      clusterId: "c",
+      controllerId: 1,
+      topics: [
+        {
+          errorCode: 0,
+          name: "x",
+          isInternal: false,
+          partitions: [
+            { errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1, 2], isrNodes: [1], offlineReplicas: [2] },
+          ],
+        },
+      ],
+    });
+    const response = require("kafkajs/src/protocol/requests/metadata/v6/response.js");
+    expect(await response.decode(Buffer.from(w.finish()))).toMatchObject({
+      brokers: [{ nodeId: 1, host: "h", port: 9092, rack: "r" }],
+      clusterId: "c",
+      controllerId: 1,
+      topicMetadata: [
+        {
+          topicErrorCode: 0,
+          topic: "x",
+          isInternal: false,
+          partitionMetadata: [
+            { partitionErrorCode: 0, partitionId: 0, leader: 1, replicas: [1, 2], isr: [1], offlineReplicas: [2] },
+          ],
+        },
+      ],
+    });
   });
 });

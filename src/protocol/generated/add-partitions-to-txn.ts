@@ -39,11 +39,9 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
 export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, m: AddPartitionsToTxnRequest): void {
   const flexible = version >= 3;
   if (version >= 4) {
-    {
-      const v = m.transactions ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e));
-      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e));
-    }
+    const v = m.transactions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, version, e));
   }
   if (version <= 3) {
     if (flexible) w.writeCompactString(m.v3AndBelowTransactionalId ?? "");
@@ -56,11 +54,9 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, version: number, m: A
     w.writeInt16(m.v3AndBelowProducerEpoch ?? 0);
   }
   if (version <= 3) {
-    {
-      const v = m.v3AndBelowTopics ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
-      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
-    }
+    const v = m.v3AndBelowTopics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -160,18 +156,14 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, version: number, m: 
     w.writeInt16(m.errorCode ?? 0);
   }
   if (version >= 4) {
-    {
-      const v = m.resultsByTransaction ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e));
-      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e));
-    }
+    const v = m.resultsByTransaction ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, version, e));
   }
   if (version <= 3) {
-    {
-      const v = m.resultsByTopicV3AndBelow ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
-      else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
-    }
+    const v = m.resultsByTopicV3AndBelow ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
+    else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

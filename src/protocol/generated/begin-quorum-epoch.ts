@@ -55,11 +55,9 @@ export function encodeBeginQuorumEpochRequest(w: Writer, version: number, m: Beg
     else w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestTopicData(w, version, e));
   }
   if (version >= 1) {
-    {
-      const v = m.leaderEndpoints ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e));
-      else w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e));
-    }
+    const v = m.leaderEndpoints ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e));
+    else w.writeArray(v, (w, e) => encodeBeginQuorumEpochRequestLeaderEndpoint(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

@@ -218,11 +218,9 @@ function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, version: numb
     w.writeInt16(m.replicationFactor ?? -1);
   }
   if (version >= 5) {
-    {
-      const v = m.configs === undefined ? [] : m.configs;
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e));
-      else w.writeArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e));
-    }
+    const v = m.configs === undefined ? [] : m.configs;
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e));
+    else w.writeArray(v, (w, e) => encodeCreateTopicsResponseCreatableTopicConfigs(w, version, e));
   }
   if (flexible) {
     const write0 = version >= 5 && m.topicConfigErrorCode !== undefined && m.topicConfigErrorCode !== 0;

@@ -22,18 +22,14 @@ export interface DeleteTopicsRequestDeleteTopicState {
 export function encodeDeleteTopicsRequest(w: Writer, version: number, m: DeleteTopicsRequest): void {
   const flexible = version >= 4;
   if (version >= 6) {
-    {
-      const v = m.topics ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e));
-      else w.writeArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e));
-    }
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDeleteTopicsRequestDeleteTopicState(w, version, e));
   }
   if (version <= 5) {
-    {
-      const v = m.topicNames ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-    }
+    const v = m.topicNames ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+    else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
   }
   w.writeInt32(m.timeoutMs ?? 0);
   if (flexible) w.writeUnsignedVarint(0);

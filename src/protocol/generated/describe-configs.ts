@@ -187,11 +187,9 @@ function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v
   }
   w.writeBool(m.isSensitive ?? false);
   if (version >= 1) {
-    {
-      const v = m.synonyms ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e));
-      else w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e));
-    }
+    const v = m.synonyms ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e));
+    else w.writeArray(v, (w, e) => encodeDescribeConfigsResponseDescribeConfigsSynonym(w, version, e));
   }
   if (version >= 3) {
     w.writeInt8(m.configType ?? 0);

@@ -59,11 +59,9 @@ export function encodeEndQuorumEpochRequest(w: Writer, version: number, m: EndQu
     else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestTopicData(w, version, e));
   }
   if (version >= 1) {
-    {
-      const v = m.leaderEndpoints ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e));
-      else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e));
-    }
+    const v = m.leaderEndpoints ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e));
+    else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestLeaderEndpoint(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -107,18 +105,14 @@ function encodeEndQuorumEpochRequestPartitionData(w: Writer, version: number, m:
   w.writeInt32(m.leaderId ?? 0);
   w.writeInt32(m.leaderEpoch ?? 0);
   if (version <= 0) {
-    {
-      const v = m.preferredSuccessors ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-      else w.writeArray(v, (w, e) => w.writeInt32(e));
-    }
+    const v = m.preferredSuccessors ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 1) {
-    {
-      const v = m.preferredCandidates ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e));
-      else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e));
-    }
+    const v = m.preferredCandidates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e));
+    else w.writeArray(v, (w, e) => encodeEndQuorumEpochRequestReplicaInfo(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

@@ -98,11 +98,9 @@ export function encodeFetchRequest(w: Writer, version: number, m: FetchRequest):
     else w.writeArray(v, (w, e) => encodeFetchRequestFetchTopic(w, version, e));
   }
   if (version >= 7) {
-    {
-      const v = m.forgottenTopicsData ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e));
-      else w.writeArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e));
-    }
+    const v = m.forgottenTopicsData ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeFetchRequestForgottenTopic(w, version, e));
   }
   if (version >= 11) {
     if (flexible) w.writeCompactString(m.rackId ?? "");
@@ -498,11 +496,9 @@ function encodeFetchResponsePartitionData(w: Writer, version: number, m: FetchRe
     w.writeInt64(m.logStartOffset ?? -1n);
   }
   if (version >= 4) {
-    {
-      const v = m.abortedTransactions === undefined ? [] : m.abortedTransactions;
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e));
-      else w.writeArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e));
-    }
+    const v = m.abortedTransactions === undefined ? [] : m.abortedTransactions;
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e));
+    else w.writeArray(v, (w, e) => encodeFetchResponseAbortedTransaction(w, version, e));
   }
   if (version >= 11) {
     w.writeInt32(m.preferredReadReplica ?? -1);

@@ -22,11 +22,9 @@ export function encodeFindCoordinatorRequest(w: Writer, version: number, m: Find
     w.writeInt8(m.keyType ?? 0);
   }
   if (version >= 4) {
-    {
-      const v = m.coordinatorKeys ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-    }
+    const v = m.coordinatorKeys ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+    else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -97,11 +95,9 @@ export function encodeFindCoordinatorResponse(w: Writer, version: number, m: Fin
     w.writeInt32(m.port ?? 0);
   }
   if (version >= 4) {
-    {
-      const v = m.coordinators ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e));
-      else w.writeArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e));
-    }
+    const v = m.coordinators ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e));
+    else w.writeArray(v, (w, e) => encodeFindCoordinatorResponseCoordinator(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

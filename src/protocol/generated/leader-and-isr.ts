@@ -81,18 +81,14 @@ export function encodeLeaderAndIsrRequest(w: Writer, version: number, m: LeaderA
     w.writeInt8(m.type ?? 0);
   }
   if (version <= 1) {
-    {
-      const v = m.ungroupedPartitionStates ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
-      else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
-    }
+    const v = m.ungroupedPartitionStates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, version, e));
   }
   if (version >= 2) {
-    {
-      const v = m.topicStates ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e));
-      else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e));
-    }
+    const v = m.topicStates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, version, e));
   }
   {
     const v = m.liveLeaders ?? [];
@@ -140,18 +136,14 @@ function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, version:
     else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 3) {
-    {
-      const v = m.addingReplicas ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-      else w.writeArray(v, (w, e) => w.writeInt32(e));
-    }
+    const v = m.addingReplicas ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 3) {
-    {
-      const v = m.removingReplicas ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-      else w.writeArray(v, (w, e) => w.writeInt32(e));
-    }
+    const v = m.removingReplicas ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 1) {
     w.writeBool(m.isNew ?? false);
@@ -257,18 +249,14 @@ export function encodeLeaderAndIsrResponse(w: Writer, version: number, m: Leader
   const flexible = version >= 4;
   w.writeInt16(m.errorCode ?? 0);
   if (version <= 4) {
-    {
-      const v = m.partitionErrors ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
-      else w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
-    }
+    const v = m.partitionErrors ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, version, e));
   }
   if (version >= 5) {
-    {
-      const v = m.topics ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e));
-      else w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e));
-    }
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

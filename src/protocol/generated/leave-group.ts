@@ -30,11 +30,9 @@ export function encodeLeaveGroupRequest(w: Writer, version: number, m: LeaveGrou
     else w.writeString(m.memberId ?? "");
   }
   if (version >= 3) {
-    {
-      const v = m.members ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e));
-      else w.writeArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e));
-    }
+    const v = m.members ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaveGroupRequestMemberIdentity(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -99,11 +97,9 @@ export function encodeLeaveGroupResponse(w: Writer, version: number, m: LeaveGro
   }
   w.writeInt16(m.errorCode ?? 0);
   if (version >= 3) {
-    {
-      const v = m.members ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e));
-      else w.writeArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e));
-    }
+    const v = m.members ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e));
+    else w.writeArray(v, (w, e) => encodeLeaveGroupResponseMemberResponse(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

@@ -13,18 +13,14 @@ export interface ListGroupsRequest {
 export function encodeListGroupsRequest(w: Writer, version: number, m: ListGroupsRequest): void {
   const flexible = version >= 3;
   if (version >= 4) {
-    {
-      const v = m.statesFilter ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-    }
+    const v = m.statesFilter ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+    else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
   }
   if (version >= 5) {
-    {
-      const v = m.typesFilter ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-      else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
-    }
+    const v = m.typesFilter ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
+    else w.writeArray(v, (w, e) => (flexible ? w.writeCompactString(e) : w.writeString(e)));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

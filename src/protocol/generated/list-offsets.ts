@@ -187,11 +187,9 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, versio
   w.writeInt32(m.partitionIndex ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   if (version <= 0) {
-    {
-      const v = m.oldStyleOffsets ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt64(e));
-      else w.writeArray(v, (w, e) => w.writeInt64(e));
-    }
+    const v = m.oldStyleOffsets ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt64(e));
+    else w.writeArray(v, (w, e) => w.writeInt64(e));
   }
   if (version >= 1) {
     w.writeInt64(m.timestamp ?? -1n);

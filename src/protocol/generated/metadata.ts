@@ -262,11 +262,9 @@ function encodeMetadataResponsePartition(w: Writer, version: number, m: Metadata
     else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 5) {
-    {
-      const v = m.offlineReplicas ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-      else w.writeArray(v, (w, e) => w.writeInt32(e));
-    }
+    const v = m.offlineReplicas ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

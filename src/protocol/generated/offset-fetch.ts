@@ -46,18 +46,14 @@ export function encodeOffsetFetchRequest(w: Writer, version: number, m: OffsetFe
     else w.writeString(m.groupId ?? "");
   }
   if (version <= 7) {
-    {
-      const v = version >= 2 ? (m.topics === undefined ? [] : m.topics) : (m.topics ?? []);
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e));
-      else w.writeArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e));
-    }
+    const v = version >= 2 ? (m.topics === undefined ? [] : m.topics) : (m.topics ?? []);
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetFetchRequestTopic(w, version, e));
   }
   if (version >= 8) {
-    {
-      const v = m.groups ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e));
-      else w.writeArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e));
-    }
+    const v = m.groups ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetFetchRequestGroup(w, version, e));
   }
   if (version >= 7) {
     w.writeBool(m.requireStable ?? false);
@@ -203,21 +199,17 @@ export function encodeOffsetFetchResponse(w: Writer, version: number, m: OffsetF
     w.writeInt32(m.throttleTimeMs ?? 0);
   }
   if (version <= 7) {
-    {
-      const v = m.topics ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e));
-      else w.writeArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e));
-    }
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetFetchResponseTopic(w, version, e));
   }
   if (version >= 2 && version <= 7) {
     w.writeInt16(m.errorCode ?? 0);
   }
   if (version >= 8) {
-    {
-      const v = m.groups ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e));
-      else w.writeArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e));
-    }
+    const v = m.groups ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e));
+    else w.writeArray(v, (w, e) => encodeOffsetFetchResponseGroup(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

@@ -242,11 +242,9 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, version: numbe
     w.writeInt64(m.logStartOffset ?? -1n);
   }
   if (version >= 8) {
-    {
-      const v = m.recordErrors ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e));
-      else w.writeArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e));
-    }
+    const v = m.recordErrors ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e));
+    else w.writeArray(v, (w, e) => encodeProduceResponseBatchIndexAndErrorMessage(w, version, e));
   }
   if (version >= 8) {
     if (flexible) w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);

@@ -66,25 +66,19 @@ export function encodeStopReplicaRequest(w: Writer, version: number, m: StopRepl
     w.writeBool(m.deletePartitions ?? false);
   }
   if (version <= 0) {
-    {
-      const v = m.ungroupedPartitions ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e));
-      else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e));
-    }
+    const v = m.ungroupedPartitions ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e));
+    else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaPartitionV0(w, version, e));
   }
   if (version >= 1 && version <= 2) {
-    {
-      const v = m.topics ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e));
-      else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e));
-    }
+    const v = m.topics ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e));
+    else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicV1(w, version, e));
   }
   if (version >= 3) {
-    {
-      const v = m.topicStates ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e));
-      else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e));
-    }
+    const v = m.topicStates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeStopReplicaRequestStopReplicaTopicState(w, version, e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }

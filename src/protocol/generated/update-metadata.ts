@@ -88,18 +88,14 @@ export function encodeUpdateMetadataRequest(w: Writer, version: number, m: Updat
     w.writeInt64(m.brokerEpoch ?? -1n);
   }
   if (version <= 4) {
-    {
-      const v = m.ungroupedPartitionStates ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
-      else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
-    }
+    const v = m.ungroupedPartitionStates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, version, e));
   }
   if (version >= 5) {
-    {
-      const v = m.topicStates ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e));
-      else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e));
-    }
+    const v = m.topicStates ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e));
+    else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataTopicState(w, version, e));
   }
   {
     const v = m.liveBrokers ?? [];
@@ -174,11 +170,9 @@ function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, vers
     else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (version >= 4) {
-    {
-      const v = m.offlineReplicas ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
-      else w.writeArray(v, (w, e) => w.writeInt32(e));
-    }
+    const v = m.offlineReplicas ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => w.writeInt32(e));
+    else w.writeArray(v, (w, e) => w.writeInt32(e));
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -237,11 +231,9 @@ function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, version: num
     w.writeInt32(m.v0Port ?? 0);
   }
   if (version >= 1) {
-    {
-      const v = m.endpoints ?? [];
-      if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e));
-      else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e));
-    }
+    const v = m.endpoints ?? [];
+    if (flexible) w.writeCompactArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e));
+    else w.writeArray(v, (w, e) => encodeUpdateMetadataRequestUpdateMetadataEndpoint(w, version, e));
   }
   if (version >= 2) {
     if (flexible) w.writeCompactNullableString(m.rack === undefined ? "" : m.rack);
