@@ -1,6 +1,7 @@
 import { apiVersionsApi } from "./api-versions.ts";
 import { alterConfigsApi, describeConfigsApi, incrementalAlterConfigsApi } from "./configs.ts";
 import { fetchApi } from "./fetch.ts";
+import { groupApis } from "./groups/index.ts";
 import type { ApiHandler } from "./handler.ts";
 import { deleteRecordsApi, listOffsetsApi, offsetForLeaderEpochApi } from "./list-offsets.ts";
 import { describeClusterApi, describeTopicPartitionsApi, metadataApi } from "./metadata.ts";
@@ -26,6 +27,7 @@ export function allApis(): ApiHandler[] {
     describeClusterApi,
     describeTopicPartitionsApi,
     ...transactionApis(),
+    ...groupApis(),
   ];
   apis.push(apiVersionsApi(() => apis));
   return apis;

@@ -1,0 +1,76 @@
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from "../../protocol/generated/consumer-group-describe.ts";
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import { defineApi } from "../handler.ts";
+import type { Assignment } from "./assignors.ts";
+import { consumerGroupState, tickConsumer, type ConsumerGroup } from "./consumer-group.ts";
+import { groupErrorCode } from "./group-errors.ts";
+import { changeGroup } from "./group-store.ts";
+
+type DescribedGroup = ConsumerGroupDescribeResponse["groups"][number];
+
+const NO_OPERATIONS = -2147483648;
+
+function notFound(groupId: string, errorCode: number, errorMessage: string | null): DescribedGroup {
+  return { errorCode, errorMessage, groupId, groupState: "Dead", groupEpoch: -1, assignmentEpoch: -1, assignorName: "", members: [], authorizedOperations: NO_OPERATIONS };
+}
+
+function describe(group: ConsumerGroup, topicNames: Map<string, string>): DescribedGroup {
+  const named = (a: Assignment) => ({
+    topicPartitions: Object.entries(a)
+      .filter(([, partitions]) => partitions.length > 0)
+      .map(([topicId, partitions]) => ({ topicId, topicName: topicNames.get(topicId) ?? "", partitions })),
+  });
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    groupId: group.groupId,
+    groupState: consumerGroupState(group),
+    groupEpoch: group.groupEpoch,
+    assignmentEpoch: group.assignmentEpoch,
+    assignorName: group.assignorName ?? "",
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      instanceId: m.instanceId,
+      rackId: m.rackId,
+      memberEpoch: m.memberEpoch,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      subscribedTopicNames: m.subscribedTopicNames,
+      subscribedTopicRegex: m.subscribedTopicRegex,
+      assignment: named(m.assigned),
+      targetAssignment: named(group.targetAssignment[m.memberId] ?? {}),
+    })),
+    authorizedOperations: NO_OPERATIONS,
+  };
+}
+
+export const consumerGroupDescribeApi = defineApi<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse>({
+  apiKey: ApiKey.ConsumerGroupDescribe,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(ctx, request) {
+    let topicNames: Map<string, string>;
+    try {
+      topicNames = new Map((await ctx.storage.listTopics()).map((t) => [t.id, t.name]));
+    } catch (error) {
+      const errorCode = groupErrorCode(error, "ConsumerGroupDescribe");
+      return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => notFound(groupId, errorCode, null)) };
+    }
+    const groups = await Promise.all(
+      request.groupIds.map(async (groupId): Promise<DescribedGroup> => {
+        try {
+          return await changeGroup(ctx, groupId, (group, now) => {
+            if (!group) return { result: notFound(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`) };
+            if (group.type !== "consumer") return { result: notFound(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
+            const changed = tickConsumer(group, now);
+            return { result: describe(group, topicNames), save: changed ? group : undefined };
+          });
+        } catch (error) {
+          return notFound(groupId, groupErrorCode(error, `ConsumerGroupDescribe ${groupId}`), null);
+        }
+      }),
+    );
+    return { throttleTimeMs: 0, groups };
+  },
+});

@@ -1,0 +1,41 @@
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import type { DeleteGroupsRequest, DeleteGroupsResponse } from "../../protocol/generated/delete-groups.ts";
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import type { BrokerContext } from "../context.ts";
+import { defineApi } from "../handler.ts";
+import { groupErrorCode } from "./group-errors.ts";
+import { changeGroup } from "./group-store.ts";
+import { applyDeadlines } from "./group-summary.ts";
+
+/** Deletes an empty group and its committed offsets. */
+async function deleteGroup(ctx: BrokerContext, groupId: string): Promise<number> {
+  const outcome = await changeGroup<"missing" | "busy" | "deleted">(ctx, groupId, (group, now) => {
+    if (!group) return { result: "missing" };
+    applyDeadlines(group, now);
+    return group.members.length > 0 ? { result: "busy", save: group } : { result: "deleted", remove: true };
+  });
+  if (outcome === "busy") return ErrorCode.NON_EMPTY_GROUP;
+  const committed = await ctx.storage.fetchOffsets(groupId);
+  // Offsets committed transactionally may exist without a group record; they make a group too.
+  if (outcome === "missing" && committed.length === 0) return ErrorCode.GROUP_ID_NOT_FOUND;
+  if (committed.length > 0) await ctx.storage.deleteOffsets(groupId, committed);
+  return ErrorCode.NONE;
+}
+
+export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsResponse>({
+  apiKey: ApiKey.DeleteGroups,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, request) {
+    const results = await Promise.all(
+      request.groupsNames.map(async (groupId) => {
+        try {
+          return { groupId, errorCode: await deleteGroup(ctx, groupId) };
+        } catch (error) {
+          return { groupId, errorCode: groupErrorCode(error, `DeleteGroups ${groupId}`) };
+        }
+      }),
+    );
+    return { throttleTimeMs: 0, results };
+  },
+});

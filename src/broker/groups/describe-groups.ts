@@ -1,0 +1,61 @@
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import type { DescribeGroupsRequest, DescribeGroupsResponse } from "../../protocol/generated/describe-groups.ts";
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import { defineApi } from "../handler.ts";
+import type { ClassicGroup } from "./classic-group.ts";
+import { groupErrorCode } from "./group-errors.ts";
+import { changeGroup } from "./group-store.ts";
+import { applyDeadlines } from "./group-summary.ts";
+
+type DescribedGroup = DescribeGroupsResponse["groups"][number];
+
+/** Kafka's "authorized operations not requested" marker. */
+const NO_OPERATIONS = -2147483648;
+
+function dead(groupId: string, errorCode: number = ErrorCode.NONE): DescribedGroup {
+  return { errorCode, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: NO_OPERATIONS };
+}
+
+function describe(group: ClassicGroup): DescribedGroup {
+  // Only a stable group has settled metadata and assignments to show.
+  const stable = group.state === "Stable";
+  return {
+    errorCode: ErrorCode.NONE,
+    groupId: group.groupId,
+    groupState: group.state,
+    protocolType: group.protocolType ?? "",
+    protocolData: stable ? (group.protocolName ?? "") : "",
+    members: group.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      memberMetadata: stable ? (m.protocols.find((p) => p.name === group.protocolName)?.metadata ?? new Uint8Array(0)) : new Uint8Array(0),
+      memberAssignment: stable ? m.assignment : new Uint8Array(0),
+    })),
+    authorizedOperations: NO_OPERATIONS,
+  };
+}
+
+export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroupsResponse>({
+  apiKey: ApiKey.DescribeGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, request) {
+    const groups = await Promise.all(
+      request.groups.map(async (groupId): Promise<DescribedGroup> => {
+        try {
+          return await changeGroup(ctx, groupId, (group, now) => {
+            // KIP-848 groups are described by ConsumerGroupDescribe; here, as in Kafka, they are not classic groups.
+            if (!group || group.type !== "classic") return { result: dead(groupId) };
+            const changed = applyDeadlines(group, now);
+            return { result: describe(group), save: changed ? group : undefined };
+          });
+        } catch (error) {
+          return dead(groupId, groupErrorCode(error, `DescribeGroups ${groupId}`));
+        }
+      }),
+    );
+    return { throttleTimeMs: 0, groups };
+  },
+});

@@ -1,0 +1,34 @@
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import type { ListGroupsRequest, ListGroupsResponse } from "../../protocol/generated/list-groups.ts";
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import { defineApi } from "../handler.ts";
+import { groupErrorCode } from "./group-errors.ts";
+import { readAllGroups } from "./group-store.ts";
+import { applyDeadlines, groupState, protocolTypeOf } from "./group-summary.ts";
+
+export const listGroupsApi = defineApi<ListGroupsRequest, ListGroupsResponse>({
+  apiKey: ApiKey.ListGroups,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(ctx, request) {
+    // Filters match case-insensitively; an empty filter matches everything.
+    const states = new Set((request.statesFilter ?? []).map((s) => s.toLowerCase()));
+    const types = new Set((request.typesFilter ?? []).map((t) => t.toLowerCase()));
+    try {
+      const now = Date.now();
+      const groups: ListGroupsResponse["groups"] = [];
+      for (const group of await readAllGroups(ctx)) {
+        // Shown as of now; the stored record catches up when the group is next touched.
+        applyDeadlines(group, now);
+        const state = groupState(group);
+        const type = group.type;
+        if (states.size > 0 && !states.has(state.toLowerCase())) continue;
+        if (types.size > 0 && !types.has(type)) continue;
+        groups.push({ groupId: group.groupId, protocolType: protocolTypeOf(group), groupState: state, groupType: type });
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+    } catch (error) {
+      return { throttleTimeMs: 0, errorCode: groupErrorCode(error, "ListGroups"), groups: [] };
+    }
+  },
+});

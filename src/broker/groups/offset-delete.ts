@@ -1,0 +1,53 @@
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import type { OffsetDeleteRequest, OffsetDeleteResponse } from "../../protocol/generated/offset-delete.ts";
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import type { TopicPartition } from "../../storage/storage.ts";
+import { defineApi } from "../handler.ts";
+import { hasPartition, lookupTopic } from "../topic-lookup.ts";
+import { groupErrorCode } from "./group-errors.ts";
+import { readGroup, type GroupRecord } from "./group-store.ts";
+import { subscribedTopics } from "./subscribed-topics.ts";
+
+function isEmpty(group: GroupRecord): boolean {
+  return group.members.length === 0;
+}
+
+/** Whether the group's members may be consuming topics we can name (so we can protect them). */
+function knowsSubscriptions(group: GroupRecord): boolean {
+  return group.type === "consumer" || group.protocolType === "consumer";
+}
+
+export const offsetDeleteApi = defineApi<OffsetDeleteRequest, OffsetDeleteResponse>({
+  apiKey: ApiKey.OffsetDelete,
+  minVersion: 0,
+  maxVersion: 0,
+  async handle(ctx, request) {
+    const { groupId } = request;
+    const failed = (errorCode: number): OffsetDeleteResponse => ({ errorCode, throttleTimeMs: 0, topics: [] });
+    try {
+      const group = await readGroup(ctx, groupId);
+      if (!group) return failed(ErrorCode.GROUP_ID_NOT_FOUND);
+      if (!isEmpty(group) && !knowsSubscriptions(group)) return failed(ErrorCode.NON_EMPTY_GROUP);
+      // Offsets of topics the live members consume stay; the rest go.
+      const protectedTopics = isEmpty(group) ? new Set<string>() : subscribedTopics(group);
+      const deletable: TopicPartition[] = [];
+      const topics: OffsetDeleteResponse["topics"] = [];
+      for (const t of request.topics) {
+        const { topic } = await lookupTopic(ctx, t.name, "delete offsets of");
+        topics.push({
+          name: t.name,
+          partitions: t.partitions.map(({ partitionIndex }) => {
+            if (!hasPartition(topic, partitionIndex)) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+            if (protectedTopics.has(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+            deletable.push({ topic: t.name, partition: partitionIndex });
+            return { partitionIndex, errorCode: ErrorCode.NONE };
+          }),
+        });
+      }
+      if (deletable.length > 0) await ctx.storage.deleteOffsets(groupId, deletable);
+      return { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics };
+    } catch (error) {
+      return failed(groupErrorCode(error, `OffsetDelete ${groupId}`));
+    }
+  },
+});
