@@ -167,8 +167,8 @@ describe("decompression cap", () => {
     expect(() => lz4Decompress(frame, 1000)).toThrow(MalformedMessageError);
   });
 
-  test("gzip and zstd bombs of 256 MiB stop at the cap", () => {
-    const bomb = new Uint8Array(256 << 20);
+  test("gzip and zstd bombs of 64 MiB stop at the cap", () => {
+    const bomb = new Uint8Array(64 << 20);
     expect(() => codecFor(1).decompress(gzipSync(bomb, { level: 9 }), 1 << 20)).toThrow(MalformedMessageError);
     expect(() => codecFor(4).decompress(zstdCompressSync(bomb), 1 << 20)).toThrow(MalformedMessageError);
   });
