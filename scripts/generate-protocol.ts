@@ -311,10 +311,6 @@ class Emitter {
   }
 }
 
-function isInt64(type: string): boolean {
-  return type === "int64";
-}
-
 function numberLiteral(raw: string | number, type: string): string {
   const text = String(raw).trim();
   const negative = text.startsWith("-");
@@ -326,7 +322,7 @@ function numberLiteral(raw: string | number, type: string): string {
   else if (type === "float64" && !Number.isNaN(Number(text))) return String(Number(text));
   else throw new Error(`bad ${type} default ${JSON.stringify(raw)}`);
   if (negative) value = -value;
-  return isInt64(type) ? `${value}n` : String(value);
+  return type === "int64" ? `${value}n` : String(value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -370,7 +366,8 @@ class StructGenerator {
 
   /** Can the TS value be null in any version? Records are always nullable in our model. */
   private canBeNull(f: FieldSpec): boolean {
-    return f.type === "records" || parseVersions(f.nullableVersions).min <= parseVersions(f.nullableVersions).max;
+    const nullable = parseVersions(f.nullableVersions);
+    return f.type === "records" || nullable.min <= nullable.max;
   }
 
   private flexOf(f: FieldSpec): Flex {
