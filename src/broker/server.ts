@@ -5,6 +5,7 @@ import type { BrokerContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { allApis } from "./apis.ts";
 import { LogCleaner } from "./log-cleaner.ts";
+import { TxnTimeouts } from "./transactions/index.ts";
 
 export interface RunningBroker {
   readonly port: number;
@@ -41,15 +42,19 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
   });
   const cleaner = new LogCleaner(ctx);
   cleaner.start();
+  // Any broker may abort a transaction that outlived its timeout; CAS keeps concurrent sweeps safe.
+  const txnTimeouts = new TxnTimeouts(ctx);
+  txnTimeouts.start();
 
   return {
     port: listener.port,
     async stop() {
       listener.stop(false);
       cleaner.stop();
+      txnTimeouts.stop();
       for (const connection of connections) connection.interrupt();
       await Promise.all([...connections].map((c) => c.idle()));
-      await cleaner.idle();
+      await Promise.all([cleaner.idle(), txnTimeouts.idle()]);
       listener.stop(true);
     },
   };
