@@ -203,8 +203,14 @@ function currentGeneration(group: ClassicGroup, memberId: string, skipAssignment
 }
 
 function prepareRebalance(group: ClassicGroup, now: number, settings: GroupSettings): void {
-  // Members waiting in SyncGroup learn of the new rebalance from the state change.
-  if (group.state === "CompletingRebalance") for (const m of group.members) m.assignment = new Uint8Array(0);
+  if (group.state === "CompletingRebalance") {
+    // Members waiting in SyncGroup learn of the new rebalance from the state change; as for an
+    // answered request, their session restarts now so that they have time to rejoin.
+    for (const m of group.members) {
+      m.assignment = new Uint8Array(0);
+      if (!group.awaitingSync.includes(m.memberId)) m.sessionDeadline = Math.max(m.sessionDeadline, now + m.sessionTimeoutMs);
+    }
+  }
   const timeout = rebalanceTimeoutMs(group);
   if (group.state === "Empty") {
     const delay = Math.min(settings.initialRebalanceDelayMs, timeout);
