@@ -45,8 +45,9 @@ export class Connection {
       return;
     }
     for (const frame of frames) {
-      // Bun may reuse the chunk's memory once this handler returns; handling is async.
-      const owned = frame.slice();
+      // Bun may reuse the chunk's memory once this handler returns, and handling is async,
+      // so take a copy. Not frame.slice(): on a Buffer that is a view, not a copy.
+      const owned = new Uint8Array(frame);
       this.#inFlight++;
       this.#queue = this.#queue.then(() => this.#handle(owned)).finally(() => this.#settled());
     }

@@ -78,7 +78,8 @@ export class KafkaConnection {
       const pending = this.#pending.get(correlationId);
       if (!pending) continue;
       this.#pending.delete(correlationId);
-      pending.resolve(frame.slice());
+      // A copy (not Buffer#slice, which is a view): the chunk is reused after this handler.
+      pending.resolve(new Uint8Array(frame));
     }
   }
 
