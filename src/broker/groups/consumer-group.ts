@@ -325,7 +325,7 @@ function isSubset(a: Assignment, b: Assignment): boolean {
 }
 
 /** Finds (or creates, on epoch 0) the member a heartbeat speaks for; an answer when it is rejected. */
-function memberFor(group: ConsumerGroup, hb: ConsumerHeartbeatInput): { member: ConsumerMember; isNew: boolean } | { answer: ConsumerHeartbeatAnswer } {
+function memberFor(group: ConsumerGroup, hb: ConsumerHeartbeatInput): { member: ConsumerMember; joined: boolean } | { answer: ConsumerHeartbeatAnswer } {
   const memberId = hb.memberId === "" ? hb.newMemberId : hb.memberId;
   if (hb.memberEpoch === 0) {
     if (hb.instanceId !== null) {
@@ -339,7 +339,7 @@ function memberFor(group: ConsumerGroup, hb: ConsumerHeartbeatInput): { member: 
         delete group.targetAssignment[existing.memberId];
         existing.memberId = memberId;
         existing.staticLeft = false;
-        return { member: existing, isNew: false };
+        return { member: existing, joined: false };
       }
     }
     const existing = group.members.find((m) => m.memberId === memberId);
@@ -351,12 +351,11 @@ function memberFor(group: ConsumerGroup, hb: ConsumerHeartbeatInput): { member: 
       existing.previousMemberEpoch = 0;
       existing.state = "stable";
       existing.staticLeft = false;
-      group.groupEpoch += 1;
-      return { member: existing, isNew: false };
+      return { member: existing, joined: true };
     }
     const created = newMember(memberId, hb);
     group.members.push(created);
-    return { member: created, isNew: true };
+    return { member: created, joined: true };
   }
   const m = group.members.find((x) => x.memberId === memberId);
   if (hb.instanceId !== null) {
@@ -376,7 +375,7 @@ function memberFor(group: ConsumerGroup, hb: ConsumerHeartbeatInput): { member: 
       return { answer: heartbeatError(ErrorCode.FENCED_MEMBER_EPOCH, `Epoch ${hb.memberEpoch} is older than the member's epoch ${m.memberEpoch}.`, memberId) };
     }
   }
-  return { member: m, isNew: false };
+  return { member: m, joined: false };
 }
 
 function leave(group: ConsumerGroup, hb: ConsumerHeartbeatInput, now: number, settings: GroupSettings): ConsumerHeartbeatAnswer {
@@ -410,32 +409,32 @@ export function consumerHeartbeat(group: ConsumerGroup, hb: ConsumerHeartbeatInp
   const m = found.member;
   const assignedBefore = m.assigned;
 
-  let subscriptionChanged = found.isNew;
+  // A member joining or changing its subscription moves the group to a new epoch (once).
+  let bumpEpoch = found.joined;
   if (hb.subscribedTopicNames !== null) {
     const names = [...new Set(hb.subscribedTopicNames)].sort();
-    if (!sameStrings(names, m.subscribedTopicNames)) subscriptionChanged = true;
+    if (!sameStrings(names, m.subscribedTopicNames)) bumpEpoch = true;
     m.subscribedTopicNames = names;
   }
   if (hb.subscribedTopicRegex !== null && hb.subscribedTopicRegex !== m.subscribedTopicRegex) {
     m.subscribedTopicRegex = hb.subscribedTopicRegex === "" ? null : hb.subscribedTopicRegex;
-    subscriptionChanged = true;
+    bumpEpoch = true;
   }
   if (hb.serverAssignor !== null && hb.serverAssignor !== m.serverAssignor) {
     m.serverAssignor = hb.serverAssignor;
-    subscriptionChanged = true;
+    bumpEpoch = true;
   }
   if (hb.rackId !== null) m.rackId = hb.rackId;
   if (hb.rebalanceTimeoutMs !== -1) m.rebalanceTimeoutMs = hb.rebalanceTimeoutMs;
   m.clientId = hb.clientId;
   m.clientHost = hb.clientHost;
   m.sessionDeadline = now + settings.consumerSessionTimeoutMs;
-  if (subscriptionChanged) group.groupEpoch += 1;
-
   const metadata = subscriptionMetadata(group, topics);
   if (!sameMetadata(metadata, group.subscribedTopics)) {
     group.subscribedTopics = metadata;
-    group.groupEpoch += 1;
+    bumpEpoch = true;
   }
+  if (bumpEpoch) group.groupEpoch += 1;
   if (group.groupEpoch > group.assignmentEpoch) computeTargetAssignment(group, topics);
 
   const owned = hb.topicPartitions === null ? null : fromTopicPartitions(hb.topicPartitions);
