@@ -1,5 +1,5 @@
 import type { Subprocess } from "bun";
-import { atExit } from "./cleanup.ts";
+import { signalAtExit } from "./cleanup.ts";
 
 // A long-running server process whose readiness is its own word: the broker (and the bare baseline)
 // print one line containing "listening" once the socket is bound, so we wait for that line on
@@ -35,9 +35,7 @@ export async function spawnListening(argv: string[], options: SpawnListeningOpti
     stderr: "pipe",
     env: options.cleanEnv ? { ...options.env } : { ...process.env, ...options.env },
   });
-  atExit(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
-  });
+  void proc.exited.then(signalAtExit(proc.pid, "KILL"));
 
   let output = "";
   let announceReady: () => void = () => {};

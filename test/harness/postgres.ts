@@ -1,6 +1,6 @@
 import { chownSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { atExit } from "./cleanup.ts";
+import { signalAtExit } from "./cleanup.ts";
 import { freePort } from "./free-port.ts";
 import { runChecked } from "./run.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -50,16 +50,15 @@ export async function startPostgres(): Promise<RunningPostgres> {
     timeoutMs: 90_000,
   });
   let stopped = false;
-  atExit(() => {
-    // SIGQUIT is PostgreSQL's immediate shutdown; synchronous, as exit handlers must be.
-    if (!stopped) process.kill(Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]), "SIGQUIT");
-  });
+  // SIGQUIT is PostgreSQL's immediate shutdown, which also releases its shared memory.
+  const forget = signalAtExit(Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]), "QUIT");
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
       if (stopped) return;
       await runChecked([...owner, join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"], { timeoutMs: 60_000 });
       stopped = true;
+      forget();
     },
   };
 }
