@@ -393,27 +393,29 @@ export function tickClassic(group: ClassicGroup, now: number, settings: GroupSet
     for (const memberId of [...group.awaitingSync]) removeMember(group, memberId, now, settings);
     changed = true;
   }
-  if (group.state === "PreparingRebalance" && joinPhaseOver(group, now, settings)) {
-    completeJoin(group, now);
-    changed = true;
+  if (group.state === "PreparingRebalance") {
+    const phase = joinPhase(group, now, settings);
+    if (phase === "complete") completeJoin(group, now);
+    if (phase !== "waiting") changed = true;
   }
   return changed;
 }
 
-function joinPhaseOver(group: ClassicGroup, now: number, settings: GroupSettings): boolean {
+/** Whether the join phase is over; "extended" when the initial delay was just prolonged. */
+function joinPhase(group: ClassicGroup, now: number, settings: GroupSettings): "waiting" | "extended" | "complete" {
   if (group.initialDelay) {
-    if (now < group.joinDeadline) return false;
+    if (now < group.joinDeadline) return "waiting";
     const delay = group.initialDelay;
     if (delay.memberAdded && delay.remainingMs > 0) {
       const extension = Math.min(settings.initialRebalanceDelayMs, delay.remainingMs);
       group.joinDeadline = now + extension;
       group.initialDelay = { remainingMs: Math.max(delay.remainingMs - settings.initialRebalanceDelayMs, 0), memberAdded: false };
-      return false;
+      return "extended";
     }
-    return true;
+    return "complete";
   }
   const allJoined = group.members.every((m) => m.joined) && group.pending.length === 0;
-  return allJoined || now >= group.joinDeadline;
+  return allJoined || now >= group.joinDeadline ? "complete" : "waiting";
 }
 
 function completeJoin(group: ClassicGroup, now: number): void {
