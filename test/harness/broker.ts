@@ -31,7 +31,10 @@ export interface RunningBroker extends ListeningProcess {
 /** Starts `dist/tansu broker` on 127.0.0.1 and resolves once it logs that it is listening. */
 export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
   const port = options.port ?? freePort();
-  const storage = options.storage ?? `sqlite://${join(tempDir("tansu-broker-"), "tansu.db")}`;
+  // Its own working directory, so a developer's .env in the checkout (which the binary would load) or a
+  // relative path never leaks into a test.
+  const dir = tempDir("tansu-broker-");
+  const storage = options.storage ?? `sqlite://${join(dir, "tansu.db")}`;
   const listener = `tcp://127.0.0.1:${port}`;
   const running = await spawnListening(
     [
@@ -45,7 +48,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
       storage,
       ...(options.args ?? []),
     ],
-    { env: options.env },
+    { env: options.env, cwd: dir },
   );
   return { ...running, port, url: `127.0.0.1:${port}`, storage };
 }

@@ -18,6 +18,7 @@ export interface ListeningProcess {
 
 export interface SpawnListeningOptions {
   env?: Record<string, string>;
+  cwd?: string;
   /** Replace the environment entirely instead of adding to the test process's (used for container-like runs). */
   cleanEnv?: boolean;
   /** Upper bound on waiting for the line, so a wedged start fails the test rather than hanging it. */
@@ -33,6 +34,7 @@ export async function spawnListening(argv: string[], options: SpawnListeningOpti
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    cwd: options.cwd,
     env: options.cleanEnv ? { ...options.env } : { ...process.env, ...options.env },
   });
   void proc.exited.then(signalAtExit(proc.pid, "KILL"));
