@@ -7,34 +7,22 @@ import { LogNotifier } from "../../../src/broker/log-notifier.ts";
 import { listen, type RunningBroker } from "../../../src/broker/server.ts";
 import { ApiKey } from "../../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../../src/protocol/error-codes.ts";
-import { MemoryStorage } from "../../../src/storage/engines/memory/memory-storage.ts";
+import type { Storage } from "../../../src/storage/storage.ts";
+import { startInProcessBroker, type InProcessBroker } from "../in-process-broker.ts";
 
-const storage = new MemoryStorage();
 const brokers: RunningBroker[] = [];
 const connections: KafkaConnection[] = [];
+let first: InProcessBroker;
+let storage: Storage;
 let c1: KafkaConnection;
 let c2: KafkaConnection;
 
-async function startBroker(nodeId: number): Promise<KafkaConnection> {
-  const ctx: BrokerContext = {
-    storage,
-    notifier: new LogNotifier(),
-    config: {
-      nodeId,
-      clusterId: "groups",
-      advertisedHost: "127.0.0.1",
-      advertisedPort: 0,
-      defaultPartitions: 1,
-      autoCreateTopics: true,
-      maxRequestBytes: 1024 * 1024,
-      fetchPollMs: 20,
-      cleanerIntervalMs: 3_600_000,
-    },
-  };
+/** A second broker process in all but name: its own context and listener, the same store. */
+function startSecondBroker(nodeId: number): RunningBroker {
+  const ctx: BrokerContext = { storage, notifier: new LogNotifier(), config: { ...first.ctx.config, nodeId } };
   const broker = listen(ctx, "127.0.0.1", 0);
   ctx.config.advertisedPort = broker.port;
-  brokers.push(broker);
-  return connect(broker.port);
+  return broker;
 }
 
 async function connect(port: number): Promise<KafkaConnection> {
@@ -44,14 +32,17 @@ async function connect(port: number): Promise<KafkaConnection> {
 }
 
 beforeAll(async () => {
-  c1 = await startBroker(1);
-  c2 = await startBroker(2);
+  first = await startInProcessBroker({ nodeId: 1, fetchPollMs: 20 });
+  storage = first.ctx.storage;
+  brokers.push(first.broker, startSecondBroker(2));
+  c1 = await connect(brokers[0]!.port);
+  c2 = await connect(brokers[1]!.port);
   await storage.createTopic({ name: "gt", partitions: 3, configs: {} });
 });
 afterAll(async () => {
   for (const c of connections) c.close();
-  for (const b of brokers) await b.stop();
-  await storage.close();
+  await brokers[1]!.stop();
+  await first.stop();
 });
 
 const join = (c: KafkaConnection, groupId: string, memberId: string, metadata = new Uint8Array([1])) =>
