@@ -33,9 +33,9 @@ command -v kcat >/dev/null || missing+=(kcat)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # test/ship/scratch.test.ts copies the CA bundle into the container file set.
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
-# runuser (Postgres as non-root), unshare (private /proc mount for the chroot), chroot itself.
-for tool in runuser unshare chroot; do
-  command -v "$tool" >/dev/null || { missing+=(util-linux coreutils); break; }
+# runuser runs Postgres as non-root; unshare runs the image's file set as its root with its own /proc.
+for tool in runuser unshare; do
+  command -v "$tool" >/dev/null || { missing+=(util-linux); break; }
 done
 
 if (( ${#missing[@]} )); then
