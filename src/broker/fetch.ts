@@ -1,6 +1,8 @@
 import { ApiKey } from "../protocol/generated/apis.ts";
 import type { FetchRequest, FetchResponse } from "../protocol/generated/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { downconvertBatches } from "../protocol/legacy-message-set.ts";
+import { splitBatches } from "../protocol/record-batch.ts";
 import type { Topic } from "../storage/storage.ts";
 import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
@@ -95,6 +97,21 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
   return { data, total, anyError };
 }
 
+/** Fetch v0-3 predate record batches: v0-1 read magic-0 message sets, v2-3 magic 1. Rewrites `data` in place. */
+function toMessageSets(data: PartitionData[], wanted: Wanted[], magic: 0 | 1): void {
+  data.forEach((p, i) => {
+    if (!p.records || p.records.byteLength === 0) return;
+    const w = wanted[i]!;
+    try {
+      // Stored batches were verified when produced; splitting only finds their boundaries again.
+      const batches = splitBatches(p.records, { verifyCrc: false }).map((b) => b.bytes);
+      p.records = downconvertBatches(batches, magic, { fromOffset: w.partition.fetchOffset });
+    } catch (error) {
+      data[i] = failed(p.partitionIndex, errorCodeOf(error, `down-convert ${w.topic?.name}-${p.partitionIndex}`));
+    }
+  });
+}
+
 async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: RequestContext): Promise<Wanted[]> {
   const wanted: Wanted[] = [];
   for (const t of request.topics) {
@@ -116,8 +133,7 @@ async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: Requ
 
 export const fetchApi = defineApi<FetchRequest, FetchResponse>({
   apiKey: ApiKey.Fetch,
-  // v0-3 return legacy message sets, which tansu does not store.
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 17,
   async handle(ctx, request, rc) {
     // Fetch sessions (KIP-227) are optional for a broker: sessionId 0 answers sessionless,
@@ -139,6 +155,8 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
       await ctx.notifier.wait(keys, Math.min(remaining, ctx.config.fetchPollMs), rc.signal);
       pass = await readOnce(ctx, wanted, request, readCommitted);
     }
+
+    if (rc.apiVersion < 4) toMessageSets(pass.data, wanted, rc.apiVersion < 2 ? 0 : 1);
 
     const responses: FetchResponse["responses"] = [];
     let i = 0;

@@ -59,8 +59,7 @@ async function offsetFor(storage: Storage, tp: TopicPartition, timestamp: bigint
 
 export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>({
   apiKey: ApiKey.ListOffsets,
-  // v0 answers with a list of old-style offsets that no current client asks for.
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 10,
   async handle(ctx, request) {
     const readCommitted = (request.isolationLevel ?? 0) === 1;
@@ -76,7 +75,9 @@ export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>
         }
         try {
           const found = await offsetFor(ctx.storage, { topic: t.name, partition: p.partitionIndex }, p.timestamp, readCommitted);
-          partitions.push({ ...base, errorCode: ErrorCode.NONE, ...found });
+          // v0 answers with a list of up to maxNumOffsets offsets; only v0 encodes it.
+          const oldStyleOffsets = found.offset >= 0n && (p.maxNumOffsets ?? 1) > 0 ? [found.offset] : [];
+          partitions.push({ ...base, errorCode: ErrorCode.NONE, ...found, oldStyleOffsets });
         } catch (error) {
           partitions.push({ ...base, errorCode: errorCodeOf(error, `list offsets ${t.name}-${p.partitionIndex}`), timestamp: -1n, offset: -1n });
         }

@@ -1,6 +1,7 @@
 import { ApiKey } from "../protocol/generated/apis.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/generated/produce.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { upconvertMessageSet } from "../protocol/legacy-message-set.ts";
 import {
   decodeRecordBatch,
   isControl,
@@ -51,10 +52,12 @@ async function producePartition(
   index: number,
   records: Uint8Array | null,
   transactionalId: string | null,
+  apiVersion: number,
 ): Promise<PartitionResponse> {
   if (!hasPartition(topic, index)) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (!records || records.byteLength === 0) return failure(index, ErrorCode.INVALID_RECORD, "No record batch");
-  const batches = splitBatches(records);
+  // v0-2 carry a legacy message set; it is stored as one magic-2 batch like any other.
+  const batches = splitBatches(apiVersion < 3 ? upconvertMessageSet(records) : records);
   if (batches.length !== 1) {
     return failure(index, ErrorCode.INVALID_RECORD, "Produce requests of version 3 or later must contain exactly one record batch");
   }
@@ -74,12 +77,15 @@ async function producePartition(
     logAppendTimeMs = BigInt(Date.now());
     setLogAppendTime(bytes, logAppendTimeMs);
   }
+  // A batch without timestamps (magic 0, up-converted) ages from its arrival for retention, as Kafka falls back
+  // to the segment's modification time.
+  const maxTimestamp = logAppendTimeMs >= 0n ? logAppendTimeMs : header.maxTimestamp >= 0n ? header.maxTimestamp : BigInt(Date.now());
   const result = await ctx.storage.append(
     { topic: topic.name, partition: index },
     {
       bytes,
       offsetCount: header.lastOffsetDelta + 1,
-      maxTimestamp: logAppendTimeMs >= 0n ? logAppendTimeMs : header.maxTimestamp,
+      maxTimestamp,
       producerId: header.producerId,
       producerEpoch: header.producerEpoch,
       baseSequence: header.baseSequence,
@@ -101,10 +107,9 @@ async function producePartition(
 
 export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
   apiKey: ApiKey.Produce,
-  // v0-2 carry legacy message sets, which tansu does not store.
-  minVersion: 3,
+  minVersion: 0,
   maxVersion: 11,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const responses: ProduceResponse["responses"] = [];
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
       return {
@@ -125,7 +130,7 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
           continue;
         }
         try {
-          partitionResponses.push(await producePartition(ctx, topic, partition.index, partition.records, transactionalId));
+          partitionResponses.push(await producePartition(ctx, topic, partition.index, partition.records, transactionalId, rc.apiVersion));
         } catch (error) {
           partitionResponses.push(
             failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),

@@ -131,7 +131,7 @@ describe("cluster", () => {
     const r = await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "test", clientSoftwareVersion: "1.0" });
     expect(r.errorCode).toBe(ErrorCode.NONE);
     const produce = r.apiKeys.find((k) => k.apiKey === ApiKey.Produce)!;
-    expect([produce.minVersion, produce.maxVersion]).toEqual([3, 11]);
+    expect([produce.minVersion, produce.maxVersion]).toEqual([0, 11]);
   });
 
   test("describe cluster names this broker", async () => {

@@ -112,8 +112,9 @@ test("an oversized request closes the connection before reading it", async () =>
 
 test("an unsupported version of another API closes the connection", async () => {
   const { socket, closed } = await rawSocket();
-  socket.write(
-    encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 1, clientId: "old" }, { transactionalId: null, acks: 1, timeoutMs: 100, topicData: [] }),
-  );
+  const frame = encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 1, clientId: "old" }, { transactionalId: null, acks: 1, timeoutMs: 100, topicData: [] });
+  // Every Produce version the codec knows is served; v12 is past the advertised maximum.
+  new DataView(frame.buffer, frame.byteOffset).setInt16(6, 12);
+  socket.write(frame);
   await closed;
 });
