@@ -78,7 +78,7 @@ describe("fixtures from real clients", () => {
         "kafkajs-gzip",
         "kafkajs-none",
         "kafkajs-none-transactional",
-        ...["none", "zstd"].map((c) => `librdkafka-${c}`),
+        ...["gzip", "lz4", "none", "snappy", "zstd"].map((c) => `librdkafka-${c}`),
         ...["gzip", "lz4", "none", "snappy", "zstd"].map((c) => `platformatic-${c}`),
       ].map(
         (n) => `${n}.bin`,
