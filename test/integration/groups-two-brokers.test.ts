@@ -1,0 +1,65 @@
+// One consumer group, two broker processes sharing one SQLite file, each member connected to a
+// different broker (each broker is its own member's coordinator): one consistent group.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
+import { python } from "../harness/python.ts";
+
+let a: RunningBroker;
+let b: RunningBroker;
+
+beforeAll(async () => {
+  const storage = `sqlite://${join(tempDir("tansu-groups-"), "shared.db")}`;
+  a = await startBroker({ storage, env: { FETCH_POLL_MS: "50" } });
+  b = await startBroker({ storage, env: { FETCH_POLL_MS: "50" } });
+});
+afterAll(async () => {
+  await a.stop();
+  await b.stop();
+});
+
+const RUN = String.raw`
+import sys, json, time
+from confluent_kafka import Consumer, Producer, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+first, second, topic = sys.argv[1:4]
+admin = AdminClient({"bootstrap.servers": first})
+admin.create_topics([NewTopic(topic, num_partitions=4, replication_factor=1)])[topic].result()
+p = Producer({"bootstrap.servers": second, "linger.ms": 0})
+for i in range(200):
+    p.produce(topic, key=str(i).encode(), value=("r%d" % i).encode())
+p.flush(30)
+consumers = {name: Consumer({"bootstrap.servers": url, "group.id": topic + "-group", "client.id": name, "auto.offset.reset": "earliest",
+                             "enable.auto.commit": False, "session.timeout.ms": 6000, "heartbeat.interval.ms": 300})
+             for name, url in (("on-first", first), ("on-second", second))}
+for c in consumers.values():
+    c.subscribe([topic])
+committed, shares = {}, {}
+deadline = time.time() + 90
+while len(committed) < 200 or any(len(c.assignment()) != 2 for c in consumers.values()):
+    if time.time() > deadline:
+        raise SystemExit("timed out: %d committed" % len(committed))
+    for name, c in consumers.items():
+        m = c.poll(0.02)
+        if m is None or m.error():
+            continue
+        try:
+            c.commit(message=m, asynchronous=False)
+            committed.setdefault(m.value().decode(), []).append(name)
+        except KafkaException:
+            pass
+shares = {name: sorted(tp.partition for tp in c.assignment()) for name, c in consumers.items()}
+for c in consumers.values():
+    c.close()
+print(json.dumps({"committed": committed, "shares": shares}))
+`;
+
+test("members on different brokers share one group: disjoint halves, every record once", async () => {
+  const run = await python(RUN, [a.url, b.url, "two-broker-group"], { timeoutMs: 120_000 });
+  expect(run.stderr).not.toContain("Traceback");
+  expect(run.exitCode).toBe(0);
+  const out = JSON.parse(run.stdout) as { committed: Record<string, string[]>; shares: Record<string, number[]> };
+  expect(Object.values(out.shares).flat().sort()).toEqual([0, 1, 2, 3]);
+  expect(Object.keys(out.committed).length).toBe(200);
+  expect(Object.entries(out.committed).filter(([, by]) => by.length !== 1)).toEqual([]);
+}, 150_000);
