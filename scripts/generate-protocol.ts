@@ -9,7 +9,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
-export const DEFAULT_SPEC_DIR = "/work/shared/kafka-protocol/message";
+// The message definitions live in shared/ beside the repository checkout.
+export const DEFAULT_SPEC_DIR = resolve(import.meta.dir, "../../shared/kafka-protocol/message");
 export const DEFAULT_OUT_DIR = join(ROOT, "src/protocol/generated");
 
 /** "data" messages that are part of the wire protocol (embedded as bytes in group coordination). */
