@@ -26,13 +26,14 @@ for i in range(n):
             p.produce(topic, value); break
         except BufferError:
             p.poll(0.01)
-p.flush()
+if p.flush(300) != 0: sys.exit("records left unacknowledged")
 produce_s = time.perf_counter() - t0
 c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench", "enable.auto.commit": False, "fetch.max.bytes": 52428800})
 c.assign([TopicPartition(topic, 0, 0)])
 got = 0
 t0 = time.perf_counter()
 while got < n:
+    if time.perf_counter() - t0 > 300: sys.exit("consumed only %d of %d records" % (got, n))
     for m in c.consume(10000, 5.0):
         if m.error() is None: got += 1
 consume_s = time.perf_counter() - t0
@@ -40,29 +41,45 @@ c.close()
 print(json.dumps({"produce_s": produce_s, "consume_s": consume_s}))
 `;
 
-async function runBroker(storage: string, port: number) {
-  const proc = Bun.spawn([binary, "broker", "--listener-url", `tcp://127.0.0.1:${port}`, "--advertised-listener-url", `tcp://127.0.0.1:${port}`, "--storage-engine", storage, "--log-level", "warn"], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, LOG_LEVEL: "info" },
-  });
-  // Wait for the "listening" log line rather than sleeping.
-  const decoder = new TextDecoder();
-  let seen = "";
-  for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) {
-    seen += decoder.decode(chunk);
-    if (seen.includes("listening")) break;
-  }
-  if (!seen.includes("listening")) throw new Error(`broker did not start:\n${seen}`);
-  return proc;
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = probe;
+  probe.stop(true);
+  return port;
 }
 
-async function clientRun(storage: string, port: number) {
-  const broker = await runBroker(storage, port);
+/** Starts the broker on a free port, advertising that same address; resolves once it is listening. */
+async function runBroker(storage: string) {
+  const port = freePort();
+  const listener = `tcp://127.0.0.1:${port}`;
+  const proc = Bun.spawn([binary, "broker", "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine", storage], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  // Wait for the "listening" log line (consola writes info to stdout) rather than sleeping, and
+  // keep draining stdout after it: a full pipe would stall the broker's logging.
+  const decoder = new TextDecoder();
+  let seen = "";
+  const reader = proc.stdout.getReader();
+  while (!seen.includes("listening")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value);
+  }
+  void (async () => {
+    while (!(await reader.read()).done);
+  })();
+  if (!seen.includes("listening")) throw new Error(`broker did not start:\n${seen}`);
+  return { proc, port };
+}
+
+async function clientRun(storage: string) {
+  const { proc: broker, port } = await runBroker(storage);
   try {
-    const py = Bun.spawnSync(["/usr/bin/python3", "-c", PYTHON, `127.0.0.1:${port}`, "bench", String(RECORDS), String(VALUE_BYTES)]);
-    if (py.exitCode !== 0) throw new Error(`client failed: ${py.stderr.toString()}`);
-    return JSON.parse(py.stdout.toString()) as { produce_s: number; consume_s: number };
+    const py = Bun.spawn(["/usr/bin/python3", "-c", PYTHON, `127.0.0.1:${port}`, "bench", String(RECORDS), String(VALUE_BYTES)], { stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr, exitCode] = await Promise.all([new Response(py.stdout).text(), new Response(py.stderr).text(), py.exited]);
+    if (exitCode !== 0) throw new Error(`client failed: ${stderr}`);
+    return JSON.parse(stdout) as { produce_s: number; consume_s: number };
   } finally {
     broker.kill("SIGTERM");
     await broker.exited;
@@ -88,8 +105,8 @@ const dir = mkdtempSync(join(tmpdir(), "tansu-bench-"));
 try {
   const mb = (RECORDS * VALUE_BYTES) / 1e6;
   const floor = sqliteFloor(dir);
-  const memory = await clientRun("memory://", 19092);
-  const sqlite = await clientRun(`sqlite://${join(dir, "bench.db")}`, 19093);
+  const memory = await clientRun("memory://");
+  const sqlite = await clientRun(`sqlite://${join(dir, "bench.db")}`);
   const row = (name: string, s: number) =>
     `| ${name} | ${Math.round(RECORDS / s).toLocaleString("en")} | ${(mb / s).toFixed(1)} | ${(floor / s).toFixed(2)} |`;
   const table = [
