@@ -7,6 +7,7 @@ import { defineApi } from "../handler.ts";
 import { validateConsumerMemberEpoch } from "./consumer-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
 import { readGroup } from "./group-store.ts";
+import { pendingTxnOffsets } from "../transactions/index.ts";
 
 type FetchedTopic = NonNullable<OffsetFetchResponse["groups"]>[number]["topics"];
 
@@ -16,6 +17,8 @@ interface WantedGroup {
   memberEpoch: number;
   /** null: every partition the group has committed. */
   topics: Array<{ name: string; partitionIndexes: number[] }> | null;
+  /** KIP-447: partitions with offsets pending in an open transaction answer UNSTABLE_OFFSET_COMMIT. */
+  requireStable: boolean;
 }
 
 interface FetchedGroup {
@@ -42,30 +45,50 @@ function byTopic(committed: CommittedOffset[]): FetchedTopic {
   return [...topics].map(([name, partitions]) => ({ name, partitions }));
 }
 
+/** Marks partitions whose offsets an open transaction is about to change, so the consumer retries. */
+async function markUnstable(ctx: BrokerContext, wanted: WantedGroup, fetched: FetchedGroup): Promise<FetchedGroup> {
+  if (!wanted.requireStable || fetched.errorCode !== ErrorCode.NONE) return fetched;
+  const pending = new Set((await pendingTxnOffsets(ctx.storage, wanted.groupId)).map((tp) => `${tp.topic}:${tp.partition}`));
+  if (pending.size === 0) return fetched;
+  const topics = fetched.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) =>
+      pending.has(`${t.name}:${p.partitionIndex}`)
+        ? { partitionIndex: p.partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+        : p,
+    ),
+  }));
+  return { ...fetched, topics };
+}
+
 async function fetchGroup(ctx: BrokerContext, wanted: WantedGroup): Promise<FetchedGroup> {
   try {
-    const errorCode = await memberError(ctx, wanted);
-    if (errorCode !== ErrorCode.NONE) return { groupId: wanted.groupId, errorCode, topics: [] };
-    if (wanted.topics === null) return { groupId: wanted.groupId, errorCode, topics: byTopic(await ctx.storage.fetchOffsets(wanted.groupId)) };
-    const partitions: TopicPartition[] = wanted.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
-    const committed = new Map((await ctx.storage.fetchOffsets(wanted.groupId, partitions)).map((c) => [`${c.topic}:${c.partition}`, c]));
-    return {
-      groupId: wanted.groupId,
-      errorCode,
-      topics: wanted.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitionIndexes.map((partitionIndex) => {
-          const c = committed.get(`${t.name}:${partitionIndex}`);
-          // No committed offset is not an error: offset -1 tells the consumer to apply its reset policy.
-          return c
-            ? { partitionIndex, committedOffset: c.offset, committedLeaderEpoch: c.leaderEpoch, metadata: c.metadata ?? "", errorCode: ErrorCode.NONE }
-            : { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.NONE };
-        }),
-      })),
-    };
+    return await markUnstable(ctx, wanted, await fetchCommitted(ctx, wanted));
   } catch (error) {
     return { groupId: wanted.groupId, errorCode: groupErrorCode(error, `OffsetFetch ${wanted.groupId}`), topics: [] };
   }
+}
+
+async function fetchCommitted(ctx: BrokerContext, wanted: WantedGroup): Promise<FetchedGroup> {
+  const errorCode = await memberError(ctx, wanted);
+  if (errorCode !== ErrorCode.NONE) return { groupId: wanted.groupId, errorCode, topics: [] };
+  if (wanted.topics === null) return { groupId: wanted.groupId, errorCode, topics: byTopic(await ctx.storage.fetchOffsets(wanted.groupId)) };
+  const partitions: TopicPartition[] = wanted.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));
+  const committed = new Map((await ctx.storage.fetchOffsets(wanted.groupId, partitions)).map((c) => [`${c.topic}:${c.partition}`, c]));
+  return {
+    groupId: wanted.groupId,
+    errorCode,
+    topics: wanted.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        const c = committed.get(`${t.name}:${partitionIndex}`);
+        // No committed offset is not an error: offset -1 tells the consumer to apply its reset policy.
+        return c
+          ? { partitionIndex, committedOffset: c.offset, committedLeaderEpoch: c.leaderEpoch, metadata: c.metadata ?? "", errorCode: ErrorCode.NONE }
+          : { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.NONE };
+      }),
+    })),
+  };
 }
 
 export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>({
@@ -76,12 +99,12 @@ export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>
     if (rc.apiVersion >= 8) {
       // v8+ (KIP-709) asks for several groups at once.
       const groups = await Promise.all(
-        (request.groups ?? []).map((g) => fetchGroup(ctx, { groupId: g.groupId, memberId: g.memberId ?? null, memberEpoch: g.memberEpoch ?? -1, topics: g.topics })),
+        (request.groups ?? []).map((g) => fetchGroup(ctx, { groupId: g.groupId, memberId: g.memberId ?? null, memberEpoch: g.memberEpoch ?? -1, topics: g.topics, requireStable: request.requireStable ?? false })),
       );
       return { throttleTimeMs: 0, groups };
     }
     // Before v2 there is no "all partitions" request: topics is never null.
-    const fetched = await fetchGroup(ctx, { groupId: request.groupId ?? "", memberId: null, memberEpoch: -1, topics: request.topics ?? null });
+    const fetched = await fetchGroup(ctx, { groupId: request.groupId ?? "", memberId: null, memberEpoch: -1, topics: request.topics ?? null, requireStable: request.requireStable ?? false });
     // v0 and v1 have no group-level error code; each partition carries it instead.
     const topics =
       rc.apiVersion < 2 && fetched.errorCode !== ErrorCode.NONE

@@ -197,7 +197,18 @@ describe("offsets in a transaction", () => {
       { topic: "t-offsets-in", partition: 1 },
     ]);
     expect(await pendingTxnOffsets(b.ctx.storage, "g-other")).toEqual([]);
+    const offsetFetch = (requireStable: boolean) =>
+      c.request(ApiKey.OffsetFetch, 8, {
+        groups: [{ groupId: "g-offsets", memberId: null, memberEpoch: -1, topics: [{ name: "t-offsets-in", partitionIndexes: [0, 1] }] }],
+        requireStable,
+      });
+    const unstable = (await offsetFetch(true)).groups![0]!.topics[0]!.partitions.map((p) => p.errorCode);
+    expect(unstable).toEqual([ErrorCode.UNSTABLE_OFFSET_COMMIT, ErrorCode.UNSTABLE_OFFSET_COMMIT]);
+    const loose = (await offsetFetch(false)).groups![0]!.topics[0]!.partitions.map((p) => [p.errorCode, p.committedOffset]);
+    expect(loose).toEqual([[ErrorCode.NONE, -1n], [ErrorCode.NONE, -1n]]);
     expect(await endTxn(c, "t-offsets", p, true)).toBe(ErrorCode.NONE);
+    const stable = (await offsetFetch(true)).groups![0]!.topics[0]!.partitions.map((p) => [p.errorCode, p.committedOffset]);
+    expect(stable).toEqual([[ErrorCode.NONE, 5n], [ErrorCode.NONE, 7n]]);
     expect(await pendingTxnOffsets(b.ctx.storage, "g-offsets")).toEqual([]);
     const committed = await b.ctx.storage.fetchOffsets("g-offsets");
     expect(committed.map((o) => [o.topic, o.partition, o.offset]).sort()).toEqual([
