@@ -48,3 +48,9 @@ if (( ${#missing[@]} )); then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# KIP-848 consumer-group tests need a librdkafka newer than Debian's.
+for tool in cc make; do
+  command -v "$tool" >/dev/null || { echo "install-test-deps: $tool is needed to build librdkafka" >&2; exit 1; }
+done
+scripts/build-librdkafka.sh

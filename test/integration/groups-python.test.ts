@@ -2,11 +2,10 @@
 // six-partition topic rebalancing as they join and leave, eagerly and cooperatively; every
 // record consumed once; committed offsets surviving a broker restart.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
 import { python } from "../harness/python.ts";
-import { runCommand } from "../harness/run.ts";
 
 let broker: RunningBroker;
 
@@ -143,28 +142,14 @@ test("committed offsets survive a broker restart", async () => {
   expect(JSON.parse(after.stdout)).toEqual(offsets);
 }, 60_000);
 
-// Debian's librdkafka (2.0) predates KIP-848, and only the npm registry is reachable here, so a
-// current librdkafka is built from the sources that @confluentinc/kafka-javascript ships, once,
-// into node_modules/.cache. Debian's python3-confluent-kafka and kcat load it through
-// LD_LIBRARY_PATH (same soname, stable ABI).
-const LIBRDKAFKA_PACKAGE = "@confluentinc/kafka-javascript@1.10.1";
-const LIBRDKAFKA_CACHE = resolve(import.meta.dir, "../../node_modules/.cache/tansu-librdkafka");
+// Debian's librdkafka (2.0) predates KIP-848; scripts/build-librdkafka.sh (run by `npm test`
+// through scripts/install-test-deps.sh) builds a current one that Debian's python3-confluent-kafka
+// loads through LD_LIBRARY_PATH.
+const LIBRDKAFKA_LIB = resolve(import.meta.dir, "../../node_modules/.cache/tansu-librdkafka/install/lib");
 
 async function librdkafkaWithKip848(): Promise<string> {
-  const lib = join(LIBRDKAFKA_CACHE, "install/lib");
-  if (existsSync(join(lib, "librdkafka.so.1"))) return lib;
-  mkdirSync(LIBRDKAFKA_CACHE, { recursive: true });
-  const step = async (argv: string[], cwd: string) => {
-    const r = await runCommand(argv, { cwd, timeoutMs: 600_000 });
-    if (r.exitCode !== 0) throw new Error(`${argv.join(" ")} failed (${r.exitCode}): ${r.stderr.slice(-2000)}`);
-    return r.stdout;
-  };
-  const tarball = (await step(["npm", "pack", "--silent", LIBRDKAFKA_PACKAGE], LIBRDKAFKA_CACHE)).trim().split("\n").pop()!;
-  await step(["tar", "xzf", tarball], LIBRDKAFKA_CACHE);
-  const source = join(LIBRDKAFKA_CACHE, "package/deps/librdkafka");
-  // Only what builds from the tarball and Debian's -dev packages; nothing is downloaded.
-  await step(["./configure", `--prefix=${join(LIBRDKAFKA_CACHE, "install")}`, "--disable-zstd", "--disable-curl", "--disable-gssapi", "--disable-lz4-ext"], source);
-  await step(["make", "-j8", "libs"], source);
-  await step(["make", "-C", "src", "install"], source);
-  return lib;
+  if (!existsSync(join(LIBRDKAFKA_LIB, "librdkafka.so.1"))) {
+    throw new Error(`no KIP-848 capable librdkafka in ${LIBRDKAFKA_LIB}: run scripts/build-librdkafka.sh`);
+  }
+  return LIBRDKAFKA_LIB;
 }
