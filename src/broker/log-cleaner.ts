@@ -1,7 +1,7 @@
-import { consola } from "consola";
 import { decodeRecordBatch, encodeRecordBatch, isControl, isTransactional, compressionOf } from "../protocol/record-batch.ts";
 import type { Topic, TopicPartition } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 import { topicConfig } from "./topic-config.ts";
 
 /**
@@ -11,44 +11,29 @@ import { topicConfig } from "./topic-config.ts";
  * deterministic.
  */
 export class LogCleaner {
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #running: Promise<void> | null = null;
-  #stopped = false;
+  readonly #task: PeriodicTask;
 
-  constructor(private readonly ctx: BrokerContext) {}
+  constructor(private readonly ctx: BrokerContext) {
+    this.#task = new PeriodicTask("log cleaner pass", ctx.config.cleanerIntervalMs, () => this.runOnce());
+  }
 
   start(): void {
-    this.#schedule();
+    this.#task.start();
   }
 
   stop(): void {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#task.stop();
   }
 
   /** Resolves when a pass in progress (if any) has finished. */
-  async idle(): Promise<void> {
-    await this.#running;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.runOnce()
-        .catch((error) => consola.warn("log cleaner pass failed; retrying next interval:", error))
-        .finally(() => {
-          this.#running = null;
-          this.#schedule();
-        });
-    }, this.ctx.config.cleanerIntervalMs);
-    // The cleaner alone must not keep the process alive.
-    this.#timer.unref?.();
+  idle(): Promise<void> {
+    return this.#task.idle();
   }
 
   async runOnce(now = BigInt(Date.now())): Promise<void> {
     for (const topic of await this.ctx.storage.listTopics()) {
       for (let partition = 0; partition < topic.partitions; partition++) {
-        if (this.#stopped) return;
+        if (this.#task.stopped) return;
         const tp = { topic: topic.name, partition };
         await this.#retain(topic, tp, now);
         if (topicConfig(topic.configs, "cleanup.policy").split(",").includes("compact")) await this.#compact(tp);

@@ -1,5 +1,6 @@
 import { consola } from "consola";
 import type { BrokerContext } from "../context.ts";
+import { PeriodicTask } from "../periodic-task.ts";
 import { completeTransaction } from "./txn-completion.ts";
 import { fenceAndAbort, isExpired, isStalled } from "./txn-state.ts";
 import { listTxns, writeTxn } from "./txn-store.ts";
@@ -15,49 +16,33 @@ export const TXN_SWEEP_INTERVAL_MS = 10_000;
  * only happens when the broker ending them died midway.
  */
 export class TxnTimeouts {
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #running: Promise<void> | null = null;
-  #stopped = false;
+  readonly #task: PeriodicTask;
 
   constructor(
     private readonly ctx: BrokerContext,
-    private readonly intervalMs = TXN_SWEEP_INTERVAL_MS,
-  ) {}
+    intervalMs = TXN_SWEEP_INTERVAL_MS,
+  ) {
+    this.#task = new PeriodicTask("transaction timeout sweep", intervalMs, () => this.sweepOnce());
+  }
 
   start(): void {
-    this.#schedule();
+    this.#task.start();
   }
 
   stop(): void {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#task.stop();
   }
 
   /** Resolves when a sweep in progress (if any) has finished. */
-  async idle(): Promise<void> {
-    await this.#running;
-  }
-
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.sweepOnce()
-        .then(() => undefined)
-        .catch((error) => consola.warn("transaction timeout sweep failed; retrying next interval:", error))
-        .finally(() => {
-          this.#running = null;
-          this.#schedule();
-        });
-    }, this.intervalMs);
-    // The sweep alone must not keep the process alive.
-    this.#timer.unref?.();
+  idle(): Promise<void> {
+    return this.#task.idle();
   }
 
   /** One pass over every transactional id; returns the ids this broker aborted or finished. */
   async sweepOnce(now = BigInt(Date.now())): Promise<string[]> {
     const handled: string[] = [];
     for (const { key, value, version } of await listTxns(this.ctx.storage)) {
-      if (this.#stopped) break;
+      if (this.#task.stopped) break;
       try {
         if (isExpired(value, now)) {
           const fenced = fenceAndAbort(value, now);

@@ -1,0 +1,50 @@
+import { consola } from "consola";
+
+/**
+ * Background work every broker runs on a timer (retention, transaction timeouts): one pass
+ * at a time, the next scheduled only after the last finished, failures logged and retried
+ * on the next interval. The timer never keeps the process alive by itself.
+ */
+export class PeriodicTask {
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly intervalMs: number,
+    private readonly pass: () => Promise<unknown>,
+  ) {}
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  start(): void {
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+  }
+
+  /** Resolves when a pass in progress (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.#running;
+  }
+
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.pass()
+        .then(() => undefined)
+        .catch((error) => consola.warn(`${this.name} failed; retrying next interval:`, error))
+        .finally(() => {
+          this.#running = null;
+          this.#schedule();
+        });
+    }, this.intervalMs);
+    this.#timer.unref?.();
+  }
+}
