@@ -65,7 +65,13 @@ export const brokerCommand = defineCommand({
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
       },
     };
-    const broker = listen(ctx, listener.host, listener.port);
+    let broker: ReturnType<typeof listen>;
+    try {
+      broker = listen(ctx, listener.host, listener.port);
+    } catch (error) {
+      await storage.close();
+      throw new Error(`cannot listen on ${listener.host}:${listener.port}: ${(error as Error).message}`, { cause: error });
+    }
     consola.info(
       `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
     );
