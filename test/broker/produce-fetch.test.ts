@@ -200,3 +200,41 @@ describe("list offsets and delete records", () => {
     expect(decodeText(decodeRecordBatches(p.records!)[0]!.records[0]!.value)).toBe("b");
   });
 });
+
+describe("fetch limits and leader epochs", () => {
+  test("partition max bytes stops after the first batch that crosses it; the first batch always comes whole", async () => {
+    await createTopic("lim-partition");
+    for (const v of ["a", "b", "c"]) await produce("lim-partition", batchOf([{ value: v.repeat(300) }]));
+    const tiny = (await fetch("lim-partition", 0n, { partitionMaxBytes: 10 })).responses[0]!.partitions[0]!;
+    expect(decodeRecordBatches(tiny.records!).map((b) => b.baseOffset)).toEqual([0n]);
+    const all = (await fetch("lim-partition", 0n, { partitionMaxBytes: 1 << 20 })).responses[0]!.partitions[0]!;
+    expect(decodeRecordBatches(all.records!).map((b) => b.baseOffset)).toEqual([0n, 1n, 2n]);
+  });
+
+  test("response max bytes: later partitions report offsets but no records once the response is full", async () => {
+    await createTopic("lim-response", 2);
+    for (const partition of [0, 1]) await produce("lim-response", batchOf([{ value: "x".repeat(500) }]), partition);
+    const r = await c.request(ApiKey.Fetch, 12, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 100, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: "lim-response", topicId: "00000000-0000-0000-0000-000000000000", partitions: [0, 1].map((partition) => ({ partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 })) }],
+      forgottenTopicsData: [], rackId: "",
+    });
+    const [p0, p1] = r.responses[0]!.partitions;
+    expect(decodeRecordBatches(p0!.records!).length).toBe(1);
+    expect(p1!.records!.length).toBe(0);
+    expect(p1!.highWatermark).toBe(1n);
+  });
+
+  test("offset for leader epoch: epoch 0 ends at the high watermark; a future epoch is fenced", async () => {
+    await createTopic("lim-epoch");
+    await produce("lim-epoch", batchOf([{ value: "a" }, { value: "b" }]));
+    const ask = (leaderEpoch: number, currentLeaderEpoch: number) =>
+      c.request(ApiKey.OffsetForLeaderEpoch, 4, {
+        replicaId: -1,
+        topics: [{ topic: "lim-epoch", partitions: [{ partition: 0, currentLeaderEpoch, leaderEpoch }] }],
+      });
+    const ok = (await ask(0, 0)).topics[0]!.partitions[0]!;
+    expect([ok.errorCode, ok.leaderEpoch, ok.endOffset]).toEqual([ErrorCode.NONE, 0, 2n]);
+    expect((await ask(0, 5)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
+  });
+});
