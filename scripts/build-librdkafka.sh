@@ -15,6 +15,6 @@ rm -rf "$cache" && mkdir -p "$cache" && cd "$cache"
 tarball=$(npm pack --silent "$package" | tail -n 1)
 tar xzf "$tarball"
 cd package/deps/librdkafka
-./configure --prefix="$cache/install" --disable-zstd --disable-curl --disable-gssapi --disable-lz4-ext >configure.log
+./configure --prefix="$cache/install" --disable-zstd --disable-curl --disable-gssapi --disable-lz4-ext >../../../configure-output.txt  # not configure.*: mklove would load it as a module
 make -j"$(nproc)" libs >make.log 2>&1 || { tail -n 50 make.log >&2; exit 1; }
 make -C src install >>make.log 2>&1
