@@ -1,5 +1,5 @@
 import type { Socket } from "bun";
-import { consola } from "consola";
+import { consola } from "../log.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { FrameReader } from "../protocol/frame-reader.ts";

@@ -9,7 +9,7 @@ import {
   TopicExistsError,
   UnknownTopicError,
 } from "../storage/errors.ts";
-import { consola } from "consola";
+import { consola } from "../log.ts";
 
 /**
  * The Kafka error code for a failure inside a handler. Unknown failures are logged (they are

@@ -1,4 +1,4 @@
-import { consola } from "consola";
+import { consola } from "../log.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from "../protocol/generated/metadata.ts";
 import type { DescribeClusterRequest, DescribeClusterResponse } from "../protocol/generated/describe-cluster.ts";

@@ -1,4 +1,4 @@
-import { consola } from "consola";
+import { consola } from "../log.ts";
 
 /**
  * Background work every broker runs on a timer (retention, transaction timeouts): one pass

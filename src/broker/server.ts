@@ -1,5 +1,5 @@
 import type { TCPSocketListener } from "bun";
-import { consola } from "consola";
+import { consola } from "../log.ts";
 import { Connection } from "./connection.ts";
 import type { BrokerContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
-import { consola, LogLevels, type LogType } from "consola";
+import { LogLevels, type LogType } from "consola/core";
+import { consola } from "../log.ts";
 import { listen } from "../broker/server.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";

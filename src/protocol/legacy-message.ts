@@ -9,7 +9,7 @@
 //
 // Reading never copies: keys and values are views into the input.
 
-import { crc32 } from "node:zlib";
+import { nodeZlib } from "./compression/node-zlib.ts";
 import { CorruptRecordError, MalformedMessageError, TruncatedMessageError } from "./errors.ts";
 
 /** offset and messageSize, which messageSize does not count. */
@@ -62,7 +62,7 @@ function readBytes(bytes: Uint8Array, view: DataView, at: number, end: number, w
 function readMessage(bytes: Uint8Array, view: DataView, at: number, end: number): RawMessage {
   const start = at + MESSAGE_LOG_OVERHEAD;
   const expected = view.getUint32(start);
-  const actual = crc32(bytes.subarray(start + CRC_BYTES, end));
+  const actual = nodeZlib().crc32(bytes.subarray(start + CRC_BYTES, end));
   if (actual !== expected) {
     throw new CorruptRecordError(`message at byte ${at} has CRC ${expected.toString(16)} but its contents hash to ${actual.toString(16)}`);
   }
@@ -154,6 +154,6 @@ export function writeMessage(out: Uint8Array, view: DataView, o: number, magic: 
   p = writeBytes(out, view, p, message.key);
   p = writeBytes(out, view, p, message.value);
   view.setInt32(o + 8, p - start);
-  view.setUint32(start, crc32(out.subarray(start + CRC_BYTES, p)));
+  view.setUint32(start, nodeZlib().crc32(out.subarray(start + CRC_BYTES, p)));
   return p;
 }

@@ -1,6 +1,6 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import { StorageUnavailableError } from "../../storage/errors.ts";
-import { consola } from "consola";
+import { consola } from "../../log.ts";
 import { errorCodeOf } from "../error-mapping.ts";
 import { GroupContentionError } from "./group-store.ts";
 

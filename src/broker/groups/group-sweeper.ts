@@ -3,7 +3,7 @@
 // also sweeps the groups it has served while they have members, applying due deadlines. The
 // list of swept groups is the only thing a broker keeps; the groups themselves stay in the store.
 
-import { consola } from "consola";
+import { consola } from "../../log.ts";
 import type { BrokerContext } from "../context.ts";
 import { tickClassic } from "./classic-group.ts";
 import { tickConsumer } from "./consumer-group.ts";

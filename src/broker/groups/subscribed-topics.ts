@@ -1,4 +1,4 @@
-import { consola } from "consola";
+import { consola } from "../../log.ts";
 import { decodeConsumerProtocolSubscription } from "../../protocol/generated/consumer-protocol-subscription.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Reader } from "../../protocol/reader.ts";

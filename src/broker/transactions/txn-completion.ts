@@ -4,7 +4,7 @@
 // marker where the producer has no open transaction only takes an offset, committing the
 // same offsets twice writes the same values, and Complete* is a compare-and-set.
 
-import { consola } from "consola";
+import { consola } from "../../log.ts";
 import { encodeControlBatch } from "../../protocol/record-batch.ts";
 import { InvalidProducerEpochError, StorageUnavailableError, UnknownTopicError } from "../../storage/errors.ts";
 import type { TopicPartition, Versioned } from "../../storage/storage.ts";

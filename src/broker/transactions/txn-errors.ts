@@ -1,7 +1,7 @@
 // Kafka error codes for the transaction coordinator's answers, chosen per API version the way
 // Kafka chooses them, so that every client generation sees a code it knows how to handle.
 
-import { consola } from "consola";
+import { consola } from "../../log.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import { StorageUnavailableError } from "../../storage/errors.ts";
 import { errorCodeOf } from "../error-mapping.ts";

@@ -1,4 +1,4 @@
-import { consola } from "consola";
+import { consola } from "../../log.ts";
 import type { BrokerContext } from "../context.ts";
 import { PeriodicTask } from "../periodic-task.ts";
 import { completeTransaction } from "./txn-completion.ts";

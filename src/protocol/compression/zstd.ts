@@ -1,11 +1,11 @@
-// zstd (codec 4) through node:zlib's one-shot API, which Bun implements natively.
+// zstd (codec 4) through node:zlib's one-shot API (loaded on first use), which Bun implements natively.
 
-import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import { nodeZlib } from "./node-zlib.ts";
 import { decompressionFailure } from "./zlib-errors.ts";
 
 /** Compresses at zstd's default level 3, which is also Kafka's default. */
 export function zstdCompress(src: Uint8Array): Uint8Array {
-  return zstdCompressSync(src);
+  return nodeZlib().zstdCompressSync(src);
 }
 
 /**
@@ -14,7 +14,7 @@ export function zstdCompress(src: Uint8Array): Uint8Array {
  */
 export function zstdDecompress(src: Uint8Array, maxBytes: number): Uint8Array {
   try {
-    return zstdDecompressSync(src, { maxOutputLength: maxBytes });
+    return nodeZlib().zstdDecompressSync(src, { maxOutputLength: maxBytes });
   } catch (error) {
     throw decompressionFailure("zstd", maxBytes, error);
   }
