@@ -1,0 +1,42 @@
+// The store going away is a Kafka error per partition, not a crash or a dropped connection.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { ApiKey } from "../../src/protocol/generated/apis.ts";
+import { ErrorCode } from "../../src/protocol/error-codes.ts";
+import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
+import { batchOf } from "./records.ts";
+
+let b: InProcessBroker;
+const dir = mkdtempSync(join(tmpdir(), "tansu-outage-"));
+
+beforeAll(async () => {
+  b = await startInProcessBroker({}, `sqlite://${join(dir, "outage.db")}`);
+});
+afterAll(async () => {
+  await b.broker.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("produce and metadata answer KAFKA_STORAGE_ERROR while the store is unavailable; the connection stays usable", async () => {
+  const c = await b.connect();
+  const produce = () =>
+    c.request(ApiKey.Produce, 9, {
+      transactionalId: null, acks: -1, timeoutMs: 1000,
+      topicData: [{ name: "outage", partitionData: [{ index: 0, records: batchOf([{ value: "x" }]) }] }],
+    });
+  const created = await c.request(ApiKey.CreateTopics, 7, {
+    topics: [{ name: "outage", numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false,
+  });
+  expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+  expect((await produce()).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+
+  await b.ctx.storage.close();
+  expect((await produce()).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+  const metadata = await c.request(ApiKey.Metadata, 12, { topics: [{ name: "outage", topicId: "00000000-0000-0000-0000-000000000000" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  expect(metadata.topics[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+  // The same connection still answers what needs no store.
+  expect((await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" })).errorCode).toBe(ErrorCode.NONE);
+  c.close();
+});
