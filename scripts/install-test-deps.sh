@@ -33,6 +33,10 @@ command -v kcat >/dev/null || missing+=(kcat)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # test/ship/scratch.test.ts copies the CA bundle into the container file set.
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
+# scripts/build-librdkafka.sh compiles librdkafka against Debian's TLS and zlib headers.
+for dev in libssl-dev zlib1g-dev; do
+  dpkg -s "$dev" >/dev/null 2>&1 || missing+=("$dev")
+done
 # runuser runs Postgres as non-root; unshare runs the image's file set as its root with its own /proc.
 for tool in runuser unshare; do
   command -v "$tool" >/dev/null || { missing+=(util-linux); break; }
