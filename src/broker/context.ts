@@ -25,6 +25,8 @@ export interface BrokerConfig {
   /** How often retention and compaction run over every partition. */
   cleanerIntervalMs: number;
   /** transaction.max.timeout.ms: the longest transaction.timeout.ms InitProducerId accepts. */
+  /** How often each broker looks for transactions that outlived their timeout. */
+  transactionSweepIntervalMs: number;
   transactionMaxTimeoutMs: number;
 }
 

@@ -43,7 +43,7 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
   const cleaner = new LogCleaner(ctx);
   cleaner.start();
   // Any broker may abort a transaction that outlived its timeout; CAS keeps concurrent sweeps safe.
-  const txnTimeouts = new TxnTimeouts(ctx);
+  const txnTimeouts = new TxnTimeouts(ctx, ctx.config.transactionSweepIntervalMs);
   txnTimeouts.start();
 
   return {

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { LogLevels, type LogType } from "consola/core";
 import { consola } from "../log.ts";
 import { listen } from "../broker/server.ts";
+import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
@@ -63,6 +64,7 @@ export const brokerCommand = defineCommand({
         maxRequestBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? 100 * 1024 * 1024),
         fetchPollMs: Number(env.FETCH_POLL_MS ?? 250),
         cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
+        transactionSweepIntervalMs: Number(env.TRANSACTION_SWEEP_INTERVAL_MS ?? TXN_SWEEP_INTERVAL_MS),
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
       },
     };

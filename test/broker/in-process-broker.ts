@@ -30,6 +30,7 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
       fetchPollMs: 50,
       cleanerIntervalMs: 3_600_000,
       transactionMaxTimeoutMs: 900_000,
+      transactionSweepIntervalMs: 3_600_000,
       ...config,
     },
   };

@@ -17,7 +17,7 @@ beforeEach(async () => {
     notifier: new LogNotifier(),
     config: {
       nodeId: 1, clusterId: "c", advertisedHost: "h", advertisedPort: 1, defaultPartitions: 1, autoCreateTopics: true,
-      maxRequestBytes: 1 << 20, fetchPollMs: 50, cleanerIntervalMs: 3_600_000, transactionMaxTimeoutMs: 900_000,
+      maxRequestBytes: 1 << 20, fetchPollMs: 50, cleanerIntervalMs: 3_600_000, transactionMaxTimeoutMs: 900_000, transactionSweepIntervalMs: 3_600_000,
     },
   };
 });

@@ -7,7 +7,7 @@ import { initProducerIdApi } from "./init-producer-id.ts";
 import { listTransactionsApi } from "./list-transactions.ts";
 import { txnOffsetCommitApi } from "./txn-offset-commit.ts";
 
-export { TxnTimeouts } from "./txn-timeouts.ts";
+export { TXN_SWEEP_INTERVAL_MS, TxnTimeouts } from "./txn-timeouts.ts";
 export { checkTransactionalProduce } from "./transactional-produce.ts";
 export { pendingTxnOffsets } from "./pending-offsets.ts";
 
