@@ -45,9 +45,10 @@ export class Connection {
       return;
     }
     for (const frame of frames) {
-      // Bun may reuse the chunk's memory once this handler returns, and handling is async,
-      // so take a copy. Not frame.slice(): on a Buffer that is a view, not a copy.
-      const owned = new Uint8Array(frame);
+      // Bun may reuse the chunk's memory once this handler returns, and handling is async, so
+      // a frame that is a view into the chunk is copied (not with frame.slice(): on a Buffer
+      // that is a view too). Frames the reader assembled across chunks are already ours.
+      const owned = frame.buffer === chunk.buffer ? new Uint8Array(frame) : frame;
       this.#inFlight++;
       this.#queue = this.#queue.then(() => this.#handle(owned)).finally(() => this.#settled());
     }
