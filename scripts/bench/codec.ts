@@ -123,7 +123,8 @@ detached view). The broker decodes untrusted batches, so the typed errors and ca
 only needs the CRC, which is within 1.5× of it.
 
 Tried and dropped: CRC-32C slicing-by-16 and 32-bit word loads reached about 2.0 GB/s on 1 MiB (vs 1.3 GB/s)
-in some runs but fell into a JIT cliff of about 50 MB/s in others; Snappy decompression with byte loops instead
+in some runs but fell into a JIT cliff of about 50 MB/s in others (the cliff, which also hit the produce path,
+was Uint32Array table reads above 2^31 deoptimising JavaScriptCore's int32 code: the tables are Int32Array now); Snappy decompression with byte loops instead
 of \`copyWithin\`/\`set\` for short copies was 25% slower, and moving the cut-over from 16 to 8 bytes was within
 noise.
 <!-- codec:end -->`;
