@@ -8,6 +8,7 @@ import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LogNotifier } from "./log-notifier.ts";
+import { lookupTopic } from "./topic-lookup.ts";
 
 type PartitionData = FetchResponse["responses"][number]["partitions"][number];
 const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
@@ -115,15 +116,8 @@ function toMessageSets(data: PartitionData[], wanted: Wanted[], magic: 0 | 1): v
 async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: RequestContext): Promise<Wanted[]> {
   const wanted: Wanted[] = [];
   for (const t of request.topics) {
-    const byId = rc.apiVersion >= 13;
-    let topic: Topic | null = null;
-    let topicError: number = ErrorCode.NONE;
-    try {
-      topic = byId ? await ctx.storage.getTopic({ id: t.topicId ?? ZERO_UUID }) : await ctx.storage.getTopic({ name: t.topic ?? "" });
-      if (!topic) topicError = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    } catch (error) {
-      topicError = errorCodeOf(error, `fetch topic ${t.topic ?? t.topicId}`);
-    }
+    // v13+ names topics by id.
+    const { topic, errorCode: topicError } = await lookupTopic(ctx, rc.apiVersion >= 13 ? { id: t.topicId ?? ZERO_UUID } : (t.topic ?? ""), "fetch");
     for (const partition of t.partitions) {
       wanted.push({ topicKey: { topic: t.topic ?? "", topicId: t.topicId ?? ZERO_UUID }, topic, topicError, partition });
     }

@@ -3,17 +3,22 @@ import type { Topic } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 
-/** Finds a topic by name for a per-partition API: the topic, or the error code every partition gets. */
+/**
+ * Finds a topic by name (or by id, for APIs that name topics by id) for a per-partition API:
+ * the topic, or the error code every partition gets.
+ */
 export async function lookupTopic(
   ctx: BrokerContext,
-  name: string,
+  nameOrId: string | { id: string },
   purpose: string,
 ): Promise<{ topic: Topic; errorCode: 0 } | { topic: null; errorCode: number }> {
+  const byId = typeof nameOrId !== "string";
   try {
-    const topic = await ctx.storage.getTopic({ name });
-    return topic ? { topic, errorCode: ErrorCode.NONE } : { topic: null, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    const topic = await ctx.storage.getTopic(byId ? nameOrId : { name: nameOrId });
+    if (topic) return { topic, errorCode: ErrorCode.NONE };
+    return { topic: null, errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   } catch (error) {
-    return { topic: null, errorCode: errorCodeOf(error, `${purpose} ${name}`) };
+    return { topic: null, errorCode: errorCodeOf(error, `${purpose} ${byId ? nameOrId.id : nameOrId}`) };
   }
 }
 
