@@ -127,37 +127,6 @@ export class Reader {
     return (result | (b << 28)) >>> 0;
   }
 
-  /** Zig-zag encoded signed 32-bit varint. */
-  readVarint(): number {
-    const u = this.readUnsignedVarint();
-    return (u >>> 1) ^ -(u & 1);
-  }
-
-  /** Zig-zag encoded signed 64-bit varint (at most 10 bytes). */
-  readVarlong(): bigint {
-    // Up to 7 groups (49 bits) the value is exact in a double; only longer encodings pay for BigInt.
-    let small = 0;
-    for (let i = 0; i < 7; i++) {
-      this.need(1);
-      const b = this.bytes[this.offset++];
-      small += (b & 0x7f) * 2 ** (7 * i);
-      if ((b & 0x80) === 0) {
-        return BigInt(small % 2 === 0 ? small / 2 : -(small + 1) / 2);
-      }
-    }
-    let big = BigInt(small);
-    for (let shift = 49n; shift < 70n; shift += 7n) {
-      this.need(1);
-      const b = this.bytes[this.offset++];
-      big |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) {
-        const u = BigInt.asUintN(64, big);
-        return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
-      }
-    }
-    throw new MalformedMessageError(`varlong longer than 10 bytes at offset ${this.offset}`);
-  }
-
   readUuid(): string {
     this.need(16);
     const b = this.bytes;

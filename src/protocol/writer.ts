@@ -124,34 +124,6 @@ export class Writer {
     b[this.offset++] = v;
   }
 
-  /** Zig-zag signed 32-bit varint. */
-  writeVarint(v: number): void {
-    this.writeUnsignedVarint(((v << 1) ^ (v >> 31)) >>> 0);
-  }
-
-  /** Zig-zag signed 64-bit varint. */
-  writeVarlong(v: bigint): void {
-    this.ensure(10);
-    const b = this.buf;
-    if (v >= -(2n ** 48n) && v < 2n ** 48n) {
-      // Fits in 49 zig-zagged bits: exact in a double, no BigInt arithmetic per byte.
-      const n = Number(v);
-      let u = n >= 0 ? n * 2 : -n * 2 - 1;
-      while (u >= 0x80) {
-        b[this.offset++] = (u % 128) | 0x80;
-        u = Math.floor(u / 128);
-      }
-      b[this.offset++] = u;
-      return;
-    }
-    let u = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n));
-    while (u >= 0x80n) {
-      b[this.offset++] = Number(u & 0x7fn) | 0x80;
-      u >>= 7n;
-    }
-    b[this.offset++] = Number(u);
-  }
-
   /** Canonical 8-4-4-4-12 hex uuid (either case) as 16 raw bytes. */
   writeUuid(uuid: string): void {
     if (uuid.length !== 36 || uuid[8] !== "-" || uuid[13] !== "-" || uuid[18] !== "-" || uuid[23] !== "-") {

@@ -56,3 +56,41 @@ describe("zigzag varints", () => {
     expect(() => readVarlong(new Uint8Array(11).fill(0x80), { offset: 0 })).toThrow(MalformedMessageError);
   });
 });
+
+describe("known byte layouts", () => {
+  const zigzag: [number, number[]][] = [
+    [0, [0x00]],
+    [-1, [0x01]],
+    [1, [0x02]],
+    [-64, [0x7f]],
+    [64, [0x80, 0x01]],
+    [2147483647, [0xfe, 0xff, 0xff, 0xff, 0x0f]],
+    [-2147483648, [0xff, 0xff, 0xff, 0xff, 0x0f]],
+  ];
+  test.each(zigzag)("signed varint %p", (value, bytes) => {
+    const out = new Uint8Array(5);
+    expect([...out.subarray(0, writeVarint(out, 0, value))]).toEqual(bytes);
+    expect(readVarint(new Uint8Array(bytes), { offset: 0 })).toBe(value);
+  });
+
+  const varlongs: [bigint, number[]][] = [
+    [0n, [0x00]],
+    [-1n, [0x01]],
+    [150n, [0xac, 0x02]],
+    [2n ** 48n - 1n, [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]],
+    [2n ** 48n, [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]],
+    [-(2n ** 48n) - 1n, [0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]],
+    [9223372036854775807n, [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+    [-9223372036854775808n, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+  ];
+  test.each(varlongs)("varlong %p", (value, bytes) => {
+    const out = new Uint8Array(10);
+    expect([...out.subarray(0, writeVarlong(out, 0, value))]).toEqual(bytes);
+    expect(readVarlong(new Uint8Array(bytes), { offset: 0 })).toBe(value);
+  });
+
+  test("an 11-byte varlong is malformed, a cut one truncated", () => {
+    expect(() => readVarlong(new Uint8Array([...new Array(10).fill(0x80), 0x01]), { offset: 0 })).toThrow(MalformedMessageError);
+    expect(() => readVarlong(new Uint8Array([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]), { offset: 0 })).toThrow(TruncatedMessageError);
+  });
+});
