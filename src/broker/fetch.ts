@@ -1,6 +1,7 @@
 import { ApiKey } from "../protocol/generated/apis.ts";
 import type { FetchRequest, FetchResponse } from "../protocol/generated/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { EMPTY_BYTES, ZERO_UUID } from "../protocol/reader.ts";
 import { downconvertBatches } from "../protocol/legacy-message-set.ts";
 import { splitBatches } from "../protocol/record-batch.ts";
 import type { Topic } from "../storage/storage.ts";
@@ -11,8 +12,6 @@ import { LogNotifier } from "./log-notifier.ts";
 import { lookupTopic } from "./topic-lookup.ts";
 
 type PartitionData = FetchResponse["responses"][number]["partitions"][number];
-const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
-const EMPTY = new Uint8Array(0);
 
 interface Wanted {
   topicKey: { topic: string; topicId: string };
@@ -31,7 +30,7 @@ function failed(partitionIndex: number, errorCode: number): PartitionData {
     logStartOffset: -1n,
     abortedTransactions: null,
     preferredReadReplica: -1,
-    records: EMPTY,
+    records: EMPTY_BYTES,
   };
 }
 
@@ -88,7 +87,7 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
         logStartOffset: result.logStartOffset,
         abortedTransactions: readCommitted ? result.abortedTransactions : null,
         preferredReadReplica: -1,
-        records: size === 0 ? EMPTY : concat(result.batches, size),
+        records: size === 0 ? EMPTY_BYTES : concat(result.batches, size),
       });
     } catch (error) {
       data.push(failed(partition, errorCodeOf(error, `fetch ${w.topic.name}-${partition}`)));

@@ -3,7 +3,7 @@ import type { ListOffsetsRequest, ListOffsetsResponse } from "../protocol/genera
 import type { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from "../protocol/generated/offset-for-leader-epoch.ts";
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from "../protocol/generated/delete-records.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
-import { decodeRecordBatch } from "../protocol/record-batch.ts";
+import { decodeRecordBatch, TimestampType, timestampTypeOf } from "../protocol/record-batch.ts";
 import type { Storage, TopicPartition } from "../storage/storage.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
@@ -28,7 +28,7 @@ async function findRecord(
   const batch = decodeRecordBatch(batches[0]!);
   for (const record of batch.records) {
     const offset = batch.baseOffset + BigInt(record.offsetDelta);
-    const timestamp = batch.attributes & 0x08 ? batch.maxTimestamp : batch.baseTimestamp + record.timestampDelta;
+    const timestamp = timestampTypeOf(batch.attributes) === TimestampType.logAppendTime ? batch.maxTimestamp : batch.baseTimestamp + record.timestampDelta;
     if (offset >= batchOffset && match(timestamp, offset)) return { offset, timestamp };
   }
   return null;

@@ -1,4 +1,4 @@
-import { decodeRecordBatch, encodeRecordBatch, isControl, isTransactional, compressionOf } from "../protocol/record-batch.ts";
+import { decodeRecordBatch, encodeRecordBatch, isControl, isTransactional, compressionOf, timestampTypeOf } from "../protocol/record-batch.ts";
 import type { Topic, TopicPartition } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
 import { PeriodicTask } from "./periodic-task.ts";
@@ -85,7 +85,7 @@ export class LogCleaner {
               baseOffset: batch.baseOffset,
               partitionLeaderEpoch: batch.partitionLeaderEpoch,
               compression: compressionOf(batch.attributes),
-              timestampType: (batch.attributes & 0x08 ? 1 : 0) as 0 | 1,
+              timestampType: timestampTypeOf(batch.attributes),
               baseTimestamp: batch.baseTimestamp,
               maxTimestamp: batch.maxTimestamp,
               producerId: batch.producerId,

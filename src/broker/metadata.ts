@@ -8,6 +8,7 @@ import type {
   DescribeTopicPartitionsResponseTopic,
 } from "../protocol/generated/describe-topic-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { ZERO_UUID } from "../protocol/reader.ts";
 import { TopicExistsError } from "../storage/errors.ts";
 import type { Topic } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
@@ -15,7 +16,6 @@ import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { invalidTopicName } from "./topic-config.ts";
 
-const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 /** Every broker leads every partition; there is one epoch because leadership never moves. */
 export const LEADER_EPOCH = 0;
 

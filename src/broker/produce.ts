@@ -7,6 +7,7 @@ import {
   isControl,
   isTransactional,
   setLogAppendTime,
+  setPartitionLeaderEpoch,
   splitBatches,
   type RecordBatchHeader,
 } from "../protocol/record-batch.ts";
@@ -70,8 +71,7 @@ async function producePartition(
     if (refused !== null) return failure(index, refused);
   }
 
-  // The broker stamps the leader epoch; it lies outside the CRC.
-  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setInt32(12, LEADER_EPOCH);
+  setPartitionLeaderEpoch(bytes, LEADER_EPOCH);
   let logAppendTimeMs = -1n;
   if (topicConfig(topic.configs, "message.timestamp.type") === "LogAppendTime") {
     logAppendTimeMs = BigInt(Date.now());

@@ -3,12 +3,12 @@ import type { CreateTopicsRequest, CreateTopicsResponse } from "../protocol/gene
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from "../protocol/generated/delete-topics.ts";
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from "../protocol/generated/create-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { ZERO_UUID } from "../protocol/reader.ts";
 import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { ConfigSource, InvalidConfigError, TOPIC_CONFIGS, invalidTopicName, validateTopicConfig } from "./topic-config.ts";
 
-const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 type CreatableTopicResult = CreateTopicsResponse["topics"][number];
 
 function topicError(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {

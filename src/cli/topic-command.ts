@@ -3,6 +3,7 @@ import { consola } from "../log.ts";
 import { KafkaConnection } from "../client/kafka-connection.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
+import { ZERO_UUID } from "../protocol/reader.ts";
 
 const brokerArg = {
   broker: { type: "string", description: "Broker to talk to (host:port)", default: process.env.TANSU_BROKER ?? "localhost:9092" },
@@ -68,7 +69,7 @@ const del = defineCommand({
     run(() =>
       withBroker(args.broker, async (c) => {
         const response = await c.request(ApiKey.DeleteTopics, 6, {
-          topics: [{ name: args.name, topicId: "00000000-0000-0000-0000-000000000000" }],
+          topics: [{ name: args.name, topicId: ZERO_UUID }],
           timeoutMs: 30_000,
         });
         const result = response.responses[0]!;
@@ -97,7 +98,7 @@ const describe = defineCommand({
     run(() =>
       withBroker(args.broker, async (c) => {
         const metadata = await c.request(ApiKey.Metadata, 12, {
-          topics: [{ name: args.name, topicId: "00000000-0000-0000-0000-000000000000" }],
+          topics: [{ name: args.name, topicId: ZERO_UUID }],
           allowAutoTopicCreation: false,
           includeTopicAuthorizedOperations: false,
         });

@@ -404,6 +404,12 @@ export function setBaseOffset(batch: Uint8Array, baseOffset: bigint): void {
   viewOf(batch).setBigInt64(0, baseOffset);
 }
 
+/** The broker stamps the partition leader epoch; like baseOffset it lies outside the CRC. */
+export function setPartitionLeaderEpoch(batch: Uint8Array, epoch: number): void {
+  checkPatchable(batch);
+  viewOf(batch).setInt32(OFFSET_LEADER_EPOCH, epoch);
+}
+
 /**
  * Stamps a LogAppendTime batch in place: sets the timestamp-type bit and maxTimestamp, then recomputes the CRC
  * (one pass over the batch), as Kafka does for topics with message.timestamp.type=LogAppendTime.

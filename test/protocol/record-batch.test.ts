@@ -22,6 +22,7 @@ import {
   isTransactional,
   readBatchHeader,
   setBaseOffset,
+  setPartitionLeaderEpoch,
   setLogAppendTime,
   splitBatches,
   timestampTypeOf,
@@ -414,4 +415,11 @@ describe("in-place patches", () => {
     const cut = encodeRecordBatch({ baseTimestamp: 0n, records: RECORDS.slice(0, 1) });
     expect(() => setLogAppendTime(cut.subarray(0, cut.length - 1), 1n)).toThrow(TruncatedMessageError);
   });
+});
+
+test("setPartitionLeaderEpoch stamps the epoch and leaves the CRC valid", () => {
+  const bytes = encodeRecordBatch({ baseTimestamp: 0n, records: [{ offsetDelta: 0, value: new Uint8Array([1]) }] });
+  setPartitionLeaderEpoch(bytes, 7);
+  expect(readBatchHeader(bytes).partitionLeaderEpoch).toBe(7);
+  expect(() => splitBatches(bytes)).not.toThrow();
 });
