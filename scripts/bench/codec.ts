@@ -5,12 +5,11 @@
 // usage: bun scripts/bench/codec.ts [--no-write]
 // Writes its tables into docs/BENCHMARKS.md between the codec markers unless --no-write.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import { crc32c as wasmCrc32c, lz4Compress as wasmLz4Compress, lz4Decompress as wasmLz4Decompress, snappyCompress as wasmSnappyCompress, snappyDecompress as wasmSnappyDecompress } from "@platformatic/wasm-utils";
 import { crc32c } from "../../src/protocol/crc32c.ts";
+import { writeBenchmarkSection } from "./report.ts";
 import { lz4Compress, lz4Decompress } from "../../src/protocol/compression/lz4.ts";
 import { snappyCompress, snappyDecompress } from "../../src/protocol/compression/snappy.ts";
 import { Compression, decodeRecordBatch, encodeRecordBatch, type RecordInput } from "../../src/protocol/record-batch.ts";
@@ -95,8 +94,7 @@ component("lz4 decompress", () => lz4Decompress(ourLz4, MAX), [["@platformatic/w
 
 const command = "bun scripts/bench/codec.ts";
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, Bun ${Bun.version}`;
-const section = `<!-- codec:start -->
-## Codec
+const section = `## Codec
 
 \`${command}\` on ${new Date().toISOString().slice(0, 10)}, ${machine}.
 
@@ -126,18 +124,7 @@ Tried and dropped: CRC-32C slicing-by-16 and 32-bit word loads reached about 2.0
 in some runs but fell into a JIT cliff of about 50 MB/s in others (the cliff, which also hit the produce path,
 was Uint32Array table reads above 2^31 deoptimising JavaScriptCore's int32 code: the tables are Int32Array now); Snappy decompression with byte loops instead
 of \`copyWithin\`/\`set\` for short copies was 25% slower, and moving the cut-over from 16 to 8 bytes was within
-noise.
-<!-- codec:end -->`;
+noise.`;
 
 console.log(section);
-if (!process.argv.includes("--no-write")) {
-  const path = join(import.meta.dir, "../../docs/BENCHMARKS.md");
-  const existing = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-  const start = existing.indexOf("<!-- codec:start -->");
-  const end = existing.indexOf("<!-- codec:end -->");
-  const updated =
-    start >= 0 && end > start
-      ? existing.slice(0, start) + section + existing.slice(end + "<!-- codec:end -->".length)
-      : `${existing.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, updated);
-}
+if (!process.argv.includes("--no-write")) writeBenchmarkSection("codec", section);

@@ -4,14 +4,13 @@
 //
 //   bun scripts/bench/produce-fetch.ts [records]
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startBroker, tempDir } from "../../test/harness/broker.ts";
+import { python } from "../../test/harness/python.ts";
+import { writeBenchmarkSection } from "./report.ts";
 
 const RECORDS = Number(process.argv[2] ?? 100_000);
 const VALUE_BYTES = 1024;
-const root = join(import.meta.dir, "../..");
-const binary = join(root, "dist/tansu");
 
 const PYTHON = String.raw`
 import sys, time, json
@@ -41,48 +40,15 @@ c.close()
 print(json.dumps({"produce_s": produce_s, "consume_s": consume_s}))
 `;
 
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = probe;
-  probe.stop(true);
-  return port;
-}
-
-/** Starts the broker on a free port, advertising that same address; resolves once it is listening. */
-async function runBroker(storage: string) {
-  const port = freePort();
-  const listener = `tcp://127.0.0.1:${port}`;
-  const proc = Bun.spawn([binary, "broker", "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine", storage], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  // Wait for the "listening" log line (consola writes info to stdout) rather than sleeping, and
-  // keep draining stdout after it: a full pipe would stall the broker's logging.
-  const decoder = new TextDecoder();
-  let seen = "";
-  const reader = proc.stdout.getReader();
-  while (!seen.includes("listening")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += decoder.decode(value);
-  }
-  void (async () => {
-    while (!(await reader.read()).done);
-  })();
-  if (!seen.includes("listening")) throw new Error(`broker did not start:\n${seen}`);
-  return { proc, port };
-}
-
+/** One broker run (the harness's launcher: free port, waits for its "listening" line). */
 async function clientRun(storage: string) {
-  const { proc: broker, port } = await runBroker(storage);
+  const broker = await startBroker({ storage });
   try {
-    const py = Bun.spawn(["/usr/bin/python3", "-c", PYTHON, `127.0.0.1:${port}`, "bench", String(RECORDS), String(VALUE_BYTES)], { stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, exitCode] = await Promise.all([new Response(py.stdout).text(), new Response(py.stderr).text(), py.exited]);
-    if (exitCode !== 0) throw new Error(`client failed: ${stderr}`);
-    return JSON.parse(stdout) as { produce_s: number; consume_s: number };
+    const client = await python(PYTHON, [broker.url, "bench", String(RECORDS), String(VALUE_BYTES)], { timeoutMs: 900_000 });
+    if (client.exitCode !== 0) throw new Error(`client failed: ${client.stderr}`);
+    return JSON.parse(client.stdout) as { produce_s: number; consume_s: number };
   } finally {
-    broker.kill("SIGTERM");
-    await broker.exited;
+    await broker.stop();
   }
 }
 
@@ -101,34 +67,24 @@ function sqliteFloor(dir: string): number {
   return seconds;
 }
 
-const dir = mkdtempSync(join(tmpdir(), "tansu-bench-"));
-try {
-  const mb = (RECORDS * VALUE_BYTES) / 1e6;
-  const floor = sqliteFloor(dir);
-  const memory = await clientRun("memory://");
-  const sqlite = await clientRun(`sqlite://${join(dir, "bench.db")}`);
-  const row = (name: string, s: number) =>
-    `| ${name} | ${Math.round(RECORDS / s).toLocaleString("en")} | ${(mb / s).toFixed(1)} | ${(floor / s).toFixed(2)} |`;
-  const table = [
-    `Command: \`bun scripts/bench/produce-fetch.ts ${RECORDS}\` (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores).`,
-    `${RECORDS.toLocaleString("en")} records of ${VALUE_BYTES} B, python3-confluent-kafka (librdkafka) client, acks=all, no compression.`,
-    "",
-    "| path | records/s | MB/s | ratio to the floor (higher is better) |",
-    "| --- | ---: | ---: | ---: |",
-    row("floor: bun:sqlite batched INSERT, 1,000 rows a transaction", floor),
-    row("produce, memory://", memory.produce_s),
-    row("consume, memory://", memory.consume_s),
-    row("produce, sqlite://", sqlite.produce_s),
-    row("consume, sqlite://", sqlite.consume_s),
-  ].join("\n");
-  console.log(table);
-  const path = join(root, "docs/BENCHMARKS.md");
-  let doc = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmarks\n";
-  const section = `<!-- produce-fetch:start -->\n## Produce and fetch\n\n${table}\n<!-- produce-fetch:end -->`;
-  doc = /<!-- produce-fetch:start -->[\s\S]*<!-- produce-fetch:end -->/.test(doc)
-    ? doc.replace(/<!-- produce-fetch:start -->[\s\S]*<!-- produce-fetch:end -->/, section)
-    : `${doc.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, doc);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+const dir = tempDir("tansu-bench-");
+const mb = (RECORDS * VALUE_BYTES) / 1e6;
+const floor = sqliteFloor(dir);
+const memory = await clientRun("memory://");
+const sqlite = await clientRun(`sqlite://${join(dir, "bench.db")}`);
+const row = (name: string, s: number) =>
+  `| ${name} | ${Math.round(RECORDS / s).toLocaleString("en")} | ${(mb / s).toFixed(1)} | ${(floor / s).toFixed(2)} |`;
+const table = [
+  `Command: \`bun scripts/bench/produce-fetch.ts ${RECORDS}\` (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores).`,
+  `${RECORDS.toLocaleString("en")} records of ${VALUE_BYTES} B, python3-confluent-kafka (librdkafka) client, acks=all, no compression.`,
+  "",
+  "| path | records/s | MB/s | ratio to the floor (higher is better) |",
+  "| --- | ---: | ---: | ---: |",
+  row("floor: bun:sqlite batched INSERT, 1,000 rows a transaction", floor),
+  row("produce, memory://", memory.produce_s),
+  row("consume, memory://", memory.consume_s),
+  row("produce, sqlite://", sqlite.produce_s),
+  row("consume, sqlite://", sqlite.consume_s),
+].join("\n");
+console.log(table);
+writeBenchmarkSection("produce-fetch", `## Produce and fetch\n\n${table}`);

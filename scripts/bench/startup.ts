@@ -8,17 +8,15 @@
 // --broker measures another build of the broker (say, one compiled with different flags) instead.
 //
 // The raw ApiVersions client, free-port and temp-dir helpers are the test harness's.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { isConnectionRefused, requestApiVersions } from "../../test/harness/api-versions.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { tempDir } from "../../test/harness/temp-dir.ts";
+import { BENCHMARKS_MD, writeBenchmarkSection } from "./report.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
-const REPORT = join(REPO, "docs/BENCHMARKS.md");
-const START_MARKER = "<!-- startup:start -->";
-const END_MARKER = "<!-- startup:end -->";
 // Refused connects return at once, so this bounds the wait at roughly MAX_ATTEMPTS × BACKOFF_MS.
 const MAX_ATTEMPTS = 10_000;
 const BACKOFF_MS = 1;
@@ -128,7 +126,6 @@ function section(results: Summary[], runs: number, command: string): string {
   const bunVersion = Bun.spawnSync([process.execPath, "--version"]).stdout.toString().trim();
   const revision = Bun.spawnSync(["git", "-C", REPO, "describe", "--always", "--dirty"]).stdout.toString().trim() || "unknown";
   return [
-    START_MARKER,
     "## Startup",
     "",
     "From spawn to the first answered ApiVersions v0 request (raw TCP client; refused connects retried",
@@ -152,19 +149,7 @@ function section(results: Summary[], runs: number, command: string): string {
     "",
     `Measured ${new Date().toISOString().slice(0, 10)} at ${revision} on ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Bun ${bunVersion},`,
     `with \`${command}\`.`,
-    END_MARKER,
   ].join("\n");
-}
-
-function writeSection(text: string): void {
-  const current = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "# Benchmarks\n";
-  const start = current.indexOf(START_MARKER);
-  const end = current.indexOf(END_MARKER);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + text + current.slice(end + END_MARKER.length)
-      : `${current.trimEnd()}\n\n${text}\n`;
-  writeFileSync(REPORT, next);
 }
 
 const runs = Number(option("--runs") ?? 20);
@@ -175,7 +160,8 @@ const command = `npm run build && bun scripts/bench/startup.ts --runs ${runs}${o
 
 const work = tempDir("tansu-startup-");
 const baselineBinary = join(work, "bare-listen");
-const compiled = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", join(REPO, "scripts/bench/baseline/bare-listen.ts"), "--outfile", baselineBinary]);
+// Compiled with the same flags as `npm run build` compiles the broker.
+const compiled = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm", join(REPO, "scripts/bench/baseline/bare-listen.ts"), "--outfile", baselineBinary]);
 if (!compiled.success) throw new Error(`compiling the baseline failed:\n${compiled.stderr.toString()}`);
 
 const subjects: Subject[] = [
@@ -188,5 +174,5 @@ for (const subject of subjects) {
   results.push(await bench(subject, runs));
   console.log(JSON.stringify(results.at(-1)));
 }
-writeSection(section(results, runs, command));
-console.log(`wrote the Startup section of ${REPORT}`);
+writeBenchmarkSection("startup", section(results, runs, command));
+console.log(`wrote the Startup section of ${BENCHMARKS_MD}`);

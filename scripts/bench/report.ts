@@ -1,0 +1,19 @@
+// docs/BENCHMARKS.md holds one section per benchmark between `<!-- NAME:start -->` and
+// `<!-- NAME:end -->`, so each script rewrites its own table and leaves the others alone.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const BENCHMARKS_MD = join(import.meta.dir, "../../docs/BENCHMARKS.md");
+
+/** Replaces (or appends) the section `name` with `body`, a Markdown block that starts with its heading. */
+export function writeBenchmarkSection(name: string, body: string): void {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const section = `${start}\n${body.trim()}\n${end}`;
+  const current = existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, "utf8") : "# Benchmarks\n";
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(BENCHMARKS_MD, next);
+}
