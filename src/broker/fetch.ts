@@ -3,18 +3,16 @@ import type { FetchRequest, FetchResponse } from "../protocol/generated/fetch.ts
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { EMPTY_BYTES, ZERO_UUID } from "../protocol/reader.ts";
 import { downconvertBatches } from "../protocol/legacy-message-set.ts";
-import { splitBatches } from "../protocol/record-batch.ts";
 import type { Topic } from "../storage/storage.ts";
 import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LogNotifier } from "./log-notifier.ts";
-import { lookupTopic } from "./topic-lookup.ts";
+import { hasPartition, lookupTopic } from "./topic-lookup.ts";
 
 type PartitionData = FetchResponse["responses"][number]["partitions"][number];
 
 interface Wanted {
-  topicKey: { topic: string; topicId: string };
   topic: Topic | null;
   /** Error for the whole topic: unknown name or id. */
   topicError: number;
@@ -45,21 +43,21 @@ function concat(batches: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-/** One pass over every wanted partition; returns the partitions' data and the bytes gathered. */
+/**
+ * One pass over every wanted partition; returns the partitions' data, the stored batches
+ * behind each (for down-conversion) and the bytes gathered.
+ */
 async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequest, readCommitted: boolean) {
   let budget = request.maxBytes ?? 0x7fffffff;
   let total = 0;
   let anyError = false;
   const data: PartitionData[] = [];
+  const batches: Uint8Array[][] = [];
   for (const w of wanted) {
     const { partition } = w.partition;
-    if (!w.topic) {
-      data.push(failed(partition, w.topicError));
-      anyError = true;
-      continue;
-    }
-    if (partition < 0 || partition >= w.topic.partitions) {
-      data.push(failed(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+    batches.push([]);
+    if (!hasPartition(w.topic, partition)) {
+      data.push(failed(partition, w.topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : w.topicError));
       anyError = true;
       continue;
     }
@@ -77,6 +75,7 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
               isolation,
             });
       const size = result.batches.reduce((n, b) => n + b.byteLength, 0);
+      batches[batches.length - 1] = result.batches;
       total += size;
       budget -= size;
       data.push({
@@ -94,18 +93,16 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
       anyError = true;
     }
   }
-  return { data, total, anyError };
+  return { data, batches, total, anyError };
 }
 
 /** Fetch v0-3 predate record batches: v0-1 read magic-0 message sets, v2-3 magic 1. Rewrites `data` in place. */
-function toMessageSets(data: PartitionData[], wanted: Wanted[], magic: 0 | 1): void {
+function toMessageSets(data: PartitionData[], batches: Uint8Array[][], wanted: Wanted[], magic: 0 | 1): void {
   data.forEach((p, i) => {
-    if (!p.records || p.records.byteLength === 0) return;
+    if (batches[i]!.length === 0) return;
     const w = wanted[i]!;
     try {
-      // Stored batches were verified when produced; splitting only finds their boundaries again.
-      const batches = splitBatches(p.records, { verifyCrc: false }).map((b) => b.bytes);
-      p.records = downconvertBatches(batches, magic, { fromOffset: w.partition.fetchOffset });
+      p.records = downconvertBatches(batches[i]!, magic, { fromOffset: w.partition.fetchOffset });
     } catch (error) {
       data[i] = failed(p.partitionIndex, errorCodeOf(error, `down-convert ${w.topic?.name}-${p.partitionIndex}`));
     }
@@ -118,7 +115,7 @@ async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: Requ
     // v13+ names topics by id.
     const { topic, errorCode: topicError } = await lookupTopic(ctx, rc.apiVersion >= 13 ? { id: t.topicId ?? ZERO_UUID } : (t.topic ?? ""), "fetch");
     for (const partition of t.partitions) {
-      wanted.push({ topicKey: { topic: t.topic ?? "", topicId: t.topicId ?? ZERO_UUID }, topic, topicError, partition });
+      wanted.push({ topic, topicError, partition });
     }
   }
   return wanted;
@@ -149,7 +146,7 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
       pass = await readOnce(ctx, wanted, request, readCommitted);
     }
 
-    if (rc.apiVersion < 4) toMessageSets(pass.data, wanted, rc.apiVersion < 2 ? 0 : 1);
+    if (rc.apiVersion < 4) toMessageSets(pass.data, pass.batches, wanted, rc.apiVersion < 2 ? 0 : 1);
 
     const responses: FetchResponse["responses"] = [];
     let i = 0;
