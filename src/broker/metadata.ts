@@ -15,7 +15,10 @@ import type { BrokerContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { invalidTopicName } from "./topic-config.ts";
+import { lookupTopic } from "./topic-lookup.ts";
 
+/** Kafka's value for authorized operations the client did not ask for. */
+const OPERATIONS_NOT_REQUESTED = -2147483648;
 /** Every broker leads every partition; there is one epoch because leadership never moves. */
 export const LEADER_EPOCH = 0;
 
@@ -58,7 +61,7 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
       topicId: topic.id,
       isInternal: false,
       partitions: partitionsOf(ctx, topic),
-      topicAuthorizedOperations: -2147483648,
+      topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
     });
     const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponseTopic => ({
       errorCode,
@@ -66,7 +69,7 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
       topicId,
       isInternal: false,
       partitions: [],
-      topicAuthorizedOperations: -2147483648,
+      topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
     });
 
     // v0: an empty list means all topics; v1+: null means all, empty means none.
@@ -101,7 +104,7 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
       clusterId: ctx.config.clusterId,
       controllerId: ctx.config.nodeId,
       topics,
-      clusterAuthorizedOperations: -2147483648,
+      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
     };
   },
 });
@@ -121,7 +124,7 @@ export const describeClusterApi = defineApi<DescribeClusterRequest, DescribeClus
       clusterId: ctx.config.clusterId,
       controllerId: ctx.config.nodeId,
       brokers: [{ brokerId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
-      clusterAuthorizedOperations: -2147483648,
+      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
     };
   },
 });
@@ -131,23 +134,24 @@ export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsReque
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, request) {
-    let wanted: Topic[] | null = null;
     const results: DescribeTopicPartitionsResponseTopic[] = [];
+    let wanted: Topic[] = [];
     if (request.topics.length === 0) {
       wanted = await ctx.storage.listTopics();
     } else {
-      wanted = [];
       for (const { name } of request.topics) {
-        const topic = invalidTopicName(name) ? null : await ctx.storage.getTopic({ name });
+        const { topic, errorCode } = invalidTopicName(name)
+          ? { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }
+          : await lookupTopic(ctx, name, "describe partitions of");
         if (topic) wanted.push(topic);
         else
           results.push({
-            errorCode: invalidTopicName(name) ? ErrorCode.INVALID_TOPIC_EXCEPTION : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorCode,
             name,
             topicId: ZERO_UUID,
             isInternal: false,
             partitions: [],
-            topicAuthorizedOperations: -2147483648,
+            topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
           });
       }
     }
@@ -171,7 +175,7 @@ export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsReque
         topicId: topic.id,
         isInternal: false,
         partitions: taken.map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
-        topicAuthorizedOperations: -2147483648,
+        topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
       });
       if (taken.length < partitions.length) {
         nextCursor = { topicName: topic.name, partitionIndex: first + taken.length };
