@@ -35,15 +35,15 @@ async function findRecord(
 }
 
 async function offsetFor(storage: Storage, tp: TopicPartition, timestamp: bigint, readCommitted: boolean) {
-  const offsets = await storage.offsets(tp);
-  const end = readCommitted ? offsets.lastStableOffset : offsets.highWatermark;
   switch (timestamp) {
     case LATEST:
-    case LATEST_TIERED:
-      return { offset: end, timestamp: -1n };
+    case LATEST_TIERED: {
+      const offsets = await storage.offsets(tp);
+      return { offset: readCommitted ? offsets.lastStableOffset : offsets.highWatermark, timestamp: -1n };
+    }
     case EARLIEST:
     case EARLIEST_LOCAL:
-      return { offset: offsets.logStartOffset, timestamp: -1n };
+      return { offset: (await storage.offsets(tp)).logStartOffset, timestamp: -1n };
     case MAX_TIMESTAMP: {
       const max = await storage.maxTimestamp(tp);
       if (!max) return { offset: -1n, timestamp: -1n };
