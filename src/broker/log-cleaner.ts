@@ -1,8 +1,9 @@
 import { decodeRecordBatch, encodeRecordBatch, isControl, isTransactional, compressionOf, timestampTypeOf } from "../protocol/record-batch.ts";
 import type { Topic, TopicPartition } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
+import { LogNotifier } from "./log-notifier.ts";
 import { PeriodicTask } from "./periodic-task.ts";
-import { topicConfig } from "./topic-config.ts";
+import { hasCleanupPolicy, topicConfig } from "./topic-config.ts";
 
 /**
  * Retention (by time and size) and compaction, run in the background by every broker. All
@@ -12,6 +13,8 @@ import { topicConfig } from "./topic-config.ts";
  */
 export class LogCleaner {
   readonly #task: PeriodicTask;
+  /** High watermark of each partition when this broker last compacted it. */
+  readonly #compactedAt = new Map<string, bigint>();
 
   constructor(private readonly ctx: BrokerContext) {
     this.#task = new PeriodicTask("log cleaner pass", ctx.config.cleanerIntervalMs, () => this.runOnce());
@@ -36,14 +39,13 @@ export class LogCleaner {
         if (this.#task.stopped) return;
         const tp = { topic: topic.name, partition };
         await this.#retain(topic, tp, now);
-        if (topicConfig(topic.configs, "cleanup.policy").split(",").includes("compact")) await this.#compact(tp);
+        if (hasCleanupPolicy(topic.configs, "compact")) await this.#compact(tp);
       }
     }
   }
 
   async #retain(topic: Topic, tp: TopicPartition, now: bigint): Promise<void> {
-    const policy = topicConfig(topic.configs, "cleanup.policy").split(",");
-    if (!policy.includes("delete")) return;
+    if (!hasCleanupPolicy(topic.configs, "delete")) return;
     const retentionMs = BigInt(topicConfig(topic.configs, "retention.ms"));
     const retentionBytes = BigInt(topicConfig(topic.configs, "retention.bytes"));
     if (retentionMs < 0n && retentionBytes < 0n) return;
@@ -63,12 +65,14 @@ export class LogCleaner {
 
   /** Keeps only the newest record of each key; offsets of the survivors never change. */
   async #compact(tp: TopicPartition): Promise<void> {
-    const summaries = await this.ctx.storage.batchSummaries(tp);
-    const decoded = [];
-    for (const s of summaries) {
-      const { batches } = await this.ctx.storage.fetch(tp, { fetchOffset: s.baseOffset, maxBytes: 1, isolation: "read_uncommitted" });
-      if (batches.length > 0) decoded.push(decodeRecordBatch(batches[0]!));
-    }
+    const { logStartOffset, highWatermark } = await this.ctx.storage.offsets(tp);
+    const key = LogNotifier.key(tp.topic, tp.partition);
+    // Compaction is deterministic: with nothing appended since this broker last compacted the
+    // partition, another pass would read the whole log to change nothing.
+    if (logStartOffset === highWatermark || this.#compactedAt.get(key) === highWatermark) return;
+    const size = (await this.ctx.storage.batchSummaries(tp)).reduce((n, b) => n + b.sizeBytes, 0);
+    const { batches } = await this.ctx.storage.fetch(tp, { fetchOffset: logStartOffset, maxBytes: size, isolation: "read_uncommitted" });
+    const decoded = batches.map((b) => decodeRecordBatch(b));
     const latest = new Map<string, bigint>();
     for (const batch of decoded) {
       if (isControl(batch.attributes) || isTransactional(batch.attributes)) continue;
@@ -96,5 +100,6 @@ export class LogCleaner {
             });
       await this.ctx.storage.replaceBatch(tp, batch.baseOffset, bytes);
     }
+    this.#compactedAt.set(key, highWatermark);
   }
 }

@@ -16,7 +16,7 @@ import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
-import { topicConfig } from "./topic-config.ts";
+import { hasCleanupPolicy, topicConfig } from "./topic-config.ts";
 import { checkTransactionalProduce } from "./transactions/index.ts";
 import { hasPartition, lookupTopic } from "./topic-lookup.ts";
 
@@ -35,7 +35,7 @@ function validate(topic: Topic, index: number, header: RecordBatchHeader, bytes:
   if (isControl(header.attributes)) {
     return failure(index, ErrorCode.INVALID_RECORD, "Clients may not write control batches");
   }
-  if (topicConfig(topic.configs, "cleanup.policy").split(",").includes("compact")) {
+  if (hasCleanupPolicy(topic.configs, "compact")) {
     const keyless = decodeRecordBatch(bytes).records.findIndex((r) => r.key === null);
     if (keyless >= 0) {
       return {

@@ -97,6 +97,11 @@ export function topicConfig(configs: Record<string, string>, name: keyof typeof 
   return configs[name] ?? TOPIC_CONFIGS[name]!.defaultValue;
 }
 
+/** Whether the topic's cleanup.policy includes `policy` ("delete" for retention, "compact"). */
+export function hasCleanupPolicy(configs: Record<string, string>, policy: "delete" | "compact"): boolean {
+  return topicConfig(configs, "cleanup.policy").split(",").map((p) => p.trim()).includes(policy);
+}
+
 export function isListConfig(name: string): boolean {
   return TOPIC_CONFIGS[name]?.type === ConfigType.LIST;
 }
