@@ -3,6 +3,7 @@ import type { CreateTopicsRequest, CreateTopicsResponse } from "../protocol/gene
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from "../protocol/generated/delete-topics.ts";
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from "../protocol/generated/create-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { TopicExistsError } from "../storage/errors.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
@@ -14,6 +15,8 @@ type CreatableTopicResult = CreateTopicsResponse["topics"][number];
 function topicError(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {
   return { name, topicId: ZERO_UUID, errorCode, errorMessage, numPartitions: -1, replicationFactor: -1, configs: null };
 }
+
+const alreadyExists = (name: string) => topicError(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
 
 async function createOne(
   ctx: BrokerContext,
@@ -41,8 +44,8 @@ async function createOne(
     throw error;
   }
   try {
-    const existing = await ctx.storage.getTopic({ name: t.name });
-    if (existing) return topicError(t.name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    // Creating reports an existing topic itself (TopicExistsError, below); only a dry run must look.
+    if (validateOnly && (await ctx.storage.getTopic({ name: t.name }))) return alreadyExists(t.name);
     const topicId = validateOnly ? ZERO_UUID : (await ctx.storage.createTopic({ name: t.name, partitions, configs })).id;
     return {
       name: t.name,
@@ -60,8 +63,8 @@ async function createOne(
       })),
     };
   } catch (error) {
-    const code = errorCodeOf(error, `create topic ${t.name}`);
-    return topicError(t.name, code, code === ErrorCode.TOPIC_ALREADY_EXISTS ? `Topic '${t.name}' already exists.` : messageOf(error));
+    if (error instanceof TopicExistsError) return alreadyExists(t.name);
+    return topicError(t.name, errorCodeOf(error, `create topic ${t.name}`), messageOf(error));
   }
 }
 
