@@ -18,11 +18,18 @@ export type TopicPartitionCounts = Map<string, number>;
 
 export type Assignor = (members: AssignorMember[], topics: TopicPartitionCounts) => Map<string, Assignment>;
 
-function key(topicId: string, partition: number): string {
+/** One partition as a set member: assignments are compared and combined as sets of these keys. */
+export function partitionKey(topicId: string, partition: number): string {
   return `${topicId}:${partition}`;
 }
 
-function toAssignment(keys: Iterable<string>): Assignment {
+export function assignmentKeys(a: Assignment): Set<string> {
+  const out = new Set<string>();
+  for (const [topicId, partitions] of Object.entries(a)) for (const p of partitions) out.add(partitionKey(topicId, p));
+  return out;
+}
+
+export function assignmentFromKeys(keys: Iterable<string>): Assignment {
   const out: Assignment = {};
   for (const k of keys) {
     const at = k.lastIndexOf(":");
@@ -45,7 +52,7 @@ export const uniformAssignor: Assignor = (members, topics) => {
 
   const all: string[] = [];
   for (const [topicId, count] of [...topics].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (eligible.has(topicId)) for (let p = 0; p < count; p++) all.push(key(topicId, p));
+    if (eligible.has(topicId)) for (let p = 0; p < count; p++) all.push(partitionKey(topicId, p));
   }
   const owned = new Map<string, Set<string>>(sorted.map((m) => [m.memberId, new Set<string>()]));
   const ownerOf = new Map<string, string>();
@@ -58,7 +65,7 @@ export const uniformAssignor: Assignor = (members, topics) => {
       const count = topics.get(topicId);
       if (count === undefined || !subscribed.has(topicId)) continue;
       for (const p of partitions) {
-        const k = key(topicId, p);
+        const k = partitionKey(topicId, p);
         if (p < count && !ownerOf.has(k) && owned.get(m.memberId)!.size < share) {
           owned.get(m.memberId)!.add(k);
           ownerOf.set(k, m.memberId);
@@ -89,7 +96,7 @@ export const uniformAssignor: Assignor = (members, topics) => {
       }
     }
   }
-  return new Map(sorted.map((m) => [m.memberId, toAssignment(owned.get(m.memberId)!)]));
+  return new Map(sorted.map((m) => [m.memberId, assignmentFromKeys(owned.get(m.memberId)!)]));
 };
 
 /**

@@ -3,7 +3,7 @@ import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import { defineApi } from "../handler.ts";
 import type { Assignment } from "./assignors.ts";
-import { consumerGroupState, tickConsumer, type ConsumerGroup } from "./consumer-group.ts";
+import { consumerGroupState, tickConsumer, toTopicPartitions, type ConsumerGroup } from "./consumer-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
 import { changeGroup } from "./group-store.ts";
 
@@ -17,9 +17,7 @@ function notFound(groupId: string, errorCode: number, errorMessage: string | nul
 
 function describe(group: ConsumerGroup, topicNames: Map<string, string>): DescribedGroup {
   const named = (a: Assignment) => ({
-    topicPartitions: Object.entries(a)
-      .filter(([, partitions]) => partitions.length > 0)
-      .map(([topicId, partitions]) => ({ topicId, topicName: topicNames.get(topicId) ?? "", partitions })),
+    topicPartitions: toTopicPartitions(a).map(({ topicId, partitions }) => ({ topicId, topicName: topicNames.get(topicId) ?? "", partitions })),
   });
   return {
     errorCode: ErrorCode.NONE,

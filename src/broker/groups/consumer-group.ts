@@ -6,7 +6,7 @@
 // still owns. Deadlines are absolute times in the record so that any broker can enforce them.
 
 import { ErrorCode } from "../../protocol/error-codes.ts";
-import { ASSIGNORS, DEFAULT_ASSIGNOR, type Assignment, type AssignorMember } from "./assignors.ts";
+import { ASSIGNORS, DEFAULT_ASSIGNOR, assignmentFromKeys, assignmentKeys, partitionKey, type Assignment, type AssignorMember } from "./assignors.ts";
 import type { GroupSettings } from "./group-settings.ts";
 
 export const LEAVE_GROUP_EPOCH = -1;
@@ -111,25 +111,9 @@ export function consumerGroupState(group: ConsumerGroup): "Empty" | "Assigning" 
 
 // --- assignment sets -----------------------------------------------------------------
 
-function keys(a: Assignment): Set<string> {
-  const out = new Set<string>();
-  for (const [topicId, partitions] of Object.entries(a)) for (const p of partitions) out.add(`${topicId}:${p}`);
-  return out;
-}
-
-function fromKeys(set: Iterable<string>): Assignment {
-  const out: Assignment = {};
-  for (const k of set) {
-    const at = k.lastIndexOf(":");
-    (out[k.slice(0, at)] ??= []).push(Number(k.slice(at + 1)));
-  }
-  for (const partitions of Object.values(out)) partitions.sort((a, b) => a - b);
-  return out;
-}
-
 function sameAssignment(a: Assignment, b: Assignment): boolean {
-  const x = keys(a);
-  const y = keys(b);
+  const x = assignmentKeys(a);
+  const y = assignmentKeys(b);
   return x.size === y.size && [...x].every((k) => y.has(k));
 }
 
@@ -140,7 +124,7 @@ export function toTopicPartitions(a: Assignment): TopicPartitions[] {
 }
 
 function fromTopicPartitions(list: TopicPartitions[]): Assignment {
-  return fromKeys(list.flatMap((t) => t.partitions.map((p) => `${t.topicId}:${p}`)));
+  return assignmentFromKeys(list.flatMap((t) => t.partitions.map((p) => partitionKey(t.topicId, p))));
 }
 
 // --- subscriptions and the target assignment -------------------------------------------
@@ -211,8 +195,8 @@ function ownedByOthers(group: ConsumerGroup, memberId: string): Set<string> {
   const out = new Set<string>();
   for (const m of group.members) {
     if (m.memberId === memberId) continue;
-    for (const k of keys(m.assigned)) out.add(k);
-    for (const k of keys(m.pendingRevocation)) out.add(k);
+    for (const k of assignmentKeys(m.assigned)) out.add(k);
+    for (const k of assignmentKeys(m.pendingRevocation)) out.add(k);
   }
   return out;
 }
@@ -223,15 +207,15 @@ function ownedByOthers(group: ConsumerGroup, memberId: string): Set<string> {
  */
 function reconcile(group: ConsumerGroup, m: ConsumerMember, owned: Assignment | null, now: number): void {
   if (m.state === "unrevoked_partitions") {
-    const stillOwned = owned === null ? null : keys(owned);
-    const revoked = stillOwned !== null && ![...keys(m.pendingRevocation)].some((k) => stillOwned.has(k));
+    const stillOwned = owned === null ? null : assignmentKeys(owned);
+    const revoked = stillOwned !== null && ![...assignmentKeys(m.pendingRevocation)].some((k) => stillOwned.has(k));
     if (!revoked) return;
     m.pendingRevocation = {};
   } else if (m.state === "stable" && m.memberEpoch === group.assignmentEpoch) {
     return;
   }
-  const target = keys(group.targetAssignment[m.memberId] ?? {});
-  const current = keys(m.assigned);
+  const target = assignmentKeys(group.targetAssignment[m.memberId] ?? {});
+  const current = assignmentKeys(m.assigned);
   const others = ownedByOthers(group, m.memberId);
   const keep = [...current].filter((k) => target.has(k));
   const revoke = [...current].filter((k) => !target.has(k));
@@ -239,15 +223,15 @@ function reconcile(group: ConsumerGroup, m: ConsumerMember, owned: Assignment | 
   const free = wanted.filter((k) => !others.has(k));
 
   // Partitions the member reports it no longer owns need no revocation round trip.
-  const reported = owned === null ? null : keys(owned);
+  const reported = owned === null ? null : assignmentKeys(owned);
   if (revoke.length > 0 && (reported === null || revoke.some((k) => reported.has(k)))) {
     m.state = "unrevoked_partitions";
-    m.assigned = fromKeys(keep);
-    m.pendingRevocation = fromKeys(revoke);
+    m.assigned = assignmentFromKeys(keep);
+    m.pendingRevocation = assignmentFromKeys(revoke);
     m.revocationDeadline = now + m.rebalanceTimeoutMs;
     return;
   }
-  m.assigned = fromKeys([...keep, ...free]);
+  m.assigned = assignmentFromKeys([...keep, ...free]);
   m.pendingRevocation = {};
   if (m.memberEpoch !== group.assignmentEpoch) {
     m.previousMemberEpoch = m.memberEpoch;
@@ -320,8 +304,8 @@ export function validateConsumerHeartbeat(hb: ConsumerHeartbeatInput, apiVersion
 }
 
 function isSubset(a: Assignment, b: Assignment): boolean {
-  const y = keys(b);
-  return [...keys(a)].every((k) => y.has(k));
+  const y = assignmentKeys(b);
+  return [...assignmentKeys(a)].every((k) => y.has(k));
 }
 
 /** Finds (or creates, on epoch 0) the member a heartbeat speaks for; an answer when it is rejected. */

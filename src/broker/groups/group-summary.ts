@@ -1,5 +1,5 @@
-// How DescribeGroups and ListGroups present a stored group: its state name and protocol type as
-// Kafka reports them, after applying any deadline that has passed since the group was last touched.
+// A stored group of either kind as of now (any deadline that passed since it was last touched
+// applied), and its state name and protocol type as Kafka reports them.
 
 import { tickClassic } from "./classic-group.ts";
 import { consumerGroupState, tickConsumer } from "./consumer-group.ts";

@@ -5,10 +5,8 @@
 
 import { consola } from "../../log.ts";
 import type { BrokerContext } from "../context.ts";
-import { tickClassic } from "./classic-group.ts";
-import { tickConsumer } from "./consumer-group.ts";
-import { DEFAULT_GROUP_SETTINGS } from "./group-settings.ts";
 import { changeGroup, type GroupRecord } from "./group-store.ts";
+import { applyDeadlines } from "./group-summary.ts";
 
 const SWEEP_INTERVAL_MS = 1_000;
 
@@ -20,7 +18,7 @@ function hasMembers(group: GroupRecord): boolean {
 async function sweepGroup(ctx: BrokerContext, groupId: string): Promise<boolean> {
   return changeGroup(ctx, groupId, (group, now) => {
     if (!group) return { result: false };
-    const changed = group.type === "classic" ? tickClassic(group, now, DEFAULT_GROUP_SETTINGS) : tickConsumer(group, now);
+    const changed = applyDeadlines(group, now);
     return { result: hasMembers(group), save: changed ? group : undefined };
   });
 }
