@@ -5,6 +5,7 @@
 // deadline instead, and `tickClassic` applies whatever has fallen due.
 
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { EMPTY_BYTES } from "../../protocol/reader.ts";
 import type { GroupSettings } from "./group-settings.ts";
 
 export type ClassicState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable";
@@ -179,8 +180,9 @@ export function selectProtocol(group: ClassicGroup): string | null {
   return best;
 }
 
-function metadataFor(m: ClassicMember, protocolName: string | null): Uint8Array {
-  return m.protocols.find((p) => p.name === protocolName)?.metadata ?? new Uint8Array(0);
+/** The metadata a member sent for the group's chosen protocol (empty before one is chosen). */
+export function metadataFor(m: ClassicMember, protocolName: string | null): Uint8Array {
+  return m.protocols.find((p) => p.name === protocolName)?.metadata ?? EMPTY_BYTES;
 }
 
 /** What a member of the current generation is told: the leader also gets every member's metadata. */
@@ -207,7 +209,7 @@ function prepareRebalance(group: ClassicGroup, now: number, settings: GroupSetti
     // Members waiting in SyncGroup learn of the new rebalance from the state change; as for an
     // answered request, their session restarts now so that they have time to rejoin.
     for (const m of group.members) {
-      m.assignment = new Uint8Array(0);
+      m.assignment = EMPTY_BYTES;
       if (!group.awaitingSync.includes(m.memberId)) m.sessionDeadline = Math.max(m.sessionDeadline, now + m.sessionTimeoutMs);
     }
   }
@@ -244,7 +246,7 @@ function addMember(group: ClassicGroup, join: JoinInput, memberId: string, now: 
     sessionTimeoutMs: join.sessionTimeoutMs,
     rebalanceTimeoutMs: join.rebalanceTimeoutMs,
     protocols: join.protocols,
-    assignment: new Uint8Array(0),
+    assignment: EMPTY_BYTES,
     sessionDeadline: now + join.sessionTimeoutMs,
     joined: true,
     generationId: -1,
@@ -464,7 +466,7 @@ export interface SyncAnswer {
 export type SyncOutcome = { answer: SyncAnswer } | { wait: { memberId: string; groupInstanceId: string | null; generationId: number } };
 
 export function syncError(errorCode: number): SyncAnswer {
-  return { errorCode, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+  return { errorCode, protocolType: null, protocolName: null, assignment: EMPTY_BYTES };
 }
 
 function assignmentOf(group: ClassicGroup, memberId: string): SyncAnswer {
@@ -491,7 +493,7 @@ export function syncClassic(group: ClassicGroup, sync: SyncInput, now: number, s
       if (group.leaderId !== sync.memberId) return { wait: { memberId: sync.memberId, groupInstanceId: sync.groupInstanceId, generationId: group.generationId } };
       // The leader's assignment completes the rebalance; members it left out get nothing.
       const given = new Map(sync.assignments.map((a) => [a.memberId, a.assignment]));
-      for (const x of group.members) x.assignment = given.get(x.memberId) ?? new Uint8Array(0);
+      for (const x of group.members) x.assignment = given.get(x.memberId) ?? EMPTY_BYTES;
       group.state = "Stable";
       return { answer: assignmentOf(group, sync.memberId) };
     }

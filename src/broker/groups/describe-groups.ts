@@ -1,8 +1,9 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from "../../protocol/generated/describe-groups.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { EMPTY_BYTES } from "../../protocol/reader.ts";
 import { defineApi } from "../handler.ts";
-import type { ClassicGroup } from "./classic-group.ts";
+import { metadataFor, type ClassicGroup } from "./classic-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
 import { changeGroup } from "./group-store.ts";
 import { applyDeadlines } from "./group-summary.ts";
@@ -30,8 +31,8 @@ function describe(group: ClassicGroup): DescribedGroup {
       groupInstanceId: m.groupInstanceId,
       clientId: m.clientId,
       clientHost: m.clientHost,
-      memberMetadata: stable ? (m.protocols.find((p) => p.name === group.protocolName)?.metadata ?? new Uint8Array(0)) : new Uint8Array(0),
-      memberAssignment: stable ? m.assignment : new Uint8Array(0),
+      memberMetadata: stable ? metadataFor(m, group.protocolName) : EMPTY_BYTES,
+      memberAssignment: stable ? m.assignment : EMPTY_BYTES,
     })),
     authorizedOperations: NO_OPERATIONS,
   };

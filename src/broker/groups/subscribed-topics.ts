@@ -2,6 +2,7 @@ import { consola } from "../../log.ts";
 import { decodeConsumerProtocolSubscription } from "../../protocol/generated/consumer-protocol-subscription.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
 import { Reader } from "../../protocol/reader.ts";
+import { metadataFor } from "./classic-group.ts";
 import type { GroupRecord } from "./group-store.ts";
 
 /**
@@ -17,8 +18,8 @@ export function subscribedTopics(group: GroupRecord): Set<string> {
     return topics;
   }
   for (const m of group.members) {
-    const metadata = m.protocols.find((p) => p.name === group.protocolName)?.metadata;
-    if (!metadata || metadata.length < 2) continue;
+    const metadata = metadataFor(m, group.protocolName);
+    if (metadata.length < 2) continue;
     try {
       const r = new Reader(metadata);
       r.readInt16(); // every version begins with the topic list, which is all we need
