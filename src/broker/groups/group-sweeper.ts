@@ -5,6 +5,7 @@
 
 import { consola } from "../../log.ts";
 import type { BrokerContext } from "../context.ts";
+import { PeriodicTask } from "../periodic-task.ts";
 import { changeGroup, type GroupRecord } from "./group-store.ts";
 import { applyDeadlines } from "./group-summary.ts";
 
@@ -25,37 +26,30 @@ async function sweepGroup(ctx: BrokerContext, groupId: string): Promise<boolean>
 
 class GroupSweeper {
   readonly #groups = new Set<string>();
-  #timer: ReturnType<typeof setInterval> | null = null;
-  #sweeping = false;
+  /** Runs only while there are groups to sweep. */
+  #task: PeriodicTask | null = null;
 
   constructor(readonly ctx: BrokerContext) {}
 
   add(groupId: string): void {
     this.#groups.add(groupId);
-    if (this.#timer) return;
-    this.#timer = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS);
-    // A sweep is housekeeping: it must not keep the process alive.
-    this.#timer.unref();
+    if (this.#task) return;
+    this.#task = new PeriodicTask("group sweep", SWEEP_INTERVAL_MS, () => this.#sweep());
+    this.#task.start();
   }
 
   async #sweep(): Promise<void> {
-    if (this.#sweeping) return;
-    this.#sweeping = true;
-    try {
-      for (const groupId of [...this.#groups]) {
-        try {
-          if (!(await sweepGroup(this.ctx, groupId))) this.#groups.delete(groupId);
-        } catch (error) {
-          // The next sweep retries; a store that stays down is reported by the requests themselves.
-          consola.warn(`sweeping group ${groupId}: ${(error as Error).message}`);
-        }
+    for (const groupId of [...this.#groups]) {
+      try {
+        if (!(await sweepGroup(this.ctx, groupId))) this.#groups.delete(groupId);
+      } catch (error) {
+        // The next sweep retries; a store that stays down is reported by the requests themselves.
+        consola.warn(`sweeping group ${groupId}: ${(error as Error).message}`);
       }
-    } finally {
-      this.#sweeping = false;
-      if (this.#groups.size === 0 && this.#timer) {
-        clearInterval(this.#timer);
-        this.#timer = null;
-      }
+    }
+    if (this.#groups.size === 0) {
+      this.#task?.stop();
+      this.#task = null;
     }
   }
 }
