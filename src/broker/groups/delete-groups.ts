@@ -11,8 +11,8 @@ import { applyDeadlines } from "./group-summary.ts";
 async function deleteGroup(ctx: BrokerContext, groupId: string): Promise<number> {
   const outcome = await changeGroup<"missing" | "busy" | "deleted">(ctx, groupId, (group, now) => {
     if (!group) return { result: "missing" };
-    applyDeadlines(group, now);
-    return group.members.length > 0 ? { result: "busy", save: group } : { result: "deleted", remove: true };
+    const changed = applyDeadlines(group, now);
+    return group.members.length > 0 ? { result: "busy", save: changed ? group : undefined } : { result: "deleted", remove: true };
   });
   if (outcome === "busy") return ErrorCode.NON_EMPTY_GROUP;
   const committed = await ctx.storage.fetchOffsets(groupId);
