@@ -60,6 +60,11 @@ export function collectWithinBudget(
   return { batches, lastOffset };
 }
 
+/** Where a batch's records start to be readable: those below the log start are gone even when their batch straddles it. */
+export function visibleOffset(baseOffset: bigint, bounds: Pick<LogBounds, "logStartOffset">): bigint {
+  return baseOffset > bounds.logStartOffset ? baseOffset : bounds.logStartOffset;
+}
+
 /** Writes the assigned base offset into bytes 0..8 of a v2 record batch (big-endian int64). */
 export function stampBaseOffset(bytes: Uint8Array, baseOffset: bigint): void {
   new DataView(bytes.buffer, bytes.byteOffset, 8).setBigInt64(0, baseOffset);

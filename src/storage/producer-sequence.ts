@@ -1,14 +1,14 @@
 // Idempotent-producer and transaction bookkeeping for one (topic, partition, producerId),
 // as Kafka's broker keeps it. Pure functions over a plain state value so that every engine
 // applies the same rules inside its own atomic step (a JS turn, a SQL transaction) and
-// stores the result however it likes. The memory engine is the reference, so this lives
-// next to it; other engines import it from here.
+// stores the result however it likes. An engine calls checkProducerBatch before writing
+// and afterProducerBatch once the batch has its offset.
 
 import { InvalidProducerEpochError, OutOfOrderSequenceError } from "./errors.ts";
 import type { AppendBatch } from "./storage.ts";
 
 /** How many recent batches per producer are remembered for duplicate detection, as in Kafka. */
-export const RETAINED_PRODUCER_BATCHES = 5;
+const RETAINED_PRODUCER_BATCHES = 5;
 
 /** Sequences are non-negative int32 and wrap from 2^31-1 back to 0. */
 const SEQUENCE_MODULUS = 2 ** 31;
@@ -34,7 +34,7 @@ export interface CompletedTransaction {
   aborted: boolean;
 }
 
-export function lastSequenceOf(baseSequence: number, offsetCount: number): number {
+function lastSequenceOf(baseSequence: number, offsetCount: number): number {
   return (baseSequence + offsetCount - 1) % SEQUENCE_MODULUS;
 }
 
@@ -48,7 +48,7 @@ function isNextSequence(last: number, next: number): boolean {
  * or null when the batch is new and in sequence.
  * @throws InvalidProducerEpochError, OutOfOrderSequenceError
  */
-export function checkSequence(state: ProducerState | null, batch: AppendBatch): bigint | null {
+function checkSequence(state: ProducerState | null, batch: AppendBatch): bigint | null {
   const { producerId, producerEpoch, baseSequence } = batch;
   if (state === null || producerEpoch > state.epoch) {
     if (baseSequence !== 0) {
@@ -74,7 +74,7 @@ export function checkSequence(state: ProducerState | null, batch: AppendBatch): 
 }
 
 /** The producer's state after its data batch was written at `baseOffset` (checkSequence passed). */
-export function afterDataBatch(state: ProducerState | null, batch: AppendBatch, baseOffset: bigint): ProducerState {
+function afterDataBatch(state: ProducerState | null, batch: AppendBatch, baseOffset: bigint): ProducerState {
   const written: ProducerBatch = {
     baseSequence: batch.baseSequence,
     lastSequence: lastSequenceOf(batch.baseSequence, batch.offsetCount),
@@ -95,7 +95,7 @@ export function afterDataBatch(state: ProducerState | null, batch: AppendBatch, 
  * is refused, since markers carry no sequence.
  * @throws InvalidProducerEpochError
  */
-export function checkControlEpoch(state: ProducerState | null, batch: AppendBatch): void {
+function checkControlEpoch(state: ProducerState | null, batch: AppendBatch): void {
   if (state !== null && batch.producerEpoch < state.epoch) {
     throw new InvalidProducerEpochError(
       `marker for producer ${batch.producerId} has epoch ${batch.producerEpoch}, older than ${state.epoch}`,
@@ -107,7 +107,7 @@ export function checkControlEpoch(state: ProducerState | null, batch: AppendBatc
  * The producer's state after its marker was written at `offset` (checkControlEpoch passed),
  * and the transaction it closed (null when none was open on this partition).
  */
-export function afterControlBatch(
+function afterControlBatch(
   state: ProducerState | null,
   batch: AppendBatch,
   offset: bigint,
@@ -124,4 +124,31 @@ export function afterControlBatch(
     },
     completed: open === null ? null : { firstOffset: open, lastOffset: offset, aborted: batch.control === "abort" },
   };
+}
+
+/**
+ * Checks a batch of an idempotent producer (producerId >= 0): a marker's epoch, a data
+ * batch's epoch and sequence. Returns the base offset of the identical data batch already
+ * written (a retry: write nothing), or null when the batch may be written.
+ * @throws InvalidProducerEpochError, OutOfOrderSequenceError
+ */
+export function checkProducerBatch(state: ProducerState | null, batch: AppendBatch): bigint | null {
+  if (batch.control) {
+    checkControlEpoch(state, batch);
+    return null;
+  }
+  return checkSequence(state, batch);
+}
+
+/**
+ * The producer's state after its batch was written at `baseOffset` (checkProducerBatch
+ * passed), and the transaction a marker closed (null for data batches, or when none was open).
+ */
+export function afterProducerBatch(
+  state: ProducerState | null,
+  batch: AppendBatch,
+  baseOffset: bigint,
+): { state: ProducerState; completed: CompletedTransaction | null } {
+  if (batch.control) return afterControlBatch(state, batch, baseOffset);
+  return { state: afterDataBatch(state, batch, baseOffset), completed: null };
 }

@@ -25,14 +25,14 @@ import type {
   Uuid,
   Versioned,
 } from "../../storage.ts";
-import { checkFetchOffset, collectWithinBudget, logStartAfterDelete, stampBaseOffset } from "../../log-rules.ts";
 import {
-  afterControlBatch,
-  afterDataBatch,
-  checkControlEpoch,
-  checkSequence,
-  type ProducerState,
-} from "../../producer-sequence.ts";
+  checkFetchOffset,
+  collectWithinBudget,
+  logStartAfterDelete,
+  stampBaseOffset,
+  visibleOffset,
+} from "../../log-rules.ts";
+import { afterProducerBatch, checkProducerBatch, type ProducerState } from "../../producer-sequence.ts";
 
 interface StoredBatch {
   baseOffset: bigint;
@@ -88,11 +88,6 @@ class PartitionLog {
     for (let i = this.indexFrom(offset); i < this.batches.length && this.batches[i].baseOffset < below; i++) {
       yield this.batches[i];
     }
-  }
-
-  /** Records below the log start are gone even when their batch straddles it. */
-  visibleOffset(baseOffset: bigint): bigint {
-    return baseOffset > this.logStartOffset ? baseOffset : this.logStartOffset;
   }
 }
 
@@ -191,16 +186,8 @@ export class MemoryStorage implements Storage {
     const log = this.#partition(tp);
     const idempotent = batch.producerId >= 0n;
     const state = idempotent ? (log.producers.get(batch.producerId) ?? null) : null;
-    if (idempotent) {
-      if (batch.control) {
-        checkControlEpoch(state, batch);
-      } else {
-        const duplicateOf = checkSequence(state, batch);
-        if (duplicateOf !== null) {
-          return { baseOffset: duplicateOf, logStartOffset: log.logStartOffset, duplicate: true };
-        }
-      }
-    }
+    const duplicateOf = idempotent ? checkProducerBatch(state, batch) : null;
+    if (duplicateOf !== null) return { baseOffset: duplicateOf, logStartOffset: log.logStartOffset, duplicate: true };
 
     const baseOffset = log.highWatermark;
     const bytes = batch.bytes.slice();
@@ -210,15 +197,9 @@ export class MemoryStorage implements Storage {
     log.highWatermark = lastOffset + 1n;
 
     if (idempotent) {
-      if (batch.control) {
-        const after = afterControlBatch(state, batch, baseOffset);
-        log.producers.set(batch.producerId, after.state);
-        if (after.completed?.aborted) {
-          log.aborted.push({ producerId: batch.producerId, ...after.completed });
-        }
-      } else {
-        log.producers.set(batch.producerId, afterDataBatch(state, batch, baseOffset));
-      }
+      const after = afterProducerBatch(state, batch, baseOffset);
+      log.producers.set(batch.producerId, after.state);
+      if (after.completed?.aborted) log.aborted.push({ producerId: batch.producerId, ...after.completed });
     }
     return { baseOffset, logStartOffset: log.logStartOffset, duplicate: false };
   }
@@ -252,7 +233,7 @@ export class MemoryStorage implements Storage {
     this.#checkOpen();
     const log = this.#partition(tp);
     const found = log.batches.find((b) => b.maxTimestamp >= timestamp);
-    return found ? { offset: log.visibleOffset(found.baseOffset), timestamp: found.maxTimestamp } : null;
+    return found ? { offset: visibleOffset(found.baseOffset, log), timestamp: found.maxTimestamp } : null;
   }
 
   async maxTimestamp(tp: TopicPartition): Promise<{ offset: bigint; timestamp: bigint } | null> {
@@ -262,7 +243,7 @@ export class MemoryStorage implements Storage {
     for (const batch of log.batches) {
       if (best === null || batch.maxTimestamp > best.maxTimestamp) best = batch;
     }
-    return best ? { offset: log.visibleOffset(best.baseOffset), timestamp: best.maxTimestamp } : null;
+    return best ? { offset: visibleOffset(best.baseOffset, log), timestamp: best.maxTimestamp } : null;
   }
 
   async deleteRecords(tp: TopicPartition, offset: bigint): Promise<bigint> {

@@ -28,12 +28,16 @@ import type {
   Uuid,
   Versioned,
 } from "../../storage.ts";
-import { checkFetchOffset, collectWithinBudget, logStartAfterDelete, stampBaseOffset } from "../../log-rules.ts";
 import {
-  afterControlBatch,
-  afterDataBatch,
-  checkControlEpoch,
-  checkSequence,
+  checkFetchOffset,
+  collectWithinBudget,
+  logStartAfterDelete,
+  stampBaseOffset,
+  visibleOffset,
+} from "../../log-rules.ts";
+import {
+  afterProducerBatch,
+  checkProducerBatch,
   type ProducerBatch,
   type ProducerState,
 } from "../../producer-sequence.ts";
@@ -160,16 +164,8 @@ export class SqliteStorage implements Storage {
       const key = [log.topicKey, tp.partition] as const;
       const idempotent = batch.producerId >= 0n;
       const state = idempotent ? producerStateOf(sql.producer.get(...key, batch.producerId)) : null;
-      if (idempotent) {
-        if (batch.control) {
-          checkControlEpoch(state, batch);
-        } else {
-          const duplicateOf = checkSequence(state, batch);
-          if (duplicateOf !== null) {
-            return { baseOffset: duplicateOf, logStartOffset: log.logStartOffset, duplicate: true };
-          }
-        }
-      }
+      const duplicateOf = idempotent ? checkProducerBatch(state, batch) : null;
+      if (duplicateOf !== null) return { baseOffset: duplicateOf, logStartOffset: log.logStartOffset, duplicate: true };
 
       const baseOffset = log.highWatermark;
       const lastOffset = baseOffset + BigInt(batch.offsetCount) - 1n;
@@ -178,16 +174,8 @@ export class SqliteStorage implements Storage {
       sql.setHighWatermark.run(lastOffset + 1n, ...key);
 
       if (idempotent) {
-        let next: ProducerState;
-        if (batch.control) {
-          const after = afterControlBatch(state, batch, baseOffset);
-          next = after.state;
-          if (after.completed?.aborted) {
-            sql.insertAborted.run(...key, after.completed.lastOffset, batch.producerId, after.completed.firstOffset);
-          }
-        } else {
-          next = afterDataBatch(state, batch, baseOffset);
-        }
+        const { state: next, completed } = afterProducerBatch(state, batch, baseOffset);
+        if (completed?.aborted) sql.insertAborted.run(...key, completed.lastOffset, batch.producerId, completed.firstOffset);
         sql.putProducer.run(...key, batch.producerId, next.epoch, encodeValue(next.batches), next.txnFirstOffset);
       }
       return { baseOffset, logStartOffset: log.logStartOffset, duplicate: false };
@@ -429,11 +417,6 @@ function offsetsOf(row: PartitionOffsetsRow): PartitionOffsets {
     highWatermark: row.highWatermark,
     lastStableOffset: row.openTxnOffset ?? row.highWatermark,
   };
-}
-
-/** Records below the log start are gone even when their batch straddles it. */
-function visibleOffset(baseOffset: bigint, log: PartitionRow): bigint {
-  return baseOffset > log.logStartOffset ? baseOffset : log.logStartOffset;
 }
 
 function producerStateOf(row: ProducerRow | null): ProducerState | null {
