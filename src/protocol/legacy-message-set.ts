@@ -10,8 +10,6 @@ import { MalformedMessageError, UnsupportedCompressionError } from "./errors.ts"
 import { breakHeaderChecksum, withStandardHeaderChecksum } from "./legacy-lz4-header.ts";
 import {
   entrySize,
-  messageCompressionOf,
-  messageTimestampTypeOf,
   readMessages,
   withTimestampType,
   writeMessage,
@@ -48,7 +46,7 @@ export interface MessageSetDecodeOptions {
 }
 
 function innerMessageSet(wrapper: RawMessage, maxBytes: number): Uint8Array {
-  const codec = messageCompressionOf(wrapper.attributes);
+  const codec = compressionOf(wrapper.attributes);
   if (codec === Compression.zstd) {
     throw new UnsupportedCompressionError("zstd needs magic-2 record batches (Produce v7+); a legacy message cannot carry it");
   }
@@ -58,16 +56,16 @@ function innerMessageSet(wrapper: RawMessage, maxBytes: number): Uint8Array {
 }
 
 function openWrapper(wrapper: RawMessage, maxBytes: number, into: LegacyMessage[]): void {
-  const compression = messageCompressionOf(wrapper.attributes);
+  const compression = compressionOf(wrapper.attributes);
   const inner = readMessages(innerMessageSet(wrapper, maxBytes), false);
   if (inner.length === 0) throw new MalformedMessageError(`compressed wrapper message at offset ${wrapper.offset} holds no messages`);
   const lastRelative = inner[inner.length - 1]!.offset;
-  const logAppendTime = wrapper.magic === 1 && messageTimestampTypeOf(wrapper.attributes) === 1;
+  const logAppendTime = wrapper.magic === 1 && timestampTypeOf(wrapper.attributes) === 1;
   for (const m of inner) {
     if (m.magic !== wrapper.magic) {
       throw new MalformedMessageError(`magic ${wrapper.magic} wrapper at offset ${wrapper.offset} holds a magic ${m.magic} message`);
     }
-    if (messageCompressionOf(m.attributes) !== Compression.none) {
+    if (compressionOf(m.attributes) !== Compression.none) {
       throw new MalformedMessageError(`compressed wrapper at offset ${wrapper.offset} holds another compressed message`);
     }
     into.push({
@@ -87,7 +85,7 @@ export function decodeMessageSet(bytes: Uint8Array, options: MessageSetDecodeOpt
   const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
   const messages: LegacyMessage[] = [];
   for (const m of readMessages(bytes, options.allowPartialTail ?? false)) {
-    if (messageCompressionOf(m.attributes) !== Compression.none) {
+    if (compressionOf(m.attributes) !== Compression.none) {
       openWrapper(m, maxBytes, messages);
       continue;
     }
@@ -95,7 +93,7 @@ export function decodeMessageSet(bytes: Uint8Array, options: MessageSetDecodeOpt
       offset: m.offset,
       magic: m.magic,
       timestamp: m.timestamp,
-      timestampType: m.magic === 1 ? messageTimestampTypeOf(m.attributes) : 0,
+      timestampType: m.magic === 1 ? timestampTypeOf(m.attributes) : 0,
       compression: Compression.none,
       key: m.key,
       value: m.value,

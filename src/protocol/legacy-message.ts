@@ -5,22 +5,21 @@
 //   magic int8 | attributes int8 | [timestamp int64, magic 1 only] | key bytes | value bytes
 //
 // where bytes is an int32 length (-1 for null) and the data. Attributes bits 0-2 name the codec of a wrapper
-// message whose value is a compressed message set; bit 3 (magic 1) marks LogAppendTime.
+// message whose value is a compressed message set; bit 3 (magic 1) marks LogAppendTime. Magic 2 kept both in
+// the same bits, so record-batch.ts's compressionOf and timestampTypeOf read them here too.
 //
 // Reading never copies: keys and values are views into the input.
 
 import { nodeZlib } from "./compression/node-zlib.ts";
 import { CorruptRecordError, MalformedMessageError, TruncatedMessageError } from "./errors.ts";
+import { LOG_OVERHEAD } from "./record-batch.ts";
 
-/** offset and messageSize, which messageSize does not count. */
-export const MESSAGE_LOG_OVERHEAD = 12;
 const CRC_BYTES = 4;
 /** crc, magic, attributes, the two length fields. */
 const MAGIC_0_MIN_BYTES = 14;
 /** Magic 0's minimum plus the timestamp. */
 const MAGIC_1_MIN_BYTES = 22;
 
-const COMPRESSION_MASK = 0x07;
 const TIMESTAMP_TYPE_BIT = 0x08;
 
 export interface RawMessage {
@@ -31,14 +30,6 @@ export interface RawMessage {
   timestamp: bigint;
   key: Uint8Array | null;
   value: Uint8Array | null;
-}
-
-export function messageCompressionOf(attributes: number): number {
-  return attributes & COMPRESSION_MASK;
-}
-
-export function messageTimestampTypeOf(attributes: number): 0 | 1 {
-  return attributes & TIMESTAMP_TYPE_BIT ? 1 : 0;
 }
 
 export function withTimestampType(attributes: number, timestampType: 0 | 1): number {
@@ -60,7 +51,7 @@ function readBytes(bytes: Uint8Array, view: DataView, at: number, end: number, w
 
 /** Parses the message whose entry spans `bytes[at, end)`, after checking its CRC. */
 function readMessage(bytes: Uint8Array, view: DataView, at: number, end: number): RawMessage {
-  const start = at + MESSAGE_LOG_OVERHEAD;
+  const start = at + LOG_OVERHEAD;
   const expected = view.getUint32(start);
   const actual = nodeZlib().crc32(bytes.subarray(start + CRC_BYTES, end));
   if (actual !== expected) {
@@ -101,10 +92,10 @@ export function readMessages(bytes: Uint8Array, allowPartialTail: boolean): RawM
     const remaining = bytes.length - at;
     // A partial message is one whose declared size runs past the end; a wrong size is malformed even there.
     let end = Infinity;
-    if (remaining >= MESSAGE_LOG_OVERHEAD) {
+    if (remaining >= LOG_OVERHEAD) {
       const size = view.getInt32(at + 8);
       if (size < MAGIC_0_MIN_BYTES) throw new MalformedMessageError(`message at byte ${at} declares a size of ${size}, below the minimum`);
-      end = at + MESSAGE_LOG_OVERHEAD + size;
+      end = at + LOG_OVERHEAD + size;
     }
     if (end > bytes.length) {
       if (allowPartialTail) break;
@@ -127,7 +118,7 @@ export interface MessageToWrite {
 
 /** Bytes one entry takes in a message set, offset and size fields included. */
 export function entrySize(magic: 0 | 1, key: Uint8Array | null, value: Uint8Array | null): number {
-  return MESSAGE_LOG_OVERHEAD + (magic === 0 ? MAGIC_0_MIN_BYTES : MAGIC_1_MIN_BYTES) + (key?.length ?? 0) + (value?.length ?? 0);
+  return LOG_OVERHEAD + (magic === 0 ? MAGIC_0_MIN_BYTES : MAGIC_1_MIN_BYTES) + (key?.length ?? 0) + (value?.length ?? 0);
 }
 
 function writeBytes(out: Uint8Array, view: DataView, o: number, data: Uint8Array | null): number {
@@ -142,7 +133,7 @@ function writeBytes(out: Uint8Array, view: DataView, o: number, data: Uint8Array
 
 /** Writes one entry at `o` (room already sized with entrySize) and returns the offset after it. */
 export function writeMessage(out: Uint8Array, view: DataView, o: number, magic: 0 | 1, message: MessageToWrite): number {
-  const start = o + MESSAGE_LOG_OVERHEAD;
+  const start = o + LOG_OVERHEAD;
   view.setBigInt64(o, message.offset);
   let p = start + CRC_BYTES;
   out[p++] = magic;

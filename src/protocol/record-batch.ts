@@ -19,7 +19,7 @@ export const TimestampType = { createTime: 0, logAppendTime: 1 } as const;
 
 /** Bytes before the records: the fixed batch header. */
 export const BATCH_HEADER_BYTES = 61;
-/** baseOffset and batchLength, which batchLength does not count. */
+/** The offset and length fields opening every log entry (a batch, a legacy message); the length does not count them. */
 export const LOG_OVERHEAD = 12;
 const MAGIC = 2;
 

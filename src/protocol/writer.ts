@@ -236,10 +236,6 @@ export class Writer {
     return at;
   }
 
-  patchInt32(at: number, v: number): void {
-    this.view.setInt32(at, v);
-  }
-
   /** Fills a {@link reserveInt32} slot with the number of bytes written after it. */
   patchSizePrefix(at: number): void {
     this.view.setInt32(at, this.offset - at - 4);

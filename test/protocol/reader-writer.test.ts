@@ -237,14 +237,6 @@ describe("writer buffer management", () => {
     for (let i = 0; i < 1000; i++) expect(r.readInt32()).toBe(i);
   });
 
-  test("patchInt32 writes at an arbitrary earlier position", () => {
-    const w = new Writer();
-    const at = w.reserveInt32();
-    w.writeInt8(1);
-    w.patchInt32(at, -7);
-    expect([...w.finish()]).toEqual([0xff, 0xff, 0xff, 0xf9, 1]);
-  });
-
   test("raw bytes larger than the buffer trigger growth", () => {
     const big = new Uint8Array(100_000).map((_, i) => i & 0xff);
     const w = new Writer(16);
