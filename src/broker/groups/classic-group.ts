@@ -125,7 +125,7 @@ function member(group: ClassicGroup, memberId: string): ClassicMember | undefine
   return group.members.find((m) => m.memberId === memberId);
 }
 
-export function staticMemberId(group: ClassicGroup, groupInstanceId: string): string | null {
+function staticMemberId(group: ClassicGroup, groupInstanceId: string): string | null {
   return group.members.find((m) => m.groupInstanceId === groupInstanceId)?.memberId ?? null;
 }
 
@@ -134,7 +134,7 @@ export function staticMemberId(group: ClassicGroup, groupInstanceId: string): st
  * member id its instance id is bound to (FENCED_INSTANCE_ID otherwise), and the member id must
  * be known (UNKNOWN_MEMBER_ID). Returns NONE when valid.
  */
-export function validateMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
+function validateMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): number {
   if (groupInstanceId !== null) {
     const bound = staticMemberId(group, groupInstanceId);
     if (bound === null) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -168,7 +168,7 @@ function supportsProtocols(group: ClassicGroup, protocolType: string, protocols:
 }
 
 /** Each member votes for its most preferred protocol that all support; the most votes wins (ties: the earliest member's preference). */
-export function selectProtocol(group: ClassicGroup): string | null {
+function selectProtocol(group: ClassicGroup): string | null {
   const candidates = candidateProtocols(group);
   const votes = new Map<string, number>();
   for (const m of group.members) {

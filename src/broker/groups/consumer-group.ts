@@ -9,8 +9,8 @@ import { ErrorCode } from "../../protocol/error-codes.ts";
 import { ASSIGNORS, DEFAULT_ASSIGNOR, assignmentFromKeys, assignmentKeys, partitionKey, type Assignment, type AssignorMember } from "./assignors.ts";
 import type { GroupSettings } from "./group-settings.ts";
 
-export const LEAVE_GROUP_EPOCH = -1;
-export const LEAVE_GROUP_STATIC_EPOCH = -2;
+const LEAVE_GROUP_EPOCH = -1;
+const LEAVE_GROUP_STATIC_EPOCH = -2;
 
 export type ConsumerMemberState = "stable" | "unrevoked_partitions" | "unreleased_partitions";
 
@@ -130,7 +130,7 @@ function fromTopicPartitions(list: TopicPartitions[]): Assignment {
 // --- subscriptions and the target assignment -------------------------------------------
 
 /** A Kafka (RE2/Java) subscription pattern as a JavaScript one; it must match whole topic names. */
-export function compileTopicRegex(regex: string): RegExp | null {
+function compileTopicRegex(regex: string): RegExp | null {
   try {
     return new RegExp(`^(?:${regex})$`);
   } catch {

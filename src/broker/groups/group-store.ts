@@ -10,7 +10,7 @@ import { notifyGroupChanged } from "./group-notifier.ts";
 
 export type GroupRecord = ClassicGroup | ConsumerGroup;
 
-export const GROUP_NAMESPACE = "group";
+const GROUP_NAMESPACE = "group";
 
 /** Enough for every contender to get through; hitting it means something is very wrong. */
 const MAX_ATTEMPTS = 100;

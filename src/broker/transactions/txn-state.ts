@@ -57,7 +57,7 @@ export interface ProducerIdAndEpoch {
 const MAX_EPOCH = 32767;
 
 /** As Kafka: the last epoch is kept in reserve for fencing, so at MAX_EPOCH - 1 the id is rotated. */
-export function isEpochExhausted(epoch: number): boolean {
+function isEpochExhausted(epoch: number): boolean {
   return epoch >= MAX_EPOCH - 1;
 }
 
