@@ -38,6 +38,25 @@ function corrupt(detail: string): CorruptRecordError {
   return new CorruptRecordError(`invalid lz4 data: ${detail}`);
 }
 
+/** Where the frame descriptor (FLG, BD, optional fields) starts: after the 4-byte magic. */
+export const DESCRIPTOR_START = 4;
+
+/** The header checksum byte (HC): the second byte of the xxHash32 of `frame[start, end)`, the descriptor by the standard. */
+export function headerChecksum(frame: Uint8Array, start: number, end: number): number {
+  return (xxhash32(frame, 0, start, end) >>> 8) & 0xff;
+}
+
+/** Position of the header checksum byte of the LZ4 frame `frame`. */
+export function headerChecksumAt(frame: Uint8Array): number {
+  if (frame.length < 7 || new DataView(frame.buffer, frame.byteOffset, 4).getUint32(0, true) !== MAGIC) {
+    throw corrupt("bad frame magic");
+  }
+  const flags = frame[DESCRIPTOR_START]!;
+  const at = DESCRIPTOR_START + 2 + (flags & FLG_CONTENT_SIZE ? 8 : 0) + (flags & FLG_DICT_ID ? 4 : 0);
+  if (at >= frame.length) throw corrupt("truncated frame header");
+  return at;
+}
+
 function writeLength(out: Uint8Array, o: number, rest: number): number {
   while (rest >= 255) {
     out[o++] = 255;
@@ -132,7 +151,7 @@ export function lz4Compress(src: Uint8Array): Uint8Array {
   view.setUint32(0, MAGIC, true);
   out[4] = FLG_VERSION_01 | FLG_BLOCK_INDEPENDENT;
   out[5] = BLOCK_MAX_SIZE_ID_64K << 4;
-  out[6] = (xxhash32(out, 0, 4, 6) >>> 8) & 0xff;
+  out[6] = headerChecksum(out, DESCRIPTOR_START, 6);
   let o = 7;
   for (let start = 0; start < src.length; start += BLOCK_BYTES) {
     const end = Math.min(start + BLOCK_BYTES, src.length);
@@ -244,7 +263,7 @@ function readFrameLayout(src: Uint8Array): FrameLayout {
   }
   if (flags & FLG_DICT_ID) pos += 4;
   if (src.length < pos + 1) throw corrupt("truncated frame header");
-  if (src[pos] !== ((xxhash32(src, 0, 4, pos) >>> 8) & 0xff)) throw corrupt("frame header checksum mismatch");
+  if (src[pos] !== headerChecksum(src, DESCRIPTOR_START, pos)) throw corrupt("frame header checksum mismatch");
   pos++;
 
   const checksumBytes = flags & FLG_BLOCK_CHECKSUM ? 4 : 0;
