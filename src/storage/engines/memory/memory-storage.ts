@@ -159,7 +159,7 @@ export class MemoryStorage implements Storage {
 
   async listTopics(): Promise<Topic[]> {
     this.#checkOpen();
-    return [...this.#topicsByName.values()].map(view).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.#topicsByName.values()].map(view).sort((a, b) => compareText(a.name, b.name));
   }
 
   async createPartitions(name: string, count: number): Promise<Topic> {
@@ -337,7 +337,7 @@ export class MemoryStorage implements Storage {
     const records = this.#records.get(namespace);
     if (!records) return [];
     return [...records]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareText(a, b))
       .map(([key, record]) => ({ key, value: structuredClone(record.value) as T, version: record.version }));
   }
 
@@ -387,7 +387,11 @@ function offsetKey(tp: TopicPartition): string {
   return `${tp.topic}\u0000${tp.partition}`;
 }
 
+/** Plain string order (UTF-16 code units), for the listings this engine returns sorted. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
-  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
-  return a.partition - b.partition;
+  return compareText(a.topic, b.topic) || a.partition - b.partition;
 }
