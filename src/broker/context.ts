@@ -24,9 +24,9 @@ export interface BrokerConfig {
   fetchPollMs: number;
   /** How often retention and compaction run over every partition. */
   cleanerIntervalMs: number;
-  /** transaction.max.timeout.ms: the longest transaction.timeout.ms InitProducerId accepts. */
   /** How often each broker looks for transactions that outlived their timeout. */
   transactionSweepIntervalMs: number;
+  /** transaction.max.timeout.ms: the longest transaction.timeout.ms InitProducerId accepts. */
   transactionMaxTimeoutMs: number;
 }
 

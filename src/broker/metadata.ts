@@ -18,7 +18,7 @@ import { invalidTopicName } from "./topic-config.ts";
 import { lookupTopic } from "./topic-lookup.ts";
 
 /** Kafka's value for authorized operations the client did not ask for. */
-const OPERATIONS_NOT_REQUESTED = -2147483648;
+export const OPERATIONS_NOT_REQUESTED = -2147483648;
 /** Every broker leads every partition; there is one epoch because leadership never moves. */
 export const LEADER_EPOCH = 0;
 

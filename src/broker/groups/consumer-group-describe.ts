@@ -6,13 +6,13 @@ import type { Assignment } from "./assignors.ts";
 import { consumerGroupState, tickConsumer, toTopicPartitions, type ConsumerGroup } from "./consumer-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
 import { changeGroup } from "./group-store.ts";
+import { OPERATIONS_NOT_REQUESTED } from "../metadata.ts";
 
 type DescribedGroup = ConsumerGroupDescribeResponse["groups"][number];
 
-const NO_OPERATIONS = -2147483648;
 
 function notFound(groupId: string, errorCode: number, errorMessage: string | null): DescribedGroup {
-  return { errorCode, errorMessage, groupId, groupState: "Dead", groupEpoch: -1, assignmentEpoch: -1, assignorName: "", members: [], authorizedOperations: NO_OPERATIONS };
+  return { errorCode, errorMessage, groupId, groupState: "Dead", groupEpoch: -1, assignmentEpoch: -1, assignorName: "", members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
 }
 
 function describe(group: ConsumerGroup, topicNames: Map<string, string>): DescribedGroup {
@@ -39,7 +39,7 @@ function describe(group: ConsumerGroup, topicNames: Map<string, string>): Descri
       assignment: named(m.assigned),
       targetAssignment: named(group.targetAssignment[m.memberId] ?? {}),
     })),
-    authorizedOperations: NO_OPERATIONS,
+    authorizedOperations: OPERATIONS_NOT_REQUESTED,
   };
 }
 

@@ -7,14 +7,13 @@ import { metadataFor, type ClassicGroup } from "./classic-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
 import { changeGroup } from "./group-store.ts";
 import { applyDeadlines } from "./group-summary.ts";
+import { OPERATIONS_NOT_REQUESTED } from "../metadata.ts";
 
 type DescribedGroup = DescribeGroupsResponse["groups"][number];
 
-/** Kafka's "authorized operations not requested" marker. */
-const NO_OPERATIONS = -2147483648;
 
 function dead(groupId: string, errorCode: number = ErrorCode.NONE): DescribedGroup {
-  return { errorCode, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: NO_OPERATIONS };
+  return { errorCode, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
 }
 
 function describe(group: ClassicGroup): DescribedGroup {
@@ -34,7 +33,7 @@ function describe(group: ClassicGroup): DescribedGroup {
       memberMetadata: stable ? metadataFor(m, group.protocolName) : EMPTY_BYTES,
       memberAssignment: stable ? m.assignment : EMPTY_BYTES,
     })),
-    authorizedOperations: NO_OPERATIONS,
+    authorizedOperations: OPERATIONS_NOT_REQUESTED,
   };
 }
 
