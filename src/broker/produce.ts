@@ -17,7 +17,7 @@ import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
 import { hasCleanupPolicy, topicConfig } from "./topic-config.ts";
-import { checkTransactionalProduce } from "./transactions/index.ts";
+import { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactions/index.ts";
 import { hasPartition, lookupTopic } from "./topic-lookup.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
@@ -52,7 +52,7 @@ async function producePartition(
   topic: Topic,
   index: number,
   records: Uint8Array | null,
-  transactionalId: string | null,
+  checkTransaction: TransactionalProduceCheck | null,
   apiVersion: number,
 ): Promise<PartitionResponse> {
   if (!hasPartition(topic, index)) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -66,8 +66,8 @@ async function producePartition(
   const rejected = validate(topic, index, header, bytes);
   if (rejected) return rejected;
   if (isTransactional(header.attributes)) {
-    if (transactionalId === null) return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
-    const refused = await checkTransactionalProduce(ctx, transactionalId, { topic: topic.name, partition: index }, header.producerId, header.producerEpoch);
+    if (checkTransaction === null) return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
+    const refused = await checkTransaction({ topic: topic.name, partition: index }, header.producerId, header.producerEpoch);
     if (refused !== null) return failure(index, refused);
   }
 
@@ -121,6 +121,8 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
       };
     }
     const transactionalId = request.transactionalId ?? null;
+    // Read the transaction at most once for the whole request.
+    const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
     for (const topicData of request.topicData) {
       const partitionResponses: PartitionResponse[] = [];
       const { topic, errorCode } = await lookupTopic(ctx, topicData.name, "produce to");
@@ -130,7 +132,7 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
           continue;
         }
         try {
-          partitionResponses.push(await producePartition(ctx, topic, partition.index, partition.records, transactionalId, rc.apiVersion));
+          partitionResponses.push(await producePartition(ctx, topic, partition.index, partition.records, checkTransaction, rc.apiVersion));
         } catch (error) {
           partitionResponses.push(
             failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),

@@ -8,7 +8,7 @@ import { listTransactionsApi } from "./list-transactions.ts";
 import { txnOffsetCommitApi } from "./txn-offset-commit.ts";
 
 export { TXN_SWEEP_INTERVAL_MS, TxnTimeouts } from "./txn-timeouts.ts";
-export { checkTransactionalProduce } from "./transactional-produce.ts";
+export { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactional-produce.ts";
 export { pendingTxnOffsets } from "./pending-offsets.ts";
 
 /** The idempotent-producer and transaction coordinator APIs. */
