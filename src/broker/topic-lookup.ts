@@ -26,3 +26,28 @@ export async function lookupTopic(
 export function hasPartition(topic: Topic | null, partition: number): topic is Topic {
   return topic !== null && partition >= 0 && partition < topic.partitions;
 }
+
+/** The key of a topic-partition in maps of per-partition results. */
+export function topicPartitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/**
+ * The error codes of requested partitions that do not exist (an unknown topic, a failed
+ * lookup, a partition past the topic's count), keyed by topicPartitionKey. Existing
+ * partitions are absent from the map.
+ */
+export async function missingPartitions(
+  ctx: BrokerContext,
+  topics: Array<{ name: string; partitions: number[] }>,
+  purpose: string,
+): Promise<Map<string, number>> {
+  const missing = new Map<string, number>();
+  for (const t of topics) {
+    const { topic, errorCode } = await lookupTopic(ctx, t.name, purpose);
+    for (const partition of t.partitions) {
+      if (!hasPartition(topic, partition)) missing.set(topicPartitionKey(t.name, partition), topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errorCode);
+    }
+  }
+  return missing;
+}

@@ -4,7 +4,7 @@ import { ErrorCode } from "../../protocol/error-codes.ts";
 import type { CommittedOffset } from "../../storage/storage.ts";
 import type { BrokerContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
-import { hasPartition, lookupTopic } from "../topic-lookup.ts";
+import { missingPartitions, topicPartitionKey } from "../topic-lookup.ts";
 import { newClassicGroup, validateClassicCommit } from "./classic-group.ts";
 import { validateConsumerMemberEpoch } from "./consumer-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
@@ -64,16 +64,18 @@ export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitRespon
     }
     if (groupError !== ErrorCode.NONE) return answer(() => groupError);
 
-    const errors = new Map<string, number>();
+    const errors = await missingPartitions(
+      ctx,
+      request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      "commit offsets of",
+    );
     const offsets: CommittedOffset[] = [];
     const now = BigInt(Date.now());
     for (const t of request.topics) {
-      const { topic, errorCode } = await lookupTopic(ctx, t.name, "commit offsets of");
       for (const p of t.partitions) {
-        const key = `${t.name}:${p.partitionIndex}`;
-        if (!topic) errors.set(key, errorCode);
-        else if (!hasPartition(topic, p.partitionIndex)) errors.set(key, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        else if ((p.committedMetadata?.length ?? 0) > SETTINGS.offsetMetadataMaxBytes) errors.set(key, ErrorCode.OFFSET_METADATA_TOO_LARGE);
+        const key = topicPartitionKey(t.name, p.partitionIndex);
+        if (errors.has(key)) continue;
+        if ((p.committedMetadata?.length ?? 0) > SETTINGS.offsetMetadataMaxBytes) errors.set(key, ErrorCode.OFFSET_METADATA_TOO_LARGE);
         else {
           const stamped = p.commitTimestamp ?? -1n;
           offsets.push({
@@ -96,6 +98,6 @@ export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitRespon
         storeError = groupErrorCode(error, `OffsetCommit ${groupId}`);
       }
     }
-    return answer((topic, partition) => errors.get(`${topic}:${partition}`) ?? storeError);
+    return answer((topic, partition) => errors.get(topicPartitionKey(topic, partition)) ?? storeError);
   },
 });

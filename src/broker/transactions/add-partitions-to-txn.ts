@@ -9,7 +9,7 @@ import type {
 import type { TopicPartition } from "../../storage/storage.ts";
 import type { BrokerContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
-import { hasPartition, lookupTopic } from "../topic-lookup.ts";
+import { missingPartitions, topicPartitionKey } from "../topic-lookup.ts";
 import { coordinatorErrorCode, refusalCode } from "./txn-errors.ts";
 import { addPartitions, checkTransactionalWrite } from "./txn-state.ts";
 import { readTxn } from "./txn-store.ts";
@@ -31,15 +31,9 @@ function resultsFor(topics: TransactionRequest["topics"], code: (tp: TopicPartit
  * others are OPERATION_NOT_ATTEMPTED. Null when every partition exists.
  */
 async function unknownPartitions(ctx: BrokerContext, topics: TransactionRequest["topics"]): Promise<TopicResult[] | null> {
-  const failed = new Map<string, number>();
-  for (const t of topics) {
-    const { topic, errorCode } = await lookupTopic(ctx, t.name, "add to a transaction");
-    for (const partition of t.partitions) {
-      if (!hasPartition(topic, partition)) failed.set(`${t.name}\0${partition}`, topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errorCode);
-    }
-  }
+  const failed = await missingPartitions(ctx, topics, "add to a transaction");
   if (failed.size === 0) return null;
-  return resultsFor(topics, (tp) => failed.get(`${tp.topic}\0${tp.partition}`) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
+  return resultsFor(topics, (tp) => failed.get(topicPartitionKey(tp.topic, tp.partition)) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
 }
 
 async function add(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {

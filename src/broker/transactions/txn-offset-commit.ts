@@ -1,26 +1,13 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from "../../protocol/generated/txn-offset-commit.ts";
-import type { BrokerContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
-import { hasPartition, lookupTopic } from "../topic-lookup.ts";
+import { missingPartitions, topicPartitionKey } from "../topic-lookup.ts";
 import { coordinatorErrorCode, refusalCode } from "./txn-errors.ts";
 import { addPendingOffsets, type PendingOffset } from "./txn-state.ts";
 import { updateTxn } from "./txn-update.ts";
 
 type TopicResponse = TxnOffsetCommitResponse["topics"][number];
-
-/** The code of every requested partition that does not exist, keyed "topic\0partition". */
-async function unknownPartitions(ctx: BrokerContext, request: TxnOffsetCommitRequest): Promise<Map<string, number>> {
-  const failed = new Map<string, number>();
-  for (const t of request.topics) {
-    const { topic, errorCode } = await lookupTopic(ctx, t.name, "commit transactional offsets for");
-    for (const p of t.partitions) {
-      if (!hasPartition(topic, p.partitionIndex)) failed.set(`${t.name}\0${p.partitionIndex}`, topic ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : errorCode);
-    }
-  }
-  return failed;
-}
 
 /**
  * The offsets are kept with the transaction's state and written to the group's committed
@@ -42,10 +29,10 @@ export const txnOffsetCommitApi = defineApi<TxnOffsetCommitRequest, TxnOffsetCom
     const { transactionalId, groupId, producerId, producerEpoch } = request;
     if (transactionalId === "") return answer(() => ErrorCode.INVALID_REQUEST);
     try {
-      const failed = await unknownPartitions(ctx, request);
+      const failed = await missingPartitions(ctx, request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })), "commit transactional offsets for");
       const offsets: PendingOffset[] = request.topics.flatMap((t) =>
         t.partitions
-          .filter((p) => !failed.has(`${t.name}\0${p.partitionIndex}`))
+          .filter((p) => !failed.has(topicPartitionKey(t.name, p.partitionIndex)))
           .map((p) => ({
             group: groupId,
             topic: t.name,
@@ -61,7 +48,7 @@ export const txnOffsetCommitApi = defineApi<TxnOffsetCommitRequest, TxnOffsetCom
           : await updateTxn(ctx, transactionalId, "TxnOffsetCommit", (current, now) => addPendingOffsets(current, producerId, producerEpoch, offsets, now));
       // Kafka's group coordinator reports a stale epoch here as INVALID_PRODUCER_EPOCH in every version.
       const code = refusal === null ? ErrorCode.NONE : refusalCode(refusal, rc.apiVersion, null);
-      return answer((topic, partition) => failed.get(`${topic}\0${partition}`) ?? code);
+      return answer((topic, partition) => failed.get(topicPartitionKey(topic, partition)) ?? code);
     } catch (error) {
       const code = coordinatorErrorCode(error, `TxnOffsetCommit for ${transactionalId} (group ${groupId})`);
       return answer(() => code);
