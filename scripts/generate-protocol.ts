@@ -214,8 +214,12 @@ function analyse(spec: MessageSpec): MessageModel {
         throw new Error(`${path}.${f.name}: struct ${structName} is defined twice`);
       }
       for (const v of fieldScope) info.scope.add(v);
-      if (!isArrayType(f.type)) info.needsDefaultFactory = true;
-      if (f.tag !== undefined) info.needsDefaultCheck = true;
+      // Emit only what the generated code calls: the factory where a non-null default is written
+      // (a struct not declared null by default, or one not nullable in every version it exists
+      // in), the check where a tagged struct is compared with its default.
+      const nullEverywhere = f.default === "null" && [...fieldScope].every((v) => inRange(v, parseVersions(f.nullableVersions)));
+      if (!isArrayType(f.type) && !nullEverywhere) info.needsDefaultFactory = true;
+      if (f.tag !== undefined && !isArrayType(f.type) && f.default !== "null") info.needsDefaultCheck = true;
       walk(definition, fieldScope, `${path}.${f.name}`);
     }
   };
@@ -228,7 +232,7 @@ function analyse(spec: MessageSpec): MessageModel {
     for (const info of structs.values()) {
       if (!info.needsDefaultCheck) continue;
       for (const f of info.fields) {
-        if (!isStructType(f.type) || isArrayType(f.type)) continue;
+        if (!isStructType(f.type) || isArrayType(f.type) || f.default === "null") continue;
         const nested = structs.get(elementType(f.type))!;
         if (!nested.needsDefaultCheck) {
           nested.needsDefaultCheck = true;

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh
 npm run build
+# Strict types, and no unused code (tsconfig noUnusedLocals), are part of passing.
+npm run --silent typecheck
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -186,14 +186,6 @@ function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVer
   return m;
 }
 
-function isApiVersionsResponseSupportedFeatureKeyDefault(m: ApiVersionsResponseSupportedFeatureKey): boolean {
-  return !(
-    (m.name !== undefined && m.name !== "") ||
-    (m.minVersion !== undefined && m.minVersion !== 0) ||
-    (m.maxVersion !== undefined && m.maxVersion !== 0)
-  );
-}
-
 function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseSupportedFeatureKey): void {
   w.writeCompactString(m.name ?? "");
   w.writeInt16(m.minVersion ?? 0);
@@ -209,14 +201,6 @@ function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, version: number
   };
   r.skipTaggedFields();
   return m;
-}
-
-function isApiVersionsResponseFinalizedFeatureKeyDefault(m: ApiVersionsResponseFinalizedFeatureKey): boolean {
-  return !(
-    (m.name !== undefined && m.name !== "") ||
-    (m.maxVersionLevel !== undefined && m.maxVersionLevel !== 0) ||
-    (m.minVersionLevel !== undefined && m.minVersionLevel !== 0)
-  );
 }
 
 function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, version: number, m: ApiVersionsResponseFinalizedFeatureKey): void {

@@ -264,14 +264,6 @@ function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: number)
   return m;
 }
 
-function isBeginQuorumEpochResponseNodeEndpointDefault(m: BeginQuorumEpochResponseNodeEndpoint): boolean {
-  return !(
-    (m.nodeId !== undefined && m.nodeId !== 0) ||
-    (m.host !== undefined && m.host !== "") ||
-    (m.port !== undefined && m.port !== 0)
-  );
-}
-
 function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, version: number, m: BeginQuorumEpochResponseNodeEndpoint): void {
   w.writeInt32(m.nodeId ?? 0);
   w.writeCompactString(m.host ?? "");

@@ -142,12 +142,6 @@ export function decodeConsumerGroupHeartbeatResponse(r: Reader, version: number)
   return m;
 }
 
-function defaultConsumerGroupHeartbeatResponseAssignment(): ConsumerGroupHeartbeatResponseAssignment {
-  return {
-    topicPartitions: [],
-  };
-}
-
 function encodeConsumerGroupHeartbeatResponseAssignment(w: Writer, version: number, m: ConsumerGroupHeartbeatResponseAssignment): void {
   w.writeCompactArray(m.topicPartitions ?? [], (w, e) => encodeConsumerGroupHeartbeatResponseTopicPartitions(w, version, e));
   w.writeUnsignedVarint(0);

@@ -61,13 +61,6 @@ function decodeDescribeTopicPartitionsRequestTopicRequest(r: Reader, version: nu
   return m;
 }
 
-function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsRequestCursor {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-  };
-}
-
 function encodeDescribeTopicPartitionsRequestCursor(w: Writer, version: number, m: DescribeTopicPartitionsRequestCursor): void {
   w.writeCompactString(m.topicName ?? "");
   w.writeInt32(m.partitionIndex ?? 0);
@@ -209,13 +202,6 @@ function decodeDescribeTopicPartitionsResponsePartition(r: Reader, version: numb
   };
   r.skipTaggedFields();
   return m;
-}
-
-function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPartitionsResponseCursor {
-  return {
-    topicName: "",
-    partitionIndex: 0,
-  };
 }
 
 function encodeDescribeTopicPartitionsResponseCursor(w: Writer, version: number, m: DescribeTopicPartitionsResponseCursor): void {

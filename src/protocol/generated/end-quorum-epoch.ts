@@ -290,14 +290,6 @@ function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: number): 
   return m;
 }
 
-function isEndQuorumEpochResponseNodeEndpointDefault(m: EndQuorumEpochResponseNodeEndpoint): boolean {
-  return !(
-    (m.nodeId !== undefined && m.nodeId !== 0) ||
-    (m.host !== undefined && m.host !== "") ||
-    (m.port !== undefined && m.port !== 0)
-  );
-}
-
 function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, version: number, m: EndQuorumEpochResponseNodeEndpoint): void {
   w.writeInt32(m.nodeId ?? 0);
   w.writeCompactString(m.host ?? "");

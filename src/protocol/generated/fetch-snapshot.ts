@@ -373,14 +373,6 @@ function decodeFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, version: number)
   return m;
 }
 
-function isFetchSnapshotResponseNodeEndpointDefault(m: FetchSnapshotResponseNodeEndpoint): boolean {
-  return !(
-    (m.nodeId !== undefined && m.nodeId !== 0) ||
-    (m.host !== undefined && m.host !== "") ||
-    (m.port !== undefined && m.port !== 0)
-  );
-}
-
 function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, version: number, m: FetchSnapshotResponseNodeEndpoint): void {
   w.writeInt32(m.nodeId ?? 0);
   w.writeCompactString(m.host ?? "");

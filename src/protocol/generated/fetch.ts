@@ -680,15 +680,6 @@ function decodeFetchResponseAbortedTransaction(r: Reader, version: number): Fetc
   return m;
 }
 
-function isFetchResponseNodeEndpointDefault(m: FetchResponseNodeEndpoint): boolean {
-  return !(
-    (m.nodeId !== undefined && m.nodeId !== 0) ||
-    (m.host !== undefined && m.host !== "") ||
-    (m.port !== undefined && m.port !== 0) ||
-    (m.rack != null)
-  );
-}
-
 function encodeFetchResponseNodeEndpoint(w: Writer, version: number, m: FetchResponseNodeEndpoint): void {
   w.writeInt32(m.nodeId ?? 0);
   w.writeCompactString(m.host ?? "");

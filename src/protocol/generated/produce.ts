@@ -343,15 +343,6 @@ function decodeProduceResponseLeaderIdAndEpoch(r: Reader, version: number): Prod
   return m;
 }
 
-function isProduceResponseNodeEndpointDefault(m: ProduceResponseNodeEndpoint): boolean {
-  return !(
-    (m.nodeId !== undefined && m.nodeId !== 0) ||
-    (m.host !== undefined && m.host !== "") ||
-    (m.port !== undefined && m.port !== 0) ||
-    (m.rack != null)
-  );
-}
-
 function encodeProduceResponseNodeEndpoint(w: Writer, version: number, m: ProduceResponseNodeEndpoint): void {
   w.writeInt32(m.nodeId ?? 0);
   w.writeCompactString(m.host ?? "");

@@ -98,12 +98,6 @@ export function decodeShareGroupHeartbeatResponse(r: Reader, version: number): S
   return m;
 }
 
-function defaultShareGroupHeartbeatResponseAssignment(): ShareGroupHeartbeatResponseAssignment {
-  return {
-    topicPartitions: [],
-  };
-}
-
 function encodeShareGroupHeartbeatResponseAssignment(w: Writer, version: number, m: ShareGroupHeartbeatResponseAssignment): void {
   w.writeCompactArray(m.topicPartitions ?? [], (w, e) => encodeShareGroupHeartbeatResponseTopicPartitions(w, version, e));
   w.writeUnsignedVarint(0);

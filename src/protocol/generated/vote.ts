@@ -213,14 +213,6 @@ function decodeVoteResponsePartitionData(r: Reader, version: number): VoteRespon
   return m;
 }
 
-function isVoteResponseNodeEndpointDefault(m: VoteResponseNodeEndpoint): boolean {
-  return !(
-    (m.nodeId !== undefined && m.nodeId !== 0) ||
-    (m.host !== undefined && m.host !== "") ||
-    (m.port !== undefined && m.port !== 0)
-  );
-}
-
 function encodeVoteResponseNodeEndpoint(w: Writer, version: number, m: VoteResponseNodeEndpoint): void {
   w.writeInt32(m.nodeId ?? 0);
   w.writeCompactString(m.host ?? "");
