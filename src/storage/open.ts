@@ -2,15 +2,18 @@
 
 import { isAbsolute, resolve } from "node:path";
 import { MemoryStorage } from "./engines/memory/memory-storage.ts";
+import { S3Storage } from "./engines/s3/s3-storage.ts";
 import { SqliteStorage } from "./engines/sqlite/sqlite-storage.ts";
 import type { Storage } from "./storage.ts";
 
-const SUPPORTED = ["memory://", "sqlite://PATH"];
-const PLANNED = ["postgres://", "postgresql://", "s3://"];
+const SUPPORTED = ["memory://", "sqlite://PATH", "s3://BUCKET/PREFIX/"];
+const PLANNED = ["postgres://", "postgresql://"];
 
 /**
  * Opens the store at `url`: memory:// (a fresh in-process store), sqlite://PATH (relative
- * to the working directory, e.g. sqlite://tansu.db) or sqlite:///ABSOLUTE/PATH.
+ * to the working directory, e.g. sqlite://tansu.db), sqlite:///ABSOLUTE/PATH, or
+ * s3://BUCKET/ and s3://BUCKET/PREFIX/ (endpoint, region and credentials from the
+ * environment, see S3Storage.open).
  * @throws Error for an unknown or not yet supported scheme or a malformed URL;
  *   StorageUnavailableError when the store cannot be opened
  */
@@ -18,6 +21,7 @@ export async function openStorage(url: string): Promise<Storage> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === "memory") return new MemoryStorage();
   if (scheme === "sqlite") return SqliteStorage.open(sqlitePath(url));
+  if (scheme === "s3") return S3Storage.open(url);
   if (scheme !== undefined && PLANNED.includes(`${scheme}://`)) {
     throw new Error(`storage ${scheme}:// is unsupported (not yet); supported: ${SUPPORTED.join(", ")}`);
   }

@@ -1,0 +1,49 @@
+// Where an s3:// store lives: the bucket and key prefix from the URL, and the client
+// settings from the environment the way AWS tooling and Fly.io's Tigris provide them.
+
+import type { S3ClientConfig } from "@aws-sdk/client-s3";
+
+export interface S3Location {
+  bucket: string;
+  /** "" or ending in "/". */
+  prefix: string;
+  /** For messages: the endpoint URL, or "the AWS default endpoint". */
+  endpoint: string;
+  client: S3ClientConfig;
+}
+
+/** How long one S3 request may take before it counts as the store being unavailable. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTION_TIMEOUT_MS = 5_000;
+
+/**
+ * Parses s3://BUCKET/ or s3://BUCKET/PREFIX/ and reads AWS_ENDPOINT_URL_S3 (else
+ * AWS_ENDPOINT_URL), AWS_REGION ("auto" when an endpoint is set but no region, as Tigris
+ * wants; otherwise the SDK's default chain) and AWS_S3_FORCE_PATH_STYLE=true. Credentials
+ * come from the SDK's default chain.
+ * @throws Error for a URL without a bucket
+ */
+export function s3Location(url: string, env: Record<string, string | undefined> = process.env): S3Location {
+  const match = /^s3:\/\/([^/?#]+)\/?([^?#]*)$/i.exec(url);
+  if (!match) throw new Error(`s3 storage URL ${JSON.stringify(url)} needs a bucket: s3://BUCKET/ or s3://BUCKET/PREFIX/`);
+  const [, bucket, path] = match;
+  const prefix = path === "" || path.endsWith("/") ? path : `${path}/`;
+
+  const endpointUrl = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+  const region = env.AWS_REGION || (endpointUrl ? "auto" : undefined);
+  return {
+    bucket,
+    prefix,
+    endpoint: endpointUrl ?? "the AWS default endpoint",
+    client: {
+      endpoint: endpointUrl,
+      region,
+      forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === "true",
+      // S3-compatible servers (RGW, Tigris) do not all accept the SDK's default CRC
+      // checksum headers; send and check them only where S3 requires them.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+      requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS },
+    },
+  };
+}

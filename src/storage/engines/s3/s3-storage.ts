@@ -1,0 +1,819 @@
+// s3:// — the whole store in one S3 bucket (under an optional key prefix), shared by any
+// number of broker processes. Nothing here needs a lock service; safety comes from S3's
+// conditional writes alone:
+//
+// - Every mutable object (topic catalog, partition heads, group offsets, CAS records, the
+//   producer-id counter) changes only by read (body + ETag) -> compute -> PUT If-Match that
+//   ETag (If-None-Match "*" to create). Of several brokers computing from one version, exactly
+//   one write succeeds; the others get 412, re-read and recompute. Each body carries a random
+//   revision, so an ETag names one write even when two writes have equal content.
+// - A partition's head holds the high watermark, producer states, transaction bookkeeping
+//   and the batch index. An append first PUTs the batch bytes under a fresh random key,
+//   then CASes the head to index them at the high watermark it read, deciding sequence
+//   checks and duplicates against that same head. So offsets come from one totally ordered
+//   chain of head versions: contiguous, unique, and every acknowledged offset's bytes were
+//   stored before the head that acknowledges them. A lost race re-reads and re-decides;
+//   a batch that ends up unused (duplicate, refused) is deleted.
+// - Objects a head refers to (batches, index chunks) are immutable; rewriting one means a
+//   new object and a head CAS, after which the old one is deleted. A reader holding an
+//   older head that finds an object gone re-reads the head.
+// - deleteTopic first CASes every head to a tombstone (no append can succeed after that),
+//   then removes the topic from the catalog, then deletes the log's objects best effort:
+//   leftovers are unreachable because logs are keyed by a log id fresh to each creation.
+//
+// Brokers cache topic name -> log id so that an idle fetch is one GET of the head; a
+// tombstoned or missing head sends them back to the catalog.
+
+import { consola } from "../../../log.ts";
+import {
+  InvalidPartitionsError,
+  OffsetOutOfRangeError,
+  StorageUnavailableError,
+  TopicExistsError,
+  UnknownTopicError,
+} from "../../errors.ts";
+import { checkFetchOffset, logStartAfterDelete, stampBaseOffset, visibleOffset } from "../../log-rules.ts";
+import type {
+  AbortedTransaction,
+  AppendBatch,
+  AppendResult,
+  BatchSummary,
+  CommittedOffset,
+  FetchOptions,
+  FetchResult,
+  NewTopic,
+  PartitionOffsets,
+  Storage,
+  Topic,
+  TopicPartition,
+  Uuid,
+  Versioned,
+} from "../../storage.ts";
+import {
+  decodeDocument,
+  encodeDocument,
+  LOST_RACE,
+  readDocument,
+  retryLostRaces,
+  updateDocument,
+  writeDocument,
+  type Document,
+} from "./cas-document.ts";
+import { freshObjectName, ObjectKeys } from "./object-keys.ts";
+import { ObjectStore } from "./object-store.ts";
+import {
+  appendToHead,
+  chunkRefOf,
+  decodeEntries,
+  decodeHead,
+  emptyHead,
+  encodeEntries,
+  encodeHead,
+  offsetsOf,
+  overflowOf,
+  withChunk,
+  withLogStart,
+  type ChunkRef,
+  type EncodedEntry,
+  type EncodedHead,
+  type IndexEntry,
+  type PartitionHead,
+} from "./partition-head.ts";
+import { s3Location } from "./s3-location.ts";
+import { findTopic, topicView, withTopic, type Catalog, type CatalogTopic } from "./topic-catalog.ts";
+
+export interface S3StorageOptions {
+  /** Index entries a head holds before the oldest move to a chunk object. */
+  headIndexLimit?: number;
+  /** Entries kept in the head when a chunk is cut, so readers near the end need no chunk. */
+  headIndexKeep?: number;
+}
+
+const DEFAULT_HEAD_INDEX_LIMIT = 256;
+const DEFAULT_HEAD_INDEX_KEEP = 64;
+/** Immutable chunks kept decoded in memory; a reader far behind re-reads at most this many. */
+const CHUNK_CACHE_SIZE = 64;
+/** Batch objects downloaded at once by one fetch. */
+const FETCH_CONCURRENCY = 16;
+/** Times a read retries with a fresh head when an object it refers to was just rewritten. */
+const VANISHED_RETRIES = 5;
+
+interface HeadLocation {
+  topic: CatalogTopic;
+  partition: number;
+  key: string;
+}
+
+interface RecordBody {
+  live: boolean;
+  value?: unknown;
+}
+
+export class S3Storage implements Storage {
+  readonly kind = "s3";
+  readonly #store: ObjectStore;
+  readonly #keys: ObjectKeys;
+  readonly #indexLimit: number;
+  readonly #indexKeep: number;
+  /** Topic name -> catalog entry as last read; revalidated by the head it leads to. */
+  readonly #topics = new Map<string, CatalogTopic>();
+  /** Head key -> the last version this process read or wrote: an append's first CAS guess. */
+  readonly #heads = new Map<string, Document<PartitionHead>>();
+  /** Chunk key -> entries; chunks never change, so a cached one is never stale. */
+  readonly #chunks = new Map<string, IndexEntry[]>();
+  /** Head key -> tail of this process's queue of head writers, to avoid racing ourselves. */
+  readonly #headQueues = new Map<string, Promise<unknown>>();
+  #closed = false;
+
+  private constructor(store: ObjectStore, prefix: string, options: S3StorageOptions) {
+    this.#store = store;
+    this.#keys = new ObjectKeys(prefix);
+    this.#indexLimit = options.headIndexLimit ?? DEFAULT_HEAD_INDEX_LIMIT;
+    this.#indexKeep = Math.min(options.headIndexKeep ?? DEFAULT_HEAD_INDEX_KEEP, this.#indexLimit - 1);
+  }
+
+  /**
+   * Opens s3://BUCKET/ or s3://BUCKET/PREFIX/ (see s3Location for the environment it reads).
+   * @throws Error for a malformed URL; StorageUnavailableError when the bucket is unreachable
+   */
+  static async open(url: string, options: S3StorageOptions = {}): Promise<S3Storage> {
+    const location = s3Location(url);
+    const store = new ObjectStore(location.bucket, location.endpoint, location.client);
+    try {
+      await store.checkBucket();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    return new S3Storage(store, location.prefix, options);
+  }
+
+  // --- topics ---------------------------------------------------------------------
+
+  async createTopic(topic: NewTopic): Promise<Topic> {
+    this.#checkOpen("createTopic");
+    if (!Number.isInteger(topic.partitions) || topic.partitions < 1) {
+      throw new InvalidPartitionsError(`topic ${topic.name}: ${topic.partitions} partitions`);
+    }
+    const created: CatalogTopic = {
+      name: topic.name,
+      id: topic.id ?? crypto.randomUUID(),
+      partitions: topic.partitions,
+      configs: { ...topic.configs },
+      logId: freshObjectName(),
+    };
+    this.#checkNewTopic(await this.#readCatalog(), created);
+    // Heads before the catalog entry: a listed partition always has its head.
+    await this.#createHeads(created, 0);
+    try {
+      await updateDocument<Catalog, void>(this.#store, this.#keys.topics(), (catalog) => {
+        this.#checkNewTopic(catalog, created);
+        return { next: { topics: [...(catalog?.topics ?? []), created] }, result: undefined };
+      });
+    } catch (error) {
+      await this.#removeLog(created.logId);
+      throw error;
+    }
+    this.#topics.set(created.name, created);
+    return topicView(created);
+  }
+
+  async deleteTopic(by: { name: string } | { id: Uuid }): Promise<Topic | null> {
+    this.#checkOpen("deleteTopic");
+    const topic = findTopic(await this.#readCatalog(), by);
+    if (!topic) return null;
+    await Promise.all(Array.from({ length: topic.partitions }, (_, p) => this.#tombstoneHead(this.#keys.head(topic.logId, p))));
+    const removed = await updateDocument<Catalog, boolean>(this.#store, this.#keys.topics(), (catalog) => {
+      if (!catalog?.topics.some((t) => t.logId === topic.logId)) return { result: false };
+      return { next: withTopic(catalog, topic.logId, null), result: true };
+    });
+    this.#topics.delete(topic.name);
+    // Another broker deleting the same topic finished first; it reports the deletion.
+    if (!removed) return null;
+    await this.#deleteTopicOffsets(topic.name);
+    await this.#removeLog(topic.logId);
+    return topicView(topic);
+  }
+
+  async getTopic(by: { name: string } | { id: Uuid }): Promise<Topic | null> {
+    this.#checkOpen("getTopic");
+    const topic = findTopic(await this.#readCatalog(), by);
+    return topic ? topicView(topic) : null;
+  }
+
+  async listTopics(): Promise<Topic[]> {
+    this.#checkOpen("listTopics");
+    const catalog = await this.#readCatalog();
+    return (catalog?.topics ?? []).map(topicView).sort((a, b) => compareText(a.name, b.name));
+  }
+
+  async createPartitions(name: string, count: number): Promise<Topic> {
+    this.#checkOpen("createPartitions");
+    const grown = await retryLostRaces(`createPartitions ${name}`, async () => {
+      const current = await readDocument<Catalog>(this.#store, this.#keys.topics());
+      const topic = findTopic(current?.value ?? null, { name });
+      if (!current || !topic) throw new UnknownTopicError(`unknown topic ${name}`);
+      if (!Number.isInteger(count) || count <= topic.partitions) {
+        throw new InvalidPartitionsError(`topic ${name} has ${topic.partitions} partitions, cannot change to ${count}`);
+      }
+      const next = { ...topic, partitions: count };
+      await this.#createHeads(next, topic.partitions);
+      const written = await writeDocument(this.#store, this.#keys.topics(), withTopic(current.value, topic.logId, next), current.etag);
+      return written === null ? LOST_RACE : next;
+    });
+    this.#topics.set(name, grown);
+    return topicView(grown);
+  }
+
+  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<Topic> {
+    this.#checkOpen("setTopicConfigs");
+    const updated = await updateDocument<Catalog, CatalogTopic>(this.#store, this.#keys.topics(), (catalog) => {
+      const topic = findTopic(catalog, { name });
+      if (!catalog || !topic) throw new UnknownTopicError(`unknown topic ${name}`);
+      const next = { ...topic, configs: { ...configs } };
+      return { next: withTopic(catalog, topic.logId, next), result: next };
+    });
+    return topicView(updated);
+  }
+
+  // --- the log --------------------------------------------------------------------
+
+  async append(tp: TopicPartition, batch: AppendBatch): Promise<AppendResult> {
+    this.#checkOpen("append");
+    let location = await this.#locate(tp);
+    const object = freshObjectName();
+    // The upload starts at once and runs beside the head read; only the head write waits for it.
+    let upload: Promise<string> | null = this.#upload(this.#keys.batch(location.topic.logId, tp.partition, object), batch.bytes);
+    let uploadedTo = location;
+    const discardUpload = async () => {
+      const pending = upload;
+      upload = null;
+      if (pending) await this.#discard([this.#keys.batch(uploadedTo.topic.logId, tp.partition, object)], pending);
+    };
+    try {
+      return await retryLostRaces(`append to ${tp.topic}-${tp.partition}`, () =>
+        this.#queued(location.key, async () => {
+          const current = await this.#writableHead(location);
+          location = current.location;
+          const decision = appendToHead(current.head.value, batch, object, batch.bytes.byteLength);
+          if ("duplicate" in decision) {
+            await discardUpload();
+            return decision.duplicate;
+          }
+          if (uploadedTo.topic.logId !== location.topic.logId) {
+            // The topic was re-created under us: the bytes belong under the new log.
+            await discardUpload();
+            uploadedTo = location;
+          }
+          upload ??= this.#upload(this.#keys.batch(location.topic.logId, tp.partition, object), batch.bytes);
+          await upload;
+          const written = await this.#writeHead(location, current.head.etag, decision.head);
+          return written ? decision.result : LOST_RACE;
+        }),
+      );
+    } catch (error) {
+      await discardUpload();
+      throw error;
+    }
+  }
+
+  async fetch(tp: TopicPartition, options: FetchOptions): Promise<FetchResult> {
+    this.#checkOpen("fetch");
+    for (let attempt = 0; ; attempt++) {
+      const { location, head } = await this.#readHead(tp);
+      const offsets = offsetsOf(head);
+      checkFetchOffset(options.fetchOffset, offsets);
+      const committed = options.isolation === "read_committed";
+      const below = committed ? offsets.lastStableOffset : offsets.highWatermark;
+      if (options.fetchOffset >= below) return { ...offsets, batches: [], abortedTransactions: [] };
+
+      const picked = await this.#pick(location, head, options.fetchOffset, below, options.maxBytes);
+      const batches = picked && (await this.#download(location, picked));
+      if (!picked || !batches) {
+        if (attempt < VANISHED_RETRIES) continue;
+        throw new StorageUnavailableError(`fetch ${tp.topic}-${tp.partition}: batch objects keep vanishing`);
+      }
+      const lastOffset = picked.at(-1)?.lastOffset;
+      const abortedTransactions: AbortedTransaction[] =
+        committed && lastOffset !== undefined
+          ? head.aborted
+              .filter((a) => a.firstOffset <= lastOffset && a.lastOffset >= options.fetchOffset)
+              .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
+          : [];
+      return { ...offsets, batches, abortedTransactions };
+    }
+  }
+
+  async offsets(tp: TopicPartition): Promise<PartitionOffsets> {
+    this.#checkOpen("offsets");
+    return offsetsOf((await this.#readHead(tp)).head);
+  }
+
+  async offsetForTimestamp(tp: TopicPartition, timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | null> {
+    this.#checkOpen("offsetForTimestamp");
+    const { location, head } = await this.#readHead(tp);
+    const chunks = head.chunks.filter((c) => c.maxTimestamp >= timestamp);
+    for await (const entry of this.#entriesOf(location, head, chunks)) {
+      if (entry.maxTimestamp >= timestamp) return { offset: visibleOffset(entry.baseOffset, head), timestamp: entry.maxTimestamp };
+    }
+    return null;
+  }
+
+  async maxTimestamp(tp: TopicPartition): Promise<{ offset: bigint; timestamp: bigint } | null> {
+    this.#checkOpen("maxTimestamp");
+    const { location, head } = await this.#readHead(tp);
+    let best: IndexEntry | null = null;
+    for await (const entry of this.#entriesOf(location, head, head.chunks)) {
+      if (best === null || entry.maxTimestamp > best.maxTimestamp) best = entry;
+    }
+    return best ? { offset: visibleOffset(best.baseOffset, head), timestamp: best.maxTimestamp } : null;
+  }
+
+  async deleteRecords(tp: TopicPartition, offset: bigint): Promise<bigint> {
+    this.#checkOpen("deleteRecords");
+    const location = await this.#locate(tp);
+    const { logStart, dropped } = await retryLostRaces(`deleteRecords ${tp.topic}-${tp.partition}`, () =>
+      this.#queued(location.key, async () => {
+        const current = await this.#writableHead(location);
+        const head = current.head.value;
+        const logStart = logStartAfterDelete(offset, head);
+        const next = withLogStart(head, logStart);
+        if (!(await this.#writeHead(current.location, current.head.etag, next))) return LOST_RACE;
+        const keptChunks = new Set(next.chunks.map((c) => c.object));
+        const keptEntries = new Set(next.entries.map((e) => e.object));
+        return {
+          logStart,
+          dropped: {
+            location: current.location,
+            chunks: head.chunks.filter((c) => !keptChunks.has(c.object)),
+            entries: head.entries.filter((e) => !keptEntries.has(e.object)),
+          },
+        };
+      }),
+    );
+    await this.#removeDropped(dropped.location, dropped.chunks, dropped.entries);
+    return logStart;
+  }
+
+  async batchSummaries(tp: TopicPartition): Promise<BatchSummary[]> {
+    this.#checkOpen("batchSummaries");
+    const { location, head } = await this.#readHead(tp);
+    const summaries: BatchSummary[] = [];
+    for await (const e of this.#entriesOf(location, head, head.chunks)) {
+      summaries.push({ baseOffset: e.baseOffset, lastOffset: e.lastOffset, maxTimestamp: e.maxTimestamp, sizeBytes: e.size });
+    }
+    return summaries;
+  }
+
+  async replaceBatch(tp: TopicPartition, baseOffset: bigint, bytes: Uint8Array | null): Promise<void> {
+    this.#checkOpen("replaceBatch");
+    const location = await this.#locate(tp);
+    const object = freshObjectName();
+    // The rewritten bytes, uploaded once into the log the batch is in.
+    const upload: { logId: string | null; written: Promise<string> | null } = { logId: null, written: null };
+    try {
+      const replaced = await retryLostRaces(`replaceBatch ${tp.topic}-${tp.partition}@${baseOffset}`, () =>
+        this.#queued(location.key, async () => {
+          const current = await this.#writableHead(location);
+          const at = current.location;
+          const head = current.head.value;
+          const found = await this.#findEntry(at, head, baseOffset);
+          if (!found) throw new OffsetOutOfRangeError(`${tp.topic}-${tp.partition} has no batch at offset ${baseOffset}`);
+          const replacement = bytes === null ? null : { ...found.entry, size: bytes.byteLength, object };
+          if (bytes !== null && upload.logId === null) {
+            upload.logId = at.topic.logId;
+            upload.written = this.#upload(this.#keys.batch(at.topic.logId, tp.partition, object), bytes);
+          }
+          if (upload.logId !== null && upload.logId !== at.topic.logId) {
+            throw new UnknownTopicError(`topic ${tp.topic} was re-created during replaceBatch`);
+          }
+          await upload.written;
+          const change = (entries: IndexEntry[]) =>
+            entries.flatMap((e) => (e.baseOffset !== baseOffset ? [e] : replacement ? [replacement] : []));
+          let next: PartitionHead;
+          let newChunk: string | null = null;
+          if (found.chunk === null) {
+            next = { ...head, entries: change(head.entries) };
+          } else {
+            const remaining = change(found.chunkEntries);
+            const others = head.chunks.filter((c) => c.object !== found.chunk!.object);
+            if (remaining.length === 0) {
+              next = { ...head, chunks: others };
+            } else {
+              newChunk = await this.#writeChunk(at, remaining);
+              const ref = chunkRefOf(remaining, newChunk);
+              next = { ...head, chunks: [...others, ref].sort((a, b) => (a.baseOffset < b.baseOffset ? -1 : 1)) };
+            }
+          }
+          if (!(await this.#writeHead(at, current.head.etag, next))) {
+            if (newChunk) await this.#discard([this.#keys.indexChunk(at.topic.logId, tp.partition, newChunk)]);
+            return LOST_RACE;
+          }
+          return { at, old: found };
+        }),
+      );
+      const garbage = [this.#keys.batch(replaced.at.topic.logId, tp.partition, replaced.old.entry.object)];
+      if (replaced.old.chunk) garbage.push(this.#keys.indexChunk(replaced.at.topic.logId, tp.partition, replaced.old.chunk.object));
+      await this.#discard(garbage);
+    } catch (error) {
+      if (upload.logId !== null) await this.#discard([this.#keys.batch(upload.logId, tp.partition, object)], upload.written!);
+      throw error;
+    }
+  }
+
+  // --- consumer offsets -------------------------------------------------------------
+
+  async commitOffsets(group: string, offsets: CommittedOffset[]): Promise<void> {
+    this.#checkOpen("commitOffsets");
+    if (offsets.length === 0) return;
+    await updateDocument<CommittedOffset[], void>(this.#store, this.#keys.groupOffsets(group), (current) => {
+      const byPartition = new Map((current ?? []).map((o) => [offsetKey(o), o]));
+      for (const o of offsets) byPartition.set(offsetKey(o), { ...o });
+      return { next: [...byPartition.values()], result: undefined };
+    });
+  }
+
+  async fetchOffsets(group: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
+    this.#checkOpen("fetchOffsets");
+    const committed = (await readDocument<CommittedOffset[]>(this.#store, this.#keys.groupOffsets(group)))?.value ?? [];
+    if (!partitions) return committed.sort(byTopicPartition);
+    const byPartition = new Map(committed.map((o) => [offsetKey(o), o]));
+    return partitions.flatMap((tp) => byPartition.get(offsetKey(tp)) ?? []);
+  }
+
+  async deleteOffsets(group: string, partitions: TopicPartition[]): Promise<void> {
+    this.#checkOpen("deleteOffsets");
+    const doomed = new Set(partitions.map(offsetKey));
+    await this.#removeOffsets(this.#keys.groupOffsets(group), (o) => doomed.has(offsetKey(o)));
+  }
+
+  // --- compare-and-set records --------------------------------------------------------
+  // One object per record, its ETag the version. A delete writes a tombstone If-Match
+  // instead of deleting: DeleteObject If-Match is not enforced by every S3-compatible
+  // server, and a tombstone keeps the "re-created only if still deleted" race decidable.
+
+  async getRecord<T>(namespace: string, key: string): Promise<Versioned<T> | null> {
+    this.#checkOpen("getRecord");
+    const current = await readDocument<RecordBody>(this.#store, this.#keys.record(namespace, key));
+    return current?.value.live ? { value: current.value.value as T, version: current.etag } : null;
+  }
+
+  async putRecord<T>(namespace: string, key: string, value: T, expected: string | null): Promise<string | null> {
+    this.#checkOpen("putRecord");
+    const objectKey = this.#keys.record(namespace, key);
+    const body: RecordBody = { live: true, value };
+    if (expected !== null) return writeDocument(this.#store, objectKey, body, expected);
+    return retryLostRaces(`create record ${namespace}/${key}`, async () => {
+      const created = await writeDocument(this.#store, objectKey, body, null);
+      if (created !== null) return created;
+      const current = await readDocument<RecordBody>(this.#store, objectKey);
+      if (current === null) return LOST_RACE;
+      if (current.value.live) return null;
+      return (await writeDocument(this.#store, objectKey, body, current.etag)) ?? LOST_RACE;
+    });
+  }
+
+  async deleteRecord(namespace: string, key: string, expected: string): Promise<boolean> {
+    this.#checkOpen("deleteRecord");
+    const tombstone: RecordBody = { live: false };
+    return (await writeDocument(this.#store, this.#keys.record(namespace, key), tombstone, expected)) !== null;
+  }
+
+  async listRecords<T>(namespace: string): Promise<Array<{ key: string } & Versioned<T>>> {
+    this.#checkOpen("listRecords");
+    const objectKeys = await this.#store.list(this.#keys.recordsPrefix(namespace));
+    const records = await Promise.all(
+      objectKeys.map(async (objectKey) => ({
+        key: this.#keys.recordKeyOf(namespace, objectKey),
+        current: await readDocument<RecordBody>(this.#store, objectKey),
+      })),
+    );
+    return records
+      .flatMap(({ key, current }) => (current?.value.live ? [{ key, value: current.value.value as T, version: current.etag }] : []))
+      .sort((a, b) => compareText(a.key, b.key));
+  }
+
+  // --- producers ------------------------------------------------------------------
+
+  async allocateProducerId(): Promise<bigint> {
+    this.#checkOpen("allocateProducerId");
+    return updateDocument<bigint, bigint>(this.#store, this.#keys.producerIds(), (next) => ({
+      next: (next ?? 0n) + 1n,
+      result: next ?? 0n,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#store.close();
+  }
+
+  // --- topics: internals ------------------------------------------------------------
+
+  async #readCatalog(): Promise<Catalog | null> {
+    const catalog = (await readDocument<Catalog>(this.#store, this.#keys.topics()))?.value ?? null;
+    this.#topics.clear();
+    for (const topic of catalog?.topics ?? []) this.#topics.set(topic.name, topic);
+    return catalog;
+  }
+
+  #checkNewTopic(catalog: Catalog | null, topic: CatalogTopic): void {
+    if (findTopic(catalog, { name: topic.name })) throw new TopicExistsError(`topic ${topic.name} already exists`);
+    if (findTopic(catalog, { id: topic.id })) throw new TopicExistsError(`topic id ${topic.id} already exists`);
+  }
+
+  /** Empty heads for partitions from..topic.partitions; one left by an earlier attempt is kept. */
+  async #createHeads(topic: CatalogTopic, from: number): Promise<void> {
+    const body = encodeDocument(encodeHead(emptyHead()));
+    await Promise.all(
+      Array.from({ length: topic.partitions - from }, (_, i) => this.#store.putIfAbsent(this.#keys.head(topic.logId, from + i), body)),
+    );
+  }
+
+  async #tombstoneHead(key: string): Promise<void> {
+    await updateDocument<EncodedHead, void>(this.#store, key, (current) => {
+      const head = current ? decodeHead(current) : emptyHead();
+      return head.deleted ? { result: undefined } : { next: encodeHead({ ...head, deleted: true }), result: undefined };
+    });
+    this.#heads.delete(key);
+  }
+
+  async #deleteTopicOffsets(topic: string): Promise<void> {
+    const groups = await this.#store.list(this.#keys.groupOffsetsPrefix());
+    await Promise.all(groups.map((key) => this.#removeOffsets(key, (o) => o.topic === topic)));
+  }
+
+  async #removeOffsets(key: string, doomed: (offset: CommittedOffset) => boolean): Promise<void> {
+    await updateDocument<CommittedOffset[], void>(this.#store, key, (current) => {
+      if (!current?.some(doomed)) return { result: undefined };
+      return { next: current.filter((o) => !doomed(o)), result: undefined };
+    });
+  }
+
+  /** Deletes every object of a log that no catalog entry names any more. */
+  async #removeLog(logId: string): Promise<void> {
+    try {
+      const keys = await this.#store.list(this.#keys.log(logId));
+      await this.#deleteAll(keys);
+    } catch (error) {
+      // Unreachable without a catalog entry, so a leftover costs space, not correctness.
+      consola.warn(`s3 storage: could not remove all objects of deleted log ${logId}; they are unreachable:`, error);
+    }
+  }
+
+  // --- the log: internals -----------------------------------------------------------
+
+  /** Where tp's head is, from the cached catalog entry when it has the partition. */
+  async #locate(tp: TopicPartition): Promise<HeadLocation> {
+    const cached = this.#topics.get(tp.topic);
+    const topic = cached && hasPartition(cached, tp.partition) ? cached : await this.#freshTopic(tp);
+    return { topic, partition: tp.partition, key: this.#keys.head(topic.logId, tp.partition) };
+  }
+
+  /** @throws UnknownTopicError when the catalog has no such topic or partition */
+  async #freshTopic(tp: TopicPartition): Promise<CatalogTopic> {
+    const topic = findTopic(await this.#readCatalog(), { name: tp.topic });
+    if (!topic || !hasPartition(topic, tp.partition)) throw new UnknownTopicError(`unknown topic or partition ${tp.topic}-${tp.partition}`);
+    return topic;
+  }
+
+  /**
+   * The head at `location`, or, when that log was deleted, the head of the topic now under
+   * that name (re-reading the catalog). One GET when the cached topic is current.
+   * @throws UnknownTopicError
+   */
+  async #headAt(location: HeadLocation): Promise<{ location: HeadLocation; head: Document<PartitionHead> }> {
+    for (;;) {
+      const object = await this.#store.get(location.key);
+      if (object) {
+        const head = { value: decodeHead(decodeDocument<EncodedHead>(object.body)), etag: object.etag };
+        if (!head.value.deleted) {
+          this.#heads.set(location.key, head);
+          return { location, head };
+        }
+      }
+      this.#heads.delete(location.key);
+      const topic = await this.#freshTopic({ topic: location.topic.name, partition: location.partition });
+      if (topic.logId === location.topic.logId) {
+        if (object) throw new UnknownTopicError(`topic ${topic.name} is being deleted`);
+        throw new StorageUnavailableError(`s3 head ${location.key} of listed partition ${topic.name}-${location.partition} is missing`);
+      }
+      location = { topic, partition: location.partition, key: this.#keys.head(topic.logId, location.partition) };
+    }
+  }
+
+  async #readHead(tp: TopicPartition): Promise<{ location: HeadLocation; head: PartitionHead }> {
+    const { location, head } = await this.#headAt(await this.#locate(tp));
+    return { location, head: head.value };
+  }
+
+  /**
+   * The head a write should start from: the version this process last saw (a lost race
+   * costs one more round trip, but an uncontended append saves its GET), else a fresh read.
+   */
+  async #writableHead(location: HeadLocation): Promise<{ location: HeadLocation; head: Document<PartitionHead> }> {
+    const known = this.#heads.get(location.key);
+    return known ? { location, head: known } : this.#headAt(location);
+  }
+
+  /** CAS of the head; false when another writer got there first (our cached version is then dropped). */
+  async #writeHead(location: HeadLocation, etag: string, head: PartitionHead): Promise<boolean> {
+    const moved = overflowOf(head, this.#indexLimit, this.#indexKeep);
+    let chunk: string | null = null;
+    if (moved) {
+      chunk = await this.#writeChunk(location, moved);
+      head = withChunk(head, moved, chunk);
+    }
+    const written = await writeDocument(this.#store, location.key, encodeHead(head), etag);
+    if (written === null) {
+      this.#heads.delete(location.key);
+      if (chunk) await this.#discard([this.#keys.indexChunk(location.topic.logId, location.partition, chunk)]);
+      return false;
+    }
+    this.#heads.set(location.key, { value: head, etag: written });
+    return true;
+  }
+
+  async #writeChunk(location: HeadLocation, entries: IndexEntry[]): Promise<string> {
+    const object = freshObjectName();
+    const key = this.#keys.indexChunk(location.topic.logId, location.partition, object);
+    await this.#store.put(key, encodeDocument(encodeEntries(entries)));
+    this.#remember(key, entries);
+    return object;
+  }
+
+  /** A chunk's entries; null when it was just replaced or dropped (the caller's head is stale). */
+  async #chunk(location: HeadLocation, ref: ChunkRef): Promise<IndexEntry[] | null> {
+    const key = this.#keys.indexChunk(location.topic.logId, location.partition, ref.object);
+    const cached = this.#chunks.get(key);
+    if (cached) return cached;
+    const object = await this.#store.get(key);
+    if (!object) return null;
+    const entries = decodeEntries(decodeDocument<EncodedEntry[]>(object.body));
+    this.#remember(key, entries);
+    return entries;
+  }
+
+  #remember(key: string, entries: IndexEntry[]): void {
+    this.#chunks.set(key, entries);
+    if (this.#chunks.size > CHUNK_CACHE_SIZE) this.#chunks.delete(this.#chunks.keys().next().value!);
+  }
+
+  /** Index entries of `chunks` then of the head, in offset order, skipping those wholly below the log start. */
+  async *#entriesOf(location: HeadLocation, head: PartitionHead, chunks: ChunkRef[]): AsyncGenerator<IndexEntry> {
+    for (const ref of chunks) {
+      const entries = await this.#chunk(location, ref);
+      if (entries === null) throw new VanishedError();
+      for (const entry of entries) if (entry.lastOffset >= head.logStartOffset) yield entry;
+    }
+    yield* head.entries;
+  }
+
+  /** Index entries from the one holding `offset` on. */
+  async *#entriesFrom(location: HeadLocation, head: PartitionHead, offset: bigint): AsyncGenerator<IndexEntry> {
+    const chunks = head.chunks.filter((c) => c.lastOffset >= offset);
+    for await (const entry of this.#entriesOf(location, head, chunks)) if (entry.lastOffset >= offset) yield entry;
+  }
+
+  /** The index entry at exactly `baseOffset` still in the log, with the chunk holding it (null: the head). */
+  async #findEntry(
+    location: HeadLocation,
+    head: PartitionHead,
+    baseOffset: bigint,
+  ): Promise<{ entry: IndexEntry; chunk: ChunkRef | null; chunkEntries: IndexEntry[] } | null> {
+    const inHead = head.entries.find((e) => e.baseOffset === baseOffset);
+    if (inHead) return { entry: inHead, chunk: null, chunkEntries: [] };
+    const ref = head.chunks.find((c) => c.baseOffset <= baseOffset && baseOffset <= c.lastOffset);
+    if (!ref) return null;
+    const entries = await this.#chunk(location, ref);
+    if (entries === null) throw new VanishedError();
+    const entry = entries.find((e) => e.baseOffset === baseOffset && e.lastOffset >= head.logStartOffset);
+    return entry ? { entry, chunk: ref, chunkEntries: entries } : null;
+  }
+
+  /**
+   * The index entries a fetch from `offset` returns: by the rule of collectWithinBudget,
+   * decided on the index's sizes before downloading. Null when a chunk vanished.
+   */
+  async #pick(location: HeadLocation, head: PartitionHead, offset: bigint, below: bigint, maxBytes: number): Promise<IndexEntry[] | null> {
+    const picked: IndexEntry[] = [];
+    let size = 0;
+    try {
+      for await (const entry of this.#entriesFrom(location, head, offset)) {
+        if (entry.baseOffset >= below) break;
+        if (picked.length > 0 && size + entry.size > maxBytes) break;
+        picked.push(entry);
+        size += entry.size;
+      }
+    } catch (error) {
+      if (error instanceof VanishedError) return null;
+      throw error;
+    }
+    return picked;
+  }
+
+  /** The batches' bytes stamped with their offsets; null when one vanished (rewritten or deleted since the head was read). */
+  async #download(location: HeadLocation, entries: IndexEntry[]): Promise<Uint8Array[] | null> {
+    const batches: Uint8Array[] = [];
+    for (let i = 0; i < entries.length; i += FETCH_CONCURRENCY) {
+      const slice = entries.slice(i, i + FETCH_CONCURRENCY);
+      const objects = await Promise.all(
+        slice.map((e) => this.#store.get(this.#keys.batch(location.topic.logId, location.partition, e.object))),
+      );
+      for (const [j, object] of objects.entries()) {
+        if (object === null) return null;
+        // The bytes were stored before their offset was known; the download is ours to stamp.
+        stampBaseOffset(object.body, slice[j].baseOffset);
+        batches.push(object.body);
+      }
+    }
+    return batches;
+  }
+
+  async #removeDropped(location: HeadLocation, chunks: ChunkRef[], entries: IndexEntry[]): Promise<void> {
+    try {
+      const keys = entries.map((e) => this.#keys.batch(location.topic.logId, location.partition, e.object));
+      for (const ref of chunks) {
+        for (const e of (await this.#chunk(location, ref)) ?? []) {
+          keys.push(this.#keys.batch(location.topic.logId, location.partition, e.object));
+        }
+        keys.push(this.#keys.indexChunk(location.topic.logId, location.partition, ref.object));
+      }
+      await this.#deleteAll(keys);
+    } catch (error) {
+      // The head no longer refers to them: leftovers cost space, not correctness.
+      consola.warn(`s3 storage: could not delete all objects below the log start of ${location.key}:`, error);
+    }
+  }
+
+  /** Starts writing a batch object that will be awaited later, maybe after other awaits. */
+  #upload(key: string, bytes: Uint8Array): Promise<string> {
+    const written = this.#store.put(key, bytes);
+    // Its failure is handled where it is awaited; this only keeps an early rejection from
+    // counting as unhandled while the caller is still awaiting something else.
+    written.catch(() => undefined);
+    return written;
+  }
+
+  /** Deletes objects no head refers to (after `written` settles, when given); failures only cost space. */
+  async #discard(keys: string[], written?: Promise<unknown>): Promise<void> {
+    try {
+      await written;
+      await this.#deleteAll(keys);
+    } catch (error) {
+      consola.warn(`s3 storage: could not delete unreferenced objects ${keys.join(", ")}:`, error);
+    }
+  }
+
+  async #deleteAll(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += FETCH_CONCURRENCY) {
+      await Promise.all(keys.slice(i, i + FETCH_CONCURRENCY).map((key) => this.#store.delete(key)));
+    }
+  }
+
+  /**
+   * Runs `body` after this process's earlier writers of the same head: they would only
+   * make each other lose races. Other processes are still decided by the CAS.
+   */
+  #queued<R>(key: string, body: () => Promise<R>): Promise<R> {
+    const previous = this.#headQueues.get(key) ?? Promise.resolve();
+    const run = previous.then(body, body);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#headQueues.set(key, tail);
+    void tail.then(() => {
+      if (this.#headQueues.get(key) === tail) this.#headQueues.delete(key);
+    });
+    return run;
+  }
+
+  #checkOpen(operation: string): void {
+    if (this.#closed) throw new StorageUnavailableError(`${operation}: s3 store ${this.#store.bucket} is closed`);
+  }
+}
+
+/** A chunk the head refers to is gone: the head was read before a rewrite; read it again. */
+class VanishedError extends StorageUnavailableError {
+  constructor() {
+    super("an index chunk vanished while reading: the head changed under the reader");
+  }
+}
+
+function hasPartition(topic: CatalogTopic, partition: number): boolean {
+  return Number.isInteger(partition) && partition >= 0 && partition < topic.partitions;
+}
+
+function offsetKey(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
+  return compareText(a.topic, b.topic) || a.partition - b.partition;
+}
