@@ -86,7 +86,10 @@ export function appendToHead(head: PartitionHead, batch: AppendBatch, object: st
   if (idempotent) {
     const after = afterProducerBatch(state, batch, baseOffset);
     next.producers = new Map(head.producers).set(batch.producerId, after.state);
-    if (after.completed?.aborted) next.aborted = [...head.aborted, { producerId: batch.producerId, ...after.completed }];
+    const completed = after.completed;
+    if (completed?.aborted) {
+      next.aborted = [...head.aborted, { producerId: batch.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset }];
+    }
   }
   return { head: next, result: { baseOffset, logStartOffset: head.logStartOffset, duplicate: false } };
 }

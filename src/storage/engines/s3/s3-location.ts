@@ -20,7 +20,8 @@ const CONNECTION_TIMEOUT_MS = 5_000;
  * Parses s3://BUCKET/ or s3://BUCKET/PREFIX/ and reads AWS_ENDPOINT_URL_S3 (else
  * AWS_ENDPOINT_URL), AWS_REGION ("auto" when an endpoint is set but no region, as Tigris
  * wants; otherwise the SDK's default chain) and AWS_S3_FORCE_PATH_STYLE=true. Credentials
- * come from the SDK's default chain.
+ * are AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) of `env` when set,
+ * which is where the SDK's default chain looks first, else the rest of that chain.
  * @throws Error for a URL without a bucket
  */
 export function s3Location(url: string, env: Record<string, string | undefined> = process.env): S3Location {
@@ -31,6 +32,10 @@ export function s3Location(url: string, env: Record<string, string | undefined> 
 
   const endpointUrl = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   const region = env.AWS_REGION || (endpointUrl ? "auto" : undefined);
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  const credentials =
+    accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined } : undefined;
   return {
     bucket,
     prefix,
@@ -38,6 +43,7 @@ export function s3Location(url: string, env: Record<string, string | undefined> 
     client: {
       endpoint: endpointUrl,
       region,
+      credentials,
       forcePathStyle: env.AWS_S3_FORCE_PATH_STYLE === "true",
       // S3-compatible servers (RGW, Tigris) do not all accept the SDK's default CRC
       // checksum headers; send and check them only where S3 requires them.

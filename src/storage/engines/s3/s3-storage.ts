@@ -83,6 +83,8 @@ import { s3Location } from "./s3-location.ts";
 import { findTopic, topicView, withTopic, type Catalog, type CatalogTopic } from "./topic-catalog.ts";
 
 export interface S3StorageOptions {
+  /** Where to read AWS_* settings (s3Location); process.env by default. */
+  env?: Record<string, string | undefined>;
   /** Index entries a head holds before the oldest move to a chunk object. */
   headIndexLimit?: number;
   /** Entries kept in the head when a chunk is cut, so readers near the end need no chunk. */
@@ -137,7 +139,7 @@ export class S3Storage implements Storage {
    * @throws Error for a malformed URL; StorageUnavailableError when the bucket is unreachable
    */
   static async open(url: string, options: S3StorageOptions = {}): Promise<S3Storage> {
-    const location = s3Location(url);
+    const location = s3Location(url, options.env);
     const store = new ObjectStore(location.bucket, location.endpoint, location.client);
     try {
       await store.checkBucket();
