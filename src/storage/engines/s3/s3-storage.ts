@@ -59,10 +59,10 @@ import {
   writeDocument,
   type Document,
 } from "./cas-document.ts";
+import { AppendGroup, type HeadAccess } from "./append-group.ts";
 import { freshObjectName, ObjectKeys } from "./object-keys.ts";
 import { ObjectStore } from "./object-store.ts";
 import {
-  appendToHead,
   chunkRefOf,
   decodeEntries,
   decodeHead,
@@ -97,11 +97,18 @@ const DEFAULT_HEAD_INDEX_KEEP = 64;
 const CHUNK_CACHE_SIZE = 64;
 /** Batch objects downloaded at once by one fetch. */
 const FETCH_CONCURRENCY = 16;
+/**
+ * At most this many batches (one GET each) per fetch, whatever maxBytes allows: a consumer
+ * far behind catches up over several fetches instead of one fetch of thousands of GETs.
+ */
+const MAX_FETCH_BATCHES = 64;
 /** Times a read retries with a fresh head when an object it refers to was just rewritten. */
 const VANISHED_RETRIES = 5;
 
 interface HeadLocation {
   topic: CatalogTopic;
+  /** topic.logId, where the partition's objects live. */
+  logId: string;
   partition: number;
   key: string;
 }
@@ -123,6 +130,17 @@ export class S3Storage implements Storage {
   readonly #heads = new Map<string, Document<PartitionHead>>();
   /** Chunk key -> entries; chunks never change, so a cached one is never stale. */
   readonly #chunks = new Map<string, IndexEntry[]>();
+  /** Head key -> this process's appends to that head, committed a group per head write. */
+  readonly #appendGroups = new Map<string, AppendGroup<HeadLocation>>();
+  readonly #headAccess: HeadAccess<HeadLocation> = {
+    writableHead: (location) => this.#writableHead(location),
+    writeHead: (location, etag, head) => this.#writeHead(location, etag, head),
+    upload: (location, object, bytes) => {
+      const key = this.#keys.batch(location.logId, location.partition, object);
+      return { logId: location.logId, key, written: this.#upload(key, bytes) };
+    },
+    discard: (upload) => this.#discard([upload.key], upload.written),
+  };
   /** Head key -> tail of this process's queue of head writers, to avoid racing ourselves. */
   readonly #headQueues = new Map<string, Promise<unknown>>();
   #closed = false;
@@ -242,41 +260,15 @@ export class S3Storage implements Storage {
 
   async append(tp: TopicPartition, batch: AppendBatch): Promise<AppendResult> {
     this.#checkOpen("append");
-    let location = await this.#locate(tp);
-    const object = freshObjectName();
-    // The upload starts at once and runs beside the head read; only the head write waits for it.
-    let upload: Promise<string> | null = this.#upload(this.#keys.batch(location.topic.logId, tp.partition, object), batch.bytes);
-    let uploadedTo = location;
-    const discardUpload = async () => {
-      const pending = upload;
-      upload = null;
-      if (pending) await this.#discard([this.#keys.batch(uploadedTo.topic.logId, tp.partition, object)], pending);
-    };
-    try {
-      return await retryLostRaces(`append to ${tp.topic}-${tp.partition}`, () =>
-        this.#queued(location.key, async () => {
-          const current = await this.#writableHead(location);
-          location = current.location;
-          const decision = appendToHead(current.head.value, batch, object, batch.bytes.byteLength);
-          if ("duplicate" in decision) {
-            await discardUpload();
-            return decision.duplicate;
-          }
-          if (uploadedTo.topic.logId !== location.topic.logId) {
-            // The topic was re-created under us: the bytes belong under the new log.
-            await discardUpload();
-            uploadedTo = location;
-          }
-          upload ??= this.#upload(this.#keys.batch(location.topic.logId, tp.partition, object), batch.bytes);
-          await upload;
-          const written = await this.#writeHead(location, current.head.etag, decision.head);
-          return written ? decision.result : LOST_RACE;
-        }),
-      );
-    } catch (error) {
-      await discardUpload();
-      throw error;
+    const location = await this.#locate(tp);
+    let group = this.#appendGroups.get(location.key);
+    if (!group) {
+      const created = new AppendGroup(this.#headAccess, location, `${tp.topic}-${tp.partition}`, () => {
+        if (this.#appendGroups.get(location.key) === created) this.#appendGroups.delete(location.key);
+      });
+      this.#appendGroups.set(location.key, (group = created));
     }
+    return group.append(batch, freshObjectName());
   }
 
   async fetch(tp: TopicPartition, options: FetchOptions): Promise<FetchResult> {
@@ -570,7 +562,7 @@ export class S3Storage implements Storage {
   async #locate(tp: TopicPartition): Promise<HeadLocation> {
     const cached = this.#topics.get(tp.topic);
     const topic = cached && hasPartition(cached, tp.partition) ? cached : await this.#freshTopic(tp);
-    return { topic, partition: tp.partition, key: this.#keys.head(topic.logId, tp.partition) };
+    return { topic, logId: topic.logId, partition: tp.partition, key: this.#keys.head(topic.logId, tp.partition) };
   }
 
   /** @throws UnknownTopicError when the catalog has no such topic or partition */
@@ -601,7 +593,7 @@ export class S3Storage implements Storage {
         if (object) throw new UnknownTopicError(`topic ${topic.name} is being deleted`);
         throw new StorageUnavailableError(`s3 head ${location.key} of listed partition ${topic.name}-${location.partition} is missing`);
       }
-      location = { topic, partition: location.partition, key: this.#keys.head(topic.logId, location.partition) };
+      location = { topic, logId: topic.logId, partition: location.partition, key: this.#keys.head(topic.logId, location.partition) };
     }
   }
 
@@ -703,7 +695,7 @@ export class S3Storage implements Storage {
     let size = 0;
     try {
       for await (const entry of this.#entriesFrom(location, head, offset)) {
-        if (entry.baseOffset >= below) break;
+        if (entry.baseOffset >= below || picked.length === MAX_FETCH_BATCHES) break;
         if (picked.length > 0 && size + entry.size > maxBytes) break;
         picked.push(entry);
         size += entry.size;
