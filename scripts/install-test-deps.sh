@@ -37,6 +37,11 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 for dev in libssl-dev zlib1g-dev; do
   dpkg -s "$dev" >/dev/null 2>&1 || missing+=("$dev")
 done
+# test/harness/s3.ts runs a throwaway Ceph cluster (monitor, in-memory OSD, RADOS Gateway) as the
+# S3 server that enforces conditional writes; monmaptool comes with ceph-base, a dependency of these.
+for pkg in radosgw ceph-mon ceph-osd ceph-common; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
 # runuser runs Postgres as non-root; unshare runs the image's file set as its root with its own /proc.
 for tool in runuser unshare; do
   command -v "$tool" >/dev/null || { missing+=(util-linux); break; }
