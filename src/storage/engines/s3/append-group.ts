@@ -18,8 +18,12 @@ export interface GroupLocation {
 
 /** What the group needs from the engine: its head reads, head writes and batch objects. */
 export interface HeadAccess<L extends GroupLocation> {
-  /** The head to decide against; may move the group to a re-created topic's log. */
-  writableHead(location: L): Promise<{ location: L; head: Document<PartitionHead> }>;
+  /**
+   * The head to decide against: the version last seen (`fresh` false: only a successful
+   * CAS proves it current) or, when `fresh` is asked for, one read now. May move the group
+   * to a re-created topic's log.
+   */
+  writableHead(location: L, fresh: boolean): Promise<{ location: L; head: Document<PartitionHead>; fresh: boolean }>;
   /** CAS of the head; false on a lost race. */
   writeHead(location: L, etag: string, head: PartitionHead): Promise<boolean>;
   /** Starts storing a batch's bytes as `object` in the location's log. */
@@ -94,25 +98,16 @@ export class AppendGroup<L extends GroupLocation> {
   async #commit(group: PendingAppend[]): Promise<void> {
     let live = group;
     await retryLostRaces(`append to ${this.#what}`, async () => {
-      const current = await this.#access.writableHead(this.#location);
-      this.#location = current.location;
-      let head = current.head.value;
-      const decided = new Map<PendingAppend, Outcome>();
-      const accepted: PendingAppend[] = [];
-      for (const item of live) {
-        try {
-          const decision = appendToHead(head, item.batch, item.object, item.batch.bytes.byteLength);
-          if ("duplicate" in decision) {
-            decided.set(item, { result: decision.duplicate });
-          } else {
-            head = decision.head;
-            decided.set(item, { result: decision.result });
-            accepted.push(item);
-          }
-        } catch (error) {
-          decided.set(item, { error });
-        }
+      let current = await this.#access.writableHead(this.#location, false);
+      let decided = this.#decide(live, current.head.value);
+      if (decided.accepted.length === 0 && !current.fresh) {
+        // Nothing to write, so no CAS will prove the remembered head current: refusals and
+        // duplicates must be decided against the head as it is now.
+        current = await this.#access.writableHead(this.#location, true);
+        decided = this.#decide(live, current.head.value);
       }
+      this.#location = current.location;
+      const { outcomes, accepted, head } = decided;
       const failed = await this.#uploads(accepted);
       if (failed.size > 0) {
         // Offsets after a failed upload shift: settle it, decide the rest again.
@@ -121,9 +116,30 @@ export class AppendGroup<L extends GroupLocation> {
         return LOST_RACE;
       }
       if (accepted.length > 0 && !(await this.#access.writeHead(this.#location, current.head.etag, head))) return LOST_RACE;
-      for (const item of live) this.#settle(item, decided.get(item)!, accepted.includes(item));
+      for (const item of live) this.#settle(item, outcomes.get(item)!, accepted.includes(item));
       return undefined;
     });
+  }
+
+  /** Each append's outcome decided in order against `head`, and the head with the accepted ones. */
+  #decide(live: PendingAppend[], head: PartitionHead) {
+    const outcomes = new Map<PendingAppend, Outcome>();
+    const accepted: PendingAppend[] = [];
+    for (const item of live) {
+      try {
+        const decision = appendToHead(head, item.batch, item.object, item.batch.bytes.byteLength);
+        if ("duplicate" in decision) {
+          outcomes.set(item, { result: decision.duplicate });
+        } else {
+          head = decision.head;
+          outcomes.set(item, { result: decision.result });
+          accepted.push(item);
+        }
+      } catch (error) {
+        outcomes.set(item, { error });
+      }
+    }
+    return { outcomes, accepted, head };
   }
 
   /** Waits for the accepted appends' bytes to be stored in the current log; the ones that failed. */

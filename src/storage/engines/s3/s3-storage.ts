@@ -133,7 +133,10 @@ export class S3Storage implements Storage {
   /** Head key -> this process's appends to that head, committed a group per head write. */
   readonly #appendGroups = new Map<string, AppendGroup<HeadLocation>>();
   readonly #headAccess: HeadAccess<HeadLocation> = {
-    writableHead: (location) => this.#writableHead(location),
+    writableHead: async (location, fresh) => {
+      const known = fresh ? undefined : this.#heads.get(location.key);
+      return known ? { location, head: known, fresh: false } : { ...(await this.#headAt(location)), fresh: true };
+    },
     writeHead: (location, etag, head) => this.#writeHead(location, etag, head),
     upload: (location, object, bytes) => {
       const key = this.#keys.batch(location.logId, location.partition, object);
@@ -328,7 +331,7 @@ export class S3Storage implements Storage {
     const location = await this.#locate(tp);
     const { logStart, dropped } = await retryLostRaces(`deleteRecords ${tp.topic}-${tp.partition}`, () =>
       this.#queued(location.key, async () => {
-        const current = await this.#writableHead(location);
+        const current = await this.#headAt(location);
         const head = current.head.value;
         const logStart = logStartAfterDelete(offset, head);
         const next = withLogStart(head, logStart);
@@ -368,7 +371,7 @@ export class S3Storage implements Storage {
     try {
       const replaced = await retryLostRaces(`replaceBatch ${tp.topic}-${tp.partition}@${baseOffset}`, () =>
         this.#queued(location.key, async () => {
-          const current = await this.#writableHead(location);
+          const current = await this.#headAt(location);
           const at = current.location;
           const head = current.head.value;
           const found = await this.#findEntry(at, head, baseOffset);
@@ -600,15 +603,6 @@ export class S3Storage implements Storage {
   async #readHead(tp: TopicPartition): Promise<{ location: HeadLocation; head: PartitionHead }> {
     const { location, head } = await this.#headAt(await this.#locate(tp));
     return { location, head: head.value };
-  }
-
-  /**
-   * The head a write should start from: the version this process last saw (a lost race
-   * costs one more round trip, but an uncontended append saves its GET), else a fresh read.
-   */
-  async #writableHead(location: HeadLocation): Promise<{ location: HeadLocation; head: Document<PartitionHead> }> {
-    const known = this.#heads.get(location.key);
-    return known ? { location, head: known } : this.#headAt(location);
   }
 
   /** CAS of the head; false when another writer got there first (our cached version is then dropped). */

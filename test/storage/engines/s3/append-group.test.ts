@@ -18,9 +18,13 @@ class HeadInMemory implements HeadAccess<Location> {
   uploads: string[] = [];
   discarded: string[] = [];
   failUpload = new Set<string>();
-  /** What the group last read, as it would get it from the store. */
-  async writableHead(location: Location) {
-    return { location, head: { value: this.head, etag: String(this.version) } };
+  /** A version the group remembers from earlier, offered when it does not ask for a fresh read. */
+  remembered: { value: PartitionHead; etag: string } | null = null;
+  freshReads = 0;
+  async writableHead(location: Location, fresh: boolean) {
+    if (!fresh && this.remembered) return { location, head: this.remembered, fresh: false };
+    this.freshReads++;
+    return { location, head: { value: this.head, etag: String(this.version) }, fresh: true };
   }
   async writeHead(_location: Location, etag: string, head: PartitionHead) {
     const interfere = this.interference.shift();
@@ -28,10 +32,15 @@ class HeadInMemory implements HeadAccess<Location> {
       this.head = interfere(this.head);
       this.version++;
     }
-    if (etag !== String(this.version)) return false;
+    // As the engine does: a lost race forgets the remembered version, a win remembers its own.
+    if (etag !== String(this.version)) {
+      this.remembered = null;
+      return false;
+    }
     this.head = head;
     this.version++;
     this.writes++;
+    if (this.remembered) this.remembered = { value: head, etag: String(this.version) };
     return true;
   }
   upload(location: Location, object: string): Upload {
@@ -84,6 +93,23 @@ describe("append group", () => {
     expect(retry).toEqual({ baseOffset: 1n, logStartOffset: 0n, duplicate: true });
     expect(next).toEqual({ baseOffset: 2n, logStartOffset: 0n, duplicate: false });
     expect(access.discarded).toEqual(["b-here"]);
+  });
+
+  test("a refusal decided on a remembered head is decided again on the current one", async () => {
+    const access = new HeadInMemory();
+    const { group } = groupOn(access);
+    const producer = { producerId: 2n, producerEpoch: 0 };
+    await group.append(fakeBatch("a", { ...producer, baseSequence: 0 }), "a");
+    access.remembered = { value: access.head, etag: String(access.version) };
+    await group.append(fakeBatch("b", { ...producer, baseSequence: 1 }), "b");
+    // The remembered head predates b: against it, sequence 2 is a gap and b's retry is new.
+    expect((await group.append(fakeBatch("c", { ...producer, baseSequence: 2 }), "c")).baseOffset).toBe(2n);
+    expect(await group.append(fakeBatch("b", { ...producer, baseSequence: 1 }), "b-again")).toEqual({
+      baseOffset: 1n,
+      logStartOffset: 0n,
+      duplicate: true,
+    });
+    expect(access.head.entries.map((e) => e.object)).toEqual(["a", "b", "c"]);
   });
 
   test("a refused or failed append settles alone; the rest are written", async () => {
