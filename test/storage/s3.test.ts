@@ -98,11 +98,15 @@ describe("s3: sharing one bucket", () => {
     // a remembers the head version its own append wrote; b's append makes that version stale.
     expect((await a.append(tp, fakeBatch("a0", { ...producer, baseSequence: 0 }))).baseOffset).toBe(0n);
     expect((await b.append(tp, fakeBatch("b1", { ...producer, baseSequence: 1 }))).baseOffset).toBe(1n);
-    // a's first CAS uses its stale version, gets 412, and decides again on b's head:
-    // sequence 2 follows b's batch, and b's batch is seen as a duplicate when retried.
+    // Against a's stale version sequence 2 is a gap: a reads the head again before refusing,
+    // and there sequence 2 follows b's batch, and b's batch is a duplicate when retried.
     expect((await a.append(tp, fakeBatch("a2", { ...producer, baseSequence: 2 }))).baseOffset).toBe(2n);
     expect(await a.append(tp, fakeBatch("b1", { ...producer, baseSequence: 1 }))).toMatchObject({ baseOffset: 1n, duplicate: true });
-    expect(await payloads(b)).toEqual(["a0", "b1", "a2"]);
+    // A plain batch needs no sequence check, so a's CAS from its stale version must lose
+    // (or it would overwrite b's batch at offset 3) and land after it.
+    expect((await b.append(tp, fakeBatch("b3"))).baseOffset).toBe(3n);
+    expect((await a.append(tp, fakeBatch("a4"))).baseOffset).toBe(4n);
+    expect(await payloads(b)).toEqual(["a0", "b1", "a2", "b3", "a4"]);
     await a.close();
     await b.close();
   });
