@@ -279,6 +279,17 @@ describe("s3: failures", () => {
     await store.close();
   }, 300_000);
 
+  test("an object that is not a tansu document is reported as a storage failure", async () => {
+    const url = freshUrl();
+    const store = await open(url);
+    const objects = objectStore();
+    await objects.put(`${url.slice(`s3://${BUCKET}/`.length)}topics.json`, new TextEncoder().encode("not json"));
+    await expect(store.listTopics()).rejects.toThrow(StorageUnavailableError);
+    await expect(store.listTopics()).rejects.toThrow(/topics\.json is not a readable tansu document/);
+    objects.close();
+    await store.close();
+  });
+
   test("openStorage opens s3:// with settings from the environment", async () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);

@@ -27,13 +27,21 @@ export function encodeDocument(value: unknown): Uint8Array {
   return encoder.encode(encodeValue({ rev: crypto.randomUUID(), value }));
 }
 
-export function decodeDocument<T>(body: Uint8Array): T {
-  return decodeValue<{ rev: string; value: T }>(decoder.decode(body)).value;
+/**
+ * The value of the document stored at `key`, passed through `convert` (from its JSON form).
+ * @throws StorageUnavailableError when the object is not a document of the expected shape
+ */
+export function decodeDocument<T, J = T>(key: string, body: Uint8Array, convert: (json: J) => T = (json) => json as unknown as T): T {
+  try {
+    return convert(decodeValue<{ rev: string; value: J }>(decoder.decode(body)).value);
+  } catch (error) {
+    throw new StorageUnavailableError(`s3 object ${key} is not a readable tansu document: ${String(error)}`, { cause: error });
+  }
 }
 
 export async function readDocument<T>(store: ObjectStore, key: string): Promise<Document<T> | null> {
   const object = await store.get(key);
-  return object && { value: decodeDocument<T>(object.body), etag: object.etag };
+  return object && { value: decodeDocument<T>(key, object.body), etag: object.etag };
 }
 
 /** Writes `value` if the object is still at `etag` (null: still absent); the new ETag, or null on a lost race. */

@@ -74,7 +74,6 @@ import {
   withChunk,
   withLogStart,
   type ChunkRef,
-  type EncodedEntry,
   type EncodedHead,
   type IndexEntry,
   type PartitionHead,
@@ -584,7 +583,7 @@ export class S3Storage implements Storage {
     for (;;) {
       const object = await this.#store.get(location.key);
       if (object) {
-        const head = { value: decodeHead(decodeDocument<EncodedHead>(object.body)), etag: object.etag };
+        const head = { value: decodeDocument(location.key, object.body, decodeHead), etag: object.etag };
         if (!head.value.deleted) {
           this.#heads.set(location.key, head);
           return { location, head };
@@ -638,7 +637,7 @@ export class S3Storage implements Storage {
     if (cached) return cached;
     const object = await this.#store.get(key);
     if (!object) return null;
-    const entries = decodeEntries(decodeDocument<EncodedEntry[]>(object.body));
+    const entries = decodeDocument(key, object.body, decodeEntries);
     this.#remember(key, entries);
     return entries;
   }
