@@ -33,12 +33,24 @@ export interface AbortedRange {
   lastOffset: bigint;
 }
 
+/** A producer's state with when it last wrote here (the appending broker's clock, ms). */
+export interface StoredProducer extends ProducerState {
+  lastWriteMs: number;
+}
+
+/**
+ * A producer that has not written for this long, and has no open transaction here, is
+ * forgotten, as Kafka's producer.id.expiration.ms (default one day) does: otherwise every
+ * producer id ever seen would stay in the head that each append reads and writes.
+ */
+export const PRODUCER_EXPIRATION_MS = 24 * 60 * 60 * 1000;
+
 export interface PartitionHead {
   /** Set by deleteTopic before the topic leaves the catalog: no append may succeed after it. */
   deleted: boolean;
   logStartOffset: bigint;
   highWatermark: bigint;
-  producers: Map<bigint, ProducerState>;
+  producers: Map<bigint, StoredProducer>;
   /** In order of their markers. */
   aborted: AbortedRange[];
   /** Older index entries, in offset order, all before `entries`. */
@@ -68,7 +80,13 @@ export type AppendDecision =
  * nothing), or the next head with the batch indexed under `object` at the high watermark.
  * @throws OutOfOrderSequenceError, InvalidProducerEpochError
  */
-export function appendToHead(head: PartitionHead, batch: AppendBatch, object: string, size: number): AppendDecision {
+export function appendToHead(
+  head: PartitionHead,
+  batch: AppendBatch,
+  object: string,
+  size: number,
+  nowMs = Date.now(),
+): AppendDecision {
   const idempotent = batch.producerId >= 0n;
   const state = idempotent ? (head.producers.get(batch.producerId) ?? null) : null;
   const duplicateOf = idempotent ? checkProducerBatch(state, batch) : null;
@@ -85,13 +103,21 @@ export function appendToHead(head: PartitionHead, batch: AppendBatch, object: st
   };
   if (idempotent) {
     const after = afterProducerBatch(state, batch, baseOffset);
-    next.producers = new Map(head.producers).set(batch.producerId, after.state);
+    next.producers = withoutExpired(head.producers, nowMs).set(batch.producerId, { ...after.state, lastWriteMs: nowMs });
     const completed = after.completed;
     if (completed?.aborted) {
       next.aborted = [...head.aborted, { producerId: batch.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset }];
     }
   }
   return { head: next, result: { baseOffset, logStartOffset: head.logStartOffset, duplicate: false } };
+}
+
+function withoutExpired(producers: Map<bigint, StoredProducer>, nowMs: number): Map<bigint, StoredProducer> {
+  const kept = new Map<bigint, StoredProducer>();
+  for (const [id, state] of producers) {
+    if (state.txnFirstOffset !== null || nowMs - state.lastWriteMs < PRODUCER_EXPIRATION_MS) kept.set(id, state);
+  }
+  return kept;
 }
 
 /** The oldest entries to move into a chunk once the head holds more than `limit`, keeping `keep`; null when within bounds. */
@@ -133,8 +159,8 @@ export interface EncodedHead {
   deleted: boolean;
   logStart: string;
   hwm: string;
-  /** [producerId, epoch, txnFirstOffset, [[baseSequence, lastSequence, baseOffset]]] */
-  producers: Array<[string, number, string | null, Array<[number, number, string]>]>;
+  /** [producerId, epoch, txnFirstOffset, [[baseSequence, lastSequence, baseOffset]], lastWriteMs] */
+  producers: Array<[string, number, string | null, Array<[number, number, string]>, number]>;
   aborted: Array<[string, string, string]>;
   chunks: Array<[string, string, string, string]>;
   entries: EncodedEntry[];
@@ -151,6 +177,7 @@ export function encodeHead(head: PartitionHead): EncodedHead {
       s.epoch,
       s.txnFirstOffset === null ? null : String(s.txnFirstOffset),
       s.batches.map((b) => [b.baseSequence, b.lastSequence, String(b.baseOffset)]),
+      s.lastWriteMs,
     ]),
     aborted: head.aborted.map((a) => [String(a.producerId), String(a.firstOffset), String(a.lastOffset)]),
     chunks: head.chunks.map((c) => [c.object, String(c.baseOffset), String(c.lastOffset), String(c.maxTimestamp)]),
@@ -164,10 +191,11 @@ export function decodeHead(encoded: EncodedHead): PartitionHead {
     logStartOffset: BigInt(encoded.logStart),
     highWatermark: BigInt(encoded.hwm),
     producers: new Map(
-      encoded.producers.map(([id, epoch, txnFirstOffset, batches]) => [
+      encoded.producers.map(([id, epoch, txnFirstOffset, batches, lastWriteMs]) => [
         BigInt(id),
         {
           epoch,
+          lastWriteMs,
           txnFirstOffset: txnFirstOffset === null ? null : BigInt(txnFirstOffset),
           batches: batches.map(([baseSequence, lastSequence, baseOffset]) => ({
             baseSequence,

@@ -84,7 +84,9 @@ describe("append group", () => {
     access.interference.push((head) => ({
       ...head,
       highWatermark: 2n,
-      producers: new Map([[1n, { epoch: 0, batches: [...head.producers.get(1n)!.batches, { baseSequence: 1, lastSequence: 1, baseOffset: 1n }], txnFirstOffset: null }]]),
+      producers: new Map([
+        [1n, { ...head.producers.get(1n)!, batches: [...head.producers.get(1n)!.batches, { baseSequence: 1, lastSequence: 1, baseOffset: 1n }] }],
+      ]),
     }));
     const [retry, next] = await Promise.all([
       group.append(fakeBatch("b", { ...producer, baseSequence: 1 }), "b-here"),

@@ -6,6 +6,7 @@ import {
   encodeHead,
   offsetsOf,
   overflowOf,
+  PRODUCER_EXPIRATION_MS,
   withChunk,
   withLogStart,
   type PartitionHead,
@@ -53,6 +54,25 @@ describe("partition head", () => {
     expect(back).toEqual(head);
     expect(back.aborted).toEqual([{ producerId: 5n, firstOffset: 1n, lastOffset: 2n }]);
     expect(offsetsOf(back).lastStableOffset).toBe(3n);
+  });
+
+  test("a producer idle past the expiration is forgotten unless its transaction is open", () => {
+    const start = 1_700_000_000_000;
+    const append = (head: PartitionHead, payload: string, fields: Parameters<typeof fakeBatch>[1], at: number) => {
+      const decision = appendToHead(head, fakeBatch(payload, fields), payload, 1, at);
+      if ("duplicate" in decision) throw new Error(`${payload} was a duplicate`);
+      return decision.head;
+    };
+    let head = append(emptyHead(), "idle", { producerId: 1n, producerEpoch: 0, baseSequence: 0 }, start);
+    head = append(head, "open", { producerId: 2n, producerEpoch: 0, baseSequence: 0, transactional: true }, start);
+    head = append(head, "recent", { producerId: 3n, producerEpoch: 0, baseSequence: 0 }, start + PRODUCER_EXPIRATION_MS - 1);
+    head = append(head, "later", { producerId: 4n, producerEpoch: 0, baseSequence: 0 }, start + PRODUCER_EXPIRATION_MS);
+    expect([...head.producers.keys()]).toEqual([2n, 3n, 4n]);
+    expect(head.producers.get(4n)!.lastWriteMs).toBe(start + PRODUCER_EXPIRATION_MS);
+    // Forgotten, the idle producer may only start again at sequence 0.
+    expect(() => appendToHead(head, fakeBatch("again", { producerId: 1n, producerEpoch: 0, baseSequence: 1 }), "x", 1)).toThrow(
+      OutOfOrderSequenceError,
+    );
   });
 
   test("past the limit the oldest entries move to a chunk reference", () => {
