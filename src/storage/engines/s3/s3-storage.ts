@@ -20,9 +20,11 @@
 // - deleteTopic first CASes every head to a tombstone (no append can succeed after that),
 //   then removes the topic from the catalog, then deletes the log's objects best effort:
 //   leftovers are unreachable because logs are keyed by a log id fresh to each creation.
-//
-// Brokers cache topic name -> log id so that an idle fetch is one GET of the head; a
-// tombstoned or missing head sends them back to the catalog.
+// - Caches never decide anything. A broker remembers topic name -> log id (an idle fetch
+//   is one GET of the head; a tombstoned or missing head sends it back to the catalog) and
+//   the last head version it saw (an append's first CAS guess; a refusal or duplicate is
+//   only reported after the CAS succeeds or a fresh read confirms it). A broker's own
+//   concurrent appends to one partition share one head CAS (append-group.ts).
 
 import { consola } from "../../../log.ts";
 import {
