@@ -62,6 +62,8 @@ import {
   type Document,
 } from "./cas-document.ts";
 import { AppendGroup, type HeadAccess } from "./append-group.ts";
+import { CasRecords, compareText } from "./cas-records.ts";
+import { GroupOffsets } from "./group-offsets.ts";
 import { freshObjectName, ObjectKeys } from "./object-keys.ts";
 import { ObjectStore } from "./object-store.ts";
 import {
@@ -114,15 +116,12 @@ interface HeadLocation {
   key: string;
 }
 
-interface RecordBody {
-  live: boolean;
-  value?: unknown;
-}
-
 export class S3Storage implements Storage {
   readonly kind = "s3";
   readonly #store: ObjectStore;
   readonly #keys: ObjectKeys;
+  readonly #offsets: GroupOffsets;
+  readonly #records: CasRecords;
   readonly #indexLimit: number;
   readonly #indexKeep: number;
   /** Topic name -> catalog entry as last read; revalidated by the head it leads to. */
@@ -152,6 +151,8 @@ export class S3Storage implements Storage {
   private constructor(store: ObjectStore, prefix: string, options: S3StorageOptions) {
     this.#store = store;
     this.#keys = new ObjectKeys(prefix);
+    this.#offsets = new GroupOffsets(store, this.#keys);
+    this.#records = new CasRecords(store, this.#keys);
     this.#indexLimit = options.headIndexLimit ?? DEFAULT_HEAD_INDEX_LIMIT;
     this.#indexKeep = Math.min(options.headIndexKeep ?? DEFAULT_HEAD_INDEX_KEEP, this.#indexLimit - 1);
   }
@@ -214,7 +215,7 @@ export class S3Storage implements Storage {
     this.#topics.delete(topic.name);
     // Another broker deleting the same topic finished first; it reports the deletion.
     if (!removed) return null;
-    await this.#deleteTopicOffsets(topic.name);
+    await this.#offsets.deleteTopic(topic.name);
     await this.#removeLog(topic.logId);
     return topicView(topic);
   }
@@ -423,72 +424,39 @@ export class S3Storage implements Storage {
 
   async commitOffsets(group: string, offsets: CommittedOffset[]): Promise<void> {
     this.#checkOpen("commitOffsets");
-    if (offsets.length === 0) return;
-    await updateDocument<CommittedOffset[], void>(this.#store, this.#keys.groupOffsets(group), (current) => {
-      const byPartition = new Map((current ?? []).map((o) => [offsetKey(o), o]));
-      for (const o of offsets) byPartition.set(offsetKey(o), { ...o });
-      return { next: [...byPartition.values()], result: undefined };
-    });
+    return this.#offsets.commit(group, offsets);
   }
 
   async fetchOffsets(group: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
     this.#checkOpen("fetchOffsets");
-    const committed = (await readDocument<CommittedOffset[]>(this.#store, this.#keys.groupOffsets(group)))?.value ?? [];
-    if (!partitions) return committed.sort(byTopicPartition);
-    const byPartition = new Map(committed.map((o) => [offsetKey(o), o]));
-    return partitions.flatMap((tp) => byPartition.get(offsetKey(tp)) ?? []);
+    return this.#offsets.fetch(group, partitions);
   }
 
   async deleteOffsets(group: string, partitions: TopicPartition[]): Promise<void> {
     this.#checkOpen("deleteOffsets");
-    const doomed = new Set(partitions.map(offsetKey));
-    await this.#removeOffsets(this.#keys.groupOffsets(group), (o) => doomed.has(offsetKey(o)));
+    return this.#offsets.delete(group, partitions);
   }
 
   // --- compare-and-set records --------------------------------------------------------
-  // One object per record, its ETag the version. A delete writes a tombstone If-Match
-  // instead of deleting: DeleteObject If-Match is not enforced by every S3-compatible
-  // server, and a tombstone keeps the "re-created only if still deleted" race decidable.
 
   async getRecord<T>(namespace: string, key: string): Promise<Versioned<T> | null> {
     this.#checkOpen("getRecord");
-    const current = await readDocument<RecordBody>(this.#store, this.#keys.record(namespace, key));
-    return current?.value.live ? { value: current.value.value as T, version: current.etag } : null;
+    return this.#records.get<T>(namespace, key);
   }
 
   async putRecord<T>(namespace: string, key: string, value: T, expected: string | null): Promise<string | null> {
     this.#checkOpen("putRecord");
-    const objectKey = this.#keys.record(namespace, key);
-    const body: RecordBody = { live: true, value };
-    if (expected !== null) return writeDocument(this.#store, objectKey, body, expected);
-    return retryLostRaces(`create record ${namespace}/${key}`, async () => {
-      const created = await writeDocument(this.#store, objectKey, body, null);
-      if (created !== null) return created;
-      const current = await readDocument<RecordBody>(this.#store, objectKey);
-      if (current === null) return LOST_RACE;
-      if (current.value.live) return null;
-      return (await writeDocument(this.#store, objectKey, body, current.etag)) ?? LOST_RACE;
-    });
+    return this.#records.put(namespace, key, value, expected);
   }
 
   async deleteRecord(namespace: string, key: string, expected: string): Promise<boolean> {
     this.#checkOpen("deleteRecord");
-    const tombstone: RecordBody = { live: false };
-    return (await writeDocument(this.#store, this.#keys.record(namespace, key), tombstone, expected)) !== null;
+    return this.#records.delete(namespace, key, expected);
   }
 
   async listRecords<T>(namespace: string): Promise<Array<{ key: string } & Versioned<T>>> {
     this.#checkOpen("listRecords");
-    const objectKeys = await this.#store.list(this.#keys.recordsPrefix(namespace));
-    const records = await Promise.all(
-      objectKeys.map(async (objectKey) => ({
-        key: this.#keys.recordKeyOf(namespace, objectKey),
-        current: await readDocument<RecordBody>(this.#store, objectKey),
-      })),
-    );
-    return records
-      .flatMap(({ key, current }) => (current?.value.live ? [{ key, value: current.value.value as T, version: current.etag }] : []))
-      .sort((a, b) => compareText(a.key, b.key));
+    return this.#records.list<T>(namespace);
   }
 
   // --- producers ------------------------------------------------------------------
@@ -535,18 +503,6 @@ export class S3Storage implements Storage {
       return head.deleted ? { result: undefined } : { next: encodeHead({ ...head, deleted: true }), result: undefined };
     });
     this.#heads.delete(key);
-  }
-
-  async #deleteTopicOffsets(topic: string): Promise<void> {
-    const groups = await this.#store.list(this.#keys.groupOffsetsPrefix());
-    await Promise.all(groups.map((key) => this.#removeOffsets(key, (o) => o.topic === topic)));
-  }
-
-  async #removeOffsets(key: string, doomed: (offset: CommittedOffset) => boolean): Promise<void> {
-    await updateDocument<CommittedOffset[], void>(this.#store, key, (current) => {
-      if (!current?.some(doomed)) return { result: undefined };
-      return { next: current.filter((o) => !doomed(o)), result: undefined };
-    });
   }
 
   /** Deletes every object of a log that no catalog entry names any more. */
@@ -793,16 +749,4 @@ class VanishedError extends StorageUnavailableError {
 
 function hasPartition(topic: CatalogTopic, partition: number): boolean {
   return Number.isInteger(partition) && partition >= 0 && partition < topic.partitions;
-}
-
-function offsetKey(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
-  return compareText(a.topic, b.topic) || a.partition - b.partition;
 }
