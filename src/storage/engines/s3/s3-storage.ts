@@ -207,13 +207,21 @@ export class S3Storage implements Storage {
     this.#checkOpen("deleteTopic");
     const topic = findTopic(await this.#readCatalog(), by);
     if (!topic) return null;
-    await Promise.all(Array.from({ length: topic.partitions }, (_, p) => this.#tombstoneHead(this.#keys.head(topic.logId, p))));
-    const removed = await updateDocument<Catalog, boolean>(this.#store, this.#keys.topics(), (catalog) => {
-      if (!catalog?.topics.some((t) => t.logId === topic.logId)) return { result: false };
-      return { next: withTopic(catalog, topic.logId, null), result: true };
+    let tombstoned = 0;
+    const removed = await retryLostRaces(`deleteTopic ${topic.name}`, async () => {
+      const current = await readDocument<Catalog>(this.#store, this.#keys.topics());
+      const listed = current?.value.topics.find((t) => t.logId === topic.logId);
+      // Another broker deleting the same topic finished first; it reports the deletion.
+      if (!current || !listed) return false;
+      // Every partition listed when the entry goes, including ones a concurrent
+      // createPartitions added, must be closed to appends first.
+      const more = Array.from({ length: listed.partitions - tombstoned }, (_, i) => tombstoned + i);
+      await Promise.all(more.map((p) => this.#tombstoneHead(this.#keys.head(topic.logId, p))));
+      tombstoned = listed.partitions;
+      const written = await writeDocument(this.#store, this.#keys.topics(), withTopic(current.value, topic.logId, null), current.etag);
+      return written === null ? LOST_RACE : true;
     });
     this.#topics.delete(topic.name);
-    // Another broker deleting the same topic finished first; it reports the deletion.
     if (!removed) return null;
     await this.#offsets.deleteTopic(topic.name);
     await this.#removeLog(topic.logId);
