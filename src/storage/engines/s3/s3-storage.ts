@@ -34,7 +34,7 @@ import {
   TopicExistsError,
   UnknownTopicError,
 } from "../../errors.ts";
-import { checkFetchOffset, logStartAfterDelete, stampBaseOffset, visibleOffset } from "../../log-rules.ts";
+import { checkFetchOffset, logStartAfterDelete, visibleOffset } from "../../log-rules.ts";
 import type {
   AbortedTransaction,
   AppendBatch,
@@ -62,16 +62,15 @@ import {
   type Document,
 } from "./cas-document.ts";
 import { AppendGroup, type HeadAccess } from "./append-group.ts";
+import { BatchIndex, type HeadLocation } from "./batch-index.ts";
 import { CasRecords, compareText } from "./cas-records.ts";
 import { GroupOffsets } from "./group-offsets.ts";
 import { freshObjectName, ObjectKeys } from "./object-keys.ts";
 import { ObjectStore } from "./object-store.ts";
 import {
   chunkRefOf,
-  decodeEntries,
   decodeHead,
   emptyHead,
-  encodeEntries,
   encodeHead,
   offsetsOf,
   overflowOf,
@@ -96,25 +95,10 @@ export interface S3StorageOptions {
 
 const DEFAULT_HEAD_INDEX_LIMIT = 256;
 const DEFAULT_HEAD_INDEX_KEEP = 64;
-/** Immutable chunks kept decoded in memory; a reader far behind re-reads at most this many. */
-const CHUNK_CACHE_SIZE = 64;
-/** Batch objects downloaded at once by one fetch. */
-const FETCH_CONCURRENCY = 16;
-/**
- * At most this many batches (one GET each) per fetch, whatever maxBytes allows: a consumer
- * far behind catches up over several fetches instead of one fetch of thousands of GETs.
- */
-const MAX_FETCH_BATCHES = 64;
+/** Objects deleted at once. */
+const DELETE_CONCURRENCY = 16;
 /** Times a read retries with a fresh head when an object it refers to was just rewritten. */
 const VANISHED_RETRIES = 5;
-
-interface HeadLocation {
-  topic: CatalogTopic;
-  /** topic.logId, where the partition's objects live. */
-  logId: string;
-  partition: number;
-  key: string;
-}
 
 export class S3Storage implements Storage {
   readonly kind = "s3";
@@ -122,14 +106,13 @@ export class S3Storage implements Storage {
   readonly #keys: ObjectKeys;
   readonly #offsets: GroupOffsets;
   readonly #records: CasRecords;
+  readonly #index: BatchIndex;
   readonly #indexLimit: number;
   readonly #indexKeep: number;
   /** Topic name -> catalog entry as last read; revalidated by the head it leads to. */
   readonly #topics = new Map<string, CatalogTopic>();
   /** Head key -> the last version this process read or wrote: an append's first CAS guess. */
   readonly #heads = new Map<string, Document<PartitionHead>>();
-  /** Chunk key -> entries; chunks never change, so a cached one is never stale. */
-  readonly #chunks = new Map<string, IndexEntry[]>();
   /** Head key -> this process's appends to that head, committed a group per head write. */
   readonly #appendGroups = new Map<string, AppendGroup<HeadLocation>>();
   readonly #headAccess: HeadAccess<HeadLocation> = {
@@ -153,6 +136,7 @@ export class S3Storage implements Storage {
     this.#keys = new ObjectKeys(prefix);
     this.#offsets = new GroupOffsets(store, this.#keys);
     this.#records = new CasRecords(store, this.#keys);
+    this.#index = new BatchIndex(store, this.#keys);
     this.#indexLimit = options.headIndexLimit ?? DEFAULT_HEAD_INDEX_LIMIT;
     this.#indexKeep = Math.min(options.headIndexKeep ?? DEFAULT_HEAD_INDEX_KEEP, this.#indexLimit - 1);
   }
@@ -294,8 +278,8 @@ export class S3Storage implements Storage {
       const below = committed ? offsets.lastStableOffset : offsets.highWatermark;
       if (options.fetchOffset >= below) return { ...offsets, batches: [], abortedTransactions: [] };
 
-      const picked = await this.#pick(location, head, options.fetchOffset, below, options.maxBytes);
-      const batches = picked && (await this.#download(location, picked));
+      const picked = await this.#index.pick(location, head, options.fetchOffset, below, options.maxBytes);
+      const batches = picked && (await this.#index.download(location, picked));
       if (!picked || !batches) {
         if (attempt < VANISHED_RETRIES) continue;
         throw new StorageUnavailableError(`fetch ${tp.topic}-${tp.partition}: batch objects keep vanishing`);
@@ -320,7 +304,7 @@ export class S3Storage implements Storage {
     this.#checkOpen("offsetForTimestamp");
     const { location, head } = await this.#readHead(tp);
     const chunks = head.chunks.filter((c) => c.maxTimestamp >= timestamp);
-    for await (const entry of this.#entriesOf(location, head, chunks)) {
+    for await (const entry of this.#index.entriesOf(location, head, chunks)) {
       if (entry.maxTimestamp >= timestamp) return { offset: visibleOffset(entry.baseOffset, head), timestamp: entry.maxTimestamp };
     }
     return null;
@@ -330,7 +314,7 @@ export class S3Storage implements Storage {
     this.#checkOpen("maxTimestamp");
     const { location, head } = await this.#readHead(tp);
     let best: IndexEntry | null = null;
-    for await (const entry of this.#entriesOf(location, head, head.chunks)) {
+    for await (const entry of this.#index.entriesOf(location, head, head.chunks)) {
       if (best === null || entry.maxTimestamp > best.maxTimestamp) best = entry;
     }
     return best ? { offset: visibleOffset(best.baseOffset, head), timestamp: best.maxTimestamp } : null;
@@ -366,7 +350,7 @@ export class S3Storage implements Storage {
     this.#checkOpen("batchSummaries");
     const { location, head } = await this.#readHead(tp);
     const summaries: BatchSummary[] = [];
-    for await (const e of this.#entriesOf(location, head, head.chunks)) {
+    for await (const e of this.#index.entriesOf(location, head, head.chunks)) {
       summaries.push({ baseOffset: e.baseOffset, lastOffset: e.lastOffset, maxTimestamp: e.maxTimestamp, sizeBytes: e.size });
     }
     return summaries;
@@ -384,7 +368,7 @@ export class S3Storage implements Storage {
           const current = await this.#headAt(location);
           const at = current.location;
           const head = current.head.value;
-          const found = await this.#findEntry(at, head, baseOffset);
+          const found = await this.#index.findEntry(at, head, baseOffset);
           if (!found) throw new OffsetOutOfRangeError(`${tp.topic}-${tp.partition} has no batch at offset ${baseOffset}`);
           const replacement = bytes === null ? null : { ...found.entry, size: bytes.byteLength, object };
           if (bytes !== null && upload.logId === null) {
@@ -407,7 +391,7 @@ export class S3Storage implements Storage {
             if (remaining.length === 0) {
               next = { ...head, chunks: others };
             } else {
-              newChunk = await this.#writeChunk(at, remaining);
+              newChunk = await this.#index.writeChunk(at, remaining);
               const ref = chunkRefOf(remaining, newChunk);
               next = { ...head, chunks: [...others, ref].sort((a, b) => (a.baseOffset < b.baseOffset ? -1 : 1)) };
             }
@@ -575,7 +559,7 @@ export class S3Storage implements Storage {
     const moved = overflowOf(head, this.#indexLimit, this.#indexKeep);
     let chunk: string | null = null;
     if (moved) {
-      chunk = await this.#writeChunk(location, moved);
+      chunk = await this.#index.writeChunk(location, moved);
       head = withChunk(head, moved, chunk);
     }
     const written = await writeDocument(this.#store, location.key, encodeHead(head), etag);
@@ -588,107 +572,11 @@ export class S3Storage implements Storage {
     return true;
   }
 
-  async #writeChunk(location: HeadLocation, entries: IndexEntry[]): Promise<string> {
-    const object = freshObjectName();
-    const key = this.#keys.indexChunk(location.topic.logId, location.partition, object);
-    await this.#store.put(key, encodeDocument(encodeEntries(entries)));
-    this.#remember(key, entries);
-    return object;
-  }
-
-  /** A chunk's entries; null when it was just replaced or dropped (the caller's head is stale). */
-  async #chunk(location: HeadLocation, ref: ChunkRef): Promise<IndexEntry[] | null> {
-    const key = this.#keys.indexChunk(location.topic.logId, location.partition, ref.object);
-    const cached = this.#chunks.get(key);
-    if (cached) return cached;
-    const object = await this.#store.get(key);
-    if (!object) return null;
-    const entries = decodeDocument(key, object.body, decodeEntries);
-    this.#remember(key, entries);
-    return entries;
-  }
-
-  #remember(key: string, entries: IndexEntry[]): void {
-    this.#chunks.set(key, entries);
-    if (this.#chunks.size > CHUNK_CACHE_SIZE) this.#chunks.delete(this.#chunks.keys().next().value!);
-  }
-
-  /** Index entries of `chunks` then of the head, in offset order, skipping those wholly below the log start. */
-  async *#entriesOf(location: HeadLocation, head: PartitionHead, chunks: ChunkRef[]): AsyncGenerator<IndexEntry> {
-    for (const ref of chunks) {
-      const entries = await this.#chunk(location, ref);
-      if (entries === null) throw new VanishedError();
-      for (const entry of entries) if (entry.lastOffset >= head.logStartOffset) yield entry;
-    }
-    yield* head.entries;
-  }
-
-  /** Index entries from the one holding `offset` on. */
-  async *#entriesFrom(location: HeadLocation, head: PartitionHead, offset: bigint): AsyncGenerator<IndexEntry> {
-    const chunks = head.chunks.filter((c) => c.lastOffset >= offset);
-    for await (const entry of this.#entriesOf(location, head, chunks)) if (entry.lastOffset >= offset) yield entry;
-  }
-
-  /** The index entry at exactly `baseOffset` still in the log, with the chunk holding it (null: the head). */
-  async #findEntry(
-    location: HeadLocation,
-    head: PartitionHead,
-    baseOffset: bigint,
-  ): Promise<{ entry: IndexEntry; chunk: ChunkRef | null; chunkEntries: IndexEntry[] } | null> {
-    const inHead = head.entries.find((e) => e.baseOffset === baseOffset);
-    if (inHead) return { entry: inHead, chunk: null, chunkEntries: [] };
-    const ref = head.chunks.find((c) => c.baseOffset <= baseOffset && baseOffset <= c.lastOffset);
-    if (!ref) return null;
-    const entries = await this.#chunk(location, ref);
-    if (entries === null) throw new VanishedError();
-    const entry = entries.find((e) => e.baseOffset === baseOffset && e.lastOffset >= head.logStartOffset);
-    return entry ? { entry, chunk: ref, chunkEntries: entries } : null;
-  }
-
-  /**
-   * The index entries a fetch from `offset` returns: by the rule of collectWithinBudget,
-   * decided on the index's sizes before downloading. Null when a chunk vanished.
-   */
-  async #pick(location: HeadLocation, head: PartitionHead, offset: bigint, below: bigint, maxBytes: number): Promise<IndexEntry[] | null> {
-    const picked: IndexEntry[] = [];
-    let size = 0;
-    try {
-      for await (const entry of this.#entriesFrom(location, head, offset)) {
-        if (entry.baseOffset >= below || picked.length === MAX_FETCH_BATCHES) break;
-        if (picked.length > 0 && size + entry.size > maxBytes) break;
-        picked.push(entry);
-        size += entry.size;
-      }
-    } catch (error) {
-      if (error instanceof VanishedError) return null;
-      throw error;
-    }
-    return picked;
-  }
-
-  /** The batches' bytes stamped with their offsets; null when one vanished (rewritten or deleted since the head was read). */
-  async #download(location: HeadLocation, entries: IndexEntry[]): Promise<Uint8Array[] | null> {
-    const batches: Uint8Array[] = [];
-    for (let i = 0; i < entries.length; i += FETCH_CONCURRENCY) {
-      const slice = entries.slice(i, i + FETCH_CONCURRENCY);
-      const objects = await Promise.all(
-        slice.map((e) => this.#store.get(this.#keys.batch(location.topic.logId, location.partition, e.object))),
-      );
-      for (const [j, object] of objects.entries()) {
-        if (object === null) return null;
-        // The bytes were stored before their offset was known; the download is ours to stamp.
-        stampBaseOffset(object.body, slice[j].baseOffset);
-        batches.push(object.body);
-      }
-    }
-    return batches;
-  }
-
   async #removeDropped(location: HeadLocation, chunks: ChunkRef[], entries: IndexEntry[]): Promise<void> {
     try {
       const keys = entries.map((e) => this.#keys.batch(location.topic.logId, location.partition, e.object));
       for (const ref of chunks) {
-        for (const e of (await this.#chunk(location, ref)) ?? []) {
+        for (const e of (await this.#index.chunk(location, ref)) ?? []) {
           keys.push(this.#keys.batch(location.topic.logId, location.partition, e.object));
         }
         keys.push(this.#keys.indexChunk(location.topic.logId, location.partition, ref.object));
@@ -720,8 +608,8 @@ export class S3Storage implements Storage {
   }
 
   async #deleteAll(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += FETCH_CONCURRENCY) {
-      await Promise.all(keys.slice(i, i + FETCH_CONCURRENCY).map((key) => this.#store.delete(key)));
+    for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY) {
+      await Promise.all(keys.slice(i, i + DELETE_CONCURRENCY).map((key) => this.#store.delete(key)));
     }
   }
 
@@ -745,13 +633,6 @@ export class S3Storage implements Storage {
 
   #checkOpen(operation: string): void {
     if (this.#closed) throw new StorageUnavailableError(`${operation}: s3 store ${this.#store.bucket} is closed`);
-  }
-}
-
-/** A chunk the head refers to is gone: the head was read before a rewrite; read it again. */
-class VanishedError extends StorageUnavailableError {
-  constructor() {
-    super("an index chunk vanished while reading: the head changed under the reader");
   }
 }
 
