@@ -75,7 +75,7 @@ export class ObjectStore {
 
   /** Replaces the object only while its ETag is `etag`; the new ETag, or null when it changed or is gone. */
   putIfMatch(key: string, body: Uint8Array, etag: string): Promise<string | null> {
-    // Unquoted: RGW (before Squid) and DigitalOcean Spaces compare the bare value and refuse
+    // Unquoted: RGW 16 (what the tests run) and DigitalOcean Spaces compare the bare value and refuse
     // the quoted form they hand out; AWS takes the bare value as well.
     return this.#put("PUT If-Match", key, body, { IfMatch: etag.replaceAll('"', "") });
   }
