@@ -2,7 +2,6 @@
 
 import { isAbsolute, resolve } from "node:path";
 import { MemoryStorage } from "./engines/memory/memory-storage.ts";
-import { S3Storage } from "./engines/s3/s3-storage.ts";
 import { SqliteStorage } from "./engines/sqlite/sqlite-storage.ts";
 import type { Storage } from "./storage.ts";
 
@@ -21,7 +20,12 @@ export async function openStorage(url: string): Promise<Storage> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === "memory") return new MemoryStorage();
   if (scheme === "sqlite") return SqliteStorage.open(sqlitePath(url));
-  if (scheme === "s3") return S3Storage.open(url);
+  if (scheme === "s3") {
+    // Loaded on demand: the AWS SDK more than doubles start-up time and adds ~8 MiB of RSS
+    // for brokers on other engines (scripts/bench/startup.ts: 18 -> 45 ms).
+    const { S3Storage } = await import("./engines/s3/s3-storage.ts");
+    return S3Storage.open(url);
+  }
   if (scheme !== undefined && PLANNED.includes(`${scheme}://`)) {
     throw new Error(`storage ${scheme}:// is unsupported (not yet); supported: ${SUPPORTED.join(", ")}`);
   }
