@@ -1,15 +1,16 @@
-// Child process of sqlite-multiprocess.test.ts: one "broker" appending to a shared SQLite
-// file. Prints "ready" once the store is open, waits for stdin to close (the start signal,
-// so that all workers append at once), then appends and prints one JSON line per
-// acknowledged append.
+// Child process of concurrent-appends.ts: one "broker" appending through a shared store
+// (any storage URL: it opens it the way a broker does).
+// Prints "ready" once the store is open, waits for stdin to close (the start signal, so
+// that all workers append at once), then appends and prints one JSON line per
+// acknowledged append. S3 settings come from the AWS_* environment, as for a broker.
 //
-// usage: bun sqlite-append-worker.ts FILE WORKER_NAME COUNT
+// usage: bun append-worker.ts STORAGE_URL WORKER_NAME COUNT
 
-import { SqliteStorage } from "../../src/storage/engines/sqlite/sqlite-storage.ts";
+import { openStorage } from "../../src/storage/open.ts";
 import { fakeBatch } from "./contract.ts";
 
-const [file, name, count] = process.argv.slice(2);
-const store = SqliteStorage.open(file);
+const [url, name, count] = process.argv.slice(2);
+const store = await openStorage(url);
 const producerId = await store.allocateProducerId();
 console.log("ready");
 await Bun.stdin.text();
