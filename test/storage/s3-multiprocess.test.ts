@@ -32,7 +32,7 @@ test("concurrent appends from several processes get contiguous, unique offsets a
   });
   // No batch object is left over from a lost race or a retry.
   const location = s3Location(URL, env);
-  const objects = new ObjectStore(location.bucket, location.endpoint, location.client);
+  const objects = new ObjectStore(location.bucket, location.endpoint, location.client, location.headers);
   const stored = (await objects.list(`${location.prefix}logs/`)).filter((key) => key.includes("/batches/"));
   expect(stored.length).toBe(acknowledged);
   objects.close();

@@ -8,6 +8,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -28,11 +29,23 @@ export class ObjectStore {
   readonly bucket: string;
   /** Where the bucket lives, for error messages. */
   readonly endpoint: string;
+  /** RFC 7232's quoted form until the server shows it compares bare ETags (see putIfMatch). */
+  #quoteIfMatch = true;
 
-  constructor(bucket: string, endpoint: string, config: S3ClientConfig) {
+  /** `headers` go with every request (see s3-location.ts). */
+  constructor(bucket: string, endpoint: string, config: S3ClientConfig, headers: Record<string, string> = {}) {
     this.#client = new S3Client(config);
     this.bucket = bucket;
     this.endpoint = endpoint;
+    if (Object.keys(headers).length > 0) {
+      this.#client.middlewareStack.add(
+        (next) => (args) => {
+          Object.assign((args.request as { headers: Record<string, string> }).headers, headers);
+          return next(args);
+        },
+        { step: "build", name: "tansuExtraHeaders" },
+      );
+    }
   }
 
   /** @throws StorageUnavailableError when the bucket cannot be reached */
@@ -73,11 +86,30 @@ export class ObjectStore {
     return this.#put("PUT If-None-Match", key, body, { IfNoneMatch: "*" });
   }
 
-  /** Replaces the object only while its ETag is `etag`; the new ETag, or null when it changed or is gone. */
-  putIfMatch(key: string, body: Uint8Array, etag: string): Promise<string | null> {
-    // Unquoted: RGW 16 (what the tests run) and DigitalOcean Spaces compare the bare value and refuse
-    // the quoted form they hand out; AWS takes the bare value as well.
-    return this.#put("PUT If-Match", key, body, { IfMatch: etag.replaceAll('"', "") });
+  /**
+   * Replaces the object only while its ETag is `etag`; the new ETag, or null when it changed or is gone.
+   * The engine's mutable objects carry a random revision, so an ETag never comes back once replaced.
+   */
+  async putIfMatch(key: string, body: Uint8Array, etag: string): Promise<string | null> {
+    const bare = etag.replaceAll('"', "");
+    if (!this.#quoteIfMatch) return this.#put("PUT If-Match", key, body, { IfMatch: bare });
+    const written = await this.#put("PUT If-Match", key, body, { IfMatch: `"${bare}"` });
+    if (written !== null) return written;
+    // Refused: someone else wrote first, or the server compares bare values and refuses the quoted
+    // form (RGW 16, which the tests run, and DigitalOcean Spaces do). Only in the second case is the
+    // object still at `etag`; then this server gets bare values from now on.
+    if ((await this.#currentEtag(key))?.replaceAll('"', "") !== bare) return null;
+    this.#quoteIfMatch = false;
+    return this.#put("PUT If-Match", key, body, { IfMatch: bare });
+  }
+
+  async #currentEtag(key: string): Promise<string | null> {
+    try {
+      return (await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))).ETag ?? null;
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw this.#failure("HEAD", key, error);
+    }
   }
 
   /** Deletes the object; deleting a missing object succeeds. */

@@ -10,7 +10,17 @@ export interface S3Location {
   /** For messages: the endpoint URL, or "the AWS default endpoint". */
   endpoint: string;
   client: S3ClientConfig;
+  /** Sent with every request. */
+  headers: Record<string, string>;
 }
+
+/**
+ * Tigris serves reads from the nearest region and is only eventually consistent across
+ * regions unless a request asks for its leader; brokers in several regions sharing a bucket
+ * must always see the latest head, so every request asks.
+ */
+const TIGRIS_HOSTS = /(^|\.)(tigris\.dev|storage\.dev)$/i;
+const TIGRIS_CONSISTENT = { "X-Tigris-Consistent": "true" };
 
 /** How long one S3 request may take before it counts as the store being unavailable. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -40,6 +50,7 @@ export function s3Location(url: string, env: Record<string, string | undefined> 
     bucket,
     prefix,
     endpoint: endpointUrl ?? "the AWS default endpoint",
+    headers: endpointUrl !== undefined && TIGRIS_HOSTS.test(hostOf(endpointUrl)) ? TIGRIS_CONSISTENT : {},
     client: {
       endpoint: endpointUrl,
       region,
@@ -52,4 +63,12 @@ export function s3Location(url: string, env: Record<string, string | undefined> 
       requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS },
     },
   };
+}
+
+function hostOf(endpointUrl: string): string {
+  try {
+    return new URL(endpointUrl).hostname;
+  } catch (error) {
+    throw new Error(`AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL ${JSON.stringify(endpointUrl)} is not a URL`, { cause: error });
+  }
 }

@@ -147,7 +147,7 @@ export class S3Storage implements Storage {
    */
   static async open(url: string, options: S3StorageOptions = {}): Promise<S3Storage> {
     const location = s3Location(url, options.env);
-    const store = new ObjectStore(location.bucket, location.endpoint, location.client);
+    const store = new ObjectStore(location.bucket, location.endpoint, location.client, location.headers);
     try {
       await store.checkBucket();
     } catch (error) {

@@ -41,4 +41,14 @@ describe("s3Location", () => {
       sessionToken: undefined,
     });
   });
+
+  test("Tigris endpoints ask for its consistent (leader) reads and writes; others get no extra headers", () => {
+    for (const endpoint of ["https://fly.storage.tigris.dev", "https://t3.storage.dev"]) {
+      expect(s3Location("s3://b/", { AWS_ENDPOINT_URL_S3: endpoint }).headers).toEqual({ "X-Tigris-Consistent": "true" });
+    }
+    expect(s3Location("s3://b/", { AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9000" }).headers).toEqual({});
+    expect(s3Location("s3://b/", { AWS_ENDPOINT_URL_S3: "https://nottigris.dev.example" }).headers).toEqual({});
+    expect(s3Location("s3://b/", {}).headers).toEqual({});
+    expect(() => s3Location("s3://b/", { AWS_ENDPOINT_URL_S3: "not a url" })).toThrow(/not a URL/);
+  });
 });
