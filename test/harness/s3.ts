@@ -82,7 +82,7 @@ osd objectstore = memstore
 memstore device bytes = 8589934592
 
 [client.rgw]
-rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw frontends = beast endpoint=127.0.0.1:${rgwPort} tcp_nodelay=1
 `;
 }
 
