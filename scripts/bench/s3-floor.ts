@@ -25,10 +25,7 @@ const RECORDS_PER_BATCH = 10;
 const IN_FLIGHT = 32;
 /** The engine downloads at most this many batch objects at once (batch-index.ts). */
 const FETCH_IN_FLIGHT = 16;
-/**
- * Sequential GETs on this server take ~44 ms each (curl shows it too: the gateway's response
- * meets the client's delayed ACK), so latency rows take fewer samples to keep the run short.
- */
+/** Latency rows (one request at a time) take fewer samples to keep the run short. */
 const LATENCY_SAMPLES = Math.min(BATCHES, 100);
 /** Requests before each measurement, so connection set-up is not counted. */
 const WARM_UP = 20;
@@ -197,8 +194,6 @@ try {
     `compares with C; F is exactly those two requests, and the plain append runs at ${(raw.putThenCas / engine.sequential).toFixed(2)} × F.`,
     "Concurrent appends share head writes and compare with B (their batch PUTs alone);",
     "fetch compares with D scaled to the same batch count; offsets() is one GET of the head, like E.",
-    "Every sequential GET on this server takes ~44 ms, curl's too (the gateway's reply waits on the",
-    "client's delayed ACK), so E, offsets() and the fetch rows measure that stall more than either side.",
     "Ceph and the benchmark share the cores: one loop differs by up to ~30% between rounds of a run, so",
     "plain and idempotent appends (the same two requests) differ by noise (alternating 200-append rounds: 8–12 ms each).",
     "",
