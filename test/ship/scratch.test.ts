@@ -6,6 +6,8 @@ import { BROKER_BINARY, freePort, tempDir } from "../harness/broker.ts";
 import { kcat } from "../harness/kcat.ts";
 import { spawnListening, type ListeningProcess } from "../harness/listening-process.ts";
 import { runChecked } from "../harness/run.ts";
+import { startS3 } from "../harness/s3.ts";
+import { s3Env } from "../storage/s3-fixtures.ts";
 
 // Docker cannot run here, so this proves Dockerfile.scratch's final stage is a complete image another
 // way: copy exactly the files its COPY lines name into an empty directory and run the entrypoint with
@@ -100,7 +102,7 @@ function assembleRoot(image: Image, binary: string): string {
 }
 
 /** `docker run IMAGE ARGS...`: ARGS replace CMD, as with docker. unshare execs in place, so the pid is the entrypoint's. */
-function runImage(image: Image, root: string, args: string[]): Promise<ListeningProcess> {
+function runImage(image: Image, root: string, args: string[], env: Record<string, string> = {}): Promise<ListeningProcess> {
   const unshare = Bun.which("unshare");
   if (!unshare) throw new Error("unshare (util-linux) is missing; run scripts/install-test-deps.sh");
   return spawnListening(
@@ -114,7 +116,7 @@ function runImage(image: Image, root: string, args: string[]): Promise<Listening
       ...image.entrypoint,
       ...args,
     ],
-    { env: image.env, cleanEnv: true },
+    { env: { ...image.env, ...env }, cleanEnv: true },
   );
 }
 
@@ -126,6 +128,7 @@ describe("Dockerfile.scratch", () => {
     expect(image.cmd).toEqual(["broker"]);
     expect(image.exposed).toEqual([9092]);
     expect(image.env.STORAGE_ENGINE).toBe("sqlite:///data/tansu.db");
+    expect(image.env.HOME).toBe("/data");
     expect(image.user.uid).not.toBe(0);
     expect(image.copies.map((copy) => copy.destination)).toContain("/etc/ssl/certs/ca-certificates.crt");
     expect(image.copies.find((copy) => copy.destination === "/data/")?.owner).toEqual(image.user);
@@ -153,12 +156,8 @@ describe("Dockerfile.scratch", () => {
       }
     });
 
-    test("the broker starts on the image's default storage and serves produce and fetch", async () => {
-      expect(existsSync(BROKER_BINARY), `${BROKER_BINARY} is missing: run npm run build`).toBe(true);
-      const root = assembleRoot(image, BROKER_BINARY);
-      const port = freePort();
-      const listener = `tcp://127.0.0.1:${port}`;
-      const broker = await runImage(image, root, [...image.cmd, "--listener-url", listener, "--advertised-listener-url", listener]);
+    /** Produces three records through kcat and fetches them back; then stops the broker with SIGTERM, which must exit 0. */
+    async function produceAndFetch(broker: ListeningProcess, port: number): Promise<void> {
       let exitCode: number | undefined;
       try {
         const bootstrap = `127.0.0.1:${port}`;
@@ -172,8 +171,39 @@ describe("Dockerfile.scratch", () => {
         exitCode = await broker.stop("SIGTERM");
       }
       expect(exitCode, broker.logs()).toBe(0);
+    }
+
+    test("the broker starts on the image's default storage and serves produce and fetch", async () => {
+      expect(existsSync(BROKER_BINARY), `${BROKER_BINARY} is missing: run npm run build`).toBe(true);
+      const root = assembleRoot(image, BROKER_BINARY);
+      const port = freePort();
+      const listener = `tcp://127.0.0.1:${port}`;
+      const broker = await runImage(image, root, [...image.cmd, "--listener-url", listener, "--advertised-listener-url", listener]);
+      await produceAndFetch(broker, port);
       // The records went where the image's STORAGE_ENGINE says, writable by its non-root user.
       expect(statSync(join(root, "data/tansu.db")).size).toBeGreaterThan(0);
+    });
+
+    // What fly.toml deploys: the s3:// engine and the AWS SDK are loaded on demand from inside the
+    // binary, so this proves they are in it.
+    test("the broker on s3:// serves produce and fetch", async () => {
+      const s3 = await startS3();
+      try {
+        await s3.createBucket("scratch");
+        const root = assembleRoot(image, BROKER_BINARY);
+        const port = freePort();
+        const listener = `tcp://127.0.0.1:${port}`;
+        const broker = await runImage(
+          image,
+          root,
+          [...image.cmd, "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine", "s3://scratch/tansu/"],
+          s3Env(s3),
+        );
+        await produceAndFetch(broker, port);
+        expect(existsSync(join(root, "data/tansu.db"))).toBe(false);
+      } finally {
+        await s3.stop();
+      }
     });
   });
 });
