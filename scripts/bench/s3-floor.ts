@@ -13,10 +13,11 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { s3Location } from "../../src/storage/engines/s3/s3-location.ts";
 import { openStorage } from "../../src/storage/open.ts";
-import type { AppendBatch, Storage } from "../../src/storage/storage.ts";
+import type { Storage } from "../../src/storage/storage.ts";
 import { startS3 } from "../../test/harness/s3.ts";
 import { s3Env } from "../../test/storage/s3-fixtures.ts";
 import { writeBenchmarkSection } from "./report.ts";
+import { benchBatch, seconds } from "./storage-batch.ts";
 
 const BATCHES = Number(process.argv[2] ?? 600);
 if (!Number.isInteger(BATCHES) || BATCHES < 1) throw new Error(`BATCHES must be a positive integer, got ${process.argv[2]}`);
@@ -33,24 +34,7 @@ const BUCKET = "tansu-bench";
 const tp = { topic: "bench", partition: 0 };
 const body = new Uint8Array(BATCH_BYTES).fill(7);
 
-function batch(producerId: bigint, sequence: number): AppendBatch {
-  return {
-    bytes: body,
-    offsetCount: RECORDS_PER_BATCH,
-    maxTimestamp: 1_700_000_000_000n,
-    producerId,
-    producerEpoch: 0,
-    baseSequence: producerId < 0n ? -1 : sequence,
-    transactional: false,
-    control: null,
-  };
-}
-
-async function seconds(work: () => Promise<unknown>): Promise<number> {
-  const start = Bun.nanoseconds();
-  await work();
-  return (Bun.nanoseconds() - start) / 1e9;
-}
+const batch = (producerId: bigint, sequence: number) => benchBatch(body, RECORDS_PER_BATCH, producerId, sequence);
 
 /** Runs `op(0..count-1)` with at most `width` in flight. */
 async function inFlight(count: number, width: number, op: (i: number) => Promise<unknown>): Promise<void> {

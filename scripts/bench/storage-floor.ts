@@ -9,31 +9,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStorage } from "../../src/storage/open.ts";
-import type { AppendBatch, Storage } from "../../src/storage/storage.ts";
+import type { Storage } from "../../src/storage/storage.ts";
 import { writeBenchmarkSection } from "./report.ts";
+import { benchBatch, seconds } from "./storage-batch.ts";
 
 const BATCHES = Number(process.argv[2] ?? 20_000);
 const BATCH_BYTES = 1024;
 const tp = { topic: "bench", partition: 0 };
 
-function batch(producerId: bigint, sequence: number): AppendBatch {
-  return {
-    bytes: new Uint8Array(BATCH_BYTES).fill(7),
-    offsetCount: 10,
-    maxTimestamp: 1_700_000_000_000n,
-    producerId,
-    producerEpoch: 0,
-    baseSequence: producerId < 0n ? -1 : sequence,
-    transactional: false,
-    control: null,
-  };
-}
-
-async function seconds(work: () => Promise<void> | void): Promise<number> {
-  const start = Bun.nanoseconds();
-  await work();
-  return (Bun.nanoseconds() - start) / 1e9;
-}
+// A fresh buffer per batch, as each produce request brings its own (engines stamp the offset into it).
+const batch = (producerId: bigint, sequence: number) => benchBatch(new Uint8Array(BATCH_BYTES).fill(7), 10, producerId, sequence);
 
 async function measure(url: string) {
   const store: Storage = await openStorage(url);
