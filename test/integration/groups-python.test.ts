@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
+import { GROUP_DELIVERY } from "../harness/group-delivery.ts";
 import { python } from "../harness/python.ts";
 
 let broker: RunningBroker;
@@ -15,11 +16,7 @@ beforeAll(async () => {
 afterAll(() => broker.stop());
 
 // One process drives three consumers from one thread, so the test decides exactly when each
-// joins and leaves. The guarantees checked are the ones Kafka gives: every record reaches the
-// group at least once, and once a commit covering a record has succeeded nobody in the group
-// receives that record again. A record whose commit failed in a rebalance may come again, or
-// may not: a member that keeps its partition (cooperative) carries on from its own position and
-// its next commit covers the record.
+// joins and leaves; GROUP_DELIVERY checks what Kafka guarantees the group.
 const GROUP_RUN = String.raw`
 import sys, json, time
 from confluent_kafka import Consumer, Producer, KafkaException, TopicPartition
@@ -34,9 +31,6 @@ def produce(start, end):
         producer.produce(topic, key=str(i).encode(), value=("r%d" % i).encode())
     producer.flush(30)
 
-delivered = {}          # value -> consumers it reached
-committed_up_to = {}    # partition -> highest offset a successful commit covered (exclusive)
-after_commit = []       # deliveries of records a successful commit had already covered
 consumers = {}
 def start(name):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "client.id": name, "auto.offset.reset": "earliest",
@@ -52,18 +46,7 @@ def pump_until(done, timeout=60):
             missing = [i for i in range(600) if "r%d" % i not in delivered]
             raise SystemExit("timed out: %d delivered, missing %s, assignments %s" % (len(delivered), missing[:20], assignments()))
         for name, c in list(consumers.items()):
-            m = c.poll(0.02)
-            if m is None or m.error():
-                continue
-            value = m.value().decode()
-            if m.offset() < committed_up_to.get(m.partition(), 0):
-                after_commit.append([name, m.partition(), m.offset(), value])
-            delivered.setdefault(value, []).append(name)
-            try:
-                c.commit(message=m, asynchronous=False)
-                committed_up_to[m.partition()] = max(committed_up_to.get(m.partition(), 0), m.offset() + 1)
-            except KafkaException:
-                pass  # its partition moved or the group is rebalancing
+            poll_once(name, c)
 def assignments():
     return {n: sorted(tp.partition for tp in c.assignment()) for n, c in consumers.items()}
 def balanced(count):
@@ -85,10 +68,7 @@ stop("b")
 pump_until(lambda: len(delivered) >= 600 and balanced(1)())
 # The last member owns every partition now: commit its positions (covering any record whose own
 # commit failed in a rebalance) and read back what the group holds.
-try:
-    consumers["c"].commit(asynchronous=False)
-except KafkaException:
-    pass  # nothing consumed since its last successful commit
+commit_positions(consumers["c"])
 group_offsets = consumers["c"].committed([TopicPartition(topic, p) for p in range(6)], timeout=20)
 stop("c")
 print(json.dumps({"delivered": delivered, "after_commit": after_commit, "shares": shares,
@@ -96,7 +76,7 @@ print(json.dumps({"delivered": delivered, "after_commit": after_commit, "shares"
 `;
 
 async function runGroup(topic: string, settings: Record<string, string | number>, env: Record<string, string> = {}) {
-  const run = await python(GROUP_RUN, [broker.url, topic, `${topic}-group`, JSON.stringify(settings)], { timeoutMs: 180_000, env });
+  const run = await python(GROUP_DELIVERY + GROUP_RUN, [broker.url, topic, `${topic}-group`, JSON.stringify(settings)], { timeoutMs: 180_000, env });
   expect(run.stderr).not.toContain("Traceback");
   expect(run.stderr).not.toContain("timed out");
   expect(run.exitCode).toBe(0);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
+import { GROUP_DELIVERY } from "../harness/group-delivery.ts";
 import { python } from "../harness/python.ts";
 
 let a: RunningBroker;
@@ -18,8 +19,7 @@ afterAll(async () => {
   await b.stop();
 });
 
-// Kafka's guarantees, as in groups-python.test.ts: every record reaches the group at least once,
-// and none reaches it again once a successful commit covered it.
+// GROUP_DELIVERY checks what Kafka guarantees the group.
 const RUN = String.raw`
 import sys, json, time
 from confluent_kafka import Consumer, Producer, KafkaException, TopicPartition
@@ -36,29 +36,15 @@ consumers = {name: Consumer({"bootstrap.servers": url, "group.id": topic + "-gro
              for name, url in (("on-first", first), ("on-second", second))}
 for c in consumers.values():
     c.subscribe([topic])
-delivered, committed_up_to, after_commit = {}, {}, []
 deadline = time.time() + 90
 while len(delivered) < 200 or any(len(c.assignment()) != 2 for c in consumers.values()):
     if time.time() > deadline:
         raise SystemExit("timed out: %d delivered" % len(delivered))
     for name, c in consumers.items():
-        m = c.poll(0.02)
-        if m is None or m.error():
-            continue
-        if m.offset() < committed_up_to.get(m.partition(), 0):
-            after_commit.append([name, m.partition(), m.offset()])
-        delivered.setdefault(m.value().decode(), []).append(name)
-        try:
-            c.commit(message=m, asynchronous=False)
-            committed_up_to[m.partition()] = max(committed_up_to.get(m.partition(), 0), m.offset() + 1)
-        except KafkaException:
-            pass  # its partition moved or the group is rebalancing
+        poll_once(name, c)
 shares = {name: sorted(tp.partition for tp in c.assignment()) for name, c in consumers.items()}
 for c in consumers.values():
-    try:
-        c.commit(asynchronous=False)
-    except KafkaException:
-        pass  # nothing consumed since its last successful commit
+    commit_positions(c)
 group_offsets = consumers["on-first"].committed([TopicPartition(topic, p) for p in range(4)], timeout=20)
 for c in consumers.values():
     c.close()
@@ -67,7 +53,7 @@ print(json.dumps({"delivered": delivered, "after_commit": after_commit, "shares"
 `;
 
 test("members on different brokers share one group: disjoint halves, every record delivered, none again once committed", async () => {
-  const run = await python(RUN, [a.url, b.url, "two-broker-group"], { timeoutMs: 120_000 });
+  const run = await python(GROUP_DELIVERY + RUN, [a.url, b.url, "two-broker-group"], { timeoutMs: 120_000 });
   expect(run.stderr).not.toContain("Traceback");
   expect(run.exitCode).toBe(0);
   const out = JSON.parse(run.stdout) as {

@@ -1,0 +1,32 @@
+// Python shared by the consumer-group tests: the bookkeeping that checks the guarantees Kafka
+// gives a group. Every record must reach the group at least once, and once a commit covering
+// a record has succeeded nobody in the group may receive it again. A record whose commit failed
+// in a rebalance may come again, or may not: a member that keeps its partition (cooperative)
+// carries on from its own position and its next commit covers the record.
+//
+// Prepend it to a script: it defines `delivered` (value -> consumer names it reached),
+// `after_commit` (deliveries a successful commit had already covered), `poll_once(name,
+// consumer)` and `commit_positions(consumer)`. The script must import KafkaException.
+export const GROUP_DELIVERY = String.raw`
+delivered = {}
+committed_up_to = {}    # partition -> highest offset a successful commit covered (exclusive)
+after_commit = []
+def poll_once(name, c):
+    m = c.poll(0.02)
+    if m is None or m.error():
+        return
+    if m.offset() < committed_up_to.get(m.partition(), 0):
+        after_commit.append([name, m.partition(), m.offset(), m.value().decode()])
+    delivered.setdefault(m.value().decode(), []).append(name)
+    try:
+        c.commit(message=m, asynchronous=False)
+        committed_up_to[m.partition()] = max(committed_up_to.get(m.partition(), 0), m.offset() + 1)
+    except KafkaException:
+        pass  # its partition moved or the group is rebalancing
+def commit_positions(c):
+    # Covers any record whose own commit failed in a rebalance.
+    try:
+        c.commit(asynchronous=False)
+    except KafkaException:
+        pass  # nothing consumed since its last successful commit
+`;
