@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startBroker, type StartBrokerOptions } from "../harness/broker.ts";
 import { kcat } from "../harness/kcat.ts";
 import { python } from "../harness/python.ts";
@@ -75,41 +75,42 @@ function expectedRecords(prefix: string, count: number, firstOffset = 0): [numbe
 /** Where a broker keeps its data: a storage URL and the environment it needs (default: a fresh SQLite file). */
 type Store = Pick<StartBrokerOptions, "storage" | "env">;
 
-const restartTests = (store: () => Store) => {
-test("after SIGKILL a broker on the same store serves every acknowledged record in order and continues the offsets", async () => {
-  const { storage, env } = store();
-  const first = await startBroker({ storage, env });
-  const produced = await produce(first.url, "restart-after-kill", RECORDS, "kill");
-  expect(produced).toEqual({ acked: expectedRecords("kill", RECORDS), failed: [], unflushed: 0 });
-  expect(await first.stop("SIGKILL")).toBe(128 + 9);
+/** The restart tests on the store `store()` names (a fresh one per call). */
+function restartTests(store: () => Promise<Store>): void {
+  test("after SIGKILL a broker on the same store serves every acknowledged record in order and continues the offsets", async () => {
+    const { storage, env } = await store();
+    const first = await startBroker({ storage, env });
+    const produced = await produce(first.url, "restart-after-kill", RECORDS, "kill");
+    expect(produced).toEqual({ acked: expectedRecords("kill", RECORDS), failed: [], unflushed: 0 });
+    expect(await first.stop("SIGKILL")).toBe(128 + 9);
 
-  const second = await startBroker({ storage: first.storage, port: first.port, env });
-  try {
-    expect(await consumeAll(second.url, "restart-after-kill")).toEqual(expectedRecords("kill", RECORDS));
-    const more = await produce(second.url, "restart-after-kill", 1, "again");
-    expect(more).toEqual({ acked: [[RECORDS, "again-0"]], failed: [], unflushed: 0 });
-  } finally {
-    await second.stop("SIGKILL");
-  }
-});
+    const second = await startBroker({ storage: first.storage, port: first.port, env });
+    try {
+      expect(await consumeAll(second.url, "restart-after-kill")).toEqual(expectedRecords("kill", RECORDS));
+      const more = await produce(second.url, "restart-after-kill", 1, "again");
+      expect(more).toEqual({ acked: [[RECORDS, "again-0"]], failed: [], unflushed: 0 });
+    } finally {
+      await second.stop("SIGKILL");
+    }
+  });
 
-test("SIGTERM exits 0 and a restarted broker serves every acknowledged record in order", async () => {
-  const { storage, env } = store();
-  const first = await startBroker({ storage, env });
-  const produced = await produce(first.url, "restart-after-term", RECORDS, "term");
-  expect(produced).toEqual({ acked: expectedRecords("term", RECORDS), failed: [], unflushed: 0 });
-  expect(await first.stop("SIGTERM"), first.logs()).toBe(0);
+  test("SIGTERM exits 0 and a restarted broker serves every acknowledged record in order", async () => {
+    const { storage, env } = await store();
+    const first = await startBroker({ storage, env });
+    const produced = await produce(first.url, "restart-after-term", RECORDS, "term");
+    expect(produced).toEqual({ acked: expectedRecords("term", RECORDS), failed: [], unflushed: 0 });
+    expect(await first.stop("SIGTERM"), first.logs()).toBe(0);
 
-  const second = await startBroker({ storage: first.storage, port: first.port, env });
-  try {
-    expect(await consumeAll(second.url, "restart-after-term")).toEqual(produced.acked);
-  } finally {
-    expect(await second.stop("SIGTERM"), second.logs()).toBe(0);
-  }
-});
-};
+    const second = await startBroker({ storage: first.storage, port: first.port, env });
+    try {
+      expect(await consumeAll(second.url, "restart-after-term")).toEqual(produced.acked);
+    } finally {
+      expect(await second.stop("SIGTERM"), second.logs()).toBe(0);
+    }
+  });
+}
 
-describe("sqlite://", () => restartTests(() => ({})));
+describe("sqlite://", () => restartTests(async () => ({})));
 
 describe("s3://", () => {
   let s3: RunningS3;
@@ -119,22 +120,18 @@ describe("s3://", () => {
   });
   afterAll(() => s3?.stop());
 
-  // A fresh bucket per broker lifetime under test; the bucket is created before the store is named.
-  let current: Store = {};
-  const nextBucket = async () => {
+  /** A store in a bucket of its own. */
+  const freshBucket = async (): Promise<Store> => {
     const bucket = `restart-${++buckets}`;
     await s3.createBucket(bucket);
-    current = { storage: `s3://${bucket}/tansu/`, env: s3Env(s3) };
+    return { storage: `s3://${bucket}/tansu/`, env: s3Env(s3) };
   };
-  describe("one broker at a time", () => {
-    beforeEach(nextBucket);
-    restartTests(() => current);
-  });
+  describe("one broker at a time", () => restartTests(freshBucket));
 
   test("two brokers on one bucket: producers through both get contiguous offsets and every acknowledged record is kept once", async () => {
-    await nextBucket();
-    const a = await startBroker(current);
-    const b = await startBroker(current);
+    const store = await freshBucket();
+    const a = await startBroker(store);
+    const b = await startBroker(store);
     try {
       // Both producers write to partition 0 of one topic at once; one creates it, the other finds it exists.
       const [viaA, viaB] = await Promise.all([
