@@ -6,7 +6,9 @@ import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
-import { parseListenerUrl } from "./listener-url.ts";
+import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
+import { listenHttp, type RunningHttp } from "../http/server.ts";
+import { healthRoutes } from "../http/health.ts";
 
 const env = process.env;
 
@@ -36,6 +38,11 @@ export const brokerCommand = defineCommand({
       description: "Create topics on first Metadata request (AUTO_CREATE_TOPICS)",
       default: (env.AUTO_CREATE_TOPICS ?? "true") !== "false",
     },
+    "http-listener-url": {
+      type: "string",
+      description: "Where to serve HTTP: health, and later the Schema Registry API and metrics (HTTP_LISTENER_URL; off when unset)",
+      default: env.HTTP_LISTENER_URL,
+    },
     "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
   },
   async run({ args }) {
@@ -44,6 +51,7 @@ export const brokerCommand = defineCommand({
     consola.level = LogLevels[level];
 
     const listener = parseListenerUrl(args["listener-url"], "--listener-url");
+    const httpListener = args["http-listener-url"] ? parseHttpListenerUrl(args["http-listener-url"]) : null;
     const advertised = parseListenerUrl(args["advertised-listener-url"], "--advertised-listener-url");
     const defaultPartitions = Number(args["default-partitions"]);
     if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new Error("--default-partitions must be a positive integer");
@@ -75,6 +83,17 @@ export const brokerCommand = defineCommand({
       await storage.close();
       throw new Error(`cannot listen on ${listener.host}:${listener.port}: ${(error as Error).message}`, { cause: error });
     }
+    let http: RunningHttp | null = null;
+    if (httpListener) {
+      try {
+        http = listenHttp(httpListener.host, httpListener.port, [healthRoutes()]);
+      } catch (error) {
+        await broker.stop();
+        await storage.close();
+        throw new Error(`cannot listen for HTTP on ${httpListener.host}:${httpListener.port}: ${(error as Error).message}`, { cause: error });
+      }
+      consola.info(`HTTP on ${httpListener.host}:${http.port}`);
+    }
     consola.info(
       `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
     );
@@ -86,6 +105,7 @@ export const brokerCommand = defineCommand({
       consola.info(`${signal}: finishing in-flight requests`);
       try {
         await broker.stop();
+        await http?.stop();
         await storage.close();
         consola.info("stopped");
         process.exit(0);
