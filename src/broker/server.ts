@@ -40,6 +40,9 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
       },
     },
   });
+  // Appends committed elsewhere (another broker, SQL) wake this broker's long polls at once,
+  // where the store can tell; elsewhere the polls' periodic re-read finds them.
+  const unwatch = ctx.storage.watchAppends?.((tp) => ctx.notifier.notify(tp.topic, tp.partition));
   const cleaner = new LogCleaner(ctx);
   cleaner.start();
   // Any broker may abort a transaction that outlived its timeout; CAS keeps concurrent sweeps safe.
@@ -50,6 +53,7 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
     port: listener.port,
     async stop() {
       listener.stop(false);
+      unwatch?.();
       cleaner.stop();
       txnTimeouts.stop();
       for (const connection of connections) connection.interrupt();

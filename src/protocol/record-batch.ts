@@ -307,6 +307,16 @@ function planRecord(record: RecordInput): RecordPlan {
   return { record, bodySize: size, headerKeys };
 }
 
+/** Bytes the records section of an uncompressed batch holding `records` takes. */
+export function recordsSize(records: RecordInput[]): number {
+  let size = 0;
+  for (const record of records) {
+    const { bodySize } = planRecord(record);
+    size += varintSize(bodySize) + bodySize;
+  }
+  return size;
+}
+
 function writeSizedBytes(out: Uint8Array, o: number, bytes: Uint8Array | null): number {
   if (bytes === null) return writeVarint(out, o, -1);
   o = writeVarint(out, o, bytes.length);

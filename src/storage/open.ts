@@ -5,15 +5,15 @@ import { MemoryStorage } from "./engines/memory/memory-storage.ts";
 import { SqliteStorage } from "./engines/sqlite/sqlite-storage.ts";
 import type { Storage } from "./storage.ts";
 
-const SUPPORTED = ["memory://", "sqlite://PATH", "s3://BUCKET/PREFIX/"];
-const PLANNED = ["postgres://", "postgresql://"];
+const SUPPORTED = ["memory://", "sqlite://PATH", "s3://BUCKET/PREFIX/", "postgres://USER:PASSWORD@HOST:PORT/DB"];
 
 /**
  * Opens the store at `url`: memory:// (a fresh in-process store), sqlite://PATH (relative
  * to the working directory, e.g. sqlite://tansu.db), sqlite:///ABSOLUTE/PATH, or
  * s3://BUCKET/ and s3://BUCKET/PREFIX/ (endpoint, region and credentials from the
- * environment, see S3Storage.open).
- * @throws Error for an unknown or not yet supported scheme or a malformed URL;
+ * environment, see S3Storage.open), or postgres:// and postgresql:// (a libpq URL, see
+ * postgresSettings).
+ * @throws Error for an unknown scheme or a malformed URL;
  *   StorageUnavailableError when the store cannot be opened
  */
 export async function openStorage(url: string): Promise<Storage> {
@@ -26,8 +26,10 @@ export async function openStorage(url: string): Promise<Storage> {
     const { S3Storage } = await import("./engines/s3/s3-storage.ts");
     return S3Storage.open(url);
   }
-  if (scheme !== undefined && PLANNED.includes(`${scheme}://`)) {
-    throw new Error(`storage ${scheme}:// is unsupported (not yet); supported: ${SUPPORTED.join(", ")}`);
+  if (scheme === "postgres" || scheme === "postgresql") {
+    // Loaded on demand as well, so brokers on other engines do not pay for the client library.
+    const { PostgresStorage } = await import("./engines/postgres/postgres-storage.ts");
+    return PostgresStorage.open(url);
   }
   throw new Error(`unknown storage URL ${JSON.stringify(url)}; supported: ${SUPPORTED.join(", ")}`);
 }

@@ -165,5 +165,15 @@ export interface Storage {
   /** A producer id never handed out before by this store. */
   allocateProducerId(): Promise<bigint>;
 
+  // --- change notification (optional) ------------------------------------------------
+  /**
+   * Calls `onAppend` soon after records are committed to a partition by anyone sharing the
+   * store (another broker, or something outside tansu), so that fetch long polls wake
+   * without waiting for their next re-read. Best effort: a missed call only delays a poll
+   * until that re-read. Returns a function that stops the calls. Engines whose store cannot
+   * tell (memory, sqlite, s3) leave it out.
+   */
+  watchAppends?(onAppend: (tp: TopicPartition) => void): () => void;
+
   close(): Promise<void>;
 }

@@ -11,7 +11,13 @@ import { tempDir } from "./temp-dir.ts";
 export interface RunningPostgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
-  stop(): Promise<void>;
+  /** bin/ of the server, for psql and friends. */
+  bin: string;
+  /** The URL of another database on the same cluster. */
+  urlOf(database: string): string;
+  /** Shuts the server down (immediate: like a crash; fast: what an orderly restart does); start() brings it back. */
+  stop(mode?: "immediate" | "fast"): Promise<void>;
+  start(): Promise<void>;
 }
 
 const PG_ROOT = "/usr/lib/postgresql";
@@ -45,20 +51,29 @@ export async function startPostgres(): Promise<RunningPostgres> {
   });
   const port = freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  // -w makes pg_ctl itself wait until the server accepts connections.
-  await runChecked([...owner, join(bin, "pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-o", options, "-w", "-t", "60", "start"], {
-    timeoutMs: 90_000,
-  });
-  let stopped = false;
-  // SIGQUIT is PostgreSQL's immediate shutdown, which also releases its shared memory.
-  const forget = signalAtExit(Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]), "QUIT");
+  let forget: (() => void) | null = null;
+  const start = async () => {
+    // -w makes pg_ctl itself wait until the server accepts connections.
+    await runChecked([...owner, join(bin, "pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-o", options, "-w", "-t", "60", "start"], {
+      timeoutMs: 90_000,
+    });
+    // SIGQUIT is PostgreSQL's immediate shutdown, which also releases its shared memory.
+    forget = signalAtExit(Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]), "QUIT");
+  };
+  await start();
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      if (stopped) return;
-      await runChecked([...owner, join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"], { timeoutMs: 60_000 });
-      stopped = true;
+    url,
+    bin,
+    urlOf: (database) => url.replace(/\/postgres$/, `/${database}`),
+    async stop(mode = "immediate") {
+      if (forget === null) return;
+      await runChecked([...owner, join(bin, "pg_ctl"), "-D", data, "-m", mode, "-w", "stop"], { timeoutMs: 60_000 });
       forget();
+      forget = null;
+    },
+    async start() {
+      if (forget === null) await start();
     },
   };
 }

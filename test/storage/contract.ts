@@ -1,6 +1,8 @@
 // The behaviour every Storage engine must show, as one reusable suite. An engine's test
-// file calls storageContract() with a factory for fresh, empty stores. Batches are fake
-// bytes (a 61-byte zeroed header then a readable payload): engines must not parse them.
+// file calls storageContract() with a factory for fresh, empty stores. Batches are real
+// record batches of one record (its value a readable payload) whose header agrees with the
+// fields the broker hands over; most engines keep the bytes as they are, postgres:// keeps
+// the records as rows and rebuilds the batch, and either way the bytes must come back.
 
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import {
@@ -13,6 +15,7 @@ import {
   UnknownTopicError,
 } from "../../src/storage/errors.ts";
 import type { AppendBatch, CommittedOffset, Storage, TopicPartition } from "../../src/storage/storage.ts";
+import { decodeRecordBatch, encodeRecordBatch } from "../../src/protocol/record-batch.ts";
 
 export interface ContractOptions {
   /**
@@ -22,18 +25,12 @@ export interface ContractOptions {
   openShared?: () => Promise<[Storage, Storage]>;
 }
 
-const HEADER_BYTES = 61;
 const INT32_MAX = 2 ** 31 - 1;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** A fake batch; its base offset field is garbage so that the store's stamping shows. */
+/** A batch of one record spanning `offsetCount` offsets; its base offset field is garbage so that the store's stamping shows. */
 export function fakeBatch(payload: string, fields: Partial<Omit<AppendBatch, "bytes">> = {}): AppendBatch {
-  const text = new TextEncoder().encode(payload);
-  const bytes = new Uint8Array(HEADER_BYTES + text.byteLength);
-  bytes.fill(0xee, 0, 8);
-  bytes.set(text, HEADER_BYTES);
-  return {
-    bytes,
+  const batch = {
     offsetCount: 1,
     maxTimestamp: 1_000n,
     producerId: -1n,
@@ -43,10 +40,24 @@ export function fakeBatch(payload: string, fields: Partial<Omit<AppendBatch, "by
     control: null,
     ...fields,
   };
+  const bytes = encodeRecordBatch({
+    baseTimestamp: batch.maxTimestamp,
+    maxTimestamp: batch.maxTimestamp,
+    producerId: batch.producerId,
+    producerEpoch: batch.producerEpoch,
+    baseSequence: batch.baseSequence,
+    transactional: batch.transactional,
+    control: batch.control !== null,
+    lastOffsetDelta: batch.offsetCount - 1,
+    records: [{ offsetDelta: 0, value: new TextEncoder().encode(payload) }],
+  });
+  bytes.fill(0xee, 0, 8);
+  return { bytes, ...batch };
 }
 
+/** The payload of a batch fakeBatch made, as a store returned it (its CRC must hold). */
 export function payloadOf(bytes: Uint8Array): string {
-  return new TextDecoder().decode(bytes.subarray(HEADER_BYTES));
+  return new TextDecoder().decode(decodeRecordBatch(bytes).records[0]!.value!);
 }
 
 export function baseOffsetOf(bytes: Uint8Array): bigint {
@@ -629,8 +640,8 @@ export function storageContract(name: string, open: () => Promise<Storage>, opti
         await store.append(tp, fakeBatch("a", { offsetCount: 3, maxTimestamp: 7n }));
         await store.append(tp, fakeBatch("bb", { offsetCount: 1, maxTimestamp: 5n }));
         expect(await store.batchSummaries(tp)).toEqual([
-          { baseOffset: 0n, lastOffset: 2n, maxTimestamp: 7n, sizeBytes: HEADER_BYTES + 1 },
-          { baseOffset: 3n, lastOffset: 3n, maxTimestamp: 5n, sizeBytes: HEADER_BYTES + 2 },
+          { baseOffset: 0n, lastOffset: 2n, maxTimestamp: 7n, sizeBytes: fakeBatch("a").bytes.byteLength },
+          { baseOffset: 3n, lastOffset: 3n, maxTimestamp: 5n, sizeBytes: fakeBatch("bb").bytes.byteLength },
         ]);
       });
 

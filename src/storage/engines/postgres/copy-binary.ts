@@ -1,0 +1,133 @@
+// PostgreSQL's binary COPY format, both ways: produce writes record rows with
+// COPY ... FROM STDIN (FORMAT binary) and fetch reads them with COPY (SELECT ...) TO STDOUT.
+// Binary, because the text format would double every key and value as hex and make the
+// server parse it. Layout: an 11-byte signature, int32 flags, int32 extension length; then per
+// tuple an int16 field count and per field an int32 length (-1: NULL) and the bytes; then an
+// int16 -1. Fields are in each type's binary send format (big-endian integers; bytea as is;
+// jsonb as a version byte 1 and the JSON text).
+
+import { MalformedMessageError } from "../../../protocol/errors.ts";
+
+const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+export const COPY_HEADER = new Uint8Array([...SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
+export const COPY_TRAILER = new Uint8Array([0xff, 0xff]);
+const JSONB_VERSION = 1;
+
+/** Bytes a field takes in a tuple: its length word and its data. */
+export const fieldSize = {
+  int16: 4 + 2,
+  int32: 4 + 4,
+  int64: 4 + 8,
+  bytes: (value: Uint8Array | null) => 4 + (value?.byteLength ?? 0),
+  jsonb: (text: Uint8Array | null) => 4 + (text === null ? 0 : 1 + text.byteLength),
+};
+
+/** Writes tuples into a buffer sized up front; `at` is where the next byte goes. */
+export class CopyTupleWriter {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  at = 0;
+
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  tuple(fields: number): void {
+    this.view.setInt16(this.at, fields);
+    this.at += 2;
+  }
+
+  int32(value: number): void {
+    this.view.setInt32(this.at, 4);
+    this.view.setInt32(this.at + 4, value);
+    this.at += 8;
+  }
+
+  int64(value: bigint): void {
+    this.view.setInt32(this.at, 8);
+    this.view.setBigInt64(this.at + 4, value);
+    this.at += 12;
+  }
+
+  bytesOrNull(value: Uint8Array | null): void {
+    if (value === null) return this.null();
+    this.view.setInt32(this.at, value.byteLength);
+    this.bytes.set(value, this.at + 4);
+    this.at += 4 + value.byteLength;
+  }
+
+  /** `text` is UTF-8 JSON. */
+  jsonbOrNull(text: Uint8Array | null): void {
+    if (text === null) return this.null();
+    this.view.setInt32(this.at, 1 + text.byteLength);
+    this.bytes[this.at + 4] = JSONB_VERSION;
+    this.bytes.set(text, this.at + 5);
+    this.at += 5 + text.byteLength;
+  }
+
+  null(): void {
+    this.view.setInt32(this.at, -1);
+    this.at += 4;
+  }
+}
+
+/** One tuple being read: its fields in order, each a view into the COPY data or null. */
+export class CopyTupleReader {
+  readonly #data: Uint8Array;
+  readonly #view: DataView;
+  #at: number;
+  #fieldsLeft = 0;
+
+  constructor(data: Uint8Array) {
+    if (data.byteLength < COPY_HEADER.byteLength || SIGNATURE.some((b, i) => data[i] !== b)) {
+      throw new MalformedMessageError("COPY output does not start with the binary COPY signature");
+    }
+    this.#data = data;
+    this.#view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    this.#at = COPY_HEADER.byteLength + this.#view.getInt32(SIGNATURE.length + 4);
+  }
+
+  /** Moves to the next tuple; false at the trailer. */
+  next(): boolean {
+    if (this.#fieldsLeft !== 0) throw new MalformedMessageError(`COPY tuple read with ${this.#fieldsLeft} fields left`);
+    const fields = this.#view.getInt16(this.#at);
+    this.#at += 2;
+    if (fields < 0) return false;
+    this.#fieldsLeft = fields;
+    return true;
+  }
+
+  int64(): bigint {
+    const field = this.#field(8);
+    return this.#view.getBigInt64(field!);
+  }
+
+  bytesOrNull(): Uint8Array | null {
+    const start = this.#field(null);
+    return start === null ? null : this.#data.subarray(start, this.#at);
+  }
+
+  /** The JSON text of a jsonb field, without its version byte. */
+  jsonbOrNull(): Uint8Array | null {
+    const start = this.#field(null);
+    if (start === null) return null;
+    if (this.#data[start] !== JSONB_VERSION) throw new MalformedMessageError(`jsonb field of version ${this.#data[start]}`);
+    return this.#data.subarray(start + 1, this.#at);
+  }
+
+  /** Start of the next field's data (null for NULL), checking its length when `size` is given. */
+  #field(size: number | null): number | null {
+    if (this.#fieldsLeft-- <= 0) throw new MalformedMessageError("COPY tuple has fewer fields than read");
+    const length = this.#view.getInt32(this.#at);
+    this.#at += 4;
+    if (length < 0) {
+      if (size !== null) throw new MalformedMessageError("NULL in a COPY field that cannot be NULL");
+      return null;
+    }
+    if (size !== null && length !== size) throw new MalformedMessageError(`COPY field of ${length} bytes, expected ${size}`);
+    const start = this.#at;
+    this.#at += length;
+    return start;
+  }
+}

@@ -1,0 +1,35 @@
+// Databases for postgres:// tests: one throwaway cluster per test file, and a fresh database
+// per store, copied from a template the engine migrated once (much faster than migrating each).
+import postgres from "postgres";
+import { startPostgres, type RunningPostgres } from "../harness/postgres.ts";
+import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
+
+export interface PostgresDatabases {
+  cluster: RunningPostgres;
+  /** A client of the cluster's `postgres` database, for CREATE DATABASE and inspection. */
+  admin: postgres.Sql;
+  /** URL of a new, empty, migrated database. */
+  fresh(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function postgresDatabases(): Promise<PostgresDatabases> {
+  const cluster = await startPostgres();
+  const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
+  await admin`CREATE DATABASE tansu_template`;
+  await (await PostgresStorage.open(cluster.urlOf("tansu_template"))).close();
+  let databases = 0;
+  return {
+    cluster,
+    admin,
+    async fresh() {
+      const name = `tansu_${++databases}`;
+      await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE tansu_template`);
+      return cluster.urlOf(name);
+    },
+    async stop() {
+      await admin.end({ timeout: 0 });
+      await cluster.stop();
+    },
+  };
+}
