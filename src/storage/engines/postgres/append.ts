@@ -1,10 +1,11 @@
 // One transaction for a group of appends to one partition:
-//   1. lock the partition's watermark row and read the group's producers (tansu.lock_partition),
+//   1. lock the partition's watermark row and read the group's producers (tansu.lock_partition);
+//      while the server works on that, parse the batches into rows,
 //   2. decide each append in order: duplicate, refused, or the next offsets,
 //   3. COPY the accepted batches' record rows,
 //   4. one statement writes their framing, the producers, aborted transactions and the new
 //      high watermark, and queues the NOTIFY that wakes long polls on every broker,
-//   5. commit.
+//   5. commit, sent together with 4.
 // Offsets come from the locked row in the transaction that writes the rows, so appends from
 // any number of brokers (and tansu.produce()) get contiguous, distinct offsets, and nothing is
 // acknowledged before it is committed.
@@ -13,14 +14,15 @@ import { UnknownTopicError } from "../../errors.ts";
 import { afterProducerBatch, checkProducerBatch, type ProducerBatch, type ProducerState } from "../../producer-sequence.ts";
 import { decodeValue, encodeValue } from "../../record-codec.ts";
 import type { AppendBatch, AppendResult, TopicPartition } from "../../storage.ts";
-import { RECORD_COLUMNS, stampRows, type PreparedBatch } from "./batch-rows.ts";
+import { prepareBatch, RECORD_COLUMNS, stampRows, type PreparedBatch } from "./batch-rows.ts";
 import { COPY_HEADER, COPY_TRAILER } from "./copy-binary.ts";
 import { copyIn } from "./copy-streams.ts";
 import { APPEND_CHANNEL, partitionKey } from "./functions.ts";
 import type { Outcome } from "./group-commit.ts";
-import type { Db, Queryable } from "./client.ts";
+import type { Db } from "./client.ts";
+import { inPipelinedTransaction } from "./transaction.ts";
 
-export interface PendingAppend {
+interface PendingAppend {
   batch: AppendBatch;
   prepared: PreparedBatch;
 }
@@ -42,13 +44,22 @@ interface Accepted {
 
 export const COPY_RECORDS = `COPY tansu.batch_records (${RECORD_COLUMNS}) FROM STDIN (FORMAT binary)`;
 
-/** Appends `group` to `tp` in one transaction; one outcome per append, in order. */
-export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingAppend[]): Promise<Outcome<AppendResult>[]> {
-  const producerIds = [...new Set(group.map((a) => a.batch.producerId).filter((id) => id >= 0n))];
-  return sql.begin(async (tx) => {
-    const locked = await tx<LockRow[]>`
-      SELECT * FROM tansu.lock_partition(${tp.topic}, ${tp.partition}, ${tx.array(producerIds, 20)})`;
+/** Appends `batches` to `tp` in one transaction; one outcome per batch, in order. */
+export async function commitAppends(sql: Db, tp: TopicPartition, batches: AppendBatch[]): Promise<Outcome<AppendResult>[]> {
+  const producerIds = [...new Set(batches.map((b) => b.producerId).filter((id) => id >= 0n))];
+  return inPipelinedTransaction(sql, async (tx) => {
+    const locking = tx<LockRow[]>`
+      SELECT * FROM tansu.lock_partition(${tp.topic}, ${tp.partition}, ${tx.array(producerIds, 20)})`.execute();
+    const group = batches.map((batch): PendingAppend | { batch: AppendBatch; error: unknown } => {
+      try {
+        return { batch, prepared: prepareBatch(batch, tp.partition) };
+      } catch (error) {
+        return { batch, error };
+      }
+    });
+    const locked = await locking;
     if (locked.length === 0) {
+      await tx`COMMIT`;
       const error = new UnknownTopicError(`unknown topic or partition ${tp.topic}-${tp.partition}`);
       return group.map(() => ({ error }));
     }
@@ -68,6 +79,7 @@ export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingA
     const changed = new Set<bigint>();
     const aborted: Array<{ last_offset: string; producer_id: string; first_offset: string }> = [];
     const outcomes = group.map((append): Outcome<AppendResult> => {
+      if ("error" in append) return { error: append.error };
       const { batch } = append;
       try {
         const idempotent = batch.producerId >= 0n;
@@ -94,7 +106,10 @@ export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingA
         return { error };
       }
     });
-    if (accepted.length === 0) return outcomes;
+    if (accepted.length === 0) {
+      await tx`COMMIT`;
+      return outcomes;
+    }
 
     const rows = accepted.filter((a) => a.append.prepared.rows.starts.length > 0);
     if (rows.length > 0) {
@@ -111,7 +126,7 @@ export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingA
         txn_first_offset: state.txnFirstOffset === null ? null : String(state.txnFirstOffset),
       };
     });
-    await tx`
+    const finished = tx`
       WITH framing AS (${insertFraming(tx, topicKey, tp.partition, framing)}
       ), producers AS (
         INSERT INTO tansu.producers (topic_key, partition, producer_id, epoch, batches, txn_first_offset)
@@ -127,12 +142,13 @@ export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingA
       UPDATE tansu.partitions SET high_watermark = ${highWatermark}
       WHERE topic_key = ${topicKey} AND partition = ${tp.partition}
       RETURNING pg_notify(${APPEND_CHANNEL}, ${partitionKey(tp)})`;
+    await Promise.all([finished, tx`COMMIT`]);
     return outcomes;
   });
 }
 
 /** Inserts framing rows (framingJson) of one partition. */
-export function insertFraming(sql: Queryable, topicKey: number, partition: number, rows: ReturnType<typeof framingJson>[]) {
+export function insertFraming(sql: Db, topicKey: number, partition: number, rows: ReturnType<typeof framingJson>[]) {
   return sql`
     INSERT INTO tansu.batches (topic_key, partition, base_offset, last_offset, record_count, attributes,
         partition_leader_epoch, base_timestamp, encoded_max_timestamp, max_timestamp, producer_id, producer_epoch,

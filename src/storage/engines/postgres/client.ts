@@ -1,6 +1,6 @@
-// The connection pool and how its failures reach the broker. The server may go away at any
-// time (restart, failover, network): every operation has a deadline, the pool reconnects on
-// its own with a short backoff, and whatever fails is a StorageUnavailableError, which the
+// Connections and how their failures reach the broker. The server may go away at any time
+// (restart, failover, network): every operation has a deadline, a lost connection is replaced
+// by a new one when next needed, and whatever fails is a StorageUnavailableError, which the
 // broker answers with a retriable Kafka error. A timed-out append may still commit; an
 // idempotent producer's retry is then recognised as a duplicate.
 
@@ -22,28 +22,44 @@ export const OPERATION_TIMEOUT_MS = 25_000;
 
 /** int8 values are read as bigint (the library's default is a string). */
 type Types = { bigint: bigint };
-/** The pool. */
+/** One connection: the library's client limited to a single connection (see ConnectionPool). */
 export type Db = postgres.Sql<Types>;
-/** An open transaction. */
-export type Tx = postgres.TransactionSql<Types>;
-/** Where a statement can run: the pool or a transaction. */
-export type Queryable = postgres.ISql<Types>;
 
-export function connect(settings: PostgresSettings): Db {
-  return postgres({
+/** A client of one connection, retired as soon as that connection closes. */
+export interface Connection {
+  db: Db;
+  /** Rejects with CONNECTION_CLOSED once the connection has closed. */
+  closed: Promise<never>;
+  isClosed(): boolean;
+  /** Ends the client; whatever it still had pending rejects. */
+  retire(): void;
+}
+
+export interface ConnectionOptions {
+  onnotify?: (channel: string, payload: string) => void;
+}
+
+export function openConnection(settings: PostgresSettings, options: ConnectionOptions = {}): Connection {
+  let isClosed = false;
+  let fail: (error: Error) => void = () => {};
+  const closed = new Promise<never>((_, reject) => (fail = reject));
+  closed.catch(() => {});
+  const db = postgres({
     host: settings.host,
     port: settings.port,
     database: settings.database,
     username: settings.user,
     password: settings.password,
     ssl: settings.ssl,
-    max: settings.poolSize,
+    max: 1,
     connect_timeout: settings.connectTimeoutSeconds,
-    // Seconds before the next connection attempt after `retries` failed ones: quick, and never
-    // so long that a recovered server waits for the broker.
-    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     idle_timeout: 300,
     onnotice: () => {},
+    onnotify: options.onnotify,
+    onclose: () => {
+      isClosed = true;
+      fail(Object.assign(new Error(`postgres connection to ${settings.display} closed`), { code: "CONNECTION_CLOSED" }));
+    },
     types: { bigint: postgres.BigInt },
     connection: {
       application_name: settings.applicationName,
@@ -51,7 +67,68 @@ export function connect(settings: PostgresSettings): Db {
       statement_timeout: STATEMENT_TIMEOUT_MS,
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
-  }) as unknown as Db;
+  } as postgres.Options<{ bigint: postgres.PostgresType<bigint> }>) as unknown as Db;
+  return { db, closed, isClosed: () => isClosed, retire: () => void db.end({ timeout: 0 }).catch(() => {}) };
+}
+
+/**
+ * Connections handed out to one user at a time, each a single-connection client that is
+ * retired (and replaced when next needed) as soon as its connection closes. The library's own
+ * pool is not used because of how it behaves when the server goes away: a reservation
+ * (sql.begin) whose connection is lost sends ROLLBACK to the dead socket and throws from a
+ * timer; a reservation that failed to connect takes (and leaks) the next connection that
+ * opens; and a connection whose socket reported an error before closing leaves the queries
+ * sent in between pending forever, to be answered by whatever a reconnected session returns.
+ * A client that is never used again after its connection closed has none of these, so no
+ * statement of a transaction can ever run on another session than its BEGIN.
+ */
+export class ConnectionPool {
+  readonly #settings: PostgresSettings;
+  readonly #idle: Connection[] = [];
+  readonly #busy = new Set<Connection>();
+  readonly #waiting: Array<(connection: Connection) => void> = [];
+
+  constructor(settings: PostgresSettings) {
+    this.#settings = settings;
+  }
+
+  /** Runs `work` on a connection nobody else uses meanwhile; it fails once that connection closes. */
+  async use<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    const connection = await this.#acquire();
+    try {
+      return await Promise.race([work(connection.db), connection.closed]);
+    } finally {
+      this.#release(connection);
+    }
+  }
+
+  /** Lets in-flight work finish for up to `timeoutSeconds`, then closes every connection. */
+  async end(timeoutSeconds: number): Promise<void> {
+    const all = [...this.#idle, ...this.#busy];
+    await Promise.all(all.map((c) => c.db.end({ timeout: timeoutSeconds })));
+  }
+
+  async #acquire(): Promise<Connection> {
+    let connection: Connection | undefined;
+    while ((connection = this.#idle.pop())?.isClosed()) connection.retire();
+    if (!connection && this.#busy.size < this.#settings.poolSize) connection = openConnection(this.#settings);
+    connection ??= await new Promise<Connection>((resolve) => this.#waiting.push(resolve));
+    this.#busy.add(connection);
+    return connection;
+  }
+
+  #release(connection: Connection): void {
+    this.#busy.delete(connection);
+    if (connection.isClosed()) {
+      connection.retire();
+      const next = this.#waiting.shift();
+      if (next) next(openConnection(this.#settings));
+      return;
+    }
+    const next = this.#waiting.shift();
+    if (next) next(connection);
+    else this.#idle.push(connection);
+  }
 }
 
 /** Typed storage errors pass through; the server's errors and lost connections become unavailability. */

@@ -4,7 +4,7 @@
 
 import { decodeValue, encodeValue } from "../../record-codec.ts";
 import type { CommittedOffset, TopicPartition, Versioned } from "../../storage.ts";
-import type { Queryable } from "./client.ts";
+import type { Db } from "./client.ts";
 
 interface OffsetRow {
   topic: string;
@@ -31,7 +31,7 @@ function partitionsJson(partitions: TopicPartition[]) {
   return partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
 }
 
-export async function commitOffsets(sql: Queryable, group: string, offsets: CommittedOffset[]): Promise<void> {
+export async function commitOffsets(sql: Db, group: string, offsets: CommittedOffset[]): Promise<void> {
   if (offsets.length === 0) return;
   const rows = offsets.map((o) => ({
     topic: o.topic,
@@ -50,7 +50,7 @@ export async function commitOffsets(sql: Queryable, group: string, offsets: Comm
           metadata = excluded.metadata, commit_timestamp = excluded.commit_timestamp`;
 }
 
-export async function fetchOffsets(sql: Queryable, group: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
+export async function fetchOffsets(sql: Db, group: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
   const rows =
     partitions === undefined
       ? await sql<OffsetRow[]>`
@@ -63,7 +63,7 @@ export async function fetchOffsets(sql: Queryable, group: string, partitions?: T
   return rows.map(committedOffsetOf);
 }
 
-export async function deleteOffsets(sql: Queryable, group: string, partitions: TopicPartition[]): Promise<void> {
+export async function deleteOffsets(sql: Db, group: string, partitions: TopicPartition[]): Promise<void> {
   if (partitions.length === 0) return;
   await sql`
     DELETE FROM tansu.consumer_offsets o
@@ -77,12 +77,12 @@ interface CasRow {
   version: bigint;
 }
 
-export async function getRecord<T>(sql: Queryable, namespace: string, key: string): Promise<Versioned<T> | null> {
+export async function getRecord<T>(sql: Db, namespace: string, key: string): Promise<Versioned<T> | null> {
   const [row] = await sql<CasRow[]>`SELECT key, value, version FROM tansu.cas_records WHERE namespace = ${namespace} AND key = ${key}`;
   return row ? { value: decodeValue<T>(row.value), version: String(row.version) } : null;
 }
 
-export async function putRecord<T>(sql: Queryable, namespace: string, key: string, value: T, expected: string | null): Promise<string | null> {
+export async function putRecord<T>(sql: Db, namespace: string, key: string, value: T, expected: string | null): Promise<string | null> {
   const text = encodeValue(value);
   const [row] =
     expected === null
@@ -97,13 +97,13 @@ export async function putRecord<T>(sql: Queryable, namespace: string, key: strin
   return row ? String(row.version) : null;
 }
 
-export async function deleteRecord(sql: Queryable, namespace: string, key: string, expected: string): Promise<boolean> {
+export async function deleteRecord(sql: Db, namespace: string, key: string, expected: string): Promise<boolean> {
   const deleted = await sql`
     DELETE FROM tansu.cas_records WHERE namespace = ${namespace} AND key = ${key} AND version = ${versionNumber(expected)}`;
   return deleted.count === 1;
 }
 
-export async function listRecords<T>(sql: Queryable, namespace: string): Promise<Array<{ key: string } & Versioned<T>>> {
+export async function listRecords<T>(sql: Db, namespace: string): Promise<Array<{ key: string } & Versioned<T>>> {
   const rows = await sql<CasRow[]>`SELECT key, value, version FROM tansu.cas_records WHERE namespace = ${namespace} ORDER BY key COLLATE "C"`;
   return rows.map((row) => ({ key: row.key, value: decodeValue<T>(row.value), version: String(row.version) }));
 }
@@ -113,7 +113,7 @@ function versionNumber(version: string): bigint {
   return /^\d{1,18}$/.test(version) ? BigInt(version) : -1n;
 }
 
-export async function allocateProducerId(sql: Queryable): Promise<bigint> {
+export async function allocateProducerId(sql: Db): Promise<bigint> {
   const [row] = await sql<{ id: bigint }[]>`SELECT nextval('tansu.producer_ids') AS id`;
   return row.id;
 }

@@ -8,7 +8,7 @@
 //   and the connection then hangs; reading it in flowing mode never pauses the socket. Its
 //   end is the stream's: an error before then destroys the stream.
 
-import type { Queryable } from "./client.ts";
+import type { Db } from "./client.ts";
 
 /** What the library's Query exposes besides being a promise (see above). */
 interface CopyQuery {
@@ -20,7 +20,7 @@ interface CopyQuery {
 
 
 /** Runs `statement` (COPY ... FROM STDIN) with `chunks` as its data; resolves once the server accepted it. */
-export async function copyIn(sql: Queryable, statement: string, chunks: Uint8Array[]): Promise<void> {
+export async function copyIn(sql: Db, statement: string, chunks: Uint8Array[]): Promise<void> {
   const query = sql.unsafe(statement) as unknown as CopyQuery;
   const stream = await query.writable();
   const accepted = new Promise<void>((resolve, reject) => {
@@ -34,7 +34,7 @@ export async function copyIn(sql: Queryable, statement: string, chunks: Uint8Arr
 }
 
 /** Runs `statement` (COPY (...) TO STDOUT) and returns everything it sent. */
-export async function copyOut(sql: Queryable, statement: string): Promise<Uint8Array> {
+export async function copyOut(sql: Db, statement: string): Promise<Uint8Array> {
   const query = sql.unsafe(statement) as unknown as CopyQuery;
   const stream = await query.readable();
   const chunks: Uint8Array[] = [];

@@ -13,7 +13,7 @@ import type { AbortedTransaction, FetchOptions, FetchResult, PartitionOffsets, T
 import { parseHeaders, rebuildBatch, type Framing, type StoredRecord } from "./batch-rows.ts";
 import { CopyTupleReader } from "./copy-binary.ts";
 import { copyOut } from "./copy-streams.ts";
-import type { Queryable } from "./client.ts";
+import type { Db } from "./client.ts";
 
 /** Batches one fetch hands out at most, however small they are. */
 const MAX_BATCHES = 2000;
@@ -57,7 +57,7 @@ export function offsetsOf(row: { log_start_offset: bigint; high_watermark: bigin
   };
 }
 
-export async function fetchBatches(sql: Queryable, tp: TopicPartition, options: FetchOptions): Promise<FetchResult> {
+export async function fetchBatches(sql: Db, tp: TopicPartition, options: FetchOptions): Promise<FetchResult> {
   for (let attempt = 1; ; attempt++) {
     const result = await fetchOnce(sql, tp, options);
     if (result !== null) return result;
@@ -68,7 +68,7 @@ export async function fetchBatches(sql: Queryable, tp: TopicPartition, options: 
 }
 
 /** One read; null when a batch was rewritten between the two statements. */
-async function fetchOnce(sql: Queryable, tp: TopicPartition, options: FetchOptions): Promise<FetchResult | null> {
+async function fetchOnce(sql: Db, tp: TopicPartition, options: FetchOptions): Promise<FetchResult | null> {
   const committed = options.isolation === "read_committed";
   const rows = await sql.unsafe<FramingRow[]>(
     `WITH part AS (${PARTITION_OFFSETS}),
@@ -127,7 +127,7 @@ async function fetchOnce(sql: Queryable, tp: TopicPartition, options: FetchOptio
 }
 
 /** Record rows of offsets from..to, in offset order. The numbers are ours, so they are spelled into the COPY. */
-async function readRecords(sql: Queryable, topicKey: number, partition: number, from: bigint, to: bigint): Promise<StoredRecord[]> {
+async function readRecords(sql: Db, topicKey: number, partition: number, from: bigint, to: bigint): Promise<StoredRecord[]> {
   const data = await copyOut(
     sql,
     `COPY (SELECT offset_id, timestamp_ms, key, value, headers FROM tansu.batch_records

@@ -10,7 +10,8 @@ import { COPY_RECORDS, framingJson, insertFraming } from "./append.ts";
 import { prepareBatch, stampRows } from "./batch-rows.ts";
 import { COPY_HEADER, COPY_TRAILER } from "./copy-binary.ts";
 import { copyIn } from "./copy-streams.ts";
-import type { Db, Queryable } from "./client.ts";
+import type { Db } from "./client.ts";
+import { inTransaction } from "./transaction.ts";
 
 interface PartitionRow {
   topic_key: number;
@@ -22,7 +23,7 @@ function unknown(tp: TopicPartition): UnknownTopicError {
   return new UnknownTopicError(`unknown topic or partition ${tp.topic}-${tp.partition}`);
 }
 
-async function partitionRow(sql: Queryable, tp: TopicPartition, lock: boolean): Promise<PartitionRow> {
+async function partitionRow(sql: Db, tp: TopicPartition, lock: boolean): Promise<PartitionRow> {
   const [row] = await sql<PartitionRow[]>`
     SELECT p.topic_key, p.log_start_offset, p.high_watermark
     FROM tansu.partitions p JOIN tansu.topics t ON t.topic_key = p.topic_key
@@ -33,7 +34,7 @@ async function partitionRow(sql: Queryable, tp: TopicPartition, lock: boolean): 
 }
 
 export async function deleteRecords(sql: Db, tp: TopicPartition, offset: bigint): Promise<bigint> {
-  return sql.begin(async (tx) => {
+  return inTransaction(sql, async (tx) => {
     const log = await partitionRow(tx, tp, true);
     const logStart = logStartAfterDelete(offset, { logStartOffset: log.log_start_offset, highWatermark: log.high_watermark });
     if (logStart === log.log_start_offset) return logStart;
@@ -58,7 +59,7 @@ export async function deleteRecords(sql: Db, tp: TopicPartition, offset: bigint)
 }
 
 export async function replaceBatch(sql: Db, tp: TopicPartition, baseOffset: bigint, bytes: Uint8Array | null): Promise<void> {
-  await sql.begin(async (tx) => {
+  await inTransaction(sql, async (tx) => {
     const log = await partitionRow(tx, tp, true);
     const [old] = await tx<{ last_offset: bigint; max_timestamp: bigint }[]>`
       DELETE FROM tansu.batches
@@ -92,7 +93,7 @@ export async function replaceBatch(sql: Db, tp: TopicPartition, baseOffset: bigi
   });
 }
 
-export async function batchSummaries(sql: Queryable, tp: TopicPartition): Promise<BatchSummary[]> {
+export async function batchSummaries(sql: Db, tp: TopicPartition): Promise<BatchSummary[]> {
   const log = await partitionRow(sql, tp, false);
   const rows = await sql<{ base_offset: bigint; last_offset: bigint; max_timestamp: bigint; size_bytes: number }[]>`
     SELECT base_offset, last_offset, max_timestamp, size_bytes FROM tansu.batches
@@ -104,7 +105,7 @@ export async function batchSummaries(sql: Queryable, tp: TopicPartition): Promis
 type TimestampLookup = { offset: bigint; timestamp: bigint } | null;
 
 /** First batch whose max timestamp reaches `timestamp` (null: the batch with the largest). */
-export async function batchByTimestamp(sql: Queryable, tp: TopicPartition, timestamp: bigint | null): Promise<TimestampLookup> {
+export async function batchByTimestamp(sql: Db, tp: TopicPartition, timestamp: bigint | null): Promise<TimestampLookup> {
   const [row] = await sql<{ log_start_offset: bigint; base_offset: bigint | null; max_timestamp: bigint | null }[]>`
     SELECT p.log_start_offset, b.base_offset, b.max_timestamp
     FROM tansu.partitions p JOIN tansu.topics t ON t.topic_key = p.topic_key

@@ -6,7 +6,8 @@
 import { StorageError } from "../../errors.ts";
 import { FUNCTIONS } from "./functions.ts";
 import { TABLES } from "./schema.ts";
-import type { Db, Queryable } from "./client.ts";
+import type { Db } from "./client.ts";
+import { inTransaction } from "./transaction.ts";
 
 export interface Migration {
   version: number;
@@ -28,7 +29,7 @@ export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
 const MIGRATION_LOCK = 500_069_495_669n;
 
 /** The schema version of the database, 0 when tansu has never run there. */
-export async function schemaVersion(sql: Queryable): Promise<number> {
+export async function schemaVersion(sql: Db): Promise<number> {
   const [row] = await sql<{ version: number | null }[]>`
     SELECT CASE WHEN to_regclass('tansu.schema_migrations') IS NULL THEN 0 END AS version`;
   if (row.version === 0) return 0;
@@ -46,7 +47,7 @@ export async function migrate(sql: Db, database: string): Promise<number[]> {
   const seen = await schemaVersion(sql);
   checkNotNewer(seen, database);
   if (seen === LATEST_SCHEMA_VERSION) return [];
-  return sql.begin(async (tx) => {
+  return inTransaction(sql, async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE SCHEMA IF NOT EXISTS tansu`;
     await tx`CREATE TABLE IF NOT EXISTS tansu.schema_migrations (

@@ -29,10 +29,9 @@ import type {
   Uuid,
   Versioned,
 } from "../../storage.ts";
-import { commitAppends, type PendingAppend } from "./append.ts";
+import { commitAppends } from "./append.ts";
 import { listenForAppends } from "./append-listener.ts";
-import { prepareBatch } from "./batch-rows.ts";
-import { connect, failure, OPERATION_TIMEOUT_MS, withDeadline, type Db } from "./client.ts";
+import { ConnectionPool, failure, OPERATION_TIMEOUT_MS, withDeadline, type Db } from "./client.ts";
 import * as coordinator from "./coordinator-state.ts";
 import { fetchBatches, offsetsOf, PARTITION_OFFSETS } from "./fetch.ts";
 import { parsePartitionKey, partitionKey } from "./functions.ts";
@@ -47,16 +46,22 @@ const GROUP_LIMITS = { items: 256, bytes: 16 * 1024 * 1024 };
 
 export class PostgresStorage implements Storage {
   readonly kind = "postgres";
-  readonly #sql: Db;
+  readonly #pool: ConnectionPool;
   readonly #where: string;
-  readonly #appends: GroupCommit<PendingAppend, AppendResult>;
+  readonly #appends: GroupCommit<AppendBatch, AppendResult>;
   readonly #unlisteners = new Set<() => void>();
   #closed = false;
 
-  private constructor(sql: Db, settings: PostgresSettings) {
-    this.#sql = sql;
+  readonly #settings: PostgresSettings;
+
+  private constructor(pool: ConnectionPool, settings: PostgresSettings) {
+    this.#pool = pool;
+    this.#settings = settings;
     this.#where = settings.display;
-    this.#appends = new GroupCommit((key, group) => commitAppends(this.#sql, parsePartitionKey(key)!, group), GROUP_LIMITS);
+    this.#appends = new GroupCommit(
+      (key, group) => this.#pool.use((db) => commitAppends(db, parsePartitionKey(key)!, group)),
+      GROUP_LIMITS,
+    );
   }
 
   /**
@@ -67,12 +72,12 @@ export class PostgresStorage implements Storage {
    */
   static async open(url: string): Promise<PostgresStorage> {
     const settings = postgresSettings(url);
-    const sql = connect(settings);
+    const pool = new ConnectionPool(settings);
     try {
-      await withDeadline(migrate(sql, settings.display), OPERATION_TIMEOUT_MS, `open ${settings.display}`);
-      return new PostgresStorage(sql, settings);
+      await withDeadline(pool.use((db) => migrate(db, settings.display)), OPERATION_TIMEOUT_MS, `open ${settings.display}`);
+      return new PostgresStorage(pool, settings);
     } catch (error) {
-      await sql.end({ timeout: 0 });
+      await pool.end(0);
       const cause = failure("open", settings.display, error);
       if (cause instanceof StorageUnavailableError) {
         throw new StorageUnavailableError(`cannot open postgres store ${settings.display}: ${cause.message}`, { cause: error });
@@ -83,7 +88,7 @@ export class PostgresStorage implements Storage {
 
   /** Calls `onAppend` whenever records are committed to a partition, by any broker or by SQL. */
   watchAppends(onAppend: (tp: TopicPartition) => void): () => void {
-    const stop = listenForAppends(this.#sql, this.#where, onAppend);
+    const stop = listenForAppends(this.#settings, onAppend);
     this.#unlisteners.add(stop);
     return () => {
       this.#unlisteners.delete(stop);
@@ -119,12 +124,9 @@ export class PostgresStorage implements Storage {
 
   // --- the log --------------------------------------------------------------------
 
-  /** The batch is parsed into rows here, before it queues for the partition's lock. */
+  /** Waits for the partition's next group commit, which takes a connection of its own. */
   append(tp: TopicPartition, batch: AppendBatch): Promise<AppendResult> {
-    return this.#run("append", async () => {
-      const prepared = prepareBatch(batch, tp.partition);
-      return this.#appends.submit(partitionKey(tp), { batch, prepared }, batch.bytes.byteLength);
-    });
+    return this.#guard("append", () => this.#appends.submit(partitionKey(tp), batch, batch.bytes.byteLength));
   }
 
   fetch(tp: TopicPartition, options: FetchOptions): Promise<FetchResult> {
@@ -207,17 +209,22 @@ export class PostgresStorage implements Storage {
     for (const stop of this.#unlisteners) stop();
     try {
       // In-flight operations get a few seconds to finish; then their connections are cut.
-      await this.#sql.end({ timeout: 5 });
+      await this.#pool.end(5);
     } catch (error) {
       throw failure("close", this.#where, error);
     }
   }
 
-  /** Runs one operation: refused once closed, bounded in time, failures typed. */
-  async #run<T>(operation: string, body: (sql: Db) => Promise<T>): Promise<T> {
+  /** Runs one operation on a connection of the pool. */
+  #run<T>(operation: string, body: (db: Db) => Promise<T>): Promise<T> {
+    return this.#guard(operation, () => this.#pool.use(body));
+  }
+
+  /** Refused once closed, bounded in time, failures typed. */
+  async #guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new StorageUnavailableError(`${operation}: postgres store ${this.#where} is closed`);
     try {
-      return await withDeadline(body(this.#sql), OPERATION_TIMEOUT_MS, operation);
+      return await withDeadline(work(), OPERATION_TIMEOUT_MS, operation);
     } catch (error) {
       throw failure(operation, this.#where, error);
     }

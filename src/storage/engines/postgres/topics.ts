@@ -2,7 +2,8 @@
 
 import { InvalidPartitionsError, TopicExistsError, UnknownTopicError } from "../../errors.ts";
 import type { NewTopic, Topic, Uuid } from "../../storage.ts";
-import type { Db, Queryable } from "./client.ts";
+import type { Db } from "./client.ts";
+import { inTransaction } from "./transaction.ts";
 
 interface TopicRow {
   topic_key: number;
@@ -16,7 +17,7 @@ function topicOf(row: TopicRow): Topic {
   return { name: row.name, id: row.id, partitions: row.partitions, configs: { ...row.configs } };
 }
 
-export async function createTopic(sql: Queryable, topic: NewTopic): Promise<Topic> {
+export async function createTopic(sql: Db, topic: NewTopic): Promise<Topic> {
   if (!Number.isInteger(topic.partitions) || topic.partitions < 1) {
     throw new InvalidPartitionsError(`topic ${topic.name}: ${topic.partitions} partitions`);
   }
@@ -37,7 +38,7 @@ export async function createTopic(sql: Queryable, topic: NewTopic): Promise<Topi
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function getTopic(sql: Queryable, by: { name: string } | { id: Uuid }): Promise<Topic | null> {
+export async function getTopic(sql: Db, by: { name: string } | { id: Uuid }): Promise<Topic | null> {
   if ("id" in by && !UUID.test(by.id)) return null;
   const [row] =
     "name" in by
@@ -46,7 +47,7 @@ export async function getTopic(sql: Queryable, by: { name: string } | { id: Uuid
   return row ? topicOf(row) : null;
 }
 
-export async function listTopics(sql: Queryable): Promise<Topic[]> {
+export async function listTopics(sql: Db): Promise<Topic[]> {
   return (await sql<TopicRow[]>`SELECT * FROM tansu.topics ORDER BY name COLLATE "C"`).map(topicOf);
 }
 
@@ -57,7 +58,7 @@ export async function listTopics(sql: Queryable): Promise<Topic[]> {
  */
 export async function deleteTopic(sql: Db, by: { name: string } | { id: Uuid }): Promise<Topic | null> {
   if ("id" in by && !UUID.test(by.id)) return null;
-  return sql.begin(async (tx) => {
+  return inTransaction(sql, async (tx) => {
     const [row] =
       "name" in by
         ? await tx<TopicRow[]>`SELECT * FROM tansu.topics WHERE name = ${by.name} FOR UPDATE`
@@ -78,7 +79,7 @@ export async function deleteTopic(sql: Db, by: { name: string } | { id: Uuid }):
 }
 
 export async function createPartitions(sql: Db, name: string, count: number): Promise<Topic> {
-  return sql.begin(async (tx) => {
+  return inTransaction(sql, async (tx) => {
     const [row] = await tx<TopicRow[]>`SELECT * FROM tansu.topics WHERE name = ${name} FOR UPDATE`;
     if (!row) throw new UnknownTopicError(`unknown topic ${name}`);
     if (!Number.isInteger(count) || count <= row.partitions) {
@@ -93,7 +94,7 @@ export async function createPartitions(sql: Db, name: string, count: number): Pr
   });
 }
 
-export async function setTopicConfigs(sql: Queryable, name: string, configs: Record<string, string>): Promise<Topic> {
+export async function setTopicConfigs(sql: Db, name: string, configs: Record<string, string>): Promise<Topic> {
   const [row] = await sql<TopicRow[]>`
     UPDATE tansu.topics SET configs = ${sql.json(configs)} WHERE name = ${name} RETURNING *`;
   if (!row) throw new UnknownTopicError(`unknown topic ${name}`);

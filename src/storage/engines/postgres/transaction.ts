@@ -1,0 +1,41 @@
+// Transactions on one connection of the pool (see ConnectionPool for why not sql.begin()).
+// BEGIN goes out together with the body's first statement, and the body may send COMMIT
+// together with its last one, saving two round trips a transaction.
+
+import type { Db } from "./client.ts";
+
+/** Runs `body` in a transaction on `db` and commits; rolls back when it throws. */
+export function inTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
+  return inPipelinedTransaction(db, async (tx) => {
+    const result = await body(tx);
+    await tx`COMMIT`;
+    return result;
+  });
+}
+
+/**
+ * Runs `body` after BEGIN on `db`; `body` sends COMMIT itself, pipelined with its last
+ * statement (`await Promise.all([tx\`...\`, tx\`COMMIT\`])`). Rolls back when it throws.
+ */
+export async function inPipelinedTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
+  const begun = db`BEGIN`.execute();
+  try {
+    const [, result] = await Promise.all([begun, body(db)]);
+    return result;
+  } catch (error) {
+    // A lost connection took its transaction with it; rolling back would only reconnect.
+    if (!connectionLost(error)) await db`ROLLBACK`.catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * The connection is gone or going: the library's own errors (CONNECTION_CLOSED, ...), socket
+ * errors (ECONNRESET, ...), and the server's FATAL ones (e.g. shutdown), which end the session.
+ */
+function connectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { severity, code } = error as { severity?: string; code?: unknown };
+  if (severity !== undefined) return severity === "FATAL" || severity === "PANIC";
+  return typeof code === "string";
+}
