@@ -101,6 +101,7 @@ async function fetchOnce(sql: Db, tp: TopicPartition, options: FetchOptions): Pr
      FROM part LEFT JOIN chosen ON true
      ORDER BY chosen.base_offset`,
     [tp.topic, tp.partition, options.fetchOffset, Math.min(options.maxBytes, 2 ** 31 - 1), committed],
+    { prepare: true },
   );
   if (rows.length === 0) throw new UnknownTopicError(`unknown topic or partition ${tp.topic}-${tp.partition}`);
   const offsets = offsetsOf(rows[0]);
