@@ -1,4 +1,4 @@
-import { chownSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, chownSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { signalAtExit } from "./cleanup.ts";
 import { freePort } from "./free-port.ts";
@@ -13,6 +13,8 @@ export interface RunningPostgres {
   url: string;
   /** bin/ of the server, for psql and friends. */
   bin: string;
+  /** With `tls`: the self-signed certificate the server presents (for 127.0.0.1), to trust as a root. */
+  rootCert?: string;
   /** The URL of another database on the same cluster. */
   urlOf(database: string): string;
   /** Shuts the server down (immediate: like a crash; fast: what an orderly restart does); start() brings it back. */
@@ -29,28 +31,49 @@ function serverBinDir(): string {
   return join(PG_ROOT, versions[0], "bin");
 }
 
-/** initdb refuses to run as root, so as root the cluster belongs to (and runs as) the postgres user. */
-function asClusterOwner(dir: string): string[] {
-  if (process.getuid?.() !== 0) return [];
+/** The postgres user's uid and gid when running as root (initdb refuses to run as root), else null. */
+function clusterOwner(): [uid: number, gid: number] | null {
+  if (process.getuid?.() !== 0) return null;
   const entry = readFileSync("/etc/passwd", "utf8")
     .split("\n")
     .map((line) => line.split(":"))
     .find((fields) => fields[0] === "postgres");
   if (!entry) throw new Error("running as root but there is no postgres user; run scripts/install-test-deps.sh");
-  chownSync(dir, Number(entry[2]), Number(entry[3]));
-  return ["runuser", "-u", "postgres", "--"];
+  return [Number(entry[2]), Number(entry[3])];
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** A self-signed certificate for 127.0.0.1 and its key, readable by the server only. */
+async function selfSignedCertificate(dir: string, owner: [number, number] | null): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, "server.crt");
+  const key = join(dir, "server.key");
+  await runChecked(
+    ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+  );
+  chmodSync(key, 0o600);
+  if (owner) for (const file of [cert, key]) chownSync(file, ...owner);
+  return { cert, key };
+}
+
+export interface StartPostgresOptions {
+  /** Serve TLS (besides plain connections) with a self-signed certificate, see rootCert. */
+  tls?: boolean;
+}
+
+export async function startPostgres(startOptions: StartPostgresOptions = {}): Promise<RunningPostgres> {
   const bin = serverBinDir();
   const dir = tempDir("tansu-pg-");
   const data = join(dir, "data");
-  const owner = asClusterOwner(dir);
+  const ownerIds = clusterOwner();
+  if (ownerIds) chownSync(dir, ...ownerIds);
+  const owner = ownerIds ? ["runuser", "-u", "postgres", "--"] : [];
   await runChecked([...owner, join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"], {
     timeoutMs: 120_000,
   });
   const port = freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const tls = startOptions.tls ? await selfSignedCertificate(dir, ownerIds) : null;
+  const tlsOptions = tls ? ` -c ssl=on -c ssl_cert_file=${tls.cert} -c ssl_key_file=${tls.key}` : "";
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${tlsOptions}`;
   let forget: (() => void) | null = null;
   const start = async () => {
     // -w makes pg_ctl itself wait until the server accepts connections.
@@ -65,6 +88,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
   return {
     url,
     bin,
+    rootCert: tls?.cert,
     urlOf: (database) => url.replace(/\/postgres$/, `/${database}`),
     async stop(mode = "immediate") {
       if (forget === null) return;

@@ -1,7 +1,7 @@
 // Databases for postgres:// tests: one throwaway cluster per test file, and a fresh database
 // per store, copied from a template the engine migrated once (much faster than migrating each).
 import postgres from "postgres";
-import { startPostgres, type RunningPostgres } from "../harness/postgres.ts";
+import { startPostgres, type RunningPostgres, type StartPostgresOptions } from "../harness/postgres.ts";
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
 
 export interface PostgresDatabases {
@@ -13,8 +13,8 @@ export interface PostgresDatabases {
   stop(): Promise<void>;
 }
 
-export async function postgresDatabases(): Promise<PostgresDatabases> {
-  const cluster = await startPostgres();
+export async function postgresDatabases(options: StartPostgresOptions = {}): Promise<PostgresDatabases> {
+  const cluster = await startPostgres(options);
   const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
   await admin`CREATE DATABASE tansu_template`;
   await (await PostgresStorage.open(cluster.urlOf("tansu_template"))).close();
