@@ -1,5 +1,5 @@
 // Several broker processes appending to one partition of one shared store at the same time,
-// for the engines that may be shared (sqlite://, s3://): each worker process opens the store
+// for the engines that may be shared (sqlite://, s3://, postgres://): each worker process opens the store
 // by URL as a broker does, all start appending at once, and the acknowledgements are checked
 // against each other and against what the store then holds.
 import { expect } from "bun:test";
