@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import postgres from "postgres";
 import { signalAtExit } from "./cleanup.ts";
 import { freePort } from "./free-port.ts";
 import { runChecked } from "./run.ts";
@@ -99,5 +100,19 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
     async start() {
       if (forget === null) await start();
     },
+  };
+}
+
+/** Fresh databases on a cluster, each named tansu_N; from `template` (an existing database) when given. */
+export function databaseMaker(cluster: RunningPostgres, template?: string): { fresh(): Promise<string>; end(): Promise<void> } {
+  const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
+  let made = 0;
+  return {
+    async fresh() {
+      const name = `tansu_${++made}`;
+      await admin.unsafe(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
+      return cluster.urlOf(name);
+    },
+    end: () => admin.end({ timeout: 0 }),
   };
 }

@@ -2,13 +2,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
 import { python } from "../harness/python.ts";
-
-let broker: RunningBroker;
-
-beforeAll(async () => {
-  broker = await startBroker();
-});
-afterAll(() => broker.stop());
+import { describeStores } from "../harness/stores.ts";
 
 const ADMIN = String.raw`
 import sys, json
@@ -65,26 +59,34 @@ c.close()
 print(json.dumps({"acked": len(acked), "got": got}))
 `;
 
-test("AdminClient: create, describe, alter and delete topics and configs", async () => {
-  const result = await python(ADMIN, [broker.url]);
-  expect(result.exitCode).toBe(0);
-  const out = JSON.parse(result.stdout);
-  expect(out).toEqual({
-    again: 36, // TOPIC_ALREADY_EXISTS
-    invalid: 17, // INVALID_TOPIC_EXCEPTION
-    listed: 3,
-    "retention.ms": ["12345", false],
-    "cleanup.policy": ["delete", true],
-    altered: ["compact", "604800000"],
-    partitions: 5,
-    deleted: true,
+describeStores((fresh) => {
+  let broker: RunningBroker;
+  beforeAll(async () => {
+    broker = await startBroker(await fresh());
   });
-});
+  afterAll(() => broker.stop());
 
-test("producer and consumer: every acknowledged record read back in order", async () => {
-  const result = await python(PRODUCE_CONSUME, [broker.url]);
-  expect(result.exitCode).toBe(0);
-  const out = JSON.parse(result.stdout);
-  expect(out.acked).toBe(200);
-  expect(out.got).toEqual(Array.from({ length: 200 }, (_, i) => [i, `k${i}`, `v${i}`, String(i)]));
+  test("AdminClient: create, describe, alter and delete topics and configs", async () => {
+    const result = await python(ADMIN, [broker.url]);
+    expect(result.exitCode).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out).toEqual({
+      again: 36, // TOPIC_ALREADY_EXISTS
+      invalid: 17, // INVALID_TOPIC_EXCEPTION
+      listed: 3,
+      "retention.ms": ["12345", false],
+      "cleanup.policy": ["delete", true],
+      altered: ["compact", "604800000"],
+      partitions: 5,
+      deleted: true,
+    });
+  });
+
+  test("producer and consumer: every acknowledged record read back in order", async () => {
+    const result = await python(PRODUCE_CONSUME, [broker.url]);
+    expect(result.exitCode).toBe(0);
+    const out = JSON.parse(result.stdout);
+    expect(out.acked).toBe(200);
+    expect(out.got).toEqual(Array.from({ length: 200 }, (_, i) => [i, `k${i}`, `v${i}`, String(i)]));
+  });
 });

@@ -1,7 +1,7 @@
-// Databases for postgres:// tests: one throwaway cluster per test file, and a fresh database
-// per store, copied from a template the engine migrated once (much faster than migrating each).
+// Databases for postgres:// storage tests: one throwaway cluster per test file, and a fresh
+// database per store, copied from a template the engine migrated once (faster than migrating each).
 import postgres from "postgres";
-import { startPostgres, type RunningPostgres, type StartPostgresOptions } from "../harness/postgres.ts";
+import { databaseMaker, startPostgres, type RunningPostgres, type StartPostgresOptions } from "../harness/postgres.ts";
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
 
 export interface PostgresDatabases {
@@ -18,16 +18,13 @@ export async function postgresDatabases(options: StartPostgresOptions = {}): Pro
   const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
   await admin`CREATE DATABASE tansu_template`;
   await (await PostgresStorage.open(cluster.urlOf("tansu_template"))).close();
-  let databases = 0;
+  const databases = databaseMaker(cluster, "tansu_template");
   return {
     cluster,
     admin,
-    async fresh() {
-      const name = `tansu_${++databases}`;
-      await admin.unsafe(`CREATE DATABASE ${name} TEMPLATE tansu_template`);
-      return cluster.urlOf(name);
-    },
+    fresh: databases.fresh,
     async stop() {
+      await databases.end();
       await admin.end({ timeout: 0 });
       await cluster.stop();
     },
