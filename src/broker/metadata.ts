@@ -12,10 +12,11 @@ import { ZERO_UUID } from "../protocol/reader.ts";
 import { TopicExistsError } from "../storage/errors.ts";
 import type { Topic } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
-import { errorCodeOf } from "./error-mapping.ts";
+import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { invalidTopicName } from "./topic-config.ts";
 import { lookupTopic } from "./topic-lookup.ts";
+import { describedBefore, forgetDescribed, leaderless, rememberDescribed } from "./metadata-fallback.ts";
 
 /** Kafka's value for authorized operations the client did not ask for. */
 export const OPERATIONS_NOT_REQUESTED = -2147483648;
@@ -55,12 +56,24 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
   maxVersion: 12,
   async handle(ctx, request, rc) {
     const topics: MetadataResponseTopic[] = [];
-    const describe = (topic: Topic): MetadataResponseTopic => ({
+    const describe = (topic: Topic): MetadataResponseTopic => {
+      rememberDescribed(ctx, topic);
+      return {
+        errorCode: ErrorCode.NONE,
+        name: topic.name,
+        topicId: topic.id,
+        isInternal: false,
+        partitions: partitionsOf(ctx, topic),
+        topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      };
+    };
+    // The store is unavailable: a topic described before is answered leaderless, so clients wait.
+    const unavailable = (topic: Topic): MetadataResponseTopic => ({
       errorCode: ErrorCode.NONE,
       name: topic.name,
       topicId: topic.id,
       isInternal: false,
-      partitions: partitionsOf(ctx, topic),
+      partitions: leaderless(topic),
       topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
     });
     const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponseTopic => ({
@@ -75,7 +88,14 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const all = request.topics === null || (rc.apiVersion === 0 && request.topics.length === 0);
     if (all) {
-      for (const topic of await ctx.storage.listTopics()) topics.push(describe(topic));
+      try {
+        for (const topic of await ctx.storage.listTopics()) topics.push(describe(topic));
+      } catch (error) {
+        const known = describedBefore(ctx, error);
+        if (known.length === 0) throw error;
+        consola.warn(`metadata for all topics: storage unavailable: ${messageOf(error)}`);
+        topics.push(...known.map(unavailable));
+      }
     } else {
       const autoCreate = ctx.config.autoCreateTopics && (rc.apiVersion < 4 || request.allowAutoTopicCreation !== false);
       for (const wanted of request.topics ?? []) {
@@ -92,9 +112,12 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
           }
           let topic = await ctx.storage.getTopic({ name: wanted.name });
           if (!topic && autoCreate) topic = await autoCreateTopic(ctx, wanted.name);
+          if (!topic) forgetDescribed(ctx, wanted.name);
           topics.push(topic ? describe(topic) : failed(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         } catch (error) {
-          topics.push(failed(wanted.name ?? null, ZERO_UUID, errorCodeOf(error, `metadata for ${wanted.name}`)));
+          const errorCode = errorCodeOf(error, `metadata for ${wanted.name}`);
+          const [known] = describedBefore(ctx, error, wanted.name ?? undefined);
+          topics.push(known ? unavailable(known) : failed(wanted.name ?? null, ZERO_UUID, errorCode));
         }
       }
     }

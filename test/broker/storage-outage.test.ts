@@ -40,3 +40,30 @@ test("produce and metadata answer KAFKA_STORAGE_ERROR while the store is unavail
   expect((await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" })).errorCode).toBe(ErrorCode.NONE);
   c.close();
 });
+
+test("a topic described before the store went away is described again leaderless, so clients wait instead of failing", async () => {
+  const broker = await startInProcessBroker({}, "memory://");
+  const c = await broker.connect();
+  const metadata = (topics: Array<{ name: string }> | null) =>
+    c.request(ApiKey.Metadata, 12, {
+      topics: topics?.map((t) => ({ ...t, topicId: "00000000-0000-0000-0000-000000000000" })) ?? null,
+      allowAutoTopicCreation: true,
+      includeTopicAuthorizedOperations: false,
+    });
+  try {
+    const before = await metadata([{ name: "described" }]);
+    expect(before.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([ErrorCode.NONE]);
+    await broker.ctx.storage.close();
+    for (const response of [await metadata([{ name: "described" }]), await metadata(null)]) {
+      expect(response.topics.map((t) => [t.name, t.errorCode])).toEqual([["described", ErrorCode.NONE]]);
+      expect(response.topics[0]!.partitions).toEqual([
+        { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: 0, leaderId: -1, leaderEpoch: -1, replicaNodes: [], isrNodes: [], offlineReplicas: [] },
+      ]);
+    }
+    // A topic never described has nothing to fall back on.
+    expect((await metadata([{ name: "never-seen" }])).topics[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+  } finally {
+    c.close();
+    await broker.broker.stop();
+  }
+});

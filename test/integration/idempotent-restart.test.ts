@@ -1,11 +1,14 @@
 // An idempotent librdkafka producer (python3-confluent-kafka) keeps producing while its broker
-// is SIGKILLed and restarted on the same store: requests in flight at the kill are retried
-// with their original sequence numbers, and the store's idempotence check (durable, in the
-// same atomic step as the append) acknowledges the ones already written without writing
-// them again. Every acknowledged record must be in the log exactly once.
+// is SIGKILLed and restarted on the same store, or while the PostgreSQL under a postgres://
+// broker restarts and then goes away for a few seconds: requests in flight then are retried
+// with their original sequence numbers (the broker answers KAFKA_STORAGE_ERROR, which
+// librdkafka retries), and the store's idempotence check (durable, in the same atomic step as
+// the append) acknowledges the ones already written without writing them again. Every
+// acknowledged record must be in the log exactly once.
 import { afterAll, expect, test } from "bun:test";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
 import { PYTHON, python } from "../harness/python.ts";
+import { startPostgresStores } from "../harness/stores.ts";
 
 const RECORDS = 60_000;
 const KILL_AFTER_ACKS = 5_000;
@@ -77,29 +80,38 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
   if (pending !== "") yield pending;
 }
 
-test("SIGKILL and restart mid-stream: every acknowledged record is in the log exactly once", async () => {
-  const first = await startBroker();
-  brokers.push(first);
+/** What the test does to the broker or its store once the producer has this many records acknowledged. */
+interface Interruption {
+  afterAcks: number;
+  run(): Promise<void>;
+}
+
+/**
+ * Produces RECORDS values through `bootstrap()` with an idempotent producer, running each
+ * interruption on the way, and checks that every acknowledged record is in the log exactly once
+ * and in produce order (read through `bootstrap()` as it is afterwards).
+ */
+async function produceThrough(bootstrap: () => string, topic: string, interruptions: Interruption[]): Promise<void> {
   const create = await python(
-    `import sys\nfrom confluent_kafka.admin import AdminClient, NewTopic\na = AdminClient({"bootstrap.servers": sys.argv[1]})\na.create_topics([NewTopic("idempotent-restart", 1, 1)])["idempotent-restart"].result(20)`,
-    [first.url],
+    `import sys\nfrom confluent_kafka.admin import AdminClient, NewTopic\na = AdminClient({"bootstrap.servers": sys.argv[1]})\na.create_topics([NewTopic(sys.argv[2], 1, 1)])[sys.argv[2]].result(20)`,
+    [bootstrap(), topic],
   );
   expect(create.exitCode, create.stderr).toBe(0);
 
-  const producer = Bun.spawn([PYTHON, "-c", PRODUCE, first.url, "idempotent-restart", String(RECORDS)], {
+  const producer = Bun.spawn([PYTHON, "-c", PRODUCE, bootstrap(), topic, String(RECORDS)], {
     stdout: "pipe",
     stderr: "pipe",
   });
   const bound = setTimeout(() => producer.kill("SIGKILL"), 180_000);
   const stderr = new Response(producer.stderr).text();
-  let ackedAtKill = -1;
+  const pending = [...interruptions];
+  const ackedAt: number[] = [];
   let summary: { acked: number[]; failed: string[]; unflushed: number } | null = null;
   for await (const line of lines(producer.stdout)) {
     const progress = /^acked (\d+)$/.exec(line);
-    if (progress && ackedAtKill < 0 && Number(progress[1]) >= KILL_AFTER_ACKS) {
-      ackedAtKill = Number(progress[1]);
-      expect(await first.stop("SIGKILL")).toBe(128 + 9);
-      brokers.push(await startBroker({ storage: first.storage, port: first.port }));
+    if (progress && pending.length > 0 && Number(progress[1]) >= pending[0].afterAcks) {
+      ackedAt.push(Number(progress[1]));
+      await pending.shift()!.run();
     } else if (line.startsWith("{")) {
       summary = JSON.parse(line);
     }
@@ -107,15 +119,15 @@ test("SIGKILL and restart mid-stream: every acknowledged record is in the log ex
   clearTimeout(bound);
   expect(await producer.exited, await stderr).toBe(0);
 
-  // The kill really happened mid-stream, not after the producer was done.
-  expect(ackedAtKill).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
-  expect(ackedAtKill).toBeLessThan(RECORDS);
+  // Every interruption really happened mid-stream, not after the producer was done.
+  expect(ackedAt.length).toBe(interruptions.length);
+  expect(Math.max(...ackedAt)).toBeLessThan(RECORDS);
   expect(summary).not.toBeNull();
   expect(summary!.failed).toEqual([]);
   expect(summary!.unflushed).toBe(0);
   expect(summary!.acked.length).toBe(RECORDS);
 
-  const consumed = await python(CONSUME, [brokers.at(-1)!.url, "idempotent-restart"], { timeoutMs: 60_000 });
+  const consumed = await python(CONSUME, [bootstrap(), topic], { timeoutMs: 60_000 });
   expect(consumed.exitCode, consumed.stderr).toBe(0);
   const values: number[] = JSON.parse(consumed.stdout);
   const counts = new Map<number, number>();
@@ -124,4 +136,46 @@ test("SIGKILL and restart mid-stream: every acknowledged record is in the log ex
   expect(notOnce).toEqual([]);
   // Nothing else either: no duplicates of any record, and the log is in produce order.
   expect(values).toEqual(Array.from({ length: RECORDS }, (_, i) => i));
+}
+
+test("SIGKILL and restart mid-stream: every acknowledged record is in the log exactly once", async () => {
+  const first = await startBroker();
+  brokers.push(first);
+  await produceThrough(() => brokers.at(-1)!.url, "idempotent-restart", [
+    {
+      afterAcks: KILL_AFTER_ACKS,
+      async run() {
+        expect(await first.stop("SIGKILL")).toBe(128 + 9);
+        brokers.push(await startBroker({ storage: first.storage, port: first.port }));
+      },
+    },
+  ]);
+}, 240_000);
+
+test("PostgreSQL restarted, then stopped for seconds, mid-stream: the producer carries on and every acknowledged record is in the log exactly once", async () => {
+  const postgres = await startPostgresStores();
+  try {
+    brokers.push(await startBroker(await postgres.fresh()));
+    await produceThrough(() => brokers.at(-1)!.url, "postgres-restart", [
+      {
+        afterAcks: KILL_AFTER_ACKS,
+        async run() {
+          // pg_ctl restart: a fast shutdown, then up again.
+          await postgres.cluster.stop("fast");
+          await postgres.cluster.start();
+        },
+      },
+      {
+        afterAcks: 4 * KILL_AFTER_ACKS,
+        async run() {
+          await postgres.cluster.stop("immediate");
+          // Down for a while: the broker answers with retriable errors meanwhile.
+          await Bun.sleep(3000);
+          await postgres.cluster.start();
+        },
+      },
+    ]);
+  } finally {
+    await postgres.stop();
+  }
 }, 240_000);
