@@ -23,7 +23,7 @@ export const brokerCommand = defineCommand({
     },
     "storage-engine": {
       type: "string",
-      description: "memory://, sqlite://FILE, s3://BUCKET/PREFIX/ (STORAGE_ENGINE)",
+      description: "memory://, sqlite://FILE, s3://BUCKET/PREFIX/, postgres://USER:PASSWORD@HOST:PORT/DB (STORAGE_ENGINE)",
       default: env.STORAGE_ENGINE ?? "sqlite://tansu.db",
     },
     "cluster-id": { type: "string", description: "Cluster id reported to clients (CLUSTER_ID)", default: env.CLUSTER_ID ?? "tansu" },
