@@ -86,20 +86,28 @@ export async function startPostgres(startOptions: StartPostgresOptions = {}): Pr
   };
   await start();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const stop = async (mode: "immediate" | "fast") => {
+    if (forget === null) return;
+    await runChecked([...owner, join(bin, "pg_ctl"), "-D", data, "-m", mode, "-w", "stop"], { timeoutMs: 60_000 });
+    forget();
+    forget = null;
+  };
+  // Stops and starts take turns, whoever asks (a test and its cleanup may both).
+  let turns: Promise<unknown> = Promise.resolve();
+  const inTurn = (work: () => Promise<void>): Promise<void> => {
+    const next = turns.then(work);
+    turns = next.catch(() => {});
+    return next;
+  };
   return {
     url,
     bin,
     rootCert: tls?.cert,
     urlOf: (database) => url.replace(/\/postgres$/, `/${database}`),
-    async stop(mode = "immediate") {
-      if (forget === null) return;
-      await runChecked([...owner, join(bin, "pg_ctl"), "-D", data, "-m", mode, "-w", "stop"], { timeoutMs: 60_000 });
-      forget();
-      forget = null;
-    },
-    async start() {
+    stop: (mode = "immediate") => inTurn(() => stop(mode)),
+    start: () => inTurn(async () => {
       if (forget === null) await start();
-    },
+    }),
   };
 }
 

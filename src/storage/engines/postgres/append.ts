@@ -49,7 +49,7 @@ export async function commitAppends(sql: Db, tp: TopicPartition, batches: Append
   const producerIds = [...new Set(batches.map((b) => b.producerId).filter((id) => id >= 0n))];
   return inPipelinedTransaction(sql, async (tx) => {
     const locking = tx<LockRow[]>`
-      SELECT * FROM tansu.lock_partition(${tp.topic}, ${tp.partition}, ${tx.array(producerIds, 20)})`.execute();
+      SELECT * FROM tansu.lock_partition(${tp.topic}, ${tp.partition}, ${`{${producerIds.join(",")}}`}::bigint[])`.execute();
     const group = batches.map((batch): PendingAppend | { batch: AppendBatch; error: unknown } => {
       try {
         return { batch, prepared: prepareBatch(batch, tp.partition) };

@@ -54,6 +54,9 @@ export function openConnection(settings: PostgresSettings, options: ConnectionOp
     max: 1,
     connect_timeout: settings.connectTimeoutSeconds,
     idle_timeout: 300,
+    // The library would otherwise query the array types on every new connection, in a promise
+    // nobody awaits: a connection lost meanwhile became an unhandled rejection. Arrays are sent as text.
+    fetch_types: false,
     onnotice: () => {},
     onnotify: options.onnotify,
     onclose: () => {
