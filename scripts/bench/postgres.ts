@@ -17,6 +17,7 @@ import postgres from "postgres";
 import { startBroker } from "../../test/harness/broker.ts";
 import { startPostgres } from "../../test/harness/postgres.ts";
 import { python } from "../../test/harness/python.ts";
+import { librdkafkaRun } from "./librdkafka-client.ts";
 import { writeBenchmarkSection } from "./report.ts";
 import { seconds } from "./storage-batch.ts";
 
@@ -26,34 +27,6 @@ const VALUE_BYTES = 1024;
 const COPY_ROWS_PER_TXN = 1000;
 const INSERT_ROWS = Math.min(RECORDS, 10_000);
 const SQL_PRODUCE_CALLS = Math.min(RECORDS, 10_000);
-
-const CLIENT = String.raw`
-import sys, time, json
-from confluent_kafka import Producer, Consumer, TopicPartition
-bootstrap, topic, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-value = b"x" * size
-p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "batch.num.messages": 10000, "acks": "all", "compression.type": "none"})
-t0 = time.perf_counter()
-for i in range(n):
-    while True:
-        try:
-            p.produce(topic, value, partition=0); break
-        except BufferError:
-            p.poll(0.01)
-if p.flush(300) != 0: sys.exit("records left unacknowledged")
-produce_s = time.perf_counter() - t0
-c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench", "enable.auto.commit": False, "fetch.max.bytes": 52428800})
-c.assign([TopicPartition(topic, 0, 0)])
-got = 0
-t0 = time.perf_counter()
-while got < n:
-    if time.perf_counter() - t0 > 300: sys.exit("consumed only %d of %d records" % (got, n))
-    for m in c.consume(10000, 5.0):
-        if m.error() is None: got += 1
-consume_s = time.perf_counter() - t0
-c.close()
-print(json.dumps({"produce_s": produce_s, "consume_s": consume_s}))
-`;
 
 const ROW_TABLE = `CREATE TABLE rows (
   topic_key integer NOT NULL, partition integer NOT NULL, offset_id bigint NOT NULL, timestamp_ms bigint NOT NULL,
@@ -150,18 +123,6 @@ async function sqlProduce(url: string) {
   }
 }
 
-/** One broker run on a fresh database: produce and consume through librdkafka. */
-async function brokerRun(storage: string): Promise<{ produce_s: number; consume_s: number }> {
-  const broker = await startBroker({ storage });
-  try {
-    const run = await python(CLIENT, [broker.url, "bench", String(RECORDS), String(VALUE_BYTES)], { timeoutMs: 900_000 });
-    if (run.exitCode !== 0) throw new Error(`client failed: ${run.stderr}`);
-    return JSON.parse(run.stdout);
-  } finally {
-    await broker.stop();
-  }
-}
-
 const cluster = await startPostgres();
 const admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
 try {
@@ -171,7 +132,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     copies.push(await copyFloor(cluster.urlOf("floor")));
     await admin.unsafe(`CREATE DATABASE broker_${round}`);
-    runs.push(await brokerRun(cluster.urlOf(`broker_${round}`)));
+    runs.push(await librdkafkaRun(cluster.urlOf(`broker_${round}`), RECORDS, VALUE_BYTES));
   }
   const others = await otherFloors(cluster.urlOf("floor"));
   const floor = { batched: Math.min(...copies), ...others };

@@ -5,52 +5,12 @@
 //   bun scripts/bench/produce-fetch.ts [records]
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { startBroker, tempDir } from "../../test/harness/broker.ts";
-import { python } from "../../test/harness/python.ts";
+import { tempDir } from "../../test/harness/broker.ts";
+import { librdkafkaRun } from "./librdkafka-client.ts";
 import { writeBenchmarkSection } from "./report.ts";
 
 const RECORDS = Number(process.argv[2] ?? 100_000);
 const VALUE_BYTES = 1024;
-
-const PYTHON = String.raw`
-import sys, time, json
-from confluent_kafka import Producer, Consumer, TopicPartition
-bootstrap, topic, n, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-value = b"x" * size
-p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "batch.num.messages": 10000, "acks": "all", "compression.type": "none"})
-t0 = time.perf_counter()
-for i in range(n):
-    while True:
-        try:
-            p.produce(topic, value); break
-        except BufferError:
-            p.poll(0.01)
-if p.flush(300) != 0: sys.exit("records left unacknowledged")
-produce_s = time.perf_counter() - t0
-c = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench", "enable.auto.commit": False, "fetch.max.bytes": 52428800})
-c.assign([TopicPartition(topic, 0, 0)])
-got = 0
-t0 = time.perf_counter()
-while got < n:
-    if time.perf_counter() - t0 > 300: sys.exit("consumed only %d of %d records" % (got, n))
-    for m in c.consume(10000, 5.0):
-        if m.error() is None: got += 1
-consume_s = time.perf_counter() - t0
-c.close()
-print(json.dumps({"produce_s": produce_s, "consume_s": consume_s}))
-`;
-
-/** One broker run (the harness's launcher: free port, waits for its "listening" line). */
-async function clientRun(storage: string) {
-  const broker = await startBroker({ storage });
-  try {
-    const client = await python(PYTHON, [broker.url, "bench", String(RECORDS), String(VALUE_BYTES)], { timeoutMs: 900_000 });
-    if (client.exitCode !== 0) throw new Error(`client failed: ${client.stderr}`);
-    return JSON.parse(client.stdout) as { produce_s: number; consume_s: number };
-  } finally {
-    await broker.stop();
-  }
-}
 
 function sqliteFloor(dir: string): number {
   const db = new Database(join(dir, "floor.db"));
@@ -70,8 +30,8 @@ function sqliteFloor(dir: string): number {
 const dir = tempDir("tansu-bench-");
 const mb = (RECORDS * VALUE_BYTES) / 1e6;
 const floor = sqliteFloor(dir);
-const memory = await clientRun("memory://");
-const sqlite = await clientRun(`sqlite://${join(dir, "bench.db")}`);
+const memory = await librdkafkaRun("memory://", RECORDS, VALUE_BYTES);
+const sqlite = await librdkafkaRun(`sqlite://${join(dir, "bench.db")}`, RECORDS, VALUE_BYTES);
 const row = (name: string, s: number) =>
   `| ${name} | ${Math.round(RECORDS / s).toLocaleString("en")} | ${(mb / s).toFixed(1)} | ${(floor / s).toFixed(2)} |`;
 const table = [

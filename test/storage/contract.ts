@@ -64,6 +64,19 @@ export function baseOffsetOf(bytes: Uint8Array): bigint {
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0);
 }
 
+/**
+ * Gives a new topic "t" rows of every kind an engine keeps for a topic (records, producer state,
+ * an aborted transaction, a committed offset) and deletes it: engines then check that none stayed.
+ */
+export async function fillAndDeleteTopic(store: Storage): Promise<void> {
+  await store.createTopic({ name: "t", partitions: 2, configs: {} });
+  const tp = { topic: "t", partition: 0 };
+  await store.append(tp, fakeBatch("t1", { producerId: 1n, producerEpoch: 0, baseSequence: 0, transactional: true }));
+  await store.append(tp, fakeBatch("abort", { producerId: 1n, producerEpoch: 0, transactional: true, control: "abort" }));
+  await store.commitOffsets("g", [{ topic: "t", partition: 0, offset: 1n, leaderEpoch: 0, metadata: null, commitTimestamp: 0n }]);
+  await store.deleteTopic({ name: "t" });
+}
+
 const everything = { maxBytes: 1 << 30, isolation: "read_uncommitted" } as const;
 const committedOnly = { maxBytes: 1 << 30, isolation: "read_committed" } as const;
 

@@ -1,5 +1,6 @@
 // Databases for postgres:// storage tests: one throwaway cluster per test file, and a fresh
 // database per store, copied from a template the engine migrated once (faster than migrating each).
+import { afterAll, beforeAll } from "bun:test";
 import postgres from "postgres";
 import { databaseMaker, startPostgres, type RunningPostgres, type StartPostgresOptions } from "../harness/postgres.ts";
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
@@ -29,4 +30,14 @@ export async function postgresDatabases(options: StartPostgresOptions = {}): Pro
       await cluster.stop();
     },
   };
+}
+
+/** Starts the databases before the calling test file's tests and stops them after; call at its top level. */
+export function usePostgresDatabases(options: StartPostgresOptions = {}): () => PostgresDatabases {
+  let pg: PostgresDatabases | undefined;
+  beforeAll(async () => {
+    pg = await postgresDatabases(options);
+  }, 120_000);
+  afterAll(() => pg?.stop());
+  return () => pg!;
 }

@@ -1,20 +1,14 @@
 // Several broker processes appending to one partition of one database at the same time: only
 // the watermark row lock stands between them.
-import { afterAll, beforeAll, test } from "bun:test";
+import { test } from "bun:test";
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
 import { checkConcurrentAppends } from "./concurrent-appends.ts";
-import { postgresDatabases, type PostgresDatabases } from "./postgres-fixtures.ts";
+import { usePostgresDatabases } from "./postgres-fixtures.ts";
 
-let pg: PostgresDatabases;
-beforeAll(async () => {
-  pg = await postgresDatabases();
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const databases = usePostgresDatabases();
 
 test("concurrent appends from several processes get contiguous, unique offsets and all persist", async () => {
-  const url = await pg.fresh();
+  const url = await databases().fresh();
   await checkConcurrentAppends({
     url,
     workers: 3,

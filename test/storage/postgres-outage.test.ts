@@ -2,31 +2,36 @@
 // StorageUnavailableError instead of hanging, the store works again once the server is back
 // (the same store object, no reopening), and an idempotent producer that retries what failed
 // ends up with every record exactly once.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import postgres from "postgres";
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
 import { StorageUnavailableError } from "../../src/storage/errors.ts";
 import type { TopicPartition } from "../../src/storage/storage.ts";
 import { fakeBatch, payloadOf } from "./contract.ts";
-import { postgresDatabases, type PostgresDatabases } from "./postgres-fixtures.ts";
+import { usePostgresDatabases } from "./postgres-fixtures.ts";
 
-let pg: PostgresDatabases;
-beforeAll(async () => {
-  pg = await postgresDatabases();
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const databases = usePostgresDatabases();
 
 const tp: TopicPartition = { topic: "t", partition: 0 };
+
+/** Runs `body` on a store of a fresh database; the server is up again afterwards whatever happened. */
+async function withStore(body: (store: PostgresStorage, url: string) => Promise<void>): Promise<void> {
+  const url = await databases().fresh();
+  const store = await PostgresStorage.open(url);
+  try {
+    await body(store, url);
+  } finally {
+    await databases().cluster.start();
+    await store.close();
+  }
+}
 const everything = { fetchOffset: 0n, maxBytes: 1 << 30, isolation: "read_uncommitted" } as const;
 
-test("while the server is down every call is StorageUnavailableError; afterwards the same store carries on", async () => {
-  const store = await PostgresStorage.open(await pg.fresh());
-  try {
+test("while the server is down every call is StorageUnavailableError; afterwards the same store carries on", () =>
+  withStore(async (store) => {
     await store.createTopic({ name: "t", partitions: 1, configs: {} });
     await store.append(tp, fakeBatch("before"));
-    await pg.cluster.stop("immediate");
+    await databases().cluster.stop("immediate");
     const calls = [
       () => store.append(tp, fakeBatch("during")),
       () => store.fetch(tp, everything),
@@ -36,20 +41,14 @@ test("while the server is down every call is StorageUnavailableError; afterwards
       () => store.allocateProducerId(),
     ];
     for (const call of calls) await expect(call()).rejects.toThrow(StorageUnavailableError);
-    await pg.cluster.start();
+    await databases().cluster.start();
     expect((await store.append(tp, fakeBatch("after"))).baseOffset).toBe(1n);
     expect((await store.fetch(tp, everything)).batches.map(payloadOf)).toEqual(["before", "after"]);
-  } finally {
-    await pg.cluster.start();
-    await store.close();
-  }
-}, 120_000);
+  }), 120_000);
 
-test("an idempotent producer retrying through restarts gets every record in exactly once, in order", async () => {
-  const url = await pg.fresh();
-  const store = await PostgresStorage.open(url);
-  const records = 400;
-  try {
+test("an idempotent producer retrying through restarts gets every record in exactly once, in order", () =>
+  withStore(async (store) => {
+    const records = 400;
     await store.createTopic({ name: "t", partitions: 1, configs: {} });
     const producerId = await store.allocateProducerId();
     let acknowledged = 0;
@@ -75,45 +74,39 @@ test("an idempotent producer retrying through restarts gets every record in exac
       while (acknowledged < n) await Bun.sleep(10);
     };
     await after(100);
-    await pg.cluster.stop("fast");
-    await pg.cluster.start();
+    await databases().cluster.stop("fast");
+    await databases().cluster.start();
     await after(200);
-    await pg.cluster.stop("immediate");
+    await databases().cluster.stop("immediate");
     await Bun.sleep(500);
-    await pg.cluster.start();
+    await databases().cluster.start();
     await produce;
     expect(refused).toBeGreaterThan(0);
     const { batches } = await store.fetch(tp, everything);
     expect(batches.map(payloadOf)).toEqual(Array.from({ length: records }, (_, i) => `r${i}`));
-  } finally {
-    await pg.cluster.start();
-    await store.close();
-  }
-}, 180_000);
+  }), 180_000);
 
-test("notifications resume after a restart", async () => {
-  const url = await pg.fresh();
-  const store = await PostgresStorage.open(url);
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  const heard: string[] = [];
-  const stop = store.watchAppends((tp) => heard.push(`${tp.topic}-${tp.partition}`));
-  const untilHeard = async (payload: string) => {
-    for (let i = 0; i < 400 && !heard.includes(payload.replace(/^(\d+):(.*)$/, "$2-$1")); i++) {
-      await sql`SELECT pg_notify('tansu_appends', ${payload})`.catch(() => {});
-      await Bun.sleep(25);
+test("notifications resume after a restart", () =>
+  withStore(async (store, url) => {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const heard: string[] = [];
+    const stop = store.watchAppends((tp) => heard.push(`${tp.topic}-${tp.partition}`));
+    // Notifies until the watcher hears it: the LISTEN is (re)established in the background.
+    const untilHeard = async (topic: string) => {
+      for (let i = 0; i < 400 && !heard.includes(`${topic}-0`); i++) {
+        await sql`SELECT pg_notify('tansu_appends', ${`0:${topic}`})`.catch(() => {});
+        await Bun.sleep(25);
+      }
+    };
+    try {
+      await untilHeard("before");
+      expect(heard).toContain("before-0");
+      await databases().cluster.stop("immediate");
+      await databases().cluster.start();
+      await untilHeard("after");
+      expect(heard).toContain("after-0");
+    } finally {
+      stop();
+      await sql.end();
     }
-  };
-  try {
-    await untilHeard("0:before");
-    expect(heard).toContain("before-0");
-    await pg.cluster.stop("immediate");
-    await pg.cluster.start();
-    await untilHeard("0:after");
-    expect(heard).toContain("after-0");
-  } finally {
-    stop();
-    await sql.end();
-    await pg.cluster.start();
-    await store.close();
-  }
-}, 120_000);
+  }), 120_000);

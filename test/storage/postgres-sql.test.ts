@@ -1,24 +1,18 @@
 // The database as a way in and out of the log: the tansu.records view over what Kafka
 // clients produced, and tansu.produce() inside an application's own transaction.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { decodeRecordBatch, encodeRecordBatch, Compression, type RecordInput } from "../../src/protocol/record-batch.ts";
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
 import type { AppendBatch, TopicPartition } from "../../src/storage/storage.ts";
-import { postgresDatabases, type PostgresDatabases } from "./postgres-fixtures.ts";
+import { usePostgresDatabases } from "./postgres-fixtures.ts";
 
-let pg: PostgresDatabases;
-beforeAll(async () => {
-  pg = await postgresDatabases();
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const databases = usePostgresDatabases();
 
 let store: PostgresStorage;
 let sql: postgres.Sql;
 beforeEach(async () => {
-  const url = await pg.fresh();
+  const url = await databases().fresh();
   store = await PostgresStorage.open(url);
   sql = postgres(url, { max: 4, onnotice: () => {} });
   return async () => {
@@ -227,7 +221,7 @@ describe("tansu.produce()", () => {
       const heardCommit = next();
       await sql`SELECT tansu.produce('orders', NULL, convert_to('yes', 'UTF8'), NULL, 0)`;
       await heardCommit;
-      const other = await PostgresStorage.open(pg.cluster.urlOf(await currentDatabase()));
+      const other = await PostgresStorage.open(databases().cluster.urlOf(await currentDatabase()));
       const heardOther = next();
       await other.append({ topic: "orders", partition: 2 }, clientBatch([{ offsetDelta: 0, value: text("x") }]));
       await heardOther;
@@ -300,7 +294,7 @@ async function currentDatabase(): Promise<string> {
 /** Until a session of the engine waits for a row lock: the append has reached the locked partition. */
 async function untilAppendWaitsForLock(): Promise<void> {
   for (let i = 0; i < 400; i++) {
-    const waiting = await pg.admin`
+    const waiting = await databases().admin`
       SELECT 1 FROM pg_stat_activity WHERE application_name = 'tansu' AND wait_event_type = 'Lock'`;
     if (waiting.length > 0) return;
     await Bun.sleep(25);

@@ -1,26 +1,20 @@
 // postgres:// against the storage contract, and what is particular to it: its URL, versioned
 // migrations, connection settings and TLS, group commit, rows left by deleted topics.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { LATEST_SCHEMA_VERSION, migrations } from "../../src/storage/engines/postgres/migrations.ts";
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
 import { DEFAULT_POOL_SIZE, postgresSettings } from "../../src/storage/engines/postgres/postgres-url.ts";
 import { StorageError, StorageUnavailableError } from "../../src/storage/errors.ts";
 import { openStorage } from "../../src/storage/open.ts";
-import { fakeBatch, storageContract } from "./contract.ts";
-import { postgresDatabases, type PostgresDatabases } from "./postgres-fixtures.ts";
+import { fakeBatch, fillAndDeleteTopic, storageContract } from "./contract.ts";
+import { usePostgresDatabases } from "./postgres-fixtures.ts";
 
-let pg: PostgresDatabases;
-beforeAll(async () => {
-  pg = await postgresDatabases({ tls: true });
-}, 120_000);
-afterAll(async () => {
-  await pg?.stop();
-});
+const databases = usePostgresDatabases({ tls: true });
 
-storageContract("postgres", async () => PostgresStorage.open(await pg.fresh()), {
+storageContract("postgres", async () => PostgresStorage.open(await databases().fresh()), {
   openShared: async () => {
-    const url = await pg.fresh();
+    const url = await databases().fresh();
     return [await PostgresStorage.open(url), await PostgresStorage.open(url)];
   },
 });
@@ -68,7 +62,7 @@ describe("postgres storage URLs", () => {
   });
 
   test("openStorage opens postgres:// and postgresql:// URLs", async () => {
-    const url = await pg.fresh();
+    const url = await databases().fresh();
     for (const scheme of ["postgres://", "postgresql://"]) {
       const store = await openStorage(url.replace("postgres://", scheme));
       expect(store.kind).toBe("postgres");
@@ -77,7 +71,7 @@ describe("postgres storage URLs", () => {
   });
 
   test("an unreachable server is StorageUnavailableError naming the URL without its password", async () => {
-    const closedPort = pg.cluster.url.replace(/:\d+\//, ":1/").replace("postgres@", "postgres:hunter2@");
+    const closedPort = databases().cluster.url.replace(/:\d+\//, ":1/").replace("postgres@", "postgres:hunter2@");
     const opening = PostgresStorage.open(closedPort);
     await expect(opening).rejects.toThrow(StorageUnavailableError);
     await expect(PostgresStorage.open(closedPort)).rejects.toThrow(/cannot open postgres store postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/postgres: .*ECONNREFUSED/);
@@ -91,8 +85,8 @@ describe("postgres migrations", () => {
   });
 
   test("brokers starting together on an empty database migrate it exactly once", async () => {
-    await pg.admin`CREATE DATABASE empty_concurrent`;
-    const url = pg.cluster.urlOf("empty_concurrent");
+    await databases().admin`CREATE DATABASE empty_concurrent`;
+    const url = databases().cluster.urlOf("empty_concurrent");
     const stores = await Promise.all(Array.from({ length: 5 }, () => PostgresStorage.open(url)));
     await stores[0].createTopic({ name: "t", partitions: 1, configs: {} });
     expect((await stores[4].listTopics()).map((t) => t.name)).toEqual(["t"]);
@@ -102,7 +96,7 @@ describe("postgres migrations", () => {
   });
 
   test("a database migrated by a newer tansu is refused with a clear message", async () => {
-    const url = await pg.fresh();
+    const url = await databases().fresh();
     await inDatabase(url, (sql) => sql`INSERT INTO tansu.schema_migrations (version, description) VALUES (${LATEST_SCHEMA_VERSION + 1}, 'from the future')`);
     const opening = PostgresStorage.open(url);
     await expect(opening).rejects.toThrow(StorageError);
@@ -114,23 +108,23 @@ describe("postgres migrations", () => {
 
 describe("postgres connections", () => {
   test("application_name names the broker's sessions and pool_max_conns bounds them", async () => {
-    const url = `${await pg.fresh()}?application_name=tansu-test-pool&pool_max_conns=2`;
+    const url = `${await databases().fresh()}?application_name=tansu-test-pool&pool_max_conns=2`;
     const store = await PostgresStorage.open(url);
     await store.createTopic({ name: "t", partitions: 4, configs: {} });
     // Many operations at once: they queue for the two connections.
     await Promise.all(Array.from({ length: 40 }, (_, i) => store.append({ topic: "t", partition: i % 4 }, fakeBatch(`m${i}`))));
-    const sessions = await pg.admin`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tansu-test-pool'`;
+    const sessions = await databases().admin`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tansu-test-pool'`;
     expect(sessions[0].n).toBe(2);
     await store.close();
   });
 
   test("TLS: sslmode=require encrypts, verify-full checks the server against sslrootcert", async () => {
-    const base = await pg.fresh();
-    const modes = ["sslmode=require", `sslmode=verify-full&sslrootcert=${pg.cluster.rootCert}`, `sslmode=verify-ca&sslrootcert=${pg.cluster.rootCert}`];
+    const base = await databases().fresh();
+    const modes = ["sslmode=require", `sslmode=verify-full&sslrootcert=${databases().cluster.rootCert}`, `sslmode=verify-ca&sslrootcert=${databases().cluster.rootCert}`];
     for (const [i, query] of modes.entries()) {
       const store = await PostgresStorage.open(`${base}?${query}&application_name=tansu-tls`);
       await store.createTopic({ name: `t${i}`, partitions: 1, configs: {} });
-      const [session] = await pg.admin`
+      const [session] = await databases().admin`
         SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid WHERE a.application_name = 'tansu-tls' LIMIT 1`;
       expect(session?.ssl).toBe(true);
       await store.close();
@@ -142,7 +136,7 @@ describe("postgres connections", () => {
 
 describe("postgres appends", () => {
   test("concurrent appends to a partition through one store share transactions (group commit)", async () => {
-    const url = await pg.fresh();
+    const url = await databases().fresh();
     const store = await PostgresStorage.open(url);
     await store.createTopic({ name: "t", partitions: 1, configs: {} });
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => store.append({ topic: "t", partition: 0 }, fakeBatch(`m${i}`))));
@@ -154,14 +148,9 @@ describe("postgres appends", () => {
   });
 
   test("deleteTopic leaves no rows of the topic behind", async () => {
-    const url = await pg.fresh();
+    const url = await databases().fresh();
     const store = await PostgresStorage.open(url);
-    await store.createTopic({ name: "t", partitions: 2, configs: {} });
-    const tp = { topic: "t", partition: 0 };
-    await store.append(tp, fakeBatch("t1", { producerId: 1n, producerEpoch: 0, baseSequence: 0, transactional: true }));
-    await store.append(tp, fakeBatch("abort", { producerId: 1n, producerEpoch: 0, transactional: true, control: "abort" }));
-    await store.commitOffsets("g", [{ topic: "t", partition: 0, offset: 1n, leaderEpoch: 0, metadata: null, commitTimestamp: 0n }]);
-    await store.deleteTopic({ name: "t" });
+    await fillAndDeleteTopic(store);
     await store.close();
     const tables = ["topics", "partitions", "batches", "batch_records", "producers", "aborted_transactions", "consumer_offsets"];
     const counts = await inDatabase(url, (sql) => Promise.all(tables.map(async (t) => (await sql.unsafe(`SELECT count(*)::int AS n FROM tansu.${t}`))[0].n)));

@@ -7,7 +7,7 @@ import { LATEST_SCHEMA_VERSION, migrate, migrations, schemaVersion } from "../..
 import { SqliteStorage } from "../../src/storage/engines/sqlite/sqlite-storage.ts";
 import { StorageError, StorageUnavailableError } from "../../src/storage/errors.ts";
 import { openStorage } from "../../src/storage/open.ts";
-import { fakeBatch, payloadOf, storageContract } from "./contract.ts";
+import { fakeBatch, fillAndDeleteTopic, payloadOf, storageContract } from "./contract.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tansu-sqlite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,12 +59,7 @@ describe("sqlite persistence", () => {
   test("deleteTopic leaves no rows of the topic behind", async () => {
     const file = freshFile();
     const store = SqliteStorage.open(file);
-    await store.createTopic({ name: "t", partitions: 2, configs: {} });
-    const tp = { topic: "t", partition: 0 };
-    await store.append(tp, fakeBatch("t1", { producerId: 1n, producerEpoch: 0, baseSequence: 0, transactional: true }));
-    await store.append(tp, fakeBatch("abort", { producerId: 1n, producerEpoch: 0, transactional: true, control: "abort" }));
-    await store.commitOffsets("g", [{ topic: "t", partition: 0, offset: 1n, leaderEpoch: 0, metadata: null, commitTimestamp: 0n }]);
-    await store.deleteTopic({ name: "t" });
+    await fillAndDeleteTopic(store);
 
     const db = new Database(file, { readonly: true });
     const tables = ["topics", "partitions", "batches", "producers", "aborted_transactions", "consumer_offsets"];

@@ -9,13 +9,8 @@ import { TABLES } from "./schema.ts";
 import type { Db } from "./client.ts";
 import { inTransaction } from "./transaction.ts";
 
-export interface Migration {
-  version: number;
-  description: string;
-  sql: string;
-}
-
-export const migrations: readonly Migration[] = [
+/** Each step's SQL runs once, as one script, in the migration's transaction. */
+export const migrations: ReadonlyArray<{ version: number; description: string; sql: string }> = [
   {
     version: 1,
     description: "topics, partition logs as batches and record rows, producers, offsets, CAS records, tansu.records, tansu.produce()",

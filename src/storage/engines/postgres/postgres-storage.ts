@@ -14,21 +14,7 @@
 // A broker's own concurrent appends to one partition share one transaction (group-commit.ts).
 
 import { StorageUnavailableError, UnknownTopicError } from "../../errors.ts";
-import type {
-  AppendBatch,
-  AppendResult,
-  BatchSummary,
-  CommittedOffset,
-  FetchOptions,
-  FetchResult,
-  NewTopic,
-  PartitionOffsets,
-  Storage,
-  Topic,
-  TopicPartition,
-  Uuid,
-  Versioned,
-} from "../../storage.ts";
+import type * as contract from "../../storage.ts";
 import { commitAppends } from "./append.ts";
 import { listenForAppends } from "./append-listener.ts";
 import { ConnectionPool, failure, OPERATION_TIMEOUT_MS, withDeadline, type Db } from "./client.ts";
@@ -44,11 +30,11 @@ import * as topics from "./topics.ts";
 /** One group commit holds at most this many appends, or this many bytes of batches. */
 const GROUP_LIMITS = { items: 256, bytes: 16 * 1024 * 1024 };
 
-export class PostgresStorage implements Storage {
+export class PostgresStorage implements contract.Storage {
   readonly kind = "postgres";
   readonly #pool: ConnectionPool;
   readonly #where: string;
-  readonly #appends: GroupCommit<AppendBatch, AppendResult>;
+  readonly #appends: GroupCommit<contract.AppendBatch, contract.AppendResult>;
   readonly #unlisteners = new Set<() => void>();
   #closed = false;
 
@@ -87,7 +73,7 @@ export class PostgresStorage implements Storage {
   }
 
   /** Calls `onAppend` whenever records are committed to a partition, by any broker or by SQL. */
-  watchAppends(onAppend: (tp: TopicPartition) => void): () => void {
+  watchAppends(onAppend: (tp: contract.TopicPartition) => void): () => void {
     const stop = listenForAppends(this.#settings, onAppend);
     this.#unlisteners.add(stop);
     return () => {
@@ -98,42 +84,42 @@ export class PostgresStorage implements Storage {
 
   // --- topics ---------------------------------------------------------------------
 
-  createTopic(topic: NewTopic): Promise<Topic> {
+  createTopic(topic: contract.NewTopic): Promise<contract.Topic> {
     return this.#run("createTopic", (sql) => topics.createTopic(sql, topic));
   }
 
-  deleteTopic(by: { name: string } | { id: Uuid }): Promise<Topic | null> {
+  deleteTopic(by: { name: string } | { id: contract.Uuid }): Promise<contract.Topic | null> {
     return this.#run("deleteTopic", (sql) => topics.deleteTopic(sql, by));
   }
 
-  getTopic(by: { name: string } | { id: Uuid }): Promise<Topic | null> {
+  getTopic(by: { name: string } | { id: contract.Uuid }): Promise<contract.Topic | null> {
     return this.#run("getTopic", (sql) => topics.getTopic(sql, by));
   }
 
-  listTopics(): Promise<Topic[]> {
+  listTopics(): Promise<contract.Topic[]> {
     return this.#run("listTopics", (sql) => topics.listTopics(sql));
   }
 
-  createPartitions(name: string, count: number): Promise<Topic> {
+  createPartitions(name: string, count: number): Promise<contract.Topic> {
     return this.#run("createPartitions", (sql) => topics.createPartitions(sql, name, count));
   }
 
-  setTopicConfigs(name: string, configs: Record<string, string>): Promise<Topic> {
+  setTopicConfigs(name: string, configs: Record<string, string>): Promise<contract.Topic> {
     return this.#run("setTopicConfigs", (sql) => topics.setTopicConfigs(sql, name, configs));
   }
 
   // --- the log --------------------------------------------------------------------
 
   /** Waits for the partition's next group commit, which takes a connection of its own. */
-  append(tp: TopicPartition, batch: AppendBatch): Promise<AppendResult> {
+  append(tp: contract.TopicPartition, batch: contract.AppendBatch): Promise<contract.AppendResult> {
     return this.#guard("append", () => this.#appends.submit(partitionKey(tp), batch, batch.bytes.byteLength));
   }
 
-  fetch(tp: TopicPartition, options: FetchOptions): Promise<FetchResult> {
+  fetch(tp: contract.TopicPartition, options: contract.FetchOptions): Promise<contract.FetchResult> {
     return this.#run("fetch", (sql) => fetchBatches(sql, tp, options));
   }
 
-  offsets(tp: TopicPartition): Promise<PartitionOffsets> {
+  offsets(tp: contract.TopicPartition): Promise<contract.PartitionOffsets> {
     return this.#run("offsets", async (sql) => {
       const [row] = await sql.unsafe<{ log_start_offset: bigint; high_watermark: bigint; open_txn: bigint | null }[]>(
         PARTITION_OFFSETS,
@@ -145,43 +131,43 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  offsetForTimestamp(tp: TopicPartition, timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | null> {
+  offsetForTimestamp(tp: contract.TopicPartition, timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint } | null> {
     return this.#run("offsetForTimestamp", (sql) => batchByTimestamp(sql, tp, timestamp));
   }
 
-  maxTimestamp(tp: TopicPartition): Promise<{ offset: bigint; timestamp: bigint } | null> {
+  maxTimestamp(tp: contract.TopicPartition): Promise<{ offset: bigint; timestamp: bigint } | null> {
     return this.#run("maxTimestamp", (sql) => batchByTimestamp(sql, tp, null));
   }
 
-  deleteRecords(tp: TopicPartition, offset: bigint): Promise<bigint> {
+  deleteRecords(tp: contract.TopicPartition, offset: bigint): Promise<bigint> {
     return this.#run("deleteRecords", (sql) => deleteRecords(sql, tp, offset));
   }
 
-  batchSummaries(tp: TopicPartition): Promise<BatchSummary[]> {
+  batchSummaries(tp: contract.TopicPartition): Promise<contract.BatchSummary[]> {
     return this.#run("batchSummaries", (sql) => batchSummaries(sql, tp));
   }
 
-  replaceBatch(tp: TopicPartition, baseOffset: bigint, bytes: Uint8Array | null): Promise<void> {
+  replaceBatch(tp: contract.TopicPartition, baseOffset: bigint, bytes: Uint8Array | null): Promise<void> {
     return this.#run("replaceBatch", (sql) => replaceBatch(sql, tp, baseOffset, bytes));
   }
 
   // --- consumer offsets -------------------------------------------------------------
 
-  commitOffsets(group: string, offsets: CommittedOffset[]): Promise<void> {
+  commitOffsets(group: string, offsets: contract.CommittedOffset[]): Promise<void> {
     return this.#run("commitOffsets", (sql) => coordinator.commitOffsets(sql, group, offsets));
   }
 
-  fetchOffsets(group: string, partitions?: TopicPartition[]): Promise<CommittedOffset[]> {
+  fetchOffsets(group: string, partitions?: contract.TopicPartition[]): Promise<contract.CommittedOffset[]> {
     return this.#run("fetchOffsets", (sql) => coordinator.fetchOffsets(sql, group, partitions));
   }
 
-  deleteOffsets(group: string, partitions: TopicPartition[]): Promise<void> {
+  deleteOffsets(group: string, partitions: contract.TopicPartition[]): Promise<void> {
     return this.#run("deleteOffsets", (sql) => coordinator.deleteOffsets(sql, group, partitions));
   }
 
   // --- compare-and-set records ------------------------------------------------------
 
-  getRecord<T>(namespace: string, key: string): Promise<Versioned<T> | null> {
+  getRecord<T>(namespace: string, key: string): Promise<contract.Versioned<T> | null> {
     return this.#run("getRecord", (sql) => coordinator.getRecord<T>(sql, namespace, key));
   }
 
@@ -193,7 +179,7 @@ export class PostgresStorage implements Storage {
     return this.#run("deleteRecord", (sql) => coordinator.deleteRecord(sql, namespace, key, expected));
   }
 
-  listRecords<T>(namespace: string): Promise<Array<{ key: string } & Versioned<T>>> {
+  listRecords<T>(namespace: string): Promise<Array<{ key: string } & contract.Versioned<T>>> {
     return this.#run("listRecords", (sql) => coordinator.listRecords<T>(sql, namespace));
   }
 
