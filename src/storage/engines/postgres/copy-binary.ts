@@ -15,7 +15,6 @@ const JSONB_VERSION = 1;
 
 /** Bytes a field takes in a tuple: its length word and its data. */
 export const fieldSize = {
-  int16: 4 + 2,
   int32: 4 + 4,
   int64: 4 + 8,
   bytes: (value: Uint8Array | null) => 4 + (value?.byteLength ?? 0),

@@ -149,7 +149,7 @@ async function readRecords(sql: Db, topicKey: number, partition: number, from: b
   return records;
 }
 
-export function framingOf(row: Omit<FramingRow, "topic_key" | "log_start_offset" | "high_watermark" | "open_txn" | "aborted">): Framing {
+function framingOf(row: Omit<FramingRow, "topic_key" | "log_start_offset" | "high_watermark" | "open_txn" | "aborted">): Framing {
   return {
     lastOffsetDelta: Number(row.last_offset - row.base_offset!),
     recordCount: row.record_count,
