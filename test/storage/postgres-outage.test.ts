@@ -64,14 +64,21 @@ test("an idempotent producer retrying through restarts gets every record in exac
             break;
           } catch (error) {
             if (!(error instanceof StorageUnavailableError)) throw error;
-            refused++;
+            // The server is back within a second or two; minutes of refusals mean a broken store.
+            if (++refused > 3000) throw error;
             await Bun.sleep(20);
           }
         }
       }
     })();
+    let stopped: unknown = null;
+    produce.catch((error) => (stopped = error ?? new Error("the producer stopped")));
+    // Until `n` records are acknowledged; a producer that stopped early fails the test with its error.
     const after = async (n: number) => {
-      while (acknowledged < n) await Bun.sleep(10);
+      while (acknowledged < n) {
+        if (stopped) throw stopped;
+        await Bun.sleep(10);
+      }
     };
     await after(100);
     await databases().cluster.stop("fast");

@@ -30,7 +30,10 @@ export interface Connection {
   db: Db;
   /** Rejects with CONNECTION_CLOSED once the connection has closed. */
   closed: Promise<never>;
+  /** True once the connection closed, or once work on it ran past its deadline (it is not trusted again). */
   isClosed(): boolean;
+  /** Gives up on the connection: its next release retires it. */
+  abandon(): void;
   /** Ends the client; whatever it still had pending rejects. */
   retire(): void;
 }
@@ -71,7 +74,13 @@ export function openConnection(settings: PostgresSettings, options: ConnectionOp
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
   } as postgres.Options<{ bigint: postgres.PostgresType<bigint> }>) as unknown as Db;
-  return { db, closed, isClosed: () => isClosed, retire: () => void db.end({ timeout: 0 }).catch(() => {}) };
+  return {
+    db,
+    closed,
+    isClosed: () => isClosed,
+    abandon: () => (isClosed = true),
+    retire: () => void db.end({ timeout: 0 }).catch(() => {}),
+  };
 }
 
 /**
@@ -95,11 +104,18 @@ export class ConnectionPool {
     this.#settings = settings;
   }
 
-  /** Runs `work` on a connection nobody else uses meanwhile; it fails once that connection closes. */
+  /**
+   * Runs `work` on a connection nobody else uses meanwhile; it fails once that connection
+   * closes, or after OPERATION_TIMEOUT_MS, when the connection is given up: a socket the
+   * library never hears close from would otherwise hold its work, and its pool slot, forever.
+   */
   async use<T>(work: (db: Db) => Promise<T>): Promise<T> {
     const connection = await this.#acquire();
+    const db = guarded(connection.db, () => (connection.isClosed() ? "its connection closed" : null));
     try {
-      return await Promise.race([work(connection.db), connection.closed]);
+      return await withDeadline(Promise.race([work(db), connection.closed]), OPERATION_TIMEOUT_MS, "postgres connection", () =>
+        connection.abandon(),
+      );
     } finally {
       this.#release(connection);
     }
@@ -134,6 +150,35 @@ export class ConnectionPool {
   }
 }
 
+/**
+ * `db`, refusing to start a statement once `refusal` names a reason. Work that lost its
+ * connection keeps running until its next await; were it to send another statement, the
+ * library would open a new session for it, outside the transaction the work began, and for
+ * example COPY rows that no watermark update accounts for. The refusal stops it there.
+ */
+export function guarded(db: Db, refusal: () => string | null): Db {
+  const check = () => {
+    const reason = refusal();
+    if (reason !== null) throw Object.assign(new Error(`postgres statement refused: ${reason}`), { code: "CONNECTION_CLOSED" });
+  };
+  return new Proxy(db, {
+    apply(target, self, args) {
+      check();
+      return Reflect.apply(target, self, args);
+    },
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === "unsafe") {
+        return (...args: unknown[]) => {
+          check();
+          return Reflect.apply(value, target, args);
+        };
+      }
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Typed storage errors pass through; the server's errors and lost connections become unavailability. */
 export function failure(operation: string, where: string, error: unknown): unknown {
   if (error instanceof StorageError) return error;
@@ -148,11 +193,17 @@ function hasErrorCode(error: unknown): boolean {
   return error instanceof Error && typeof (error as { code?: unknown }).code === "string";
 }
 
-/** `work`, or a StorageUnavailableError once `ms` have passed; `work` may still finish later. */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * `work`, or a StorageUnavailableError once `ms` have passed (after calling `onExpiry`);
+ * `work` may still finish later.
+ */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string, onExpiry: () => void = () => {}): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StorageUnavailableError(`${what}: no answer from postgres within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      onExpiry();
+      reject(new StorageUnavailableError(`${what}: no answer from postgres within ${ms} ms`));
+    }, ms);
   });
   // Whatever `work` ends with after the deadline is nobody's business any more.
   work.catch(() => {});

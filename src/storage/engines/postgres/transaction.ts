@@ -2,7 +2,7 @@
 // BEGIN goes out together with the body's first statement, and the body may send COMMIT
 // together with its last one, saving two round trips a transaction.
 
-import type { Db } from "./client.ts";
+import { guarded, type Db } from "./client.ts";
 
 /** Runs `body` in a transaction on `db` and commits; rolls back when it throws. */
 export function inTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
@@ -18,9 +18,14 @@ export function inTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<
  * statement (`await Promise.all([tx\`...\`, tx\`COMMIT\`])`). Rolls back when it throws.
  */
 export async function inPipelinedTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
+  let beginFailed = false;
   const begun = db`BEGIN`.execute();
+  begun.catch(() => (beginFailed = true));
+  // BEGIN is answered before the body's first statement, so a failed BEGIN is known before
+  // the body can send a second one, which would otherwise run outside any transaction.
+  const tx = guarded(db, () => (beginFailed ? "BEGIN failed" : null));
   try {
-    const [, result] = await Promise.all([begun, body(db)]);
+    const [, result] = await Promise.all([begun, body(tx)]);
     return result;
   } catch (error) {
     // A lost connection took its transaction with it; rolling back would only reconnect.
