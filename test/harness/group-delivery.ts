@@ -3,10 +3,29 @@
 // a record has succeeded nobody in the group may receive it again. A record whose commit failed
 // in a rebalance may come again, or may not: a member that keeps its partition (cooperative)
 // carries on from its own position and its next commit covers the record.
-//
-// Prepend it to a script: it defines `delivered` (value -> consumer names it reached),
-// `after_commit` (deliveries a successful commit had already covered), `poll_once(name,
-// consumer)` and `commit_positions(consumer)`. The script must import KafkaException.
+import { expect } from "bun:test";
+import type { RunResult } from "./run.ts";
+
+/** What the group scripts print at the end: GROUP_DELIVERY's bookkeeping, each member's partitions and the group's committed total. */
+export interface GroupRun {
+  delivered: Record<string, string[]>;
+  after_commit: unknown[];
+  shares: Record<string, number[]>;
+  group_offsets: number;
+}
+
+/** The result of a group script that ran to its end without a Python error. */
+export function groupRunOf(run: RunResult): GroupRun {
+  expect(run.stderr).not.toContain("Traceback");
+  expect(run.exitCode).toBe(0);
+  return JSON.parse(run.stdout) as GroupRun;
+}
+
+/**
+ * Prepend it to a script: it defines `delivered` (value -> consumer names it reached),
+ * `after_commit` (deliveries a successful commit had already covered), `poll_once(name,
+ * consumer)` and `commit_positions(consumer)`. The script must import KafkaException.
+ */
 export const GROUP_DELIVERY = String.raw`
 delivered = {}
 committed_up_to = {}    # partition -> highest offset a successful commit covered (exclusive)

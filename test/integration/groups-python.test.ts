@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
-import { GROUP_DELIVERY } from "../harness/group-delivery.ts";
+import { GROUP_DELIVERY, groupRunOf } from "../harness/group-delivery.ts";
 import { python } from "../harness/python.ts";
 import { describeStores } from "../harness/stores.ts";
 
@@ -100,15 +100,8 @@ describeStores((fresh) => {
 
   async function runGroup(topic: string, settings: Record<string, string | number>, env: Record<string, string> = {}) {
     const run = await python(GROUP_DELIVERY + GROUP_RUN, [broker.url, topic, `${topic}-group`, JSON.stringify(settings)], { timeoutMs: 180_000, env });
-    expect(run.stderr).not.toContain("Traceback");
     expect(run.stderr).not.toContain("timed out");
-    expect(run.exitCode).toBe(0);
-    const out = JSON.parse(run.stdout) as {
-      delivered: Record<string, string[]>;
-      after_commit: unknown[];
-      shares: Record<string, number[]>;
-      group_offsets: number;
-    };
+    const out = groupRunOf(run);
     // Three members, two partitions each, no partition twice.
     expect(Object.values(out.shares).map((p) => p.length)).toEqual([2, 2, 2]);
     expect(Object.values(out.shares).flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
