@@ -65,6 +65,14 @@ async function producePartition(
   const { header, bytes } = batches[0]!;
   const rejected = validate(topic, index, header, bytes);
   if (rejected) return rejected;
+  // Topics with a schema: every record checked, the batch refused whole when any fails (src/schema).
+  const schemaCheck = ctx.schemas ? await ctx.schemas.validate(topic, bytes) : null;
+  if (schemaCheck?.rejected) {
+    return {
+      ...failure(index, ErrorCode.INVALID_RECORD, schemaCheck.rejected.message),
+      recordErrors: schemaCheck.rejected.records.map((e) => ({ batchIndex: e.index, batchIndexErrorMessage: e.message })),
+    };
+  }
   if (isTransactional(header.attributes)) {
     if (checkTransaction === null) return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
     const refused = await checkTransaction({ topic: topic.name, partition: index }, header.producerId, header.producerEpoch);
@@ -94,6 +102,7 @@ async function producePartition(
     },
   );
   if (!result.duplicate) ctx.notifier.notify(topic.name, index);
+  if (schemaCheck?.accepted && !result.duplicate) ctx.schemas!.appended(schemaCheck.accepted, topic.name, index, result.baseOffset);
   return {
     index,
     errorCode: ErrorCode.NONE,

@@ -74,6 +74,9 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
   "segment.jitter.ms": { defaultValue: "0", type: ConfigType.LONG, validate: long(0n) },
   "segment.ms": { defaultValue: "604800000", type: ConfigType.LONG, validate: long(1n) },
   "unclean.leader.election.enable": { defaultValue: "false", type: ConfigType.BOOLEAN, validate: boolean },
+  // tansu's own: how keys and values of a topic with a schema are framed (auto: plain for --schema-registry
+  // files, Confluent's wire format for registered subjects).
+  "tansu.schema.wire.format": { defaultValue: "auto", type: ConfigType.STRING, validate: oneOf("auto", "plain", "confluent") },
 };
 
 export class InvalidConfigError extends Error {

@@ -9,6 +9,8 @@ import { openStorage } from "../storage/open.ts";
 import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
 import { listenHttp, type RunningHttp } from "../http/server.ts";
 import { healthRoutes } from "../http/health.ts";
+import { schemaRegistryRoutes } from "../http/schema-registry.ts";
+import { openSchemas } from "../schema/open-schemas.ts";
 
 const env = process.env;
 
@@ -40,8 +42,18 @@ export const brokerCommand = defineCommand({
     },
     "http-listener-url": {
       type: "string",
-      description: "Where to serve HTTP: health, and later the Schema Registry API and metrics (HTTP_LISTENER_URL; off when unset)",
+      description: "Where to serve HTTP: health and the Schema Registry API (HTTP_LISTENER_URL; off when unset)",
       default: env.HTTP_LISTENER_URL,
+    },
+    "schema-registry": {
+      type: "string",
+      description: "file://DIR or s3://BUCKET/PREFIX/ with a schema per topic: TOPIC.avsc, TOPIC.json or TOPIC.proto (SCHEMA_REGISTRY)",
+      default: env.SCHEMA_REGISTRY,
+    },
+    "schema-refresh-ms": {
+      type: "string",
+      description: "Longest a cached schema (or a topic's lack of one) is used before re-reading files and subjects (SCHEMA_REFRESH_MS)",
+      default: env.SCHEMA_REFRESH_MS ?? "5000",
     },
     "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
   },
@@ -58,10 +70,21 @@ export const brokerCommand = defineCommand({
     const nodeId = Number(args["node-id"]);
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
+    const schemaRefreshMs = Number(args["schema-refresh-ms"]);
+    if (!Number.isInteger(schemaRefreshMs) || schemaRefreshMs < 0) throw new Error("--schema-refresh-ms must be a non-negative integer");
+
     const storage = await openStorage(args["storage-engine"]);
+    let schemas: ReturnType<typeof openSchemas>;
+    try {
+      schemas = openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
     const ctx: BrokerContext = {
       storage,
       notifier: new LogNotifier(),
+      schemas: schemas.validation,
       config: {
         nodeId,
         clusterId: args["cluster-id"],
@@ -86,7 +109,7 @@ export const brokerCommand = defineCommand({
     let http: RunningHttp | null = null;
     if (httpListener) {
       try {
-        http = listenHttp(httpListener.host, httpListener.port, [healthRoutes()]);
+        http = listenHttp(httpListener.host, httpListener.port, [healthRoutes(), schemaRegistryRoutes(schemas.registry)]);
       } catch (error) {
         await broker.stop();
         await storage.close();

@@ -1,0 +1,70 @@
+// Checks every record of a batch against its topic's schema: the key and the value each, in the topic's wire
+// format. Returns every offending record's index with what failed, as Produce reports them in record_errors,
+// and the decoded records when all passed.
+import type { KafkaRecord } from "../protocol/record-batch.ts";
+import { decodeProtobufFramed, HEADER_BYTES, schemaIdOf } from "./confluent-wire.ts";
+import { SchemaViolation, type DecodedRecord, type RecordError, type SchemaPart, type TopicSchema, type WireFormat } from "./types.ts";
+
+/** A record named a schema id that is not a live version of the subject, as far as this process knows. */
+export class UnknownSchemaIdError extends SchemaViolation {
+  constructor(path: string, id: number, subject: string) {
+    super(path, `schema id ${id} is not a registered version of subject ${subject}`);
+    this.name = "UnknownSchemaIdError";
+  }
+}
+
+/**
+ * Decodes one key or value. In Confluent's format a null is the serializers' null (a tombstone) and passes;
+ * in plain form a part the schema describes must be there, as Tansu requires.
+ * @throws SchemaViolation, UnknownSchemaIdError
+ */
+export function decodePart(part: SchemaPart, wire: WireFormat, bytes: Uint8Array | null, path: string): unknown {
+  if (bytes === null) {
+    if (wire === "confluent") return null;
+    throw new SchemaViolation(path, "is null, but the topic's schema describes it");
+  }
+  if (wire === "plain") return part.latest.decode(bytes, path);
+  const id = schemaIdOf(bytes, path);
+  let schema = part.latest;
+  if (part.versions) {
+    const version = part.versions.get(id);
+    if (!version) throw new UnknownSchemaIdError(path, id, part.subject ?? "");
+    schema = version;
+  }
+  const afterId = bytes.subarray(HEADER_BYTES);
+  return schema.format === "protobuf" ? decodeProtobufFramed(schema, afterId, path) : schema.decode(afterId, path);
+}
+
+/** The wire format of a topic: its tansu.schema.wire.format, else plain for files and Confluent's for subjects. */
+export function wireFormatOf(schema: TopicSchema, configs: Record<string, string>): WireFormat {
+  const configured = configs["tansu.schema.wire.format"];
+  if (configured === "plain" || configured === "confluent") return configured;
+  return schema.source === "file" ? "plain" : "confluent";
+}
+
+export interface RecordsCheck {
+  errors: RecordError[];
+  /** The decoded records, when there are no errors. */
+  records: DecodedRecord[];
+}
+
+/**
+ * @param recheckable an unknown schema id throws UnknownSchemaIdError (the caller re-reads the subject and
+ *   checks again) instead of counting as invalid
+ */
+export function checkRecords(schema: TopicSchema, wire: WireFormat, records: KafkaRecord[], recheckable: boolean): RecordsCheck {
+  const errors: RecordError[] = [];
+  const decoded: DecodedRecord[] = [];
+  records.forEach((record, index) => {
+    try {
+      const key = schema.key ? decodePart(schema.key, wire, record.key, "key") : null;
+      const value = schema.value ? decodePart(schema.value, wire, record.value, "value") : null;
+      decoded.push({ offsetDelta: record.offsetDelta, timestampDelta: record.timestampDelta, key, value, headers: record.headers });
+    } catch (error) {
+      if (error instanceof UnknownSchemaIdError && recheckable) throw error;
+      if (error instanceof SchemaViolation) errors.push({ index, message: error.message });
+      else throw error;
+    }
+  });
+  return { errors, records: errors.length === 0 ? decoded : [] };
+}
