@@ -1,38 +1,9 @@
 import { defineCommand } from "citty";
 import { consola } from "../log.ts";
-import { KafkaConnection } from "../client/kafka-connection.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
-import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
+import { brokerArg, check, CommandError as TopicCommandError, runCommand as run, withBroker } from "./command-run.ts";
 
-const brokerArg = {
-  broker: { type: "string", description: "Broker to talk to (host:port)", default: process.env.TANSU_BROKER ?? "localhost:9092" },
-} as const;
-
-class TopicCommandError extends Error {}
-
-async function withBroker<T>(address: string, work: (c: KafkaConnection) => Promise<T>): Promise<T> {
-  const connection = await KafkaConnection.connect(address, "tansu-cli");
-  try {
-    return await work(connection);
-  } finally {
-    connection.close();
-  }
-}
-
-function check(errorCode: number, errorMessage: string | null | undefined, what: string): void {
-  if (errorCode !== ErrorCode.NONE) throw new TopicCommandError(`${what}: ${errorName(errorCode)}${errorMessage ? `: ${errorMessage}` : ""}`);
-}
-
-/** Reports a failure as one line and a non-zero exit, as Kafka's CLI tools do. */
-async function run(work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    consola.error((error as Error).message);
-    process.exit(1);
-  }
-}
 
 const create = defineCommand({
   meta: { name: "create", description: "Create a topic" },

@@ -62,14 +62,17 @@ export function messageIndexReadings(afterId: Uint8Array): Array<{ indexes: numb
   return readings;
 }
 
-/** Decodes a Protobuf payload that follows the schema id, whichever index spelling it uses. @throws SchemaViolation */
-export function decodeProtobufFramed(schema: CompiledSchema, afterId: Uint8Array, path: string): unknown {
+/**
+ * Decodes a Protobuf payload that follows the schema id, whichever index spelling it uses: the value and the
+ * message it was decoded as. @throws SchemaViolation
+ */
+export function decodeProtobufFramed(schema: CompiledSchema, afterId: Uint8Array, path: string): { value: unknown; message: CompiledSchema } {
   let firstFailure: SchemaViolation | null = null;
   for (const { indexes, offset } of messageIndexReadings(afterId)) {
     const message = schema.messageAt?.(indexes);
     if (!message) continue;
     try {
-      return message.decode(afterId.subarray(offset), path);
+      return { value: message.decode(afterId.subarray(offset), path), message };
     } catch (error) {
       if (!(error instanceof SchemaViolation)) throw error;
       firstFailure ??= error;

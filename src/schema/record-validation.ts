@@ -32,7 +32,7 @@ export function decodePart(part: SchemaPart, wire: WireFormat, bytes: Uint8Array
     schema = version;
   }
   const afterId = bytes.subarray(HEADER_BYTES);
-  return schema.format === "protobuf" ? decodeProtobufFramed(schema, afterId, path) : schema.decode(afterId, path);
+  return schema.format === "protobuf" ? decodeProtobufFramed(schema, afterId, path).value : schema.decode(afterId, path);
 }
 
 /** The wire format of a topic: its tansu.schema.wire.format, else plain for files and Confluent's for subjects. */
