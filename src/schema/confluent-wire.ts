@@ -66,13 +66,18 @@ export function messageIndexReadings(afterId: Uint8Array): Array<{ indexes: numb
  * Decodes a Protobuf payload that follows the schema id, whichever index spelling it uses: the value and the
  * message it was decoded as. @throws SchemaViolation
  */
-export function decodeProtobufFramed(schema: CompiledSchema, afterId: Uint8Array, path: string): { value: unknown; message: CompiledSchema } {
+export function decodeProtobufFramed(schema: CompiledSchema, afterId: Uint8Array, path: string, decode = true): { value: unknown; message: CompiledSchema } {
   let firstFailure: SchemaViolation | null = null;
   for (const { indexes, offset } of messageIndexReadings(afterId)) {
     const message = schema.messageAt?.(indexes);
     if (!message) continue;
     try {
-      return { value: message.decode(afterId.subarray(offset), path), message };
+      const payload = afterId.subarray(offset);
+      if (!decode) {
+        message.validate(payload, path);
+        return { value: undefined, message };
+      }
+      return { value: message.decode(payload, path), message };
     } catch (error) {
       if (!(error instanceof SchemaViolation)) throw error;
       firstFailure ??= error;

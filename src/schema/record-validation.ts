@@ -18,12 +18,12 @@ export class UnknownSchemaIdError extends SchemaViolation {
  * in plain form a part the schema describes must be there, as Tansu requires.
  * @throws SchemaViolation, UnknownSchemaIdError
  */
-export function decodePart(part: SchemaPart, wire: WireFormat, bytes: Uint8Array | null, path: string): unknown {
+export function decodePart(part: SchemaPart, wire: WireFormat, bytes: Uint8Array | null, path: string, decode: boolean): unknown {
   if (bytes === null) {
     if (wire === "confluent") return null;
     throw new SchemaViolation(path, "is null, but the topic's schema describes it");
   }
-  if (wire === "plain") return part.latest.decode(bytes, path);
+  if (wire === "plain") return decode ? part.latest.decode(bytes, path) : part.latest.validate(bytes, path);
   const id = schemaIdOf(bytes, path);
   let schema = part.latest;
   if (part.versions) {
@@ -32,7 +32,8 @@ export function decodePart(part: SchemaPart, wire: WireFormat, bytes: Uint8Array
     schema = version;
   }
   const afterId = bytes.subarray(HEADER_BYTES);
-  return schema.format === "protobuf" ? decodeProtobufFramed(schema, afterId, path).value : schema.decode(afterId, path);
+  if (schema.format === "protobuf") return decodeProtobufFramed(schema, afterId, path, decode).value;
+  return decode ? schema.decode(afterId, path) : schema.validate(afterId, path);
 }
 
 /** The wire format of a topic: its tansu.schema.wire.format, else plain for files and Confluent's for subjects. */
@@ -51,15 +52,16 @@ export interface RecordsCheck {
 /**
  * @param recheckable an unknown schema id throws UnknownSchemaIdError (the caller re-reads the subject and
  *   checks again) instead of counting as invalid
+ * @param decode build the decoded values (someone listens for them); otherwise only check, which is cheaper
  */
-export function checkRecords(schema: TopicSchema, wire: WireFormat, records: KafkaRecord[], recheckable: boolean): RecordsCheck {
+export function checkRecords(schema: TopicSchema, wire: WireFormat, records: KafkaRecord[], recheckable: boolean, decode: boolean): RecordsCheck {
   const errors: RecordError[] = [];
   const decoded: DecodedRecord[] = [];
   records.forEach((record, index) => {
     try {
-      const key = schema.key ? decodePart(schema.key, wire, record.key, "key") : null;
-      const value = schema.value ? decodePart(schema.value, wire, record.value, "value") : null;
-      decoded.push({ offsetDelta: record.offsetDelta, timestampDelta: record.timestampDelta, key, value, headers: record.headers });
+      const key = schema.key ? decodePart(schema.key, wire, record.key, "key", decode) : null;
+      const value = schema.value ? decodePart(schema.value, wire, record.value, "value", decode) : null;
+      if (decode) decoded.push({ offsetDelta: record.offsetDelta, timestampDelta: record.timestampDelta, key, value, headers: record.headers });
     } catch (error) {
       if (error instanceof UnknownSchemaIdError && recheckable) throw error;
       if (error instanceof SchemaViolation) errors.push({ index, message: error.message });

@@ -38,16 +38,18 @@ export class SchemaValidation {
     }
     if (!schema) return null;
     const decoded = decodeRecordBatch(batch, { verifyCrc: false });
+    // Values are only built when someone listens for them; otherwise records are only checked.
+    const decode = this.#listeners.length > 0;
     let check;
     try {
-      check = checkRecords(schema, wireFormatOf(schema, topic.configs), decoded.records, true);
+      check = checkRecords(schema, wireFormatOf(schema, topic.configs), decoded.records, true, decode);
     } catch (error) {
       if (!(error instanceof UnknownSchemaIdError)) throw error;
       // A version registered (perhaps through another broker) since the cache was filled.
       this.topics.forget(topic.name);
       schema = await this.topics.schemaFor(topic.name);
       if (!schema) return null;
-      check = checkRecords(schema, wireFormatOf(schema, topic.configs), decoded.records, false);
+      check = checkRecords(schema, wireFormatOf(schema, topic.configs), decoded.records, false, decode);
     }
     if (check.errors.length > 0) {
       const first = check.errors[0]!;
@@ -59,7 +61,7 @@ export class SchemaValidation {
         accepted: null,
       };
     }
-    return { rejected: null, accepted: { schema, baseTimestamp: decoded.baseTimestamp, records: check.records } };
+    return { rejected: null, accepted: decode ? { schema, baseTimestamp: decoded.baseTimestamp, records: check.records } : null };
   }
 
   /** Calls `listener` with every validated batch once it is appended. */

@@ -48,6 +48,8 @@ export interface CompiledSchema {
    * @throws SchemaViolation
    */
   decode(payload: Uint8Array, path: string): unknown;
+  /** Checks one payload as decode does, without necessarily building the value (Protobuf). @throws SchemaViolation */
+  validate(payload: Uint8Array, path: string): void;
   /** The JSON mapping of a decoded value (JSON as is, Avro's JSON encoding, ProtoJSON). */
   toJson(value: unknown): unknown;
   /** Encodes a value given in its JSON mapping. @throws SchemaViolation */

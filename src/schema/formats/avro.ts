@@ -89,6 +89,9 @@ function compiled(type: AvroType): CompiledSchema {
         throw locateFailure(type, buffer, 0, path) ?? new SchemaViolation(path, message === "truncated buffer" ? "the payload ends before the value does" : message);
       }
     },
+    validate(payload, path) {
+      this.decode(payload, path);
+    },
     toJson: (value) => JSON.parse(type.toString(value)),
     encode(json, path) {
       // Plain JSON where it is unambiguous ({"u": "x"}), else Avro's JSON encoding ({"u": {"string": "x"}}).

@@ -93,6 +93,9 @@ function compiled(validate: ValidateFunction, schema: unknown): CompiledSchema {
       }
       return check(value, path);
     },
+    validate(payload, path) {
+      this.decode(payload, path);
+    },
     toJson: (value) => value,
     encode(json, path) {
       return encoder.encode(JSON.stringify(check(json, path)));

@@ -1,6 +1,7 @@
-// A strict pass over a Protobuf payload before protobufjs decodes it. protobufjs skips fields whose wire type
-// does not match their declaration and reports malformed input without saying where; this walk checks every
-// known field's wire type against its declaration, descends into sub-messages, and names the field that fails.
+// A strict pass over a Protobuf payload: it is how records are validated (decoding is left to whoever wants the
+// values). protobufjs skips fields whose wire type does not match their declaration and reports malformed input
+// without saying where; this walk checks every known field's wire type against its declaration, descends into
+// sub-messages, checks proto2 required fields, and names the field that fails.
 import protobuf from "protobufjs";
 import { SchemaViolation } from "../types.ts";
 import { fieldPath } from "./format.ts";
@@ -22,8 +23,21 @@ function wireTypeOf(field: protobuf.Field): number {
 
 const wireName = (wire: number) => WIRE_NAMES[wire] ?? `invalid (${wire})`;
 
+const required = new WeakMap<protobuf.Type, protobuf.Field[]>();
+
+/** proto2 `required` fields (proto3 has none), looked up once per message type. */
+function requiredFields(type: protobuf.Type): protobuf.Field[] {
+  let fields = required.get(type);
+  if (!fields) {
+    fields = type.fieldsArray.filter((f) => f.required);
+    required.set(type, fields);
+  }
+  return fields;
+}
+
 function walk(type: protobuf.Type, reader: protobuf.Reader, end: number, path: string, depth: number): void {
   if (depth > 100) throw new SchemaViolation(path, "nested more than 100 messages deep");
+  const seen = requiredFields(type).length > 0 ? new Set<number>() : null;
   while (reader.pos < end) {
     const tag = reader.uint32();
     const id = tag >>> 3;
@@ -35,25 +49,29 @@ function walk(type: protobuf.Type, reader: protobuf.Reader, end: number, path: s
       reader.skipType(wire, depth, id);
       continue;
     }
-    const at = fieldPath(path, field.name);
+    // The field's path is only built when it is needed: this loop runs for every field of every record.
     const expected = wireTypeOf(field);
     // Repeated scalars may come packed (length-delimited) whatever their own wire type.
     const packed = field.repeated && expected !== 2 && expected !== 3 && wire === 2;
     if (wire !== expected && !packed) {
-      throw new SchemaViolation(at, `wire type ${wireName(wire)} where ${field.type} expects ${wireName(expected)}`);
+      throw new SchemaViolation(fieldPath(path, field.name), `wire type ${wireName(wire)} where ${field.type} expects ${wireName(expected)}`);
     }
+    seen?.add(id);
     if (wire === 2 && field.resolvedType instanceof protobuf.Type && !field.map) {
       const length = reader.uint32();
       const subEnd = reader.pos + length;
-      if (subEnd > end) throw new SchemaViolation(at, `length ${length} runs past the end of the payload`);
-      walk(field.resolvedType, reader, subEnd, at, depth + 1);
+      if (subEnd > end) throw new SchemaViolation(fieldPath(path, field.name), `length ${length} runs past the end of the payload`);
+      walk(field.resolvedType, reader, subEnd, fieldPath(path, field.name), depth + 1);
       reader.pos = subEnd;
     } else if (wire === 3 && field.resolvedType instanceof protobuf.Type) {
-      walk(field.resolvedType, reader, end, at, depth + 1);
+      walk(field.resolvedType, reader, end, fieldPath(path, field.name), depth + 1);
     } else {
       reader.skipType(wire, depth, id);
-      if (reader.pos > end) throw new SchemaViolation(at, "the value runs past the end of the payload");
+      if (reader.pos > end) throw new SchemaViolation(fieldPath(path, field.name), "the value runs past the end of the payload");
     }
+  }
+  if (seen) {
+    for (const field of requiredFields(type)) if (!seen.has(field.id)) throw new SchemaViolation(fieldPath(path, field.name), "is required but missing");
   }
 }
 

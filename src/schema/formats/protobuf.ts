@@ -133,6 +133,7 @@ function compiled(type: protobuf.Type, file: ProtoFile): CompiledSchema {
         throw new SchemaViolation(path, `malformed ${type.name}: ${message}`);
       }
     },
+    validate: (payload, path) => checkWireTypes(type, payload, path),
     toJson: (value) => protojson.toJson(type, value as protobuf.Message),
     encode(json, path) {
       let message: protobuf.Message;
