@@ -1,5 +1,5 @@
 import type { Storage } from "../storage/storage.ts";
-import type { SchemaValidation } from "../schema/schema-validation.ts";
+import type { SchemaValidator } from "../schema/schema-validation.ts";
 import type { LogNotifier } from "./log-notifier.ts";
 
 /** What every API handler may use. Nothing here is state that another broker could change. */
@@ -9,7 +9,7 @@ export interface BrokerContext {
   /** Wakes fetch long polls on this broker when a produce here appends. */
   readonly notifier: LogNotifier;
   /** Validates produced records of topics with a schema (src/schema); absent in tests that need none. */
-  readonly schemas?: SchemaValidation;
+  readonly schemas?: SchemaValidator;
 }
 
 export interface BrokerConfig {

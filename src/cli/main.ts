@@ -3,12 +3,16 @@ import { defineCommand, runMain } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { brokerCommand } from "./broker-command.ts";
 import { topicCommand } from "./topic-command.ts";
-import { catCommand } from "./cat-command.ts";
-import { schemaCommand } from "./schema-command.ts";
 
 const main = defineCommand({
   meta: { name: "tansu", version: pkg.version, description: "A stateless Apache Kafka-compatible broker" },
-  subCommands: { broker: brokerCommand, topic: topicCommand, cat: catCommand, schema: schemaCommand },
+  subCommands: {
+    broker: brokerCommand,
+    topic: topicCommand,
+    // Loaded when used: a broker starting up never pays for the client tools' code.
+    cat: () => import("./cat-command.ts").then((m) => m.catCommand),
+    schema: () => import("./schema-command.ts").then((m) => m.schemaCommand),
+  },
   default: "broker",
 });
 

@@ -2,7 +2,8 @@
 // (src/schema/registry), so every broker sharing it answers the same and enforces what any of them
 // registered. Paths this module does not know fall through to the listener's Confluent-style 404.
 import { consola } from "../log.ts";
-import { RegistryError, type SchemaRegistry, type SchemaRequest } from "../schema/registry/registry.ts";
+import { RegistryError } from "../schema/registry/errors.ts";
+import type { SchemaRegistry, SchemaRequest } from "../schema/registry/registry.ts";
 import type { HttpRoutes } from "./server.ts";
 
 const CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -115,10 +116,11 @@ function match(pattern: string[], segments: string[]): string[] | null {
   return params;
 }
 
-/** The Schema Registry API over `registry`. */
-export function schemaRegistryRoutes(registry: SchemaRegistry): HttpRoutes {
-  const table = routeTable(registry);
+/** The Schema Registry API over the registry `load` gives (loaded on the first request, not at start-up). */
+export function schemaRegistryRoutes(load: () => Promise<SchemaRegistry>): HttpRoutes {
+  let table: Array<[string[], Methods]> | null = null;
   return async (request, url) => {
+    table ??= routeTable(await load());
     let segments: string[];
     try {
       segments = url.pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);

@@ -3,7 +3,6 @@
 // from the environment (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_S3_FORCE_PATH_STYLE). One file per topic: TOPIC.proto,
 // TOPIC.json or TOPIC.avsc, looked for in that order.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { SchemaFormat } from "./types.ts";
 
@@ -48,13 +47,19 @@ class DirectoryFiles implements SchemaFiles {
   ) {}
 
   async read(name: string): Promise<string | null> {
-    const path = join(this.dir, name);
-    if (!existsSync(path) || !statSync(path).isFile()) return null;
-    return readFileSync(path, "utf8");
+    const file = Bun.file(join(this.dir, name));
+    return (await file.exists()) ? file.text() : null;
   }
 
   async list(): Promise<string[]> {
-    return existsSync(this.dir) ? readdirSync(this.dir).sort() : [];
+    // node:fs only here: loading it at start-up costs every broker memory (measured against a bare listener).
+    const { readdir } = await import("node:fs/promises");
+    try {
+      return (await readdir(this.dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
+    } catch (error) {
+      if ((error as { code?: string }).code === "ENOENT") return [];
+      throw new Error(`schema registry ${this.url}: cannot list ${this.dir}: ${(error as Error).message}`, { cause: error });
+    }
   }
 }
 

@@ -17,7 +17,13 @@ export interface BatchValidation {
 
 export type AppendedListener = (batch: AppendedBatch) => void | Promise<void>;
 
-export class SchemaValidation {
+/** What the broker's produce path needs (src/broker/context.ts). */
+export interface SchemaValidator {
+  validate(topic: Topic, batch: Uint8Array): Promise<BatchValidation | null>;
+  appended(batch: ValidatedBatch, topic: string, partition: number, baseOffset: bigint): void;
+}
+
+export class SchemaValidation implements SchemaValidator {
   readonly #listeners: AppendedListener[] = [];
 
   constructor(readonly topics: TopicSchemas) {}

@@ -10,7 +10,7 @@ let http: RunningHttp;
 let base: string;
 
 beforeAll(() => {
-  http = listenHttp("127.0.0.1", 0, [schemaRegistryRoutes(new SchemaRegistry(new MemoryStorage()))]);
+  http = listenHttp("127.0.0.1", 0, [schemaRegistryRoutes(async () => new SchemaRegistry(new MemoryStorage()))]);
   base = `http://127.0.0.1:${http.port}`;
 });
 afterAll(() => http.stop());

@@ -6,17 +6,8 @@ import { checkCompatibility, COMPATIBILITY_LEVELS, DEFAULT_COMPATIBILITY, type C
 import { SchemaCompiler } from "./compiler.ts";
 import { fingerprint, retryCas, RegistryStore, type SchemaReference, type StoredSchema, type SubjectRecord, type SubjectVersion } from "./store.ts";
 import type { Storage } from "../../storage/storage.ts";
+import { RegistryError } from "./errors.ts";
 
-export class RegistryError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "RegistryError";
-  }
-}
 
 const subjectNotFound = (s: string) => new RegistryError(404, 40401, `Subject '${s}' not found.`);
 const versionNotFound = (v: number | string) => new RegistryError(404, 40402, `Version ${v} not found.`);
