@@ -30,6 +30,10 @@ missing=()
 command -v kcat >/dev/null || missing+=(kcat)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+# python confluent-kafka's SchemaRegistryClient, JSONSerializer and ProtobufSerializer (test/integration/schema-clients.test.ts).
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)
+/usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
+/usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # test/ship/scratch.test.ts copies the CA bundle into the container file set.
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)

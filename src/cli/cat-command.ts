@@ -112,12 +112,16 @@ async function sendBatches(c: KafkaConnection, topic: string, pending: Map<numbe
   return sent;
 }
 
+const topicArgs = {
+  ...brokerArg,
+  ...schemaRegistryArg,
+  topic: { type: "positional", description: "Topic name", required: true },
+} as const;
+
 const produce = defineCommand({
   meta: { name: "produce", description: "Produce JSON lines {key, value, headers, partition} to a topic, encoded with its schema" },
   args: {
-    ...brokerArg,
-    ...schemaRegistryArg,
-    topic: { type: "positional", description: "Topic name", required: true },
+    ...topicArgs,
     file: { type: "positional", description: "File of JSON lines, or - for stdin (the default)", required: false },
     "keep-going": { type: "boolean", description: "Report lines that do not fit the schema and send the rest", default: false },
   },
@@ -187,9 +191,7 @@ async function startOffsets(c: KafkaConnection, topic: string, partitions: numbe
 const consume = defineCommand({
   meta: { name: "consume", description: "Print a topic's records as JSON lines, decoded with its schema; follows the topic until interrupted" },
   args: {
-    ...brokerArg,
-    ...schemaRegistryArg,
-    topic: { type: "positional", description: "Topic name", required: true },
+    ...topicArgs,
     partition: { type: "string", description: "Only this partition (default: all)" },
     offset: { type: "string", description: "earliest, latest or an offset", default: "earliest" },
     "max-messages": { type: "string", description: "Stop after this many records" },

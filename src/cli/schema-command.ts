@@ -23,6 +23,11 @@ function restClient(url: string | undefined, what: string): RegistryClient {
   return client;
 }
 
+/** The REST client and the request body of a schema file, for the commands that send one. */
+async function clientAndFile(args: { "schema-registry"?: string; file: string; type?: string }, what: string) {
+  return { client: restClient(args["schema-registry"], what), body: await schemaFile(args.file, args.type) };
+}
+
 async function schemaFile(path: string, type: string | undefined): Promise<{ schema: string; schemaType: SchemaType }> {
   const schemaType = (type?.toUpperCase() ?? TYPE_BY_EXTENSION[extname(path)]) as SchemaType | undefined;
   if (!schemaType || !["AVRO", "JSON", "PROTOBUF"].includes(schemaType)) {
@@ -82,8 +87,7 @@ const register = defineCommand({
   args: { ...schemaRegistryArg, ...fileArgs },
   run: ({ args }) =>
     runCommand(async () => {
-      const client = restClient(args["schema-registry"], "schema register");
-      const body = await schemaFile(args.file, args.type);
+      const { client, body } = await clientAndFile(args, "schema register");
       const subject = encodeURIComponent(args.subject);
       const { id } = (await client.call<{ id: number }>("POST", `/subjects/${subject}/versions`, body))!;
       const { version } = (await client.call<{ version: number }>("POST", `/subjects/${subject}`, body))!;
@@ -96,8 +100,7 @@ const checkCommand = defineCommand({
   args: { ...schemaRegistryArg, ...fileArgs },
   run: ({ args }) =>
     runCommand(async () => {
-      const client = restClient(args["schema-registry"], "schema check");
-      const body = await schemaFile(args.file, args.type);
+      const { client, body } = await clientAndFile(args, "schema check");
       const result = (await client.call<{ is_compatible: boolean; messages?: string[] }>(
         "POST",
         `/compatibility/subjects/${encodeURIComponent(args.subject)}/versions/latest?verbose=true`,

@@ -2,9 +2,12 @@
 // its value as the library's own object, and each record's key and value checked and decoded. The broker
 // validates produce requests with it; the lake writer (Parquet/Iceberg/Delta) builds on the same interface:
 //
-//   const schema = await schemas.schemaFor(topic);           // TopicSchema | null
-//   schema?.value?.latest.schema                              // avsc Type | JSON Schema object | protobufjs Type
-//   schemas.onAppended((batch) => batch.records[i].value)     // decoded values of every accepted batch
+//   const { validation } = await brokerSchemas.layer();       // open-schemas.ts, held by the broker's CLI wiring
+//   const schema = await validation.schemaFor(topic);         // TopicSchema | null
+//   schema?.value?.format                                      // "avro" | "json" | "protobuf"
+//   schema?.value?.latest.schema                               // avsc Type | JSON Schema object | protobufjs Type
+//   schema?.value?.latest.decode(bytes, "value")               // one plain payload, checked and decoded
+//   validation.onAppended((batch) => batch.records[i].value)   // decoded values of every appended batch
 
 /** The three schema languages, in tansu's spelling. */
 export type SchemaFormat = "avro" | "json" | "protobuf";
