@@ -1,4 +1,5 @@
 import type { Storage } from "../storage/storage.ts";
+import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { LogNotifier } from "./log-notifier.ts";
 
 /** What every API handler may use. Nothing here is state that another broker could change. */
@@ -7,6 +8,8 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   /** Wakes fetch long polls on this broker when a produce here appends. */
   readonly notifier: LogNotifier;
+  /** Counts requests, traffic and coordinator events for GET /metrics; absent when metrics are off. */
+  readonly metrics?: BrokerMetrics;
 }
 
 export interface BrokerConfig {

@@ -93,7 +93,10 @@ async function producePartition(
       control: null,
     },
   );
-  if (!result.duplicate) ctx.notifier.notify(topic.name, index);
+  if (!result.duplicate) {
+    ctx.notifier.notify(topic.name, index);
+    ctx.metrics?.produced(topic.name, bytes.byteLength, header.recordCount);
+  }
   return {
     index,
     errorCode: ErrorCode.NONE,

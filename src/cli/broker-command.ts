@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { LogLevels, type LogType } from "consola/core";
-import { consola } from "../log.ts";
+import { consola, LOG_FORMATS, setLogFormat, type LogFormat } from "../log.ts";
 import { listen } from "../broker/server.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
@@ -9,6 +9,11 @@ import { openStorage } from "../storage/open.ts";
 import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
 import { listenHttp, type RunningHttp } from "../http/server.ts";
 import { healthRoutes } from "../http/health.ts";
+import { readyRoutes } from "../http/ready.ts";
+import { metricsRoutes } from "../http/metrics.ts";
+import { consoleRoutes } from "../http/console/routes.ts";
+import type { Storage } from "../storage/storage.ts";
+import pkg from "../../package.json" with { type: "json" };
 
 const env = process.env;
 
@@ -40,15 +45,19 @@ export const brokerCommand = defineCommand({
     },
     "http-listener-url": {
       type: "string",
-      description: "Where to serve HTTP: health, and later the Schema Registry API and metrics (HTTP_LISTENER_URL; off when unset)",
+      description: "Where to serve HTTP: /health, /ready, /metrics and the /ui/ console (HTTP_LISTENER_URL; off when unset)",
       default: env.HTTP_LISTENER_URL,
     },
     "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
+    "log-format": { type: "string", description: "text, or json for one JSON object per line (LOG_FORMAT)", default: env.LOG_FORMAT ?? "text" },
   },
   async run({ args }) {
     const level = args["log-level"] as LogType;
     if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);
     consola.level = LogLevels[level];
+    const logFormat = args["log-format"] as LogFormat;
+    if (!LOG_FORMATS.includes(logFormat)) throw new Error(`--log-format: unknown format ${logFormat} (expected ${LOG_FORMATS.join(" or ")})`);
+    setLogFormat(logFormat);
 
     const listener = parseListenerUrl(args["listener-url"], "--listener-url");
     const httpListener = args["http-listener-url"] ? parseHttpListenerUrl(args["http-listener-url"]) : null;
@@ -58,9 +67,13 @@ export const brokerCommand = defineCommand({
     const nodeId = Number(args["node-id"]);
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
-    const storage = await openStorage(args["storage-engine"]);
+    const opened = await openStorage(args["storage-engine"]);
+    // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.
+    const metrics = httpListener ? new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version) : undefined;
+    const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
     const ctx: BrokerContext = {
       storage,
+      metrics,
       notifier: new LogNotifier(),
       config: {
         nodeId,
@@ -86,7 +99,16 @@ export const brokerCommand = defineCommand({
     let http: RunningHttp | null = null;
     if (httpListener) {
       try {
-        http = listenHttp(httpListener.host, httpListener.port, [healthRoutes()]);
+        http = listenHttp(httpListener.host, httpListener.port, [
+          healthRoutes(),
+          readyRoutes(storage),
+          metricsRoutes(ctx, metrics!, {
+            refreshMs: Number(env.CONSUMER_LAG_REFRESH_MS ?? 10_000),
+            maxGroups: Number(env.CONSUMER_LAG_MAX_GROUPS ?? 500),
+            maxPartitions: Number(env.CONSUMER_LAG_MAX_PARTITIONS ?? 10_000),
+          }),
+          consoleRoutes(ctx, pkg.version),
+        ]);
       } catch (error) {
         await broker.stop();
         await storage.close();
