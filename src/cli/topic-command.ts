@@ -5,13 +5,13 @@ import { ApiKey } from "../protocol/generated/apis.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 
-const brokerArg = {
+export const brokerArg = {
   broker: { type: "string", description: "Broker to talk to (host:port)", default: process.env.TANSU_BROKER ?? "localhost:9092" },
 } as const;
 
-class TopicCommandError extends Error {}
+export class TopicCommandError extends Error {}
 
-async function withBroker<T>(address: string, work: (c: KafkaConnection) => Promise<T>): Promise<T> {
+export async function withBroker<T>(address: string, work: (c: KafkaConnection) => Promise<T>): Promise<T> {
   const connection = await KafkaConnection.connect(address, "tansu-cli");
   try {
     return await work(connection);
@@ -20,12 +20,12 @@ async function withBroker<T>(address: string, work: (c: KafkaConnection) => Prom
   }
 }
 
-function check(errorCode: number, errorMessage: string | null | undefined, what: string): void {
+export function check(errorCode: number, errorMessage: string | null | undefined, what: string): void {
   if (errorCode !== ErrorCode.NONE) throw new TopicCommandError(`${what}: ${errorName(errorCode)}${errorMessage ? `: ${errorMessage}` : ""}`);
 }
 
 /** Reports a failure as one line and a non-zero exit, as Kafka's CLI tools do. */
-async function run(work: () => Promise<void>): Promise<void> {
+export async function run(work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (error) {

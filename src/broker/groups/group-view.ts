@@ -1,9 +1,8 @@
 // A group as an operator sees it (the console's group page): state, members and what each is
 // assigned, by topic name, from either protocol. Read-only: due deadlines are applied to the copy
 // shown, and the stored record catches up when the group is next touched, as ListGroups does.
-import { decodeConsumerProtocolAssignment } from "../../protocol/generated/consumer-protocol-assignment.ts";
+import { decodeConsumerAssignment } from "../../protocol/consumer-protocol.ts";
 import { ProtocolError } from "../../protocol/errors.ts";
-import { Reader } from "../../protocol/reader.ts";
 import type { BrokerContext } from "../context.ts";
 import type { ClassicGroup } from "./classic-group.ts";
 import { toTopicPartitions, type ConsumerGroup } from "./consumer-group.ts";
@@ -54,11 +53,9 @@ export async function listGroupViews(ctx: BrokerContext): Promise<GroupSummaryVi
 
 /** The classic consumer protocol's assignment bytes; opaque (empty) for other protocols or unreadable bytes. */
 function classicAssignment(group: ClassicGroup, bytes: Uint8Array): TopicAssignment[] {
-  if (group.protocolType !== "consumer" || bytes.length < 2) return [];
+  if (group.protocolType !== "consumer") return [];
   try {
-    const r = new Reader(bytes);
-    const version = r.readInt16();
-    return decodeConsumerProtocolAssignment(r, version).assignedPartitions.map((t) => ({ topic: t.topic, partitions: [...t.partitions].sort((a, b) => a - b) }));
+    return decodeConsumerAssignment(bytes);
   } catch (error) {
     if (error instanceof ProtocolError) return [];
     throw error;
