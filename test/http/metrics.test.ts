@@ -60,7 +60,7 @@ test("a known produce and fetch move the request, traffic and storage counters b
       topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
       forgottenTopicsData: [], rackId: "",
     });
-    expect(fetched.responses[0]!.partitions[0]!.records.byteLength).toBe(batch.byteLength);
+    expect(fetched.responses[0]!.partitions[0]!.records?.byteLength).toBe(batch.byteLength);
 
     const after = (await scrape()).families;
     const delta = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
