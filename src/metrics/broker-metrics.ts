@@ -4,7 +4,7 @@ import type { BrokerMetrics } from "../broker/broker-metrics.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { errorName } from "../protocol/error-codes.ts";
 import { registerProcessMetrics } from "./process-metrics.ts";
-import { Registry, type Counter, type Gauge, type Histogram } from "./registry.ts";
+import { Registry, type Counter, type CounterChild, type Gauge, type Histogram, type HistogramChild } from "./registry.ts";
 
 /** Seconds; request and storage latencies from sub-millisecond appends to long-polling fetches. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -36,6 +36,9 @@ export class PrometheusBrokerMetrics implements BrokerMetrics, StorageMetrics {
   readonly #validationRejections: Counter;
   readonly storageDuration: Histogram;
   readonly storageErrors: Counter;
+  // Resolved series for the per-request path, so a request costs no label strings or joins.
+  readonly #requestSeries = new Map<number, CounterChild>();
+  readonly #durationSeries = new Map<number, HistogramChild>();
 
   constructor(version: string) {
     const r = this.registry;
@@ -57,9 +60,14 @@ export class PrometheusBrokerMetrics implements BrokerMetrics, StorageMetrics {
   }
 
   request(apiKey: number, apiVersion: number, errorCode: number, seconds: number): void {
-    const api = apiName(apiKey);
-    this.#requests.inc([api, String(apiVersion), errorName(errorCode)]);
-    this.#requestDuration.observe([api], seconds);
+    // Error codes run from -1 to a few hundred, versions below a hundred.
+    const key = (apiKey * 128 + apiVersion) * 4096 + errorCode + 1;
+    let count = this.#requestSeries.get(key);
+    if (!count) this.#requestSeries.set(key, (count = this.#requests.child([apiName(apiKey), String(apiVersion), errorName(errorCode)])));
+    count.inc();
+    let duration = this.#durationSeries.get(apiKey);
+    if (!duration) this.#durationSeries.set(apiKey, (duration = this.#requestDuration.child([apiName(apiKey)])));
+    duration.observe(seconds);
   }
 
   produced(topic: string, bytes: number, records: number): void {

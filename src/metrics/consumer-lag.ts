@@ -1,11 +1,12 @@
 // Consumer lag as metric families, from a snapshot of the store refreshed at most once every
 // `refreshMs` and by bounded work: one listing of the groups, then committed offsets of at most
-// `maxGroups` groups and high watermarks of at most `maxPartitions` partitions. With more than
+// `maxGroups` groups (plus one read for the group found to exceed the next cap) and high watermarks
+// of at most `maxPartitions` partitions. With more than
 // that, each refresh carries on where the previous one stopped (groups in name order, wrapping
 // round), and the groups not reached keep their previous figures. Scrapes in between are served
 // from the snapshot, so a scrape's cost does not grow with the number of groups beyond exposing them.
 import type { BrokerContext } from "../broker/context.ts";
-import { groupLag, HighWatermarks, type PartitionLag } from "../broker/groups/group-lag.ts";
+import { HighWatermarks, lagOf, type PartitionLag } from "../broker/groups/group-lag.ts";
 import { readAllGroups } from "../broker/groups/group-store.ts";
 import { consola } from "../log.ts";
 import type { Registry } from "./registry.ts";
@@ -64,15 +65,18 @@ export class ConsumerLagSnapshot {
     }
     const start = Math.max(0, ids.findIndex((id) => id > this.#cursor));
     const highWatermarks = new HighWatermarks(this.ctx);
-    let visited = 0;
-    for (; visited < ids.length && visited < this.settings.maxGroups; visited++) {
-      // Every refresh gets through at least one group, however many partitions it has.
-      if (visited > 0 && highWatermarks.size >= this.settings.maxPartitions) break;
-      const id = ids[(start + visited) % ids.length]!;
-      this.#byGroup.set(id, await groupLag(this.ctx, id, highWatermarks));
+    let done = 0;
+    while (done < ids.length && done < this.settings.maxGroups) {
+      const id = ids[(start + done) % ids.length]!;
+      const committed = await this.ctx.storage.fetchOffsets(id);
+      // Every refresh gets through at least one group, however many partitions it has; after that a
+      // group whose partitions would take the reads past the cap waits for the next refresh.
+      if (done > 0 && highWatermarks.size + highWatermarks.unread(committed) > this.settings.maxPartitions) break;
+      this.#byGroup.set(id, await lagOf(committed, highWatermarks));
       this.#cursor = id;
+      done++;
     }
-    if (visited === ids.length) this.#cursor = "";
+    if (done === ids.length) this.#cursor = "";
     this.refreshedAtMs = Date.now();
   }
 }

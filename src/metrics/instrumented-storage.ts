@@ -37,17 +37,24 @@ export function instrumentStorage(inner: Storage, metrics: StorageMetrics): Stor
   const wrapped: Record<string, unknown> = { kind: engine };
   for (const operation of Object.keys(OPERATIONS) as Operation[]) {
     const call = (inner[operation] as (...args: unknown[]) => Promise<unknown>).bind(inner);
-    const labels = [engine, operation];
-    wrapped[operation] = async (...args: unknown[]) => {
+    const duration = metrics.storageDuration.child([engine, operation]);
+    const failed = (error: unknown) => {
+      metrics.storageErrors.inc([engine, operation, error instanceof Error ? error.name : "Error"]);
+      throw error;
+    };
+    wrapped[operation] = (...args: unknown[]) => {
       const started = performance.now();
+      const timed = <T>(value: T) => {
+        duration.observe((performance.now() - started) / 1000);
+        return value;
+      };
+      let pending: Promise<unknown>;
       try {
-        return await call(...args);
+        pending = call(...args);
       } catch (error) {
-        metrics.storageErrors.inc([engine, operation, error instanceof Error ? error.name : "Error"]);
-        throw error;
-      } finally {
-        metrics.storageDuration.observe(labels, (performance.now() - started) / 1000);
+        pending = Promise.reject(error);
       }
+      return pending.then(timed, (error: unknown) => failed(timed(error)));
     };
   }
   return wrapped as unknown as Storage;

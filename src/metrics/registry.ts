@@ -63,12 +63,25 @@ abstract class Scalar implements MetricFamily {
   }
 }
 
+/** One series of a counter, resolved once: for hot paths that count the same labels again and again. */
+export class CounterChild {
+  constructor(private readonly series: Series) {}
+
+  inc(by = 1): void {
+    this.series.value += by;
+  }
+}
+
 export class Counter extends Scalar {
   readonly type = "counter";
 
   inc(values: readonly string[] = [], by = 1): void {
     if (by < 0) throw new Error(`${this.name}: a counter only goes up (inc by ${by})`);
     this.entry(values).value += by;
+  }
+
+  child(values: readonly string[]): CounterChild {
+    return new CounterChild(this.entry(values));
   }
 
   /** For totals kept elsewhere (CPU time), read at collection: the source must only go up. */
@@ -101,6 +114,23 @@ interface HistogramState {
   count: number;
 }
 
+/** One series of a histogram, resolved once (see CounterChild). */
+export class HistogramChild {
+  constructor(
+    private readonly state: HistogramState,
+    private readonly buckets: readonly number[],
+  ) {}
+
+  observe(value: number): void {
+    const s = this.state;
+    let i = 0;
+    while (i < this.buckets.length && value > this.buckets[i]!) i++;
+    s.counts[i]! += 1;
+    s.sum += value;
+    s.count += 1;
+  }
+}
+
 export class Histogram implements MetricFamily {
   readonly type = "histogram";
   readonly #series = new Map<string, HistogramState>();
@@ -117,7 +147,7 @@ export class Histogram implements MetricFamily {
     }
   }
 
-  observe(values: readonly string[], value: number): void {
+  child(values: readonly string[]): HistogramChild {
     const key = values.length === 1 ? values[0]! : values.join(SEPARATOR);
     let s = this.#series.get(key);
     if (!s) {
@@ -125,11 +155,11 @@ export class Histogram implements MetricFamily {
       s = { labels: [...values], counts: new Float64Array(this.buckets.length + 1), sum: 0, count: 0 };
       this.#series.set(key, s);
     }
-    let i = 0;
-    while (i < this.buckets.length && value > this.buckets[i]!) i++;
-    s.counts[i]! += 1;
-    s.sum += value;
-    s.count += 1;
+    return new HistogramChild(s, this.buckets);
+  }
+
+  observe(values: readonly string[], value: number): void {
+    this.child(values).observe(value);
   }
 
   *samples(): Iterable<HistogramSeries> {

@@ -159,3 +159,27 @@ test("lag of a group that consumed part of a topic, the same from a second broke
   // The group's members rebalanced at least once while it consumed (a classic generation).
   expect(sampleValue((await scrape()).families, "tansu_group_rebalances_total", { protocol: "classic" })).toBeGreaterThanOrEqual(1);
 }, 90_000);
+
+const TRANSACTIONS = String.raw`
+import sys
+from confluent_kafka import Producer
+p = Producer({"bootstrap.servers": sys.argv[1], "transactional.id": "metrics-txn"})
+p.init_transactions(30)
+p.begin_transaction()
+p.produce(sys.argv[2], value=b"kept")
+p.commit_transaction(30)
+p.begin_transaction()
+p.produce(sys.argv[2], value=b"dropped")
+p.abort_transaction(30)
+`;
+
+test("a committed and an aborted transaction count once each", async () => {
+  const before = (await scrape()).families;
+  const run = await python(TRANSACTIONS, [broker.url, "metrics-txn-topic"], { timeoutMs: 60_000 });
+  expect(run.stderr).not.toContain("Traceback");
+  expect(run.exitCode).toBe(0);
+  const after = (await scrape()).families;
+  for (const outcome of ["committed", "aborted"]) {
+    expect(sampleValue(after, "tansu_transactions_total", { outcome }) - sampleValue(before, "tansu_transactions_total", { outcome })).toBe(1);
+  }
+}, 60_000);

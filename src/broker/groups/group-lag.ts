@@ -2,7 +2,7 @@
 // offset and the partition's high watermark, for every partition the group has committed. Any
 // broker computes the same figures.
 import { UnknownTopicError } from "../../storage/errors.ts";
-import type { TopicPartition } from "../../storage/storage.ts";
+import type { CommittedOffset, TopicPartition } from "../../storage/storage.ts";
 import type { BrokerContext } from "../context.ts";
 
 export interface PartitionLag {
@@ -24,8 +24,13 @@ export class HighWatermarks {
     return this.#read.size;
   }
 
+  /** How many of `partitions` have not been read yet. */
+  unread(partitions: TopicPartition[]): number {
+    return new Set(partitions.map(keyOf).filter((key) => !this.#read.has(key))).size;
+  }
+
   get(tp: TopicPartition): Promise<bigint | null> {
-    const key = `${tp.topic}\u0000${tp.partition}`;
+    const key = keyOf(tp);
     let hwm = this.#read.get(key);
     if (!hwm) {
       hwm = this.ctx.storage.offsets(tp).then(
@@ -41,9 +46,17 @@ export class HighWatermarks {
   }
 }
 
+function keyOf(tp: TopicPartition): string {
+  return `${tp.topic}\u0000${tp.partition}`;
+}
+
 /** Lag per committed partition of `groupId`, sorted by topic and partition; partitions of deleted topics are left out. */
-export async function groupLag(ctx: BrokerContext, groupId: string, highWatermarks = new HighWatermarks(ctx)): Promise<PartitionLag[]> {
-  const committed = await ctx.storage.fetchOffsets(groupId);
+export async function groupLag(ctx: BrokerContext, groupId: string): Promise<PartitionLag[]> {
+  return lagOf(await ctx.storage.fetchOffsets(groupId), new HighWatermarks(ctx));
+}
+
+/** Lag of a group's `committed` offsets, reading high watermarks through `highWatermarks`. */
+export async function lagOf(committed: CommittedOffset[], highWatermarks: HighWatermarks): Promise<PartitionLag[]> {
   const lags: PartitionLag[] = [];
   for (const c of committed) {
     const highWatermark = await highWatermarks.get(c);
