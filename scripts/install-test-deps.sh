@@ -46,6 +46,10 @@ done
 for pkg in radosgw ceph-mon ceph-osd ceph-common; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# test/http/console.test.ts drives the web console in Debian's Chromium (through playwright-core);
+# test/harness/prometheus.ts parses /metrics with the Prometheus project's Python client.
+command -v chromium >/dev/null || missing+=(chromium)
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
 # runuser runs Postgres as non-root; unshare runs the image's file set as its root with its own /proc.
 for tool in runuser unshare; do
   command -v "$tool" >/dev/null || { missing+=(util-linux); break; }

@@ -8,6 +8,7 @@ import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "../p
 import { apiVersionsResponse } from "./api-versions.ts";
 import type { BrokerContext } from "./context.ts";
 import type { Dispatcher } from "./dispatcher.ts";
+import { firstErrorCode } from "./response-error.ts";
 
 /**
  * One client connection. Requests are handled one at a time in arrival order, as Kafka
@@ -89,6 +90,7 @@ export class Connection {
 
   async #handle(frame: Uint8Array): Promise<void> {
     if (this.#closed) return;
+    const started = this.ctx.metrics ? performance.now() : 0;
     let header: RequestHeader;
     let bodyOffset: number;
     try {
@@ -100,6 +102,7 @@ export class Connection {
     const handler = this.dispatcher.handler(header.apiKey);
     if (!handler || header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
       this.#unsupported(header);
+      this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
       return;
     }
     let request: unknown;
@@ -107,6 +110,7 @@ export class Connection {
       request = decodeRequestBody(header, frame, bodyOffset);
     } catch (error) {
       this.#fail(`malformed ${apiName(header.apiKey)} v${header.apiVersion} request: ${(error as Error).message}`);
+      this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
       return;
     }
     let response: unknown;
@@ -121,9 +125,16 @@ export class Connection {
       // Handlers map expected failures to error codes themselves; reaching here is a bug.
       consola.error(`${apiName(header.apiKey)} v${header.apiVersion} from ${this.remote} failed:`, error);
       this.#fail("internal error");
+      this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
       return;
     }
     if (response !== null) this.#send(encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response));
+    if (this.ctx.metrics) this.#account(header, response === null ? ErrorCode.NONE : firstErrorCode(response), started);
+  }
+
+  /** Per-request metrics: count by API, version and outcome, and the time from dequeue to answer. */
+  #account(header: RequestHeader, errorCode: number, started: number): void {
+    this.ctx.metrics?.request(header.apiKey, header.apiVersion, errorCode, (performance.now() - started) / 1000);
   }
 
   #rejectHeader(error: unknown): void {

@@ -1,5 +1,6 @@
 import type { Storage } from "../storage/storage.ts";
 import type { SchemaValidator } from "../schema/schema-validation.ts";
+import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { LogNotifier } from "./log-notifier.ts";
 
 /** What every API handler may use. Nothing here is state that another broker could change. */
@@ -10,6 +11,8 @@ export interface BrokerContext {
   readonly notifier: LogNotifier;
   /** Validates produced records of topics with a schema (src/schema); absent in tests that need none. */
   readonly schemas?: SchemaValidator;
+  /** Counts requests, traffic and coordinator events for GET /metrics; absent when metrics are off. */
+  readonly metrics?: BrokerMetrics;
 }
 
 export interface BrokerConfig {

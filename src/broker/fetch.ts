@@ -4,6 +4,8 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { EMPTY_BYTES, ZERO_UUID } from "../protocol/reader.ts";
 import { downconvertBatches } from "../protocol/legacy-message-set.ts";
 import type { Topic } from "../storage/storage.ts";
+import { recordCountOf } from "../protocol/record-batch.ts";
+import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
@@ -109,6 +111,20 @@ function toMessageSets(data: PartitionData[], batches: Uint8Array[][], wanted: W
   });
 }
 
+/** Bytes and records of the stored batches a fetch sends (before any down-conversion), per partition. */
+function countFetched(metrics: BrokerMetrics, wanted: Wanted[], batches: Uint8Array[][]): void {
+  batches.forEach((sent, i) => {
+    if (sent.length === 0) return;
+    let bytes = 0;
+    let records = 0;
+    for (const batch of sent) {
+      bytes += batch.byteLength;
+      records += recordCountOf(batch);
+    }
+    metrics.fetched(wanted[i]!.topic!.name, bytes, records);
+  });
+}
+
 async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: RequestContext): Promise<Wanted[]> {
   const wanted: Wanted[] = [];
   for (const t of request.topics) {
@@ -146,6 +162,7 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
       pass = await readOnce(ctx, wanted, request, readCommitted);
     }
 
+    if (ctx.metrics) countFetched(ctx.metrics, wanted, pass.batches);
     if (rc.apiVersion < 4) toMessageSets(pass.data, pass.batches, wanted, rc.apiVersion < 2 ? 0 : 1);
 
     const responses: FetchResponse["responses"] = [];

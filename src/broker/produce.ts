@@ -68,6 +68,7 @@ async function producePartition(
   // Topics with a schema: every record checked, the batch refused whole when any fails (src/schema).
   const schemaCheck = ctx.schemas ? await ctx.schemas.validate(topic, bytes) : null;
   if (schemaCheck?.rejected) {
+    ctx.metrics?.validationRejected(topic.name);
     return {
       ...failure(index, ErrorCode.INVALID_RECORD, schemaCheck.rejected.message),
       recordErrors: schemaCheck.rejected.records.map((e) => ({ batchIndex: e.index, batchIndexErrorMessage: e.message })),
@@ -101,8 +102,11 @@ async function producePartition(
       control: null,
     },
   );
-  if (!result.duplicate) ctx.notifier.notify(topic.name, index);
-  if (schemaCheck?.accepted && !result.duplicate) ctx.schemas!.appended(schemaCheck.accepted, topic.name, index, result.baseOffset);
+  if (!result.duplicate) {
+    ctx.notifier.notify(topic.name, index);
+    ctx.metrics?.produced(topic.name, bytes.byteLength, header.recordCount);
+    if (schemaCheck?.accepted) ctx.schemas!.appended(schemaCheck.accepted, topic.name, index, result.baseOffset);
+  }
   return {
     index,
     errorCode: ErrorCode.NONE,

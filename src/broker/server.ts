@@ -16,6 +16,8 @@ export interface RunningBroker {
 export function listen(ctx: BrokerContext, hostname: string, port: number): RunningBroker {
   const dispatcher = new Dispatcher(allApis());
   const connections = new Set<Connection>();
+  // The metrics' listener label: where it is bound, known once Bun.listen returns (port 0 picks one).
+  let name = `${hostname}:${port}`;
   const listener: TCPSocketListener<Connection> = Bun.listen<Connection>({
     hostname,
     port,
@@ -24,6 +26,7 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
         const connection = new Connection(socket, ctx, dispatcher);
         socket.data = connection;
         connections.add(connection);
+        ctx.metrics?.connectionOpened(name);
       },
       data(socket, chunk) {
         socket.data.onData(chunk);
@@ -33,13 +36,14 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
       },
       close(socket) {
         socket.data.onClose();
-        connections.delete(socket.data);
+        if (connections.delete(socket.data)) ctx.metrics?.connectionClosed(name);
       },
       error(socket, error) {
         consola.warn(`connection from ${socket.remoteAddress}: ${error.message}`);
       },
     },
   });
+  name = `${hostname}:${listener.port}`;
   const cleaner = new LogCleaner(ctx);
   cleaner.start();
   // Any broker may abort a transaction that outlived its timeout; CAS keeps concurrent sweeps safe.

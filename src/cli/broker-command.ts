@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { LogLevels, type LogType } from "consola/core";
-import { consola } from "../log.ts";
+import { consola, LOG_FORMATS, setLogFormat, type LogFormat } from "../log.ts";
 import { listen } from "../broker/server.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
@@ -11,6 +11,11 @@ import { listenHttp, type RunningHttp } from "../http/server.ts";
 import { healthRoutes } from "../http/health.ts";
 import { schemaRegistryRoutes } from "../http/schema-registry.ts";
 import { openSchemas } from "../schema/open-schemas.ts";
+import { readyRoutes } from "../http/ready.ts";
+import { metricsRoutes } from "../http/metrics.ts";
+import { consoleRoutes } from "../http/console/routes.ts";
+import type { Storage } from "../storage/storage.ts";
+import pkg from "../../package.json" with { type: "json" };
 
 const env = process.env;
 
@@ -42,7 +47,7 @@ export const brokerCommand = defineCommand({
     },
     "http-listener-url": {
       type: "string",
-      description: "Where to serve HTTP: health and the Schema Registry API (HTTP_LISTENER_URL; off when unset)",
+      description: "Where to serve HTTP: /health, /ready, /metrics, the /ui/ console and the Schema Registry API (HTTP_LISTENER_URL; off when unset)",
       default: env.HTTP_LISTENER_URL,
     },
     "schema-registry": {
@@ -56,11 +61,15 @@ export const brokerCommand = defineCommand({
       default: env.SCHEMA_REFRESH_MS ?? "5000",
     },
     "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
+    "log-format": { type: "string", description: "text, or json for one JSON object per line (LOG_FORMAT)", default: env.LOG_FORMAT ?? "text" },
   },
   async run({ args }) {
     const level = args["log-level"] as LogType;
     if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);
     consola.level = LogLevels[level];
+    const logFormat = args["log-format"] as LogFormat;
+    if (!LOG_FORMATS.includes(logFormat)) throw new Error(`--log-format: unknown format ${logFormat} (expected ${LOG_FORMATS.join(" or ")})`);
+    setLogFormat(logFormat);
 
     const listener = parseListenerUrl(args["listener-url"], "--listener-url");
     const httpListener = args["http-listener-url"] ? parseHttpListenerUrl(args["http-listener-url"]) : null;
@@ -73,7 +82,10 @@ export const brokerCommand = defineCommand({
     const schemaRefreshMs = Number(args["schema-refresh-ms"]);
     if (!Number.isInteger(schemaRefreshMs) || schemaRefreshMs < 0) throw new Error("--schema-refresh-ms must be a non-negative integer");
 
-    const storage = await openStorage(args["storage-engine"]);
+    const opened = await openStorage(args["storage-engine"]);
+    // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.
+    const metrics = httpListener ? new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version) : undefined;
+    const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
     let schemas: ReturnType<typeof openSchemas>;
     try {
       schemas = openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
@@ -83,6 +95,7 @@ export const brokerCommand = defineCommand({
     }
     const ctx: BrokerContext = {
       storage,
+      metrics,
       notifier: new LogNotifier(),
       schemas: schemas.validation,
       config: {
@@ -109,7 +122,17 @@ export const brokerCommand = defineCommand({
     let http: RunningHttp | null = null;
     if (httpListener) {
       try {
-        http = listenHttp(httpListener.host, httpListener.port, [healthRoutes(), schemaRegistryRoutes(schemas.registry)]);
+        http = listenHttp(httpListener.host, httpListener.port, [
+          healthRoutes(),
+          readyRoutes(storage),
+          metricsRoutes(ctx, metrics!, {
+            refreshMs: Number(env.CONSUMER_LAG_REFRESH_MS ?? 10_000),
+            maxGroups: Number(env.CONSUMER_LAG_MAX_GROUPS ?? 500),
+            maxPartitions: Number(env.CONSUMER_LAG_MAX_PARTITIONS ?? 10_000),
+          }),
+          consoleRoutes(ctx, pkg.version),
+          schemaRegistryRoutes(schemas.registry),
+        ]);
       } catch (error) {
         await broker.stop();
         await storage.close();

@@ -12,6 +12,7 @@ const main = defineCommand({
     // Loaded when used: a broker starting up never pays for the client tools' code.
     cat: () => import("./cat-command.ts").then((m) => m.catCommand),
     schema: () => import("./schema-command.ts").then((m) => m.schemaCommand),
+    group: () => import("./group-command.ts").then((m) => m.groupCommand),
   },
   default: "broker",
 });

@@ -32,6 +32,10 @@ export function openSchemas(storage: Storage, options: SchemaOptions): BrokerSch
     layer,
     registry: async () => (await layer()).registry,
     validation: {
+      async schemaFor(topic) {
+        ready ??= (await layer()).validation;
+        return ready.schemaFor(topic);
+      },
       async validate(topic, batch) {
         ready ??= (await layer()).validation;
         return ready.validate(topic, batch);

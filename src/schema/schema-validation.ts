@@ -19,6 +19,8 @@ export type AppendedListener = (batch: AppendedBatch) => void | Promise<void>;
 
 /** What the broker's produce path needs (src/broker/context.ts). */
 export interface SchemaValidator {
+  /** The schema governing `topic`, or null (for readers such as the console). */
+  schemaFor(topic: string): Promise<TopicSchema | null>;
   validate(topic: Topic, batch: Uint8Array): Promise<BatchValidation | null>;
   appended(batch: ValidatedBatch, topic: string, partition: number, baseOffset: bigint): void;
 }

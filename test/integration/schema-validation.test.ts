@@ -8,6 +8,7 @@ import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { Compression, encodeRecordBatch } from "../../src/protocol/record-batch.ts";
+import { parseExposition, sampleValue } from "../harness/prometheus.ts";
 import { freePort, startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
 import { kcat } from "../harness/kcat.ts";
 
@@ -115,8 +116,14 @@ describe("kcat and a JSON Schema file", () => {
   }
 });
 
+async function rejections(topic: string): Promise<number> {
+  const families = await parseExposition(await (await fetch(`${registryUrl}/metrics`)).text(), "prometheus");
+  return sampleValue(families, "tansu_validation_rejections_total", { topic });
+}
+
 describe("a batch with invalid records", () => {
   test("is refused whole with each bad record's index and reason, other partitions unaffected", async () => {
+    const rejectionsBefore = await rejections("person");
     const key = json("123-45-6789");
     const [first] = await produce(broker.url, "person", [
       {
@@ -132,6 +139,8 @@ describe("a batch with invalid records", () => {
       },
     ]);
     expect(first!.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    // The refusal is counted once for the topic on /metrics (the HTTP listener carries both).
+    expect((await rejections("person")) - rejectionsBefore).toBe(1);
     expect(first!.errorMessage).toContain("4 of 5 records do not match the schema of topic person");
     expect(first!.recordErrors).toEqual([
       { batchIndex: 1, batchIndexErrorMessage: "value.age: must be >= 0" },
