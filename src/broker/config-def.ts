@@ -8,10 +8,7 @@ export type ValueType = typeof ConfigType.BOOLEAN | typeof ConfigType.STRING | t
 export type ConfigValue = boolean | string | number | bigint | string[];
 
 export class InvalidConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidConfigError";
-  }
+  override name = "InvalidConfigError";
 }
 
 /** Kafka's ConfigException(name, value, message). */

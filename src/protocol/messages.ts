@@ -20,6 +20,7 @@ export interface RequestHeader {
 
 /** An API key the codec does not know; `header` keeps the correlation id for logging/answering. */
 export class UnknownRequestApiKeyError extends UnknownApiKeyError {
+  override name = "UnknownRequestApiKeyError";
   constructor(readonly header: RequestHeader) {
     super(header.apiKey);
   }
@@ -30,6 +31,7 @@ export class UnknownRequestApiKeyError extends UnknownApiKeyError {
  * broker can still answer (ApiVersions v0 with UNSUPPORTED_VERSION per KIP-511).
  */
 export class UnsupportedRequestVersionError extends UnsupportedVersionError {
+  override name = "UnsupportedRequestVersionError";
   constructor(readonly header: RequestHeader) {
     super(header.apiKey, header.apiVersion);
   }
