@@ -7,14 +7,10 @@ export class ProtocolError extends Error {
 }
 
 /** Input ended before the message did, or a length field points past the end. */
-export class TruncatedMessageError extends ProtocolError {
-  override name = "TruncatedMessageError";
-}
+export class TruncatedMessageError extends ProtocolError { override name = "TruncatedMessageError"; }
 
 /** Input is structurally wrong: negative lengths, bad varints, invalid UTF-8, trailing bytes. */
-export class MalformedMessageError extends ProtocolError {
-  override name = "MalformedMessageError";
-}
+export class MalformedMessageError extends ProtocolError { override name = "MalformedMessageError"; }
 
 /** A frame's size prefix exceeds the configured maximum; nothing was allocated for it. */
 export class FrameTooLargeError extends ProtocolError {
@@ -45,11 +41,7 @@ export class UnsupportedVersionError extends ProtocolError {
 }
 
 /** A record batch whose CRC-32C does not match its contents. */
-export class CorruptRecordError extends ProtocolError {
-  override name = "CorruptRecordError";
-}
+export class CorruptRecordError extends ProtocolError { override name = "CorruptRecordError"; }
 
 /** A compression codec the batch names that we cannot (or will not) handle. */
-export class UnsupportedCompressionError extends ProtocolError {
-  override name = "UnsupportedCompressionError";
-}
+export class UnsupportedCompressionError extends ProtocolError { override name = "UnsupportedCompressionError"; }

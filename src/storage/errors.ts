@@ -5,25 +5,11 @@ export class StorageError extends Error {
   override name = "StorageError";
 }
 
-export class TopicExistsError extends StorageError {
-  override name = "TopicExistsError";
-}
-export class UnknownTopicError extends StorageError {
-  override name = "UnknownTopicError";
-}
-export class InvalidPartitionsError extends StorageError {
-  override name = "InvalidPartitionsError";
-}
-export class OffsetOutOfRangeError extends StorageError {
-  override name = "OffsetOutOfRangeError";
-}
-export class OutOfOrderSequenceError extends StorageError {
-  override name = "OutOfOrderSequenceError";
-}
-export class InvalidProducerEpochError extends StorageError {
-  override name = "InvalidProducerEpochError";
-}
+export class TopicExistsError extends StorageError { override name = "TopicExistsError"; }
+export class UnknownTopicError extends StorageError { override name = "UnknownTopicError"; }
+export class InvalidPartitionsError extends StorageError { override name = "InvalidPartitionsError"; }
+export class OffsetOutOfRangeError extends StorageError { override name = "OffsetOutOfRangeError"; }
+export class OutOfOrderSequenceError extends StorageError { override name = "OutOfOrderSequenceError"; }
+export class InvalidProducerEpochError extends StorageError { override name = "InvalidProducerEpochError"; }
 /** The store itself is unreachable or failed; the request may be retried. */
-export class StorageUnavailableError extends StorageError {
-  override name = "StorageUnavailableError";
-}
+export class StorageUnavailableError extends StorageError { override name = "StorageUnavailableError"; }

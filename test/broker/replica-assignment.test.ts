@@ -2,27 +2,19 @@
 // (ReplicationControlManager) answers them: node ids this broker reports are accepted, everything Kafka
 // refuses is refused with Kafka's error code and message. librdkafka end to end in
 // test/integration/librdkafka-compat.test.ts.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { KafkaConnection } from "../../src/client/kafka-connection.ts";
+import { describe, expect, test } from "bun:test";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { partitionAssignmentError } from "../../src/broker/replica-assignment.ts";
-import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
+import { connectionForFile } from "./in-process-broker.ts";
 
-let b: InProcessBroker;
-let c: KafkaConnection;
 const NODE = 111;
-
-beforeAll(async () => {
-  b = await startInProcessBroker({ nodeId: NODE });
-  c = await b.connect();
-});
-afterAll(() => b.stop());
+const c = connectionForFile({ nodeId: NODE });
 
 type Assignment = { partitionIndex: number; brokerIds: number[] };
 
 async function createAssigned(name: string, assignments: Assignment[], opts: { numPartitions?: number; replicationFactor?: number; validateOnly?: boolean } = {}) {
-  const r = await c.request(ApiKey.CreateTopics, 7, {
+  const r = await c().request(ApiKey.CreateTopics, 7, {
     topics: [{ name, numPartitions: opts.numPartitions ?? -1, replicationFactor: opts.replicationFactor ?? -1, assignments, configs: [] }],
     timeoutMs: 1000,
     validateOnly: opts.validateOnly ?? false,
@@ -31,7 +23,7 @@ async function createAssigned(name: string, assignments: Assignment[], opts: { n
 }
 
 const partitionCount = async (name: string) =>
-  (await c.request(ApiKey.Metadata, 12, { topics: [{ name, topicId: "00000000-0000-0000-0000-000000000000" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }))
+  (await c().request(ApiKey.Metadata, 12, { topics: [{ name, topicId: "00000000-0000-0000-0000-000000000000" }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }))
     .topics[0]!;
 
 const assign = (...replicas: number[][]): Assignment[] => replicas.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds }));
@@ -121,7 +113,7 @@ describe("CreateTopics with an assignment", () => {
 
 describe("CreatePartitions with an assignment", () => {
   const grow = (name: string, count: number, assignments: Array<{ brokerIds: number[] }> | null, validateOnly = false) =>
-    c.request(ApiKey.CreatePartitions, 3, { topics: [{ name, count, assignments }], timeoutMs: 1000, validateOnly }).then((r) => r.results[0]!);
+    c().request(ApiKey.CreatePartitions, 3, { topics: [{ name, count, assignments }], timeoutMs: 1000, validateOnly }).then((r) => r.results[0]!);
 
   test("one replica list per new partition, naming this broker", async () => {
     await createAssigned("rp-ok", assign([NODE]));
@@ -146,7 +138,7 @@ describe("CreatePartitions with an assignment", () => {
 
   test("a topic named twice in one request is refused once, with INVALID_REQUEST, and not grown", async () => {
     await createAssigned("rp-twice", assign([NODE]));
-    const r = await c.request(ApiKey.CreatePartitions, 3, {
+    const r = await c().request(ApiKey.CreatePartitions, 3, {
       topics: [{ name: "rp-twice", count: 2, assignments: null }, { name: "rp-twice", count: 3, assignments: null }],
       timeoutMs: 1000,
       validateOnly: false,

@@ -2,20 +2,12 @@
 // the whole key list with defaults and types, deprecated keys that are no-ops (message.format.version),
 // values in Kafka's canonical form, Kafka's validation messages, and DescribeConfigs' source and synonyms.
 // librdkafka's AdminClient end to end in test/integration/librdkafka-compat.test.ts.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { KafkaConnection } from "../../src/client/kafka-connection.ts";
+import { describe, expect, test } from "bun:test";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
-import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
+import { connectionForFile } from "./in-process-broker.ts";
 
-let b: InProcessBroker;
-let c: KafkaConnection;
-
-beforeAll(async () => {
-  b = await startInProcessBroker();
-  c = await b.connect();
-});
-afterAll(() => b.stop());
+const c = connectionForFile();
 
 const LONG_MAX = "9223372036854775807";
 const [BOOLEAN, STRING, INT, LONG, DOUBLE, LIST] = [1, 2, 3, 5, 6, 7];
@@ -64,7 +56,7 @@ const KAFKA_3_9: Record<string, [string, number, string | null]> = {
 };
 
 const create = (name: string, configs: Record<string, string> = {}) =>
-  c
+  c()
     .request(ApiKey.CreateTopics, 7, {
       topics: [{ name, numPartitions: 1, replicationFactor: -1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
       timeoutMs: 1000,
@@ -73,15 +65,15 @@ const create = (name: string, configs: Record<string, string> = {}) =>
     .then((r) => r.topics[0]!);
 
 const describeTopic = async (name: string, keys: string[] | null = null) => {
-  const r = await c.request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: name, configurationKeys: keys }], includeSynonyms: true, includeDocumentation: false });
+  const r = await c().request(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType: 2, resourceName: name, configurationKeys: keys }], includeSynonyms: true, includeDocumentation: false });
   return Object.fromEntries(r.results[0]!.configs.map((x) => [x.name, x]));
 };
 
 const incremental = (name: string, configs: Array<{ name: string; configOperation: number; value: string | null }>) =>
-  c.request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 2, resourceName: name, configs }], validateOnly: false }).then((r) => r.responses[0]!);
+  c().request(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 2, resourceName: name, configs }], validateOnly: false }).then((r) => r.responses[0]!);
 
 const alter = (name: string, configs: Record<string, string>) =>
-  c
+  c()
     .request(ApiKey.AlterConfigs, 2, {
       resources: [{ resourceType: 2, resourceName: name, configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
       validateOnly: false,
@@ -117,7 +109,7 @@ describe("the key list", () => {
 
   test("DescribeConfigs v0 marks defaults with is_default", async () => {
     await create("tc-v0", { "retention.ms": "1000" });
-    const r = await c.request(ApiKey.DescribeConfigs, 0, { resources: [{ resourceType: 2, resourceName: "tc-v0", configurationKeys: ["retention.ms", "segment.ms"] }] });
+    const r = await c().request(ApiKey.DescribeConfigs, 0, { resources: [{ resourceType: 2, resourceName: "tc-v0", configurationKeys: ["retention.ms", "segment.ms"] }] });
     expect(r.results[0]!.configs.map((x) => [x.name, x.isDefault])).toEqual([["retention.ms", false], ["segment.ms", true]]);
   });
 

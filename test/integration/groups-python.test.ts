@@ -4,7 +4,7 @@
 // every record consumed once; committed offsets surviving a broker restart.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
-import { GROUP_DELIVERY } from "../harness/group-delivery.ts";
+import { expectGroupDelivery, GROUP_DELIVERY } from "../harness/group-delivery.ts";
 import { CURRENT_LIBRDKAFKA, LIBRDKAFKAS, type Librdkafka } from "../harness/librdkafka.ts";
 import { python } from "../harness/python.ts";
 
@@ -77,23 +77,10 @@ print(json.dumps({"delivered": delivered, "after_commit": after_commit, "shares"
 
 async function runGroup(lib: Librdkafka, topic: string, settings: Record<string, string | number>) {
   const run = await python(GROUP_DELIVERY + GROUP_RUN, [broker.url, topic, `${topic}-group`, JSON.stringify(settings)], { timeoutMs: 180_000, env: lib.env });
-  expect(run.stderr).not.toContain("Traceback");
-  expect(run.stderr).not.toContain("timed out");
-  expect(run.exitCode).toBe(0);
-  const out = JSON.parse(run.stdout) as {
-    delivered: Record<string, string[]>;
-    after_commit: unknown[];
-    shares: Record<string, number[]>;
-    group_offsets: number;
-  };
-  // Three members, two partitions each, no partition twice.
+  const out = expectGroupDelivery(run, 600, 6);
+  // Three members, two partitions each.
   expect(Object.values(out.shares).map((p) => p.length)).toEqual([2, 2, 2]);
-  expect(Object.values(out.shares).flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
-  // Every record reached the group; none came again once committed; the group ends having committed all 600.
   for (let i = 0; i < 600; i++) expect(out.delivered[`r${i}`]).toBeDefined();
-  expect(Object.keys(out.delivered).length).toBe(600);
-  expect(out.after_commit).toEqual([]);
-  expect(out.group_offsets).toBe(600);
 }
 
 const CLASSIC = { "session.timeout.ms": 6000, "heartbeat.interval.ms": 300 };
