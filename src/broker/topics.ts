@@ -26,7 +26,7 @@ function topicError(name: string, errorCode: number, errorMessage: string | null
 const alreadyExists = (name: string) => topicError(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
 
 /** The node ids a client may name in a replica assignment: the one broker this broker reports in Metadata. */
-export const assignableNodeIds = (ctx: BrokerContext): ReadonlySet<number> => new Set([ctx.config.nodeId]);
+const assignableNodeIds = (ctx: BrokerContext): ReadonlySet<number> => new Set([ctx.config.nodeId]);
 
 /** Partitions and replication factor of a new topic, or why Kafka's controller refuses them (its order and messages). */
 function topicShape(ctx: BrokerContext, t: CreateTopicsRequest["topics"][number]): AssignedTopic | AssignmentError {
