@@ -66,7 +66,8 @@ if (( ${#missing[@]} )); then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# KIP-848 consumer-group tests need a librdkafka newer than Debian's.
+# The librdkafka client tests run against Debian's librdkafka and a current build (newer protocol
+# versions, KIP-848 consumer groups).
 for tool in cc make; do
   command -v "$tool" >/dev/null || { echo "install-test-deps: $tool is needed to build librdkafka" >&2; exit 1; }
 done

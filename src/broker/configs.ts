@@ -10,7 +10,15 @@ import type { Topic } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
-import { ConfigSource, ConfigType, InvalidConfigError, TOPIC_CONFIGS, isListConfig, validateTopicConfig } from "./topic-config.ts";
+import {
+  ConfigSource,
+  ConfigType,
+  InvalidConfigError,
+  TOPIC_CONFIGS,
+  isListConfig,
+  validateTopicConfig,
+  validateTopicConfigSet,
+} from "./topic-config.ts";
 
 const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -32,28 +40,27 @@ function brokerConfigs(ctx: BrokerContext): Record<string, [string, number]> {
   };
 }
 
-function describeTopic(topic: Topic, keys: string[] | null, synonyms: boolean): ConfigResult[] {
+/** A topic config entry as Kafka's ConfigHelper reports it: the topic's own value first among its synonyms, then the broker's. */
+function describeTopic(topic: Topic, keys: string[] | null, includeSynonyms: boolean): ConfigResult[] {
   const names = keys ?? Object.keys(TOPIC_CONFIGS);
   return names
     .filter((name) => name in TOPIC_CONFIGS)
     .map((name) => {
       const def = TOPIC_CONFIGS[name]!;
       const explicit = topic.configs[name];
-      const source = explicit !== undefined ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG;
-      const value = explicit ?? def.defaultValue;
+      const synonyms = [
+        ...(explicit !== undefined ? [{ name, value: explicit, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }] : []),
+        ...(def.synonym ? [{ name: def.synonym, value: def.defaultValue, source: ConfigSource.DEFAULT_CONFIG }] : []),
+      ];
+      const configSource = synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG;
       return {
         name,
-        value,
+        value: explicit ?? def.defaultValue,
         readOnly: false,
-        isDefault: explicit === undefined,
-        configSource: source,
+        isDefault: configSource === ConfigSource.DEFAULT_CONFIG,
+        configSource,
         isSensitive: false,
-        synonyms: synonyms
-          ? [
-              ...(explicit !== undefined ? [{ name, value: explicit, source: ConfigSource.DYNAMIC_TOPIC_CONFIG }] : []),
-              { name, value: def.defaultValue, source: ConfigSource.DEFAULT_CONFIG },
-            ]
-          : [],
+        synonyms: includeSynonyms ? synonyms : [],
         configType: def.type,
         documentation: null,
       };
@@ -110,34 +117,34 @@ export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConf
 
 type Alteration = { name: string; op: number; value: string | null };
 
-/** Applies alterations to a copy of the topic's configs. @throws InvalidConfigError */
+const OP_NAMES: Record<number, string> = { [AlterOp.APPEND]: "APPEND", [AlterOp.SUBTRACT]: "SUBTRACT" };
+
+/** Applies alterations to a copy of the topic's configs, checked as Kafka's controller does. @throws InvalidConfigError */
 function applyAlterations(current: Record<string, string>, alterations: Alteration[], replaceAll: boolean): Record<string, string> {
   const next: Record<string, string> = replaceAll ? {} : { ...current };
   for (const { name, op, value } of alterations) {
     if (!(name in TOPIC_CONFIGS)) throw new InvalidConfigError(`Unknown topic config name: ${name}`);
     switch (op) {
       case AlterOp.SET:
-        validateTopicConfig(name, value);
-        next[name] = value!;
+        next[name] = validateTopicConfig(name, value);
         break;
       case AlterOp.DELETE:
         delete next[name];
         break;
       case AlterOp.APPEND:
       case AlterOp.SUBTRACT: {
-        if (!isListConfig(name)) throw new InvalidConfigError(`Config value append/subtract is not allowed for config key ${name}`);
-        const existing = (next[name] ?? TOPIC_CONFIGS[name]!.defaultValue).split(",").map((s) => s.trim()).filter(Boolean);
-        const items = (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+        if (!isListConfig(name)) throw new InvalidConfigError(`Can't ${OP_NAMES[op]} to key ${name} because its type is not LIST.`);
+        const existing = (next[name] ?? TOPIC_CONFIGS[name]!.defaultValue).split(",").filter(Boolean);
+        const items = (value ?? "").split(",");
         const merged = op === AlterOp.APPEND ? [...existing, ...items.filter((i) => !existing.includes(i))] : existing.filter((e) => !items.includes(e));
-        const joined = merged.join(",");
-        if (joined !== "") validateTopicConfig(name, joined);
-        next[name] = joined;
+        next[name] = validateTopicConfig(name, merged.join(","));
         break;
       }
       default:
         throw new InvalidConfigError(`Unknown config operation ${op}`);
     }
   }
+  validateTopicConfigSet(next);
   return next;
 }
 

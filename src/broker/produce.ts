@@ -16,7 +16,8 @@ import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
-import { hasCleanupPolicy, topicConfig } from "./topic-config.ts";
+import { lazyRecords, RECORD_VALIDATORS, recordErrorsSummary, validateRecords } from "./record-validation.ts";
+import { topicConfig } from "./topic-config.ts";
 import { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactions/index.ts";
 import { hasPartition, lookupTopic } from "./topic-lookup.ts";
 
@@ -27,24 +28,27 @@ function failure(index: number, errorCode: number, errorMessage: string | null =
 }
 
 /** Kafka's per-batch checks before anything is written. Returns a failure, or null when acceptable. */
-function validate(topic: Topic, index: number, header: RecordBatchHeader, bytes: Uint8Array): PartitionResponse | null {
+function validateBatch(topic: Topic, index: number, header: RecordBatchHeader, bytes: Uint8Array): PartitionResponse | null {
   const maxMessageBytes = Number(topicConfig(topic.configs, "max.message.bytes"));
   if (bytes.byteLength > maxMessageBytes) {
     return failure(index, ErrorCode.MESSAGE_TOO_LARGE, `The batch is ${bytes.byteLength} bytes, larger than max.message.bytes ${maxMessageBytes}`);
   }
   if (isControl(header.attributes)) {
-    return failure(index, ErrorCode.INVALID_RECORD, "Clients may not write control batches");
-  }
-  if (hasCleanupPolicy(topic.configs, "compact")) {
-    const keyless = decodeRecordBatch(bytes).records.findIndex((r) => r.key === null);
-    if (keyless >= 0) {
-      return {
-        ...failure(index, ErrorCode.INVALID_RECORD, "Compacted topic cannot accept message without key"),
-        recordErrors: [{ batchIndex: keyless, batchIndexErrorMessage: "Compacted topic cannot accept message without key" }],
-      };
-    }
+    return failure(index, ErrorCode.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${topic.name}-${index}`);
   }
   return null;
+}
+
+/** The per-record checks (RECORD_VALIDATORS): a failure listing every refused record, or null. */
+async function validateBatchRecords(ctx: BrokerContext, topic: Topic, index: number, bytes: Uint8Array): Promise<PartitionResponse | null> {
+  // splitBatches has verified the CRC.
+  const records = lazyRecords(() => decodeRecordBatch(bytes, { verifyCrc: false }).records);
+  const errors = await validateRecords(RECORD_VALIDATORS, { ctx, topic, partition: index, records });
+  if (errors.length === 0) return null;
+  return {
+    ...failure(index, ErrorCode.INVALID_RECORD, recordErrorsSummary(errors)),
+    recordErrors: errors.map((e) => ({ batchIndex: e.index, batchIndexErrorMessage: e.message })),
+  };
 }
 
 async function producePartition(
@@ -63,7 +67,7 @@ async function producePartition(
     return failure(index, ErrorCode.INVALID_RECORD, "Produce requests of version 3 or later must contain exactly one record batch");
   }
   const { header, bytes } = batches[0]!;
-  const rejected = validate(topic, index, header, bytes);
+  const rejected = validateBatch(topic, index, header, bytes) ?? (await validateBatchRecords(ctx, topic, index, bytes));
   if (rejected) return rejected;
   // Topics with a schema: every record checked, the batch refused whole when any fails (src/schema).
   const schemaCheck = ctx.schemas ? await ctx.schemas.validate(topic, bytes) : null;

@@ -8,7 +8,14 @@ import { ZERO_UUID } from "../protocol/reader.ts";
 import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
-import { ConfigSource, InvalidConfigError, TOPIC_CONFIGS, invalidTopicName, validateTopicConfig } from "./topic-config.ts";
+import {
+  createPartitionsAssignmentError,
+  createTopicAssignment,
+  isAssignmentError,
+  type AssignedTopic,
+  type AssignmentError,
+} from "./replica-assignment.ts";
+import { ConfigSource, InvalidConfigError, TOPIC_CONFIGS, invalidTopicName, validateTopicConfig, validateTopicConfigSet } from "./topic-config.ts";
 
 type CreatableTopicResult = CreateTopicsResponse["topics"][number];
 
@@ -18,6 +25,22 @@ function topicError(name: string, errorCode: number, errorMessage: string | null
 
 const alreadyExists = (name: string) => topicError(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
 
+/** The node ids a client may name in a replica assignment: the one broker this broker reports in Metadata. */
+const assignableNodeIds = (ctx: BrokerContext): ReadonlySet<number> => new Set([ctx.config.nodeId]);
+
+/** Partitions and replication factor of a new topic, or why Kafka's controller refuses them (its order and messages). */
+function topicShape(ctx: BrokerContext, t: CreateTopicsRequest["topics"][number]): AssignedTopic | AssignmentError {
+  if (t.assignments.length > 0) return createTopicAssignment(t, assignableNodeIds(ctx));
+  if (t.replicationFactor < -1 || t.replicationFactor === 0) {
+    return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, message: "Replication factor must be larger than 0, or -1 to use the default value." };
+  }
+  if (t.numPartitions < -1 || t.numPartitions === 0) {
+    return { errorCode: ErrorCode.INVALID_PARTITIONS, message: "Number of partitions was set to an invalid non-positive value." };
+  }
+  // Every broker serves every partition from the shared store: one replica, whatever was asked for.
+  return { partitions: t.numPartitions === -1 ? ctx.config.defaultPartitions : t.numPartitions, replicationFactor: 1 };
+}
+
 async function createOne(
   ctx: BrokerContext,
   t: CreateTopicsRequest["topics"][number],
@@ -25,44 +48,39 @@ async function createOne(
 ): Promise<CreatableTopicResult> {
   const problem = invalidTopicName(t.name);
   if (problem) return topicError(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-  if (t.assignments.length > 0) {
-    return topicError(t.name, ErrorCode.INVALID_REQUEST, "Manual replica assignment is not supported: every broker serves every partition");
-  }
-  const partitions = t.numPartitions === -1 ? ctx.config.defaultPartitions : t.numPartitions;
-  if (partitions <= 0) return topicError(t.name, ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
-  if (t.replicationFactor !== -1 && t.replicationFactor <= 0) {
-    return topicError(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
-  }
   const configs: Record<string, string> = {};
   try {
-    for (const { name, value } of t.configs) {
-      validateTopicConfig(name, value);
-      configs[name] = value!;
-    }
+    // Kafka reports an existing topic before looking at its configs or partitions.
+    if (await ctx.storage.getTopic({ name: t.name })) return alreadyExists(t.name);
+    for (const { name, value } of t.configs) configs[name] = validateTopicConfig(name, value);
+    validateTopicConfigSet(configs);
   } catch (error) {
     if (error instanceof InvalidConfigError) return topicError(t.name, ErrorCode.INVALID_CONFIG, error.message);
-    throw error;
+    return topicError(t.name, errorCodeOf(error, `create topic ${t.name}`), messageOf(error));
   }
+  const shape = topicShape(ctx, t);
+  if (isAssignmentError(shape)) return topicError(t.name, shape.errorCode, shape.message);
   try {
-    // Creating reports an existing topic itself (TopicExistsError, below); only a dry run must look.
-    if (validateOnly && (await ctx.storage.getTopic({ name: t.name }))) return alreadyExists(t.name);
-    const topicId = validateOnly ? ZERO_UUID : (await ctx.storage.createTopic({ name: t.name, partitions, configs })).id;
+    const topicId = validateOnly ? ZERO_UUID : (await ctx.storage.createTopic({ name: t.name, partitions: shape.partitions, configs })).id;
     return {
       name: t.name,
       topicId,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      numPartitions: partitions,
-      replicationFactor: 1,
-      configs: Object.entries(TOPIC_CONFIGS).map(([name, def]) => ({
-        name,
-        value: configs[name] ?? def.defaultValue,
-        readOnly: false,
-        configSource: name in configs ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
-        isSensitive: false,
-      })),
+      numPartitions: shape.partitions,
+      replicationFactor: shape.replicationFactor,
+      configs: Object.keys(TOPIC_CONFIGS)
+        .sort()
+        .map((name) => ({
+          name,
+          value: configs[name] ?? TOPIC_CONFIGS[name]!.defaultValue,
+          readOnly: false,
+          configSource: name in configs ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
+          isSensitive: false,
+        })),
     };
   } catch (error) {
+    // Another broker created it between the look above and now.
     if (error instanceof TopicExistsError) return alreadyExists(t.name);
     return topicError(t.name, errorCodeOf(error, `create topic ${t.name}`), messageOf(error));
   }
@@ -122,27 +140,48 @@ export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsRespon
   },
 });
 
+/** One topic of a CreatePartitions request, checked as Kafka's controller does; null error message on success. */
+async function createPartitionsFor(
+  ctx: BrokerContext,
+  t: CreatePartitionsRequest["topics"][number],
+  validateOnly: boolean,
+): Promise<{ errorCode: number; errorMessage: string | null }> {
+  const topic = await ctx.storage.getTopic({ name: t.name });
+  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${t.name}' does not exist.` };
+  if (t.count === topic.partitions) {
+    return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${topic.partitions} partition(s).` };
+  }
+  if (t.count < topic.partitions) {
+    return {
+      errorCode: ErrorCode.INVALID_PARTITIONS,
+      errorMessage: `The topic ${t.name} currently has ${topic.partitions} partition(s); ${t.count} would not be an increase.`,
+    };
+  }
+  if (t.assignments !== null) {
+    // Metadata reports one replica (this broker) for every partition, so new ones must have one too.
+    const refused = createPartitionsAssignmentError(t.assignments, t.count - topic.partitions, 1, assignableNodeIds(ctx));
+    if (refused) return { errorCode: refused.errorCode, errorMessage: refused.message };
+  }
+  if (!validateOnly) await ctx.storage.createPartitions(t.name, t.count);
+  return { errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
 export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: ApiKey.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,
   async handle(ctx, request) {
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: CreatePartitionsResponse["results"] = [];
     for (const t of request.topics) {
+      // Kafka answers a name given twice once, with INVALID_REQUEST, and acts on neither.
+      if (counts.get(t.name)! > 1) {
+        if (!results.some((r) => r.name === t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Duplicate topic name." });
+        continue;
+      }
       try {
-        const topic = await ctx.storage.getTopic({ name: t.name });
-        if (!topic) {
-          results.push({ name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${t.name}' does not exist.` });
-        } else if (t.count <= topic.partitions) {
-          results.push({
-            name: t.name,
-            errorCode: ErrorCode.INVALID_PARTITIONS,
-            errorMessage: `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`,
-          });
-        } else {
-          if (!request.validateOnly) await ctx.storage.createPartitions(t.name, t.count);
-          results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
-        }
+        results.push({ name: t.name, ...(await createPartitionsFor(ctx, t, request.validateOnly)) });
       } catch (error) {
         results.push({ name: t.name, errorCode: errorCodeOf(error, `create partitions ${t.name}`), errorMessage: messageOf(error) });
       }

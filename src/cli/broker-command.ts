@@ -140,9 +140,6 @@ export const brokerCommand = defineCommand({
       }
       consola.info(`HTTP on ${httpListener.host}:${http.port}`);
     }
-    consola.info(
-      `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
-    );
 
     let stopping = false;
     const stop = async (signal: string) => {
@@ -162,5 +159,9 @@ export const brokerCommand = defineCommand({
     };
     process.on("SIGTERM", () => void stop("SIGTERM"));
     process.on("SIGINT", () => void stop("SIGINT"));
+    // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
+    consola.info(
+      `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
+    );
   },
 });

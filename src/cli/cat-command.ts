@@ -8,7 +8,7 @@ import { ApiKey } from "../protocol/generated/apis.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { decodeRecordBatches, encodeRecordBatch, isControl, type RecordInput } from "../protocol/record-batch.ts";
 import { SchemaViolation } from "../schema/types.ts";
-import { brokerArg, check, CommandError, runCommand, withBroker } from "./command-run.ts";
+import { brokerArg, check, CommandError, withBroker } from "./command-run.ts";
 import { TopicSchemaClient, type CliTopicSchema } from "./topic-schema-client.ts";
 
 export const schemaRegistryArg = {
@@ -125,51 +125,50 @@ const produce = defineCommand({
     file: { type: "positional", description: "File of JSON lines, or - for stdin (the default)", required: false },
     "keep-going": { type: "boolean", description: "Report lines that do not fit the schema and send the rest", default: false },
   },
-  run: ({ args }) =>
-    runCommand(async () => {
-      const client = new TopicSchemaClient(args["schema-registry"]);
-      const schema = await client.topicSchema(args.topic);
-      let skipped = 0;
-      await withBroker(args.broker, async (c) => {
-        const partitions = await partitionCount(c, args.topic, true);
-        const pending = new Map<number, Pending>();
-        let lineNumber = 0;
-        let queued = 0;
-        let produced = 0;
-        for await (const line of readLines(args.file)) {
-          lineNumber++;
-          if (line.trim() === "") continue;
-          let encoded;
-          try {
-            encoded = encodeLine(client, schema, line);
-            if (encoded.partition >= partitions) throw new Error(`partition ${encoded.partition} does not exist (${args.topic} has ${partitions})`);
-          } catch (error) {
-            const message = `line ${lineNumber}: ${(error as Error).message}`;
-            if (!args["keep-going"]) {
-              produced += await sendBatches(c, args.topic, pending);
-              throw new CommandError(`${message} (${produced} records before it were produced, nothing after it)`);
-            }
-            consola.error(message);
-            skipped++;
-            continue;
-          }
-          const batch = pending.get(encoded.partition) ?? { records: [], lines: [], bytes: 0 };
-          batch.records.push({ ...encoded.record, offsetDelta: batch.records.length });
-          batch.lines.push(lineNumber);
-          batch.bytes += (encoded.record.key?.length ?? 0) + (encoded.record.value?.length ?? 0);
-          pending.set(encoded.partition, batch);
-          if (++queued >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) {
-            const before = produced;
+  async run({ args }) {
+    const client = new TopicSchemaClient(args["schema-registry"]);
+    const schema = await client.topicSchema(args.topic);
+    let skipped = 0;
+    await withBroker(args.broker, async (c) => {
+      const partitions = await partitionCount(c, args.topic, true);
+      const pending = new Map<number, Pending>();
+      let lineNumber = 0;
+      let queued = 0;
+      let produced = 0;
+      for await (const line of readLines(args.file)) {
+        lineNumber++;
+        if (line.trim() === "") continue;
+        let encoded;
+        try {
+          encoded = encodeLine(client, schema, line);
+          if (encoded.partition >= partitions) throw new Error(`partition ${encoded.partition} does not exist (${args.topic} has ${partitions})`);
+        } catch (error) {
+          const message = `line ${lineNumber}: ${(error as Error).message}`;
+          if (!args["keep-going"]) {
             produced += await sendBatches(c, args.topic, pending);
-            queued = 0;
-            if (Math.floor(produced / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) console.error(`${produced} records produced to ${args.topic}`);
+            throw new CommandError(`${message} (${produced} records before it were produced, nothing after it)`);
           }
+          consola.error(message);
+          skipped++;
+          continue;
         }
-        produced += await sendBatches(c, args.topic, pending);
-        console.error(`${produced} records produced to ${args.topic}${skipped > 0 ? `, ${skipped} lines skipped` : ""}`);
-      });
-      if (skipped > 0) throw new CommandError(`${skipped} lines did not fit the schema of ${args.topic}`);
-    }),
+        const batch = pending.get(encoded.partition) ?? { records: [], lines: [], bytes: 0 };
+        batch.records.push({ ...encoded.record, offsetDelta: batch.records.length });
+        batch.lines.push(lineNumber);
+        batch.bytes += (encoded.record.key?.length ?? 0) + (encoded.record.value?.length ?? 0);
+        pending.set(encoded.partition, batch);
+        if (++queued >= BATCH_RECORDS || batch.bytes >= BATCH_BYTES) {
+          const before = produced;
+          produced += await sendBatches(c, args.topic, pending);
+          queued = 0;
+          if (Math.floor(produced / PROGRESS_EVERY) > Math.floor(before / PROGRESS_EVERY)) console.error(`${produced} records produced to ${args.topic}`);
+        }
+      }
+      produced += await sendBatches(c, args.topic, pending);
+      console.error(`${produced} records produced to ${args.topic}${skipped > 0 ? `, ${skipped} lines skipped` : ""}`);
+    });
+    if (skipped > 0) throw new CommandError(`${skipped} lines did not fit the schema of ${args.topic}`);
+  },
 });
 
 async function startOffsets(c: KafkaConnection, topic: string, partitions: number[], offset: string): Promise<Map<number, bigint>> {
@@ -197,47 +196,46 @@ const consume = defineCommand({
     "max-messages": { type: "string", description: "Stop after this many records" },
     exit: { type: "boolean", description: "Stop at the end of every partition instead of following", default: false },
   },
-  run: ({ args }) =>
-    runCommand(async () => {
-      const maxMessages = args["max-messages"] === undefined ? Infinity : Number(args["max-messages"]);
-      if (!(maxMessages >= 0)) throw new CommandError(`--max-messages ${args["max-messages"]}: expected a number`);
-      const client = new TopicSchemaClient(args["schema-registry"]);
-      const schema = await client.topicSchema(args.topic);
-      await withBroker(args.broker, async (c) => {
-        const count = await partitionCount(c, args.topic, false);
-        const partitions = args.partition === undefined ? Array.from({ length: count }, (_, i) => i) : [Number(args.partition)];
-        if (partitions.some((p) => !Number.isInteger(p) || p < 0 || p >= count)) throw new CommandError(`--partition ${args.partition}: ${args.topic} has ${count} partitions`);
-        const offsets = await startOffsets(c, args.topic, partitions, args.offset);
-        let printed = 0;
-        while (printed < maxMessages) {
-          const response = await c.request(ApiKey.Fetch, 12, {
-            replicaId: -1,
-            maxWaitMs: args.exit ? 0 : 500,
-            minBytes: 1,
-            maxBytes: 8 * 1024 * 1024,
-            isolationLevel: 1,
-            topics: [{ topic: args.topic, partitions: partitions.map((p) => ({ partition: p, fetchOffset: offsets.get(p)!, partitionMaxBytes: 1024 * 1024 })) }],
-            forgottenTopicsData: [],
-          });
-          let atEnd = true;
-          for (const p of response.responses[0]?.partitions ?? []) {
-            check(p.errorCode, null, `fetch ${args.topic}-${p.partitionIndex}`);
-            for (const batch of decodeRecordBatches(p.records ?? new Uint8Array(), { allowPartialTail: true })) {
-              offsets.set(p.partitionIndex, batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n);
-              if (isControl(batch.attributes)) continue;
-              for (const record of batch.records) {
-                const offset = batch.baseOffset + BigInt(record.offsetDelta);
-                if (printed >= maxMessages) break;
-                console.log(JSON.stringify(await recordLine(client, schema, p.partitionIndex, offset, batch.baseTimestamp + record.timestampDelta, record)));
-                printed++;
-              }
+  async run({ args }) {
+    const maxMessages = args["max-messages"] === undefined ? Infinity : Number(args["max-messages"]);
+    if (!(maxMessages >= 0)) throw new CommandError(`--max-messages ${args["max-messages"]}: expected a number`);
+    const client = new TopicSchemaClient(args["schema-registry"]);
+    const schema = await client.topicSchema(args.topic);
+    await withBroker(args.broker, async (c) => {
+      const count = await partitionCount(c, args.topic, false);
+      const partitions = args.partition === undefined ? Array.from({ length: count }, (_, i) => i) : [Number(args.partition)];
+      if (partitions.some((p) => !Number.isInteger(p) || p < 0 || p >= count)) throw new CommandError(`--partition ${args.partition}: ${args.topic} has ${count} partitions`);
+      const offsets = await startOffsets(c, args.topic, partitions, args.offset);
+      let printed = 0;
+      while (printed < maxMessages) {
+        const response = await c.request(ApiKey.Fetch, 12, {
+          replicaId: -1,
+          maxWaitMs: args.exit ? 0 : 500,
+          minBytes: 1,
+          maxBytes: 8 * 1024 * 1024,
+          isolationLevel: 1,
+          topics: [{ topic: args.topic, partitions: partitions.map((p) => ({ partition: p, fetchOffset: offsets.get(p)!, partitionMaxBytes: 1024 * 1024 })) }],
+          forgottenTopicsData: [],
+        });
+        let atEnd = true;
+        for (const p of response.responses[0]?.partitions ?? []) {
+          check(p.errorCode, null, `fetch ${args.topic}-${p.partitionIndex}`);
+          for (const batch of decodeRecordBatches(p.records ?? new Uint8Array(), { allowPartialTail: true })) {
+            offsets.set(p.partitionIndex, batch.baseOffset + BigInt(batch.lastOffsetDelta) + 1n);
+            if (isControl(batch.attributes)) continue;
+            for (const record of batch.records) {
+              const offset = batch.baseOffset + BigInt(record.offsetDelta);
+              if (printed >= maxMessages) break;
+              console.log(JSON.stringify(await recordLine(client, schema, p.partitionIndex, offset, batch.baseTimestamp + record.timestampDelta, record)));
+              printed++;
             }
-            if (offsets.get(p.partitionIndex)! < p.highWatermark) atEnd = false;
           }
-          if (args.exit && atEnd) break;
+          if (offsets.get(p.partitionIndex)! < p.highWatermark) atEnd = false;
         }
-      });
-    }),
+        if (args.exit && atEnd) break;
+      }
+    });
+  },
 });
 
 async function recordLine(

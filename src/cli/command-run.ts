@@ -1,11 +1,12 @@
 // What every CLI command that talks to a running broker shares: a connection for the duration of the work,
-// and failures reported as one line with a non-zero exit, as Kafka's CLI tools do.
-import { consola } from "../log.ts";
+// and refusals as CommandErrors (main.ts reports any failure as one line and exit 1, failure-report.ts).
 import { KafkaConnection } from "../client/kafka-connection.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 
-/** A failure the user can act on; printed as its message alone. */
-export class CommandError extends Error {}
+/** A failure the user can act on: a refusal from the broker or a bad argument, printed as its message alone. */
+export class CommandError extends Error {
+  override name = "CommandError";
+}
 
 export const brokerArg = {
   broker: { type: "string", description: "Broker to talk to (host:port)", default: process.env.TANSU_BROKER ?? "localhost:9092" },
@@ -17,16 +18,6 @@ export async function withBroker<T>(address: string, work: (c: KafkaConnection) 
     return await work(connection);
   } finally {
     connection.close();
-  }
-}
-
-/** Reports a failure as one line and exit code 1. */
-export async function runCommand(work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    consola.error((error as Error).message);
-    process.exit(1);
   }
 }
 

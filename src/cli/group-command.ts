@@ -5,7 +5,7 @@ import { consola } from "../log.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 import { commitReset, describeGroup, GroupCommandError, planReset, type ResetRow, type ResetTarget } from "./group-client.ts";
-import { brokerArg, runCommand as run, withBroker } from "./command-run.ts";
+import { brokerArg, withBroker } from "./command-run.ts";
 
 const formatArg = {
   format: { type: "string", description: "text (a table) or json", default: "text" },
@@ -35,61 +35,57 @@ const list = defineCommand({
     state: { type: "string", description: "Only groups in this state (e.g. Stable, Empty), comma-separated" },
     type: { type: "string", description: "Only groups of this type: classic or consumer" },
   },
-  run: ({ args }) =>
-    run(async () => {
-      const format = outputFormat(args.format);
-      const split = (v: string | undefined) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []);
-      await withBroker(args.broker, async (c) => {
-        const response = await c.request(ApiKey.ListGroups, 5, { statesFilter: split(args.state), typesFilter: split(args.type) });
-        if (response.errorCode !== ErrorCode.NONE) throw new GroupCommandError(`list groups: ${errorName(response.errorCode)}`);
-        const groups = response.groups
-          .map((g) => ({ group: g.groupId, type: g.groupType ?? "classic", state: g.groupState ?? "", protocolType: g.protocolType }))
-          .sort((a, b) => (a.group < b.group ? -1 : 1));
-        if (format === "json") printJson(groups);
-        else printTable(["GROUP", "TYPE", "STATE"], groups.map((g) => [g.group, g.type, g.state]));
-      });
-    }),
+  async run({ args }) {
+    const format = outputFormat(args.format);
+    const split = (v: string | undefined) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []);
+    await withBroker(args.broker, async (c) => {
+      const response = await c.request(ApiKey.ListGroups, 5, { statesFilter: split(args.state), typesFilter: split(args.type) });
+      if (response.errorCode !== ErrorCode.NONE) throw new GroupCommandError(`list groups: ${errorName(response.errorCode)}`);
+      const groups = response.groups
+        .map((g) => ({ group: g.groupId, type: g.groupType ?? "classic", state: g.groupState ?? "", protocolType: g.protocolType }))
+        .sort((a, b) => (a.group < b.group ? -1 : 1));
+      if (format === "json") printJson(groups);
+      else printTable(["GROUP", "TYPE", "STATE"], groups.map((g) => [g.group, g.type, g.state]));
+    });
+  },
 });
 
 const describe = defineCommand({
   meta: { name: "describe", description: "Describe a group: state, members, and per partition the committed offset, log end offset and lag" },
   args: { ...brokerArg, ...formatArg, group: { type: "positional", description: "Group id", required: true } },
-  run: ({ args }) =>
-    run(async () => {
-      const format = outputFormat(args.format);
-      await withBroker(args.broker, async (c) => {
-        const d = await describeGroup(c, args.group);
-        if (format === "json") {
-          printJson(d);
-          return;
-        }
-        const totalLag = d.partitions.reduce((sum, p) => sum + (p.lag ?? 0n), 0n);
-        printTable(
-          ["GROUP", "TYPE", "STATE", "ASSIGNOR", "MEMBERS", "TOTAL-LAG"],
-          [[d.group, d.type, d.state, d.assignor || null, d.members.length, totalLag]],
-        );
-        console.log("");
-        if (d.members.length === 0) console.log(`Group ${d.group} has no active members.\n`);
-        printTable(
-          ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-START-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"],
-          d.partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.logStartOffset, p.logEndOffset, p.lag, p.memberId, p.host, p.clientId]),
-        );
-      });
-    }),
+  async run({ args }) {
+    const format = outputFormat(args.format);
+    await withBroker(args.broker, async (c) => {
+      const d = await describeGroup(c, args.group);
+      if (format === "json") {
+        printJson(d);
+        return;
+      }
+      const totalLag = d.partitions.reduce((sum, p) => sum + (p.lag ?? 0n), 0n);
+      printTable(
+        ["GROUP", "TYPE", "STATE", "ASSIGNOR", "MEMBERS", "TOTAL-LAG"],
+        [[d.group, d.type, d.state, d.assignor || null, d.members.length, totalLag]],
+      );
+      console.log("");
+      if (d.members.length === 0) console.log(`Group ${d.group} has no active members.\n`);
+      printTable(
+        ["TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-START-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"],
+        d.partitions.map((p) => [p.topic, p.partition, p.currentOffset, p.logStartOffset, p.logEndOffset, p.lag, p.memberId, p.host, p.clientId]),
+      );
+    });
+  },
 });
 
 const del = defineCommand({
   meta: { name: "delete", description: "Delete an inactive group and its committed offsets" },
   args: { ...brokerArg, group: { type: "positional", description: "Group id", required: true } },
   run: ({ args }) =>
-    run(() =>
-      withBroker(args.broker, async (c) => {
-        const result = (await c.request(ApiKey.DeleteGroups, 2, { groupsNames: [args.group] })).results[0]!;
-        if (result.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new GroupCommandError(`delete group ${args.group}: NON_EMPTY_GROUP: the group has active members`);
-        if (result.errorCode !== ErrorCode.NONE) throw new GroupCommandError(`delete group ${args.group}: ${errorName(result.errorCode)}`);
-        consola.success(`Deleted group ${args.group}`);
-      }),
-    ),
+    withBroker(args.broker, async (c) => {
+      const result = (await c.request(ApiKey.DeleteGroups, 2, { groupsNames: [args.group] })).results[0]!;
+      if (result.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new GroupCommandError(`delete group ${args.group}: NON_EMPTY_GROUP: the group has active members`);
+      if (result.errorCode !== ErrorCode.NONE) throw new GroupCommandError(`delete group ${args.group}: ${errorName(result.errorCode)}`);
+      consola.success(`Deleted group ${args.group}`);
+    }),
 });
 
 /** Every value of a repeatable option: citty keeps only the last one. */
@@ -141,20 +137,19 @@ const seek = defineCommand({
     topic: { type: "string", description: "TOPIC or TOPIC:P,P,... to reset (repeatable); default every partition the group has committed" },
     "dry-run": { type: "boolean", description: "Show the new offsets without committing them" },
   },
-  run: ({ args, rawArgs }) =>
-    run(async () => {
-      const format = outputFormat(args.format);
-      const target = resetTarget(args);
-      await withBroker(args.broker, async (c) => {
-        const rows: ResetRow[] = await planReset(c, args.group, repeated(rawArgs, "topic"), target);
-        if (!args["dry-run"]) await commitReset(c, args.group, rows);
-        if (format === "json") printJson({ group: args.group, dryRun: Boolean(args["dry-run"]), partitions: rows });
-        else {
-          printTable(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"], rows.map((r) => [args.group, r.topic, r.partition, r.currentOffset, r.newOffset]));
-          if (args["dry-run"]) console.log("\nDry run: nothing was committed.");
-        }
-      });
-    }),
+  async run({ args, rawArgs }) {
+    const format = outputFormat(args.format);
+    const target = resetTarget(args);
+    await withBroker(args.broker, async (c) => {
+      const rows: ResetRow[] = await planReset(c, args.group, repeated(rawArgs, "topic"), target);
+      if (!args["dry-run"]) await commitReset(c, args.group, rows);
+      if (format === "json") printJson({ group: args.group, dryRun: Boolean(args["dry-run"]), partitions: rows });
+      else {
+        printTable(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "NEW-OFFSET"], rows.map((r) => [args.group, r.topic, r.partition, r.currentOffset, r.newOffset]));
+        if (args["dry-run"]) console.log("\nDry run: nothing was committed.");
+      }
+    });
+  },
 });
 
 export const groupCommand = defineCommand({

@@ -2,7 +2,9 @@
 import { defineCommand, runMain } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { brokerCommand } from "./broker-command.ts";
+import { withFailureReport } from "./failure-report.ts";
 import { topicCommand } from "./topic-command.ts";
+import { unknownOption } from "./unknown-options.ts";
 
 const main = defineCommand({
   meta: { name: "tansu", version: pkg.version, description: "A stateless Apache Kafka-compatible broker" },
@@ -17,4 +19,16 @@ const main = defineCommand({
   default: "broker",
 });
 
-await runMain(main);
+const given = process.argv.slice(2);
+// citty's own flags: help anywhere, the version only alone.
+const version = given.length === 1 && ["--version", "-v"].includes(given[0]!);
+// `tansu --storage-engine memory://` is `tansu broker --storage-engine memory://`: citty would take the
+// option's value for a command name.
+const rawArgs = given[0]?.startsWith("-") && !version && !["--help", "-h"].includes(given[0]) ? ["broker", ...given] : given;
+
+const unknown = version ? null : await unknownOption(main, rawArgs, "tansu");
+if (unknown) {
+  console.error(`error: ${unknown}`);
+  process.exit(1);
+}
+await runMain(withFailureReport(main), { rawArgs });

@@ -6,7 +6,7 @@ import { extname } from "node:path";
 import { openSchemaFiles, readTopicFile, topicsWithFiles } from "../schema/schema-files.ts";
 import type { SchemaType } from "../schema/types.ts";
 import { schemaRegistryArg, encodeLine, readLines } from "./cat-command.ts";
-import { CommandError, runCommand } from "./command-run.ts";
+import { CommandError } from "./command-run.ts";
 import { RegistryClient, TopicSchemaClient } from "./topic-schema-client.ts";
 
 const TYPE_BY_EXTENSION: Record<string, SchemaType> = { ".avsc": "AVRO", ".json": "JSON", ".proto": "PROTOBUF" };
@@ -47,68 +47,64 @@ const fileArgs = {
 const list = defineCommand({
   meta: { name: "list", description: "List subjects (or, for schema files, the topics that have one)" },
   args: schemaRegistryArg,
-  run: ({ args }) =>
-    runCommand(async () => {
-      const url = registryUrl(args["schema-registry"]);
-      const client = new TopicSchemaClient(url).registry;
-      const names = client ? ((await client.call<string[]>("GET", "/subjects")) ?? []) : await topicsWithFiles(openSchemaFiles(url));
-      for (const name of names.sort()) console.log(name);
-    }),
+  async run({ args }) {
+    const url = registryUrl(args["schema-registry"]);
+    const client = new TopicSchemaClient(url).registry;
+    const names = client ? ((await client.call<string[]>("GET", "/subjects")) ?? []) : await topicsWithFiles(openSchemaFiles(url));
+    for (const name of names.sort()) console.log(name);
+  },
 });
 
 const show = defineCommand({
   meta: { name: "show", description: "Show the schema of a topic's key and value" },
   args: { ...schemaRegistryArg, topic: { type: "positional", description: "Topic name", required: true } },
-  run: ({ args }) =>
-    runCommand(async () => {
-      const url = registryUrl(args["schema-registry"]);
-      const client = new TopicSchemaClient(url).registry;
-      if (!client) {
-        const file = await readTopicFile(openSchemaFiles(url), args.topic);
-        if (!file) throw new CommandError(`topic ${args.topic} has no schema in ${url}`);
-        console.log(`# ${file.name} (${file.format})`);
-        console.log(file.text.trimEnd());
-        return;
-      }
-      let found = false;
-      for (const subject of [`${args.topic}-key`, `${args.topic}-value`]) {
-        const version = await client.call<{ version: number; id: number; schemaType?: string; schema: string }>("GET", `/subjects/${encodeURIComponent(subject)}/versions/latest`, undefined, true);
-        if (!version) continue;
-        found = true;
-        console.log(`# ${subject} version ${version.version}, id ${version.id} (${version.schemaType ?? "AVRO"})`);
-        console.log(version.schema);
-      }
-      if (!found) throw new CommandError(`topic ${args.topic} has no subject ${args.topic}-key or ${args.topic}-value in ${url}`);
-    }),
+  async run({ args }) {
+    const url = registryUrl(args["schema-registry"]);
+    const client = new TopicSchemaClient(url).registry;
+    if (!client) {
+      const file = await readTopicFile(openSchemaFiles(url), args.topic);
+      if (!file) throw new CommandError(`topic ${args.topic} has no schema in ${url}`);
+      console.log(`# ${file.name} (${file.format})`);
+      console.log(file.text.trimEnd());
+      return;
+    }
+    let found = false;
+    for (const subject of [`${args.topic}-key`, `${args.topic}-value`]) {
+      const version = await client.call<{ version: number; id: number; schemaType?: string; schema: string }>("GET", `/subjects/${encodeURIComponent(subject)}/versions/latest`, undefined, true);
+      if (!version) continue;
+      found = true;
+      console.log(`# ${subject} version ${version.version}, id ${version.id} (${version.schemaType ?? "AVRO"})`);
+      console.log(version.schema);
+    }
+    if (!found) throw new CommandError(`topic ${args.topic} has no subject ${args.topic}-key or ${args.topic}-value in ${url}`);
+  },
 });
 
 const register = defineCommand({
   meta: { name: "register", description: "Register a schema file under a subject" },
   args: { ...schemaRegistryArg, ...fileArgs },
-  run: ({ args }) =>
-    runCommand(async () => {
-      const { client, body } = await clientAndFile(args, "schema register");
-      const subject = encodeURIComponent(args.subject);
-      const { id } = (await client.call<{ id: number }>("POST", `/subjects/${subject}/versions`, body))!;
-      const { version } = (await client.call<{ version: number }>("POST", `/subjects/${subject}`, body))!;
-      console.log(`${args.subject} version ${version}, schema id ${id}`);
-    }),
+  async run({ args }) {
+    const { client, body } = await clientAndFile(args, "schema register");
+    const subject = encodeURIComponent(args.subject);
+    const { id } = (await client.call<{ id: number }>("POST", `/subjects/${subject}/versions`, body))!;
+    const { version } = (await client.call<{ version: number }>("POST", `/subjects/${subject}`, body))!;
+    console.log(`${args.subject} version ${version}, schema id ${id}`);
+  },
 });
 
 const checkCommand = defineCommand({
   meta: { name: "check", description: "Check a schema file's compatibility with the subject's latest version" },
   args: { ...schemaRegistryArg, ...fileArgs },
-  run: ({ args }) =>
-    runCommand(async () => {
-      const { client, body } = await clientAndFile(args, "schema check");
-      const result = (await client.call<{ is_compatible: boolean; messages?: string[] }>(
-        "POST",
-        `/compatibility/subjects/${encodeURIComponent(args.subject)}/versions/latest?verbose=true`,
-        body,
-      ))!;
-      if (!result.is_compatible) throw new CommandError(`${args.file} is incompatible with ${args.subject}: ${(result.messages ?? []).join("; ")}`);
-      console.log(`${args.file} is compatible with the latest version of ${args.subject}`);
-    }),
+  async run({ args }) {
+    const { client, body } = await clientAndFile(args, "schema check");
+    const result = (await client.call<{ is_compatible: boolean; messages?: string[] }>(
+      "POST",
+      `/compatibility/subjects/${encodeURIComponent(args.subject)}/versions/latest?verbose=true`,
+      body,
+    ))!;
+    if (!result.is_compatible) throw new CommandError(`${args.file} is incompatible with ${args.subject}: ${(result.messages ?? []).join("; ")}`);
+    console.log(`${args.file} is compatible with the latest version of ${args.subject}`);
+  },
 });
 
 const validate = defineCommand({
@@ -118,28 +114,27 @@ const validate = defineCommand({
     topic: { type: "positional", description: "Topic name", required: true },
     file: { type: "positional", description: "File of JSON lines, or - for stdin (the default)", required: false },
   },
-  run: ({ args }) =>
-    runCommand(async () => {
-      const client = new TopicSchemaClient(registryUrl(args["schema-registry"]));
-      const schema = await client.topicSchema(args.topic);
-      if (!schema) throw new CommandError(`topic ${args.topic} has no schema in ${args["schema-registry"]}`);
-      let lineNumber = 0;
-      let valid = 0;
-      const invalid: string[] = [];
-      for await (const line of readLines(args.file)) {
-        lineNumber++;
-        if (line.trim() === "") continue;
-        try {
-          encodeLine(client, schema, line);
-          valid++;
-        } catch (error) {
-          invalid.push(`line ${lineNumber}: ${(error as Error).message}`);
-        }
+  async run({ args }) {
+    const client = new TopicSchemaClient(registryUrl(args["schema-registry"]));
+    const schema = await client.topicSchema(args.topic);
+    if (!schema) throw new CommandError(`topic ${args.topic} has no schema in ${args["schema-registry"]}`);
+    let lineNumber = 0;
+    let valid = 0;
+    const invalid: string[] = [];
+    for await (const line of readLines(args.file)) {
+      lineNumber++;
+      if (line.trim() === "") continue;
+      try {
+        encodeLine(client, schema, line);
+        valid++;
+      } catch (error) {
+        invalid.push(`line ${lineNumber}: ${(error as Error).message}`);
       }
-      for (const message of invalid) console.error(message);
-      if (invalid.length > 0) throw new CommandError(`${invalid.length} of ${valid + invalid.length} lines do not match the schema of ${args.topic}`);
-      console.log(`${valid} lines match the schema of ${args.topic}`);
-    }),
+    }
+    for (const message of invalid) console.error(message);
+    if (invalid.length > 0) throw new CommandError(`${invalid.length} of ${valid + invalid.length} lines do not match the schema of ${args.topic}`);
+    console.log(`${valid} lines match the schema of ${args.topic}`);
+  },
 });
 
 export const schemaCommand = defineCommand({

@@ -118,3 +118,41 @@ test("an unsupported version of another API closes the connection", async () => 
   socket.write(frame);
   await closed;
 });
+
+/** A request frame with its 4-byte size prefix, from hex. */
+function sizedFrame(hexDigits: string): Uint8Array {
+  const body = Uint8Array.from(Buffer.from(hexDigits.replace(/\s+/g, ""), "hex"));
+  const frame = new Uint8Array(4 + body.length);
+  new DataView(frame.buffer).setInt32(0, body.length);
+  frame.set(body, 4);
+  return frame;
+}
+
+// librdkafka 2.15.1's all-topics Metadata v12, byte for byte as captured: 3 bytes follow the fields v12 defines.
+const LIBRDKAFKA_2_15_ALL_TOPICS = "0003 000c 00000003 0007 72646b61666b61 00 00000000 010000";
+
+test("a request with bytes after its body is answered and the connection stays open (librdkafka 2.15 all-topics Metadata)", async () => {
+  const { socket, frames } = await rawSocket();
+  socket.write(sizedFrame(LIBRDKAFKA_2_15_ALL_TOPICS));
+  const [metadata] = await frames(1);
+  const { correlationId, body } = decodeResponse(ApiKey.Metadata, 12, metadata!);
+  expect(correlationId).toBe(3);
+  expect(body.brokers.map((broker: { nodeId: number }) => broker.nodeId)).toEqual([111]);
+  // Same connection, next request: still served.
+  socket.write(apiVersionsFrame(3, 4));
+  const [, versions] = await frames(2);
+  expect(decodeResponse(ApiKey.ApiVersions, 3, versions!).correlationId).toBe(4);
+  socket.end();
+});
+
+test("a request whose fields run past its frame closes that connection only", async () => {
+  const bad = await rawSocket();
+  const good = await rawSocket();
+  // The same Metadata v12 cut inside its header's tagged fields and body: a truncated request, not trailing bytes.
+  bad.socket.write(sizedFrame("0003 000c 00000005 0007 72646b61666b61 00 05"));
+  await bad.closed;
+  good.socket.write(sizedFrame(LIBRDKAFKA_2_15_ALL_TOPICS));
+  const [response] = await good.frames(1);
+  expect(decodeResponse(ApiKey.Metadata, 12, response!).correlationId).toBe(3);
+  good.socket.end();
+});

@@ -1,5 +1,6 @@
 // An in-process broker on an ephemeral port for fast handler tests; integration tests with
 // real clients use the compiled binary instead (test/harness/broker.ts).
+import { afterAll, beforeAll } from "bun:test";
 import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import type { BrokerConfig, BrokerContext } from "../../src/broker/context.ts";
 import { LogNotifier } from "../../src/broker/log-notifier.ts";
@@ -53,4 +54,16 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
       await storage.close();
     },
   };
+}
+
+/** A broker and one connection to it for the tests of a file: started before them, stopped after. Call at top level. */
+export function connectionForFile(config: Partial<BrokerConfig> = {}): () => KafkaConnection {
+  let broker: InProcessBroker;
+  let connection: KafkaConnection;
+  beforeAll(async () => {
+    broker = await startInProcessBroker(config);
+    connection = await broker.connect();
+  });
+  afterAll(() => broker.stop());
+  return () => connection;
 }

@@ -30,7 +30,9 @@ beforeAll(async () => {
 });
 afterAll(() => broker?.stop());
 
-const tansu = (args: string[], input?: string): Promise<RunResult> => runCommand([BROKER_BINARY, ...args, "--broker", broker.url], { input, cwd: dir });
+// `cat` talks to the broker; `schema` only to the registry (or the schema files) and refuses --broker.
+const tansu = (args: string[], input?: string): Promise<RunResult> =>
+  runCommand([BROKER_BINARY, ...args, ...(args[0] === "cat" ? ["--broker", broker.url] : [])], { input, cwd: dir });
 
 function lines(output: string): Array<Record<string, unknown>> {
   return output
