@@ -1,8 +1,10 @@
-// Exactly-once bookkeeping. Every commit records which offsets of which Kafka partitions it
-// wrote, as runs of consecutive offsets ("0-9,20-29" per partition), and the table's end per
-// partition (one past the highest offset written so far). A writer resumes a partition at its
-// end; a writer whose commit lost a race drops the rows the winning commits already wrote,
-// which is how two writers racing over the same offsets leave each row in the table once.
+// Exactly-once bookkeeping. A table records which offsets of which Kafka partitions it holds,
+// as runs of consecutive offsets per partition ("0-9,20-29"), merged over all its commits: where
+// each partition ends (one past its highest offset) is where a writer resumes, and before every
+// commit attempt a writer drops the rows the table already holds, so rows written twice (a
+// restarted writer, two writers racing over the same offsets) are in the table once. Runs stay
+// exact when several writers interleave offsets of one partition, and compact to one run per
+// partition once the gaps between them are filled.
 
 /** Per Kafka partition, sorted disjoint inclusive [first, last] offset runs. */
 export type Runs = Map<number, [bigint, bigint][]>;
@@ -58,30 +60,39 @@ export function decodeRuns(text: string | undefined): Runs {
   return runs;
 }
 
-/** {"0":"10"}: the ends, as strings for the same reason. */
-export function encodeEnds(ends: Ends): string {
-  return JSON.stringify(Object.fromEntries([...ends].sort(([a], [b]) => a - b).map(([p, end]) => [p, end.toString()])));
+/** Where each partition of `runs` ends: one past its highest offset. */
+export function endsOf(runs: Runs): Ends {
+  return new Map([...runs].map(([partition, list]) => [partition, list.at(-1)![1] + 1n]));
 }
 
-export function decodeEnds(text: string | undefined): Ends {
-  if (!text) return new Map();
-  return new Map(Object.entries(JSON.parse(text) as Record<string, string>).map(([p, end]) => [Number(p), BigInt(end)]));
-}
-
-/** `ends` moved past every run. */
-export function advanceEnds(ends: Ends, runs: Runs): Ends {
-  const next = new Map(ends);
-  for (const [partition, list] of runs) {
-    const end = list.at(-1)![1] + 1n;
-    if (end > (next.get(partition) ?? 0n)) next.set(partition, end);
+/** The union of two sets of runs, adjacent and overlapping runs joined. */
+export function mergeRuns(a: Runs, b: Runs): Runs {
+  const merged: Runs = new Map();
+  for (const partition of [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y)) {
+    const all = [...(a.get(partition) ?? []), ...(b.get(partition) ?? [])].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    const list: [bigint, bigint][] = [];
+    for (const [first, last] of all) {
+      const previous = list.at(-1);
+      if (previous && first <= previous[1] + 1n) previous[1] = last > previous[1] ? last : previous[1];
+      else list.push([first, last]);
+    }
+    merged.set(partition, list);
   }
-  return next;
+  return merged;
 }
 
-/** Whether `offset` of `partition` lies in any of `runs`. */
-export function covered(runs: Runs[], partition: number, offset: bigint): boolean {
-  for (const table of runs) {
-    for (const [first, last] of table.get(partition) ?? []) if (offset >= first && offset <= last) return true;
+/** Whether `offset` of `partition` lies in one of `runs` (binary search: runs are sorted and disjoint). */
+export function covered(runs: Runs, partition: number, offset: bigint): boolean {
+  const list = runs.get(partition);
+  if (!list) return false;
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const [first, last] = list[middle]!;
+    if (offset < first) high = middle - 1;
+    else if (offset > last) low = middle + 1;
+    else return true;
   }
   return false;
 }

@@ -39,12 +39,12 @@ export class CommitConflictError extends Error {
   }
 }
 
-/** The batches without rows that `winners` (runs of commits that beat us) already wrote; null when nothing was dropped. */
-export function withoutCommitted(batches: SchemaBatch[], winners: Runs[]): SchemaBatch[] | null {
-  if (winners.length === 0) return null;
+/** The batches without the rows the table already holds (`written`); null when there are none such. */
+export function withoutWritten(batches: SchemaBatch[], written: Runs): SchemaBatch[] | null {
+  if (written.size === 0) return null;
   let dropped = false;
   const kept = batches.map((batch) => {
-    const rows = batch.rows.filter((pending) => !covered(winners, pending.partition, pending.offset));
+    const rows = batch.rows.filter((pending) => !covered(written, pending.partition, pending.offset));
     if (rows.length !== batch.rows.length) dropped = true;
     return { schema: batch.schema, rows };
   });

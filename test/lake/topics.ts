@@ -6,6 +6,7 @@
 import avro from "avsc";
 import protobuf from "protobufjs";
 import type { LakeRecord, TopicSchema } from "../../src/lake/lake.ts";
+import { duckBlob } from "./readers.ts";
 
 /** Column name → what DuckDB's getRowObjectsJson() gives for it (timestamps in UTC). */
 export type ExpectedRow = Record<string, unknown>;
@@ -155,7 +156,7 @@ export const avroTopic: TopicFixture = {
       shipped: s.shipped === null ? null : duckTimestamp(recordTime(i), 456),
       local: duckLocalTimestamp(s.local),
       due: new Date(s.due * DAY_MS).toISOString().slice(0, 10),
-      at: `10:30:${String(i).padStart(2, "0")}.25`,
+      at: `${new Date(s.at).toISOString().slice(11, 19)}.25`,
       ref: s.ref,
       tags: s.tags,
       counts: [
@@ -169,7 +170,7 @@ export const avroTopic: TopicFixture = {
       ratio: s.ratio,
       score: s.score,
       gift: s.gift,
-      blob: `\\x00\\x${i.toString(16).toUpperCase().padStart(2, "0")}\\xFF`,
+      blob: duckBlob(new Uint8Array([0, i, 255])),
       code: `AB${String.fromCharCode(67 + (i % 3))}`,
       key: { id: String(s.id) },
     };
@@ -373,7 +374,7 @@ export const protobufTopic: TopicFixture = {
         { key: "south", value: "-5" },
       ],
       big: "18446744073709551615",
-      payload: `\\x${i.toString(16).toUpperCase().padStart(2, "0")}\\x01\\x02`,
+      payload: duckBlob(new Uint8Array([i, 1, 2])),
       weight: s.weight ?? null,
       small: "4294967295",
       delta: 0 - i,

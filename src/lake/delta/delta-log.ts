@@ -41,8 +41,15 @@ export interface Txn {
   lastUpdated?: number;
 }
 
+export interface DomainMetadata {
+  domain: string;
+  configuration: string;
+  removed: boolean;
+}
+
 export interface Action {
   protocol?: Protocol;
+  domainMetadata?: DomainMetadata;
   metaData?: MetaData;
   add?: AddFile;
   remove?: { path: string; deletionTimestamp?: number; dataChange: boolean };
@@ -56,6 +63,8 @@ export interface DeltaState {
   protocol: Protocol | null;
   metaData: MetaData | null;
   txns: Map<string, Txn>;
+  /** Live (not removed) metadata domains by name. */
+  domains: Map<string, DomainMetadata>;
   /** Live files by path. */
   files: Map<string, AddFile>;
 }
@@ -67,7 +76,7 @@ export const commitPath = (version: number) => `${LOG}${String(version).padStart
 const checkpointPath = (version: number) => `${LOG}${String(version).padStart(20, "0")}.checkpoint.parquet`;
 
 export function emptyState(): DeltaState {
-  return { version: -1, protocol: null, metaData: null, txns: new Map(), files: new Map() };
+  return { version: -1, protocol: null, metaData: null, txns: new Map(), domains: new Map(), files: new Map() };
 }
 
 /** Applies one commit's actions in order (newest wins, per the reconciliation rules). */
@@ -76,6 +85,10 @@ export function applyActions(state: DeltaState, version: number, actions: Action
     if (action.protocol) state.protocol = action.protocol;
     if (action.metaData) state.metaData = action.metaData;
     if (action.txn) state.txns.set(action.txn.appId, action.txn);
+    if (action.domainMetadata) {
+      if (action.domainMetadata.removed) state.domains.delete(action.domainMetadata.domain);
+      else state.domains.set(action.domainMetadata.domain, action.domainMetadata);
+    }
     if (action.add) state.files.set(action.add.path, action.add);
     if (action.remove) state.files.delete(action.remove.path);
   }
@@ -90,8 +103,8 @@ export function parseCommit(bytes: Uint8Array): Action[] {
     .map((line) => JSON.parse(line) as Action);
 }
 
-/** Brings `state` up to the newest version; `onCommit` sees each commit read (for conflict checks). */
-export async function refresh(store: LakeStore, state: DeltaState, onCommit?: (version: number, actions: Action[]) => void): Promise<DeltaState> {
+/** Brings `state` up to the newest version. */
+export async function refresh(store: LakeStore, state: DeltaState): Promise<DeltaState> {
   if (state.version < 0) {
     const checkpoint = await latestCheckpoint(store);
     if (checkpoint !== null) state = await readCheckpoint(store, checkpoint);
@@ -99,9 +112,7 @@ export async function refresh(store: LakeStore, state: DeltaState, onCommit?: (v
   for (;;) {
     const bytes = await store.get(commitPath(state.version + 1));
     if (bytes === null) return state;
-    const actions = parseCommit(bytes);
-    applyActions(state, state.version + 1, actions);
-    onCommit?.(state.version, actions);
+    applyActions(state, state.version + 1, parseCommit(bytes));
   }
 }
 
@@ -171,6 +182,7 @@ const CHECKPOINT_FIELDS: Field[] = [
     ),
   ),
   optional("remove", struct(optional("path", string), optional("deletionTimestamp", long), optional("dataChange", primitive("boolean")))),
+  optional("domainMetadata", struct(optional("domain", string), optional("configuration", string), optional("removed", primitive("boolean")))),
   optional(
     "metaData",
     struct(
@@ -199,8 +211,9 @@ const CHECKPOINT_FIELDS: Field[] = [
 function checkpointRow(action: Action): Record<string, unknown> {
   const map = (record: Record<string, string | null> | undefined) => (record ? Object.entries(record).map(([key, value]) => ({ key, value })) : null);
   const big = (value: number | undefined) => (value === undefined ? null : BigInt(value));
-  const { txn, add, metaData, protocol } = action;
+  const { txn, add, metaData, protocol, domainMetadata } = action;
   return {
+    domainMetadata: domainMetadata ?? null,
     txn: txn ? { appId: txn.appId, version: BigInt(txn.version), lastUpdated: big(txn.lastUpdated) } : null,
     add: add
       ? {
@@ -232,6 +245,7 @@ function checkpointRow(action: Action): Record<string, unknown> {
 export async function writeCheckpoint(store: LakeStore, state: DeltaState): Promise<void> {
   const actions: Action[] = [{ protocol: state.protocol! }, { metaData: state.metaData! }];
   for (const txn of state.txns.values()) actions.push({ txn });
+  for (const domainMetadata of state.domains.values()) actions.push({ domainMetadata });
   for (const add of state.files.values()) actions.push({ add });
   const parquet = writeParquet(CHECKPOINT_FIELDS, actions.map(checkpointRow), "delta");
   await store.put(checkpointPath(state.version), parquet.bytes);

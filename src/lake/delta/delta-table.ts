@@ -1,9 +1,11 @@
 // Appending to a Delta table. A commit writes the rows as Parquet files, then the next log
 // entry _delta_log/NNNNNNNNNNNNNNNNNNNN.json, created only if absent: commitInfo (with the Kafka
-// offsets written, tansu.runs), protocol and metaData when the table is new or its schema grows,
-// one txn per Kafka partition whose version is where that partition now ends, and the adds. A
-// writer that lost the version reads the winners' entries, drops rows they wrote and tries the
-// next version. Every 10th version also gets a checkpoint and _last_checkpoint.
+// offsets this commit wrote, tansu.runs), protocol and metaData when the table is new or its
+// schema grows, one txn per Kafka partition whose version is where that partition now ends, the
+// offsets the table holds in the domainMetadata "tansu.offsets" (see offsets.ts; it survives
+// checkpoints, unlike commitInfo), and the adds. A writer that lost the version reads the new
+// entries, drops rows the table now holds and tries the next version. Every 10th version also
+// gets a checkpoint and _last_checkpoint.
 //
 // Delta partitions by columns only: identity partitioning uses the column itself (kept out of
 // the data files, as Delta requires); day(c), hour(c), ... add a column c_day, c_hour, ... whose
@@ -12,19 +14,22 @@
 import { randomUUID } from "node:crypto";
 import { LakeSchemaError, reconcileFields, type Field } from "../columns.ts";
 import type { LakeStore } from "../object-store.ts";
-import { advanceEnds, decodeRuns, encodeRuns, runsOf, type Ends, type Runs } from "../offsets.ts";
+import { decodeRuns, encodeRuns, endsOf as endsOfRuns, mergeRuns, runsOf, type Ends, type Runs } from "../offsets.ts";
 import { writeParquet } from "../parquet-file.ts";
 import { bindPartitioning, partitionPath, partitionText, type PartitionField, type PartitionTerm, type Transform } from "../partitioning.ts";
-import { backoff, CommitConflictError, groupByPartition, MAX_COMMIT_ATTEMPTS, withoutCommitted, type SchemaBatch, type TableWriter } from "../table-writer.ts";
+import { backoff, CommitConflictError, groupByPartition, MAX_COMMIT_ATTEMPTS, withoutWritten, type SchemaBatch, type TableWriter } from "../table-writer.ts";
 import { applyActions, commitPath, emptyState, refresh, writeCheckpoint, type Action, type AddFile, type DeltaState, type Protocol } from "./delta-log.ts";
 import { deltaFields, fieldsOfSchemaString, schemaString, usesTimestampNtz } from "./delta-schema.ts";
 
 export const COMMIT_RUNS = "tansu.runs";
+export const OFFSETS_DOMAIN = "tansu.offsets";
 const TXN_PREFIX = "tansu.partition.";
 const CHECKPOINT_INTERVAL = 10;
 const DERIVED = /^(.+)_(year|month|day|hour)$/;
 /** Writer features this writer honours (it only ever appends). */
-const WRITER_FEATURES = new Set(["timestampNtz", "appendOnly"]);
+const WRITER_FEATURES = new Set(["timestampNtz", "appendOnly", "invariants", "domainMetadata"]);
+/** What writer version 2 implies, listed when a table is moved to writer version 7. */
+const WRITER_2_FEATURES = ["appendOnly", "invariants"];
 
 interface Prepared {
   fields: Field[];
@@ -59,12 +64,8 @@ export class DeltaTable implements TableWriter {
     let pending = batches.filter((batch) => batch.rows.length > 0);
     let written = null as { key: string; adds: AddFile[] } | null;
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
-      const winners: Runs[] = [];
-      const collect = (_version: number, actions: Action[]) => {
-        for (const action of actions) if (action.commitInfo) winners.push(decodeRuns(action.commitInfo[COMMIT_RUNS] as string | undefined));
-      };
-      this.#state = await refresh(this.#store, this.#state, attempt > 1 ? collect : undefined);
-      const kept = withoutCommitted(pending, winners);
+      this.#state = await refresh(this.#store, this.#state);
+      const kept = withoutWritten(pending, writtenOf(this.#state));
       if (kept) {
         pending = kept;
         written = null;
@@ -122,9 +123,8 @@ export class DeltaTable implements TableWriter {
     }
     const identity = new Set(partitioning.filter((field) => field.transform === "identity").map((field) => field.name));
     const fileFields = incoming.map((batchFields) => batchFields.filter((field) => !identity.has(field.name)));
-    const needed = usesTimestampNtz(fields!) ? NTZ_PROTOCOL : BASE_PROTOCOL;
-    const upgrade = !protocol || (needed.minReaderVersion > protocol.minReaderVersion && !protocol.readerFeatures?.includes("timestampNtz"));
-    return { fields: fields!, schemaChanged, partitionColumns, partitioning, fileFields, protocol: upgrade ? needed : null };
+    const needed = neededProtocol(protocol, usesTimestampNtz(fields!));
+    return { fields: fields!, schemaChanged, partitionColumns, partitioning, fileFields, protocol: needed };
   }
 
   async #writeFiles(batches: SchemaBatch[], prepared: Prepared): Promise<AddFile[]> {
@@ -177,22 +177,49 @@ export class DeltaTable implements TableWriter {
       });
     }
     const before = endsOf(this.#state);
-    for (const [partition, end] of advanceEnds(before, runs)) {
+    const written = mergeRuns(writtenOf(this.#state), runs);
+    for (const [partition, end] of endsOfRuns(written)) {
       if (end !== before.get(partition)) actions.push({ txn: { appId: `${TXN_PREFIX}${partition}`, version: Number(end), lastUpdated: now } });
     }
+    actions.push({ domainMetadata: { domain: OFFSETS_DOMAIN, configuration: encodeRuns(written), removed: false } });
     for (const add of adds) actions.push({ add });
     return actions;
   }
 }
 
-const BASE_PROTOCOL: Protocol = { minReaderVersion: 1, minWriterVersion: 2 };
-const NTZ_PROTOCOL: Protocol = { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ["timestampNtz"], writerFeatures: ["timestampNtz"] };
+/**
+ * The protocol the table needs, or null when it has it: writer version 7 with domainMetadata
+ * (the offsets), and timestampNtz (reader version 3) when a column is a timestamp without zone.
+ */
+function neededProtocol(current: Protocol | null, timestampNtz: boolean): Protocol | null {
+  const writerFeatures = new Set(current?.minWriterVersion === 7 ? current.writerFeatures : current?.minWriterVersion === 2 ? WRITER_2_FEATURES : []);
+  const readerFeatures = new Set(current?.minReaderVersion === 3 ? current.readerFeatures : []);
+  const before = writerFeatures.size + readerFeatures.size;
+  writerFeatures.add("domainMetadata");
+  if (timestampNtz) {
+    writerFeatures.add("timestampNtz");
+    readerFeatures.add("timestampNtz");
+  }
+  if (current?.minWriterVersion === 7 && writerFeatures.size + readerFeatures.size === before) return null;
+  return readerFeatures.size > 0
+    ? { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: [...readerFeatures], writerFeatures: [...writerFeatures] }
+    : { minReaderVersion: Math.max(1, current?.minReaderVersion ?? 1), minWriterVersion: 7, writerFeatures: [...writerFeatures] };
+}
 
-/** Refuses tables whose protocol asks writers for more than appending plain Parquet files. */
+/** Refuses tables whose protocol asks for more than appending plain Parquet files (column mapping, deletion vectors, ...). */
 function checkWritable(protocol: Protocol | null, label: string): void {
-  if (!protocol || protocol.minWriterVersion <= 2) return;
-  const unsupported = protocol.minWriterVersion === 7 ? (protocol.writerFeatures ?? []).filter((feature) => !WRITER_FEATURES.has(feature)) : [`writer version ${protocol.minWriterVersion}`];
-  if (unsupported.length > 0) throw new LakeSchemaError(`${label} needs writer features the lake does not have: ${unsupported.join(", ")}`);
+  if (!protocol) return;
+  const unsupported = [
+    ...(protocol.minReaderVersion === 2 ? ["reader version 2 (column mapping)"] : []),
+    ...(protocol.readerFeatures ?? []).filter((feature) => feature !== "timestampNtz"),
+    ...(protocol.minWriterVersion > 2 && protocol.minWriterVersion < 7 ? [`writer version ${protocol.minWriterVersion}`] : []),
+    ...(protocol.writerFeatures ?? []).filter((feature) => !WRITER_FEATURES.has(feature)),
+  ];
+  if (unsupported.length > 0) throw new LakeSchemaError(`${label} needs features the lake does not write: ${unsupported.join(", ")}`);
+}
+
+function writtenOf(state: DeltaState): Runs {
+  return decodeRuns(state.domains.get(OFFSETS_DOMAIN)?.configuration);
 }
 
 function endsOf(state: DeltaState): Ends {

@@ -1,14 +1,15 @@
 // Appending to an Iceberg table (format v2). A commit writes the rows as Parquet data files
 // under data/, one manifest listing them, a manifest list (the parent snapshot's manifests plus
-// the new one), and a snapshot whose summary records the Kafka offsets written (tansu.runs) and
-// where each partition now ends (tansu.ends). The catalog accepts it only on top of the version
-// it was built on; a writer that lost reloads, drops rows the winners wrote, and tries again.
+// the new one), and a snapshot whose summary records the Kafka offsets this commit wrote
+// (tansu.runs) and all the table holds (tansu.written, see offsets.ts). The catalog accepts it
+// only on top of the version it was built on; a writer that lost reloads, drops rows the table
+// now holds, and tries again.
 // A topic schema with new fields adds a table schema with fresh field ids in the same commit.
 
 import { randomUUID } from "node:crypto";
 import { LakeSchemaError, reconcileFields, type Field } from "../columns.ts";
 import { openLakeStore, subStore, type LakeStore } from "../object-store.ts";
-import { advanceEnds, decodeEnds, decodeRuns, encodeEnds, encodeRuns, runsOf, type Ends, type Runs } from "../offsets.ts";
+import { decodeRuns, encodeRuns, endsOf, mergeRuns, runsOf, type Ends, type Runs } from "../offsets.ts";
 import { writeParquet } from "../parquet-file.ts";
 import { bindPartitioning, partitionPath, type PartitionField, type PartitionTerm, type Transform } from "../partitioning.ts";
 import {
@@ -16,7 +17,7 @@ import {
   CommitConflictError,
   groupByPartition,
   MAX_COMMIT_ATTEMPTS,
-  withoutCommitted,
+  withoutWritten,
   type SchemaBatch,
   type TableWriter,
 } from "../table-writer.ts";
@@ -37,7 +38,7 @@ import {
 import { fieldsOfIceberg, icebergSchema } from "./schema-json.ts";
 
 export const SUMMARY_RUNS = "tansu.runs";
-export const SUMMARY_ENDS = "tansu.ends";
+export const SUMMARY_WRITTEN = "tansu.written";
 
 const TRANSFORMS = new Set<string>(["identity", "year", "month", "day", "hour"]);
 
@@ -76,7 +77,7 @@ export class IcebergTable implements TableWriter {
 
   async ends(): Promise<Ends> {
     this.#table = await this.#catalog.load(this.#namespace, this.#name);
-    return this.#table ? endsOf(this.#table.metadata) : new Map();
+    return this.#table ? endsOf(writtenOf(this.#table.metadata)) : new Map();
   }
 
   async commit(batches: SchemaBatch[]): Promise<void> {
@@ -85,6 +86,13 @@ export class IcebergTable implements TableWriter {
     let table = this.#table ?? (await this.#catalog.load(this.#namespace, this.#name));
     const snapshotId = newSnapshotId();
     for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      if (table) {
+        const kept = withoutWritten(pending, writtenOf(table.metadata));
+        if (kept) {
+          pending = kept;
+          written = null;
+        }
+      }
       if (pending.length === 0) return;
       table ??= await this.#create(pending);
       const prepared = this.#prepare(table.metadata, pending);
@@ -104,12 +112,6 @@ export class IcebergTable implements TableWriter {
       await backoff(attempt);
       table = await this.#catalog.load(this.#namespace, this.#name);
       if (!table) throw new Error(`${this.#label} disappeared during a commit`);
-      const winners = runsSince(table.metadata, base?.["snapshot-id"]);
-      const kept = withoutCommitted(pending, winners);
-      if (kept) {
-        pending = kept;
-        written = null;
-      }
     }
     throw new CommitConflictError(this.#label);
   }
@@ -245,20 +247,9 @@ export class IcebergTable implements TableWriter {
   }
 }
 
-export function endsOf(metadata: TableMetadata): Ends {
-  return decodeEnds(currentSnapshot(metadata)?.summary[SUMMARY_ENDS]);
-}
-
-/** Runs written by the snapshots after `base` on the main branch (commits that beat ours). */
-function runsSince(metadata: TableMetadata, base: bigint | undefined): Runs[] {
-  const byId = new Map(metadata.snapshots.map((snapshot) => [snapshot["snapshot-id"], snapshot]));
-  const runs: Runs[] = [];
-  for (let snapshot = currentSnapshot(metadata); snapshot && snapshot["snapshot-id"] !== base; ) {
-    runs.push(decodeRuns(snapshot.summary[SUMMARY_RUNS]));
-    const parent = snapshot["parent-snapshot-id"];
-    snapshot = parent === undefined ? undefined : byId.get(parent);
-  }
-  return runs;
+/** The Kafka offsets the table holds, as of its current snapshot. */
+function writtenOf(metadata: TableMetadata): Runs {
+  return decodeRuns(currentSnapshot(metadata)?.summary[SUMMARY_WRITTEN]);
 }
 
 function summary(parent: Snapshot | undefined, files: DataFileEntry[], runs: Runs, metadata: TableMetadata): Snapshot["summary"] {
@@ -277,7 +268,7 @@ function summary(parent: Snapshot | undefined, files: DataFileEntry[], runs: Run
     "total-position-deletes": "0",
     "total-equality-deletes": "0",
     [SUMMARY_RUNS]: encodeRuns(runs),
-    [SUMMARY_ENDS]: encodeEnds(advanceEnds(endsOf(metadata), runs)),
+    [SUMMARY_WRITTEN]: encodeRuns(mergeRuns(writtenOf(metadata), runs)),
   };
 }
 
