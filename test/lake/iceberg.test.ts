@@ -8,12 +8,11 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lake, tableSchema } from "../../src/lake/lake.ts";
-import { runChecked } from "../harness/run.ts";
 import { tempDir } from "../harness/temp-dir.ts";
 import { checkIcebergMetadata, currentMetadataFile, expectIcebirdRows, icebergDuckRows, icebirdRows } from "./iceberg-checks.ts";
+import { raceWriters } from "./race.ts";
 import { hyparquetDisagreements } from "./readers.ts";
 import { avroTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
-import type { WorkerOptions } from "./writer-worker.ts";
 
 setDefaultTimeout(60_000);
 
@@ -182,15 +181,6 @@ describe("iceberg: schema evolution", () => {
     expect(basename(currentMetadataFile(join(dir, "tansu", "events")))).toBe("v2.metadata.json");
   });
 });
-
-/** Runs writer-worker.ts processes at once; resolves when all are done. */
-export async function raceWriters(workers: WorkerOptions[], env: Record<string, string> = {}): Promise<void> {
-  const worker = join(import.meta.dir, "writer-worker.ts");
-  const results = await Promise.all(
-    workers.map((options) => runChecked([process.execPath, worker, JSON.stringify(options)], { env, timeoutMs: 120_000 })),
-  );
-  for (const result of results) expect(result.stdout).toContain("written");
-}
 
 describe("iceberg: two writers, one table", () => {
   test("writers interleaving offsets of the same partitions lose no row and duplicate none", async () => {

@@ -81,28 +81,36 @@ export interface DeltaSnapshot {
   metaData: Record<string, unknown> & { schemaString: string; partitionColumns: string[] };
   files: { path: string; partitionValues: Record<string, string | null>; size: number }[];
   txns: Map<string, number>;
+  domains: Map<string, string>;
   /** The newest checkpoint the replay started from, or null. */
   checkpoint: number | null;
 }
 
 /**
  * A Delta table's latest snapshot, replayed with DuckDB per PROTOCOL.md: the checkpoint named
- * by _last_checkpoint (read_parquet), then every later JSON commit (read_json), newest action
- * winning for protocol, metaData and txn, adds and removes reconciled by path.
+ * by _last_checkpoint (read_parquet; unless told to replay every commit), then every later JSON
+ * commit (read_json), newest action winning for protocol, metaData, txn and domainMetadata,
+ * adds and removes reconciled by path.
  */
-export async function replayDelta(tableDir: string): Promise<DeltaSnapshot> {
+export async function replayDelta(tableDir: string, options: { checkpoint: boolean } = { checkpoint: true }): Promise<DeltaSnapshot> {
   const log = join(tableDir, "_delta_log");
   const pointer = join(log, "_last_checkpoint");
-  const checkpoint = existsSync(pointer) ? (JSON.parse(readFileSync(pointer, "utf8")) as { version: number }).version : null;
+  const checkpoint = options.checkpoint && existsSync(pointer) ? (JSON.parse(readFileSync(pointer, "utf8")) as { version: number }).version : null;
   let protocol: Record<string, unknown> | undefined;
   let metaData: DeltaSnapshot["metaData"] | undefined;
   const files = new Map<string, DeltaSnapshot["files"][number]>();
   const txns = new Map<string, number>();
+  const domains = new Map<string, string>();
   const apply = (row: Record<string, unknown>) => {
     if (row.protocol) protocol = row.protocol as Record<string, unknown>;
     if (row.metaData) metaData = row.metaData as DeltaSnapshot["metaData"];
     const txn = row.txn as { appId: string; version: string | number } | null;
     if (txn) txns.set(txn.appId, Number(txn.version));
+    const domain = row.domainMetadata as { domain: string; configuration: string; removed: boolean } | null;
+    if (domain) {
+      if (domain.removed) domains.delete(domain.domain);
+      else domains.set(domain.domain, domain.configuration);
+    }
     const add = row.add as { path: string; partitionValues: unknown; size: string | number } | null;
     if (add) files.set(add.path, { path: add.path, partitionValues: mapOf(add.partitionValues), size: Number(add.size) });
     const remove = row.remove as { path: string } | null;
@@ -127,7 +135,7 @@ export async function replayDelta(tableDir: string): Promise<DeltaSnapshot> {
     version = commit;
   }
   if (!protocol || !metaData) throw new Error(`Delta table ${tableDir} has no protocol or metaData`);
-  return { version, protocol, metaData, files: [...files.values()], txns, checkpoint };
+  return { version, protocol, metaData, files: [...files.values()], txns, domains, checkpoint };
 }
 
 /** DuckDB returns a MAP as [{key, value}], read_json an object as an object. */
