@@ -29,12 +29,6 @@ afterEach(async () => {
   for (const lake of lakes.splice(0)) await lake.close();
 });
 
-async function openLake(dir: string): Promise<Lake> {
-  const lake = await Lake.open({ location: `file://${dir}`, format: "iceberg", icebergCatalog: catalog.url, namespace: `ns${lakes.length}${Date.now()}` });
-  lakes.push(lake);
-  return lake;
-}
-
 /** The table's current metadata file, as the catalog reports it. */
 async function loadTable(namespace: string, table: string): Promise<{ location: string; path: string }> {
   const response = await fetch(`${catalog.url}/v1/warehouse-1/namespaces/${namespace}/tables/${table}`);
