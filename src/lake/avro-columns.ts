@@ -42,7 +42,9 @@ const MAX_DECIMAL_PRECISION = 38;
 
 export function avroSchemaJson(schema: AvroSchema): Json {
   if (avro.Type.isType(schema)) return (schema as avro.Type).schema({ exportAttrs: true }) as Json;
-  return (typeof schema === "string" ? JSON.parse(schema) : schema) as Json;
+  if (typeof schema !== "string") return schema as Json;
+  // Schema text is JSON, but avsc also takes a bare type name ("string" rather than "\"string\"").
+  return (/^[A-Za-z_][\w.]*$/.test(schema.trim()) ? schema.trim() : JSON.parse(schema)) as Json;
 }
 
 /** The columns of one Avro schema; `required` says whether the value itself can be null. */
