@@ -1,6 +1,8 @@
 // Topic configs as Kafka reports them: every key with its default, its type for
 // DescribeConfigs, and validation for the ones tansu honours.
 
+import { DEFAULT_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_RECORDS, invalidPartitioning } from "../lake/topic-settings.ts";
+
 export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
 export const ConfigSource = { DYNAMIC_TOPIC_CONFIG: 1, DYNAMIC_BROKER_CONFIG: 2, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
 
@@ -74,6 +76,13 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigDef>> = {
   "segment.jitter.ms": { defaultValue: "0", type: ConfigType.LONG, validate: long(0n) },
   "segment.ms": { defaultValue: "604800000", type: ConfigType.LONG, validate: long(1n) },
   "unclean.leader.election.enable": { defaultValue: "false", type: ConfigType.BOOLEAN, validate: boolean },
+  // Topics as tables (src/lake); an empty format means the broker's --lake-format.
+  "tansu.lake.format": { defaultValue: "", type: ConfigType.STRING, validate: oneOf("", "parquet", "iceberg", "delta") },
+  "tansu.lake.enable": { defaultValue: "true", type: ConfigType.BOOLEAN, validate: boolean },
+  "tansu.lake.sink": { defaultValue: "false", type: ConfigType.BOOLEAN, validate: boolean },
+  "tansu.lake.partition": { defaultValue: "", type: ConfigType.STRING, validate: invalidPartitioning },
+  "tansu.lake.commit.interval.ms": { defaultValue: String(DEFAULT_COMMIT_INTERVAL_MS), type: ConfigType.LONG, validate: long(1n) },
+  "tansu.lake.commit.records": { defaultValue: String(DEFAULT_COMMIT_RECORDS), type: ConfigType.INT, validate: int(1) },
 };
 
 export class InvalidConfigError extends Error {
