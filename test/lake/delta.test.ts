@@ -3,27 +3,19 @@
 // files), against PROTOCOL.md's required fields: checkpoints, partitions, schema evolution,
 // resuming, and two writer processes committing to one table at once.
 
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Lake, tableSchema } from "../../src/lake/lake.ts";
 import { tempDir } from "../harness/temp-dir.ts";
+import { lakeOpener } from "./lakes.ts";
 import { raceWriters } from "./race.ts";
 import { deltaRows, duckdb, replayDelta, sqlString, type DeltaSnapshot } from "./readers.ts";
-import { avroTopic, jsonTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
+import { avroTopic, event, EVENT_V1, EVENT_V2, jsonTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
 
 setDefaultTimeout(60_000);
 
-const lakes: Lake[] = [];
-afterEach(async () => {
-  for (const lake of lakes.splice(0)) await lake.close();
-});
-
-async function openLake(dir: string): Promise<Lake> {
-  const lake = await Lake.open({ location: `file://${dir}`, format: "delta" });
-  lakes.push(lake);
-  return lake;
-}
+const openLake = lakeOpener({ format: "delta" });
 
 const PARTITIONS = 3;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -179,16 +171,8 @@ describe("delta: the log replayed by a reader that is not the writer", () => {
 });
 
 describe("delta: evolving, resuming, racing", () => {
-  const V1 = { type: "record", name: "Event", fields: [{ name: "id", type: "long" }, { name: "what", type: "string" }] };
-  const V2 = { ...V1, fields: [...V1.fields, { name: "coupon", type: ["null", "string"], default: null }] };
-  const event = (i: number, coupon?: string) => ({
-    partition: 0,
-    offset: BigInt(i),
-    timestamp: recordTime(i),
-    key: null,
-    value: coupon === undefined ? { id: i, what: `e${i}` } : { id: i, what: `e${i}`, coupon },
-    headers: [],
-  });
+  const V1 = EVENT_V1;
+  const V2 = EVENT_V2;
 
   test("an added optional field is a new metaData; old files stay readable", async () => {
     const dir = tempDir("tansu-delta-");

@@ -3,29 +3,21 @@
 // fields. Partitioned and unpartitioned, an evolved schema, and two writer processes committing
 // to one table at once.
 
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lake, tableSchema } from "../../src/lake/lake.ts";
 import { tempDir } from "../harness/temp-dir.ts";
+import { lakeOpener } from "./lakes.ts";
 import { checkIcebergMetadata, currentMetadataFile, expectIcebirdRows, icebergDuckRows, icebirdRows } from "./iceberg-checks.ts";
 import { raceWriters } from "./race.ts";
 import { hyparquetDisagreements } from "./readers.ts";
-import { avroTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
+import { avroTopic, event, EVENT_V1, EVENT_V2, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
 
 setDefaultTimeout(60_000);
 
-const lakes: Lake[] = [];
-afterEach(async () => {
-  for (const lake of lakes.splice(0)) await lake.close();
-});
-
-async function openLake(dir: string): Promise<Lake> {
-  const lake = await Lake.open({ location: `file://${dir}`, format: "iceberg" });
-  lakes.push(lake);
-  return lake;
-}
+const openLake = lakeOpener({ format: "iceberg" });
 
 const PARTITIONS = 3;
 const local = (url: string) => fileURLToPath(url);
@@ -121,23 +113,8 @@ describe("iceberg: tables every reader agrees on", () => {
 });
 
 describe("iceberg: schema evolution", () => {
-  const V1 = {
-    type: "record",
-    name: "Event",
-    fields: [
-      { name: "id", type: "long" },
-      { name: "what", type: "string" },
-    ],
-  };
-  const V2 = { ...V1, fields: [...V1.fields, { name: "coupon", type: ["null", "string"], default: null }] };
-  const event = (i: number, coupon?: string) => ({
-    partition: 0,
-    offset: BigInt(i),
-    timestamp: recordTime(i),
-    key: null,
-    value: coupon === undefined ? { id: i, what: `e${i}` } : { id: i, what: `e${i}`, coupon },
-    headers: [],
-  });
+  const V1 = EVENT_V1;
+  const V2 = EVENT_V2;
 
   test("an added optional field gives a new schema with a fresh field id; old files stay readable", async () => {
     const dir = tempDir("tansu-iceberg-");

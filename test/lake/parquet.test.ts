@@ -2,23 +2,15 @@
 // DuckDB's read_parquet and hyparquet. Every record must be one row with the right typed
 // values, for Avro, JSON Schema and Protobuf topics with nested and logical types.
 
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { basename, dirname, join } from "node:path";
-import { Lake, LakeValueError, tableSchema } from "../../src/lake/lake.ts";
+import { LakeValueError, tableSchema } from "../../src/lake/lake.ts";
 import { tempDir } from "../harness/temp-dir.ts";
+import { lakeOpener } from "./lakes.ts";
 import { duckdb, duckRows, hyparquetDisagreements, hyparquetRows, parquetFiles, sqlList } from "./readers.ts";
 import { avroTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
 
-const lakes: Lake[] = [];
-afterEach(async () => {
-  for (const lake of lakes.splice(0)) await lake.close();
-});
-
-async function openLake(dir: string): Promise<Lake> {
-  const lake = await Lake.open({ location: `file://${dir}`, format: "parquet" });
-  lakes.push(lake);
-  return lake;
-}
+const openLake = lakeOpener({ format: "parquet" });
 
 const COUNT = 24;
 const PARTITIONS = 3;

@@ -102,33 +102,29 @@ function highestId(type: any): number {
   return 0;
 }
 
-function applyUpdate(m: Json, update: Json, state: { lastSchema: number }): void {
-  switch (update.action) {
-    case "add-schema": {
-      state.lastSchema = Math.max(...m.schemas.map((s: Json) => s["schema-id"])) + 1;
-      m.schemas.push({ ...update.schema, "schema-id": state.lastSchema });
-      m["last-column-id"] = Math.max(m["last-column-id"], highestId(update.schema));
-      break;
-    }
-    case "set-current-schema":
-      m["current-schema-id"] = update["schema-id"] === -1 ? state.lastSchema : update["schema-id"];
-      break;
-    case "add-snapshot":
-      if (update.snapshot["sequence-number"] <= m["last-sequence-number"]) throw new Error("sequence number does not move forward");
-      m.snapshots.push(update.snapshot);
-      m["last-sequence-number"] = update.snapshot["sequence-number"];
-      break;
-    case "set-snapshot-ref":
-      m.refs[update["ref-name"]] = { "snapshot-id": update["snapshot-id"], type: update.type };
-      if (update["ref-name"] === "main") {
-        m["current-snapshot-id"] = update["snapshot-id"];
-        m["snapshot-log"].push({ "timestamp-ms": Date.now(), "snapshot-id": update["snapshot-id"] });
-      }
-      break;
-    default:
-      throw new Error(`unknown update ${update.action}`);
-  }
-}
+/** Each update the catalog takes, applied to a copy of the metadata; `last` is the schema id added last. */
+const UPDATES: Record<string, (m: Json, update: Json, last: { schema: number }) => void> = {
+  "add-schema": (m, { schema }, last) => {
+    last.schema = 1 + m.schemas.reduce((max: number, s: Json) => Math.max(max, s["schema-id"]), -1);
+    m.schemas = [...m.schemas, { ...schema, "schema-id": last.schema }];
+    m["last-column-id"] = Math.max(m["last-column-id"], highestId(schema));
+  },
+  "set-current-schema": (m, update, last) => {
+    m["current-schema-id"] = update["schema-id"] === -1 ? last.schema : update["schema-id"];
+  },
+  "add-snapshot": (m, { snapshot }) => {
+    if (!(snapshot["sequence-number"] > m["last-sequence-number"])) throw new Error("sequence number does not move forward");
+    m.snapshots = [...m.snapshots, snapshot];
+    m["last-sequence-number"] = snapshot["sequence-number"];
+  },
+  "set-snapshot-ref": (m, update) => {
+    const ref = update["ref-name"];
+    m.refs = { ...m.refs, [ref]: { "snapshot-id": update["snapshot-id"], type: update.type } };
+    if (ref !== "main") return;
+    m["current-snapshot-id"] = update["snapshot-id"];
+    m["snapshot-log"] = [...m["snapshot-log"], { "timestamp-ms": Date.now(), "snapshot-id": update["snapshot-id"] }];
+  },
+};
 
 export function startRestCatalog(): RestCatalogServer {
   const namespaces = new Set<string>();
@@ -220,14 +216,18 @@ export function startRestCatalog(): RestCatalogServer {
           return error(409, "CommitFailedException", `requirement ${requirement.type} failed: ${failed}`);
         }
       }
-      const next = structuredClone(table.metadata);
-      const state = { lastSchema: next["current-schema-id"] };
+      const next = { ...table.metadata };
+      const last = { schema: next["current-schema-id"] };
       try {
-        for (const update of body.updates) applyUpdate(next, update, state);
+        for (const update of body.updates) {
+          const apply = UPDATES[update.action];
+          if (!apply) throw new Error(`unknown update ${update.action}`);
+          apply(next, update, last);
+        }
       } catch (e) {
         return error(400, "BadRequestException", (e as Error).message);
       }
-      next["metadata-log"].push({ "timestamp-ms": table.metadata["last-updated-ms"], "metadata-file": locations.get(key) });
+      next["metadata-log"] = [...next["metadata-log"], { "timestamp-ms": table.metadata["last-updated-ms"], "metadata-file": locations.get(key) }];
       next["last-updated-ms"] = Date.now();
       table.metadata = next;
       const location = save(table);

@@ -44,6 +44,11 @@ const headers = (i: number) => [
   { key: "empty", value: null },
 ];
 
+/** Record i of a topic at (partition, offset), with the decoded key and value the broker would hand over. */
+function lakeRecord(i: number, partition: number, offset: bigint, key: unknown, value: unknown): LakeRecord {
+  return { partition, offset, timestamp: recordTime(i), key, value, headers: headers(i) };
+}
+
 /** Common to every topic: the Kafka metadata of record i. */
 export function metadataOf(record: LakeRecord): ExpectedRow {
   return {
@@ -136,15 +141,8 @@ export const avroTopic: TopicFixture = {
   schema: { key: { format: "avro", schema: AVRO_KEY }, value: { format: "avro", schema: AVRO_VALUE } },
   record(i, partition, offset) {
     const { cents: _cents, ...value } = avroSource(i);
-    return {
-      partition,
-      offset,
-      timestamp: recordTime(i),
-      // What the broker hands over: values decoded from their Avro binary.
-      key: avroKey.fromBuffer(avroKey.toBuffer({ id: 1000 + i })),
-      value: avroValue.fromBuffer(avroValue.toBuffer(value)),
-      headers: headers(i),
-    };
+    // Values decoded from their Avro binary.
+    return lakeRecord(i, partition, offset, avroKey.fromBuffer(avroKey.toBuffer({ id: 1000 + i })), avroValue.fromBuffer(avroValue.toBuffer(value)));
   },
   expected(i) {
     const s = avroSource(i);
@@ -231,14 +229,7 @@ export const jsonTopic: TopicFixture = {
   name: "people-json",
   schema: { value: { format: "json", schema: JSON_VALUE } },
   record(i, partition, offset) {
-    return {
-      partition,
-      offset,
-      timestamp: recordTime(i),
-      key: encoder.encode(`k${i}`),
-      value: JSON.parse(JSON.stringify(jsonSource(i))),
-      headers: headers(i),
-    };
+    return lakeRecord(i, partition, offset, encoder.encode(`k${i}`), JSON.parse(JSON.stringify(jsonSource(i))));
   },
   expected(i) {
     const s = jsonSource(i);
@@ -351,14 +342,7 @@ export const protobufTopic: TopicFixture = {
     const message = protoValue.fromObject(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== null && v !== undefined)));
     const decodedValue = protoValue.decode(protoValue.encode(message).finish());
     const decodedKey = protoKey.decode(protoKey.encode(protoKey.fromObject({ sku: `sku-${i}` })).finish());
-    return {
-      partition,
-      offset,
-      timestamp: recordTime(i),
-      key: protoKey.toObject(decodedKey, TO_OBJECT),
-      value: protoValue.toObject(decodedValue, TO_OBJECT),
-      headers: headers(i),
-    };
+    return lakeRecord(i, partition, offset, protoKey.toObject(decodedKey, TO_OBJECT), protoValue.toObject(decodedValue, TO_OBJECT));
   },
   expected(i) {
     const s = protoSource(i);
@@ -388,6 +372,25 @@ export const protobufTopic: TopicFixture = {
 };
 
 export const TOPICS = [avroTopic, jsonTopic, protobufTopic];
+
+// ---------- A schema that evolves ----------
+
+/** Version 1 of an Avro value schema, and version 2 that adds an optional field. */
+export const EVENT_V1 = {
+  type: "record",
+  name: "Event",
+  fields: [
+    { name: "id", type: "long" },
+    { name: "what", type: "string" },
+  ],
+};
+export const EVENT_V2 = { ...EVENT_V1, fields: [...EVENT_V1.fields, { name: "coupon", type: ["null", "string"], default: null }] };
+
+/** Event i at offset i of partition 0; with a coupon it fits only EVENT_V2. */
+export function event(i: number, coupon?: string): LakeRecord {
+  const value = coupon === undefined ? { id: i, what: `e${i}` } : { id: i, what: `e${i}`, coupon };
+  return { partition: 0, offset: BigInt(i), timestamp: recordTime(i), key: null, value, headers: [] };
+}
 
 /** `count` records of `topic` spread over `partitions` partitions, offsets counting up per partition. */
 export function recordsOf(topic: TopicFixture, count: number, partitions = 1, start = 0): LakeRecord[] {

@@ -130,6 +130,7 @@ export class RestCatalog implements IcebergCatalog {
       // Snapshot ids in the answer may use all 64 bits; parseMetadata keeps them exact.
       parsed = text ? parseMetadata(text) : undefined;
     } catch {
+      // Not JSON (a proxy's error page): the status and text say what happened.
       parsed = undefined;
     }
     return { status: response.status, body: parsed, text };
