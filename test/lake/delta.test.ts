@@ -8,10 +8,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Lake, tableSchema } from "../../src/lake/lake.ts";
 import { tempDir } from "../harness/temp-dir.ts";
-import { lakeOpener } from "./lakes.ts";
+import { lakeOpener, writeEvolvingEvents } from "./lakes.ts";
 import { raceWriters } from "./race.ts";
 import { deltaRows, duckdb, replayDelta, sqlString, type DeltaSnapshot } from "./readers.ts";
-import { avroTopic, event, EVENT_V1, EVENT_V2, jsonTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
+import { avroTopic, jsonTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
 
 setDefaultTimeout(60_000);
 
@@ -171,16 +171,10 @@ describe("delta: the log replayed by a reader that is not the writer", () => {
 });
 
 describe("delta: evolving, resuming, racing", () => {
-  const V1 = EVENT_V1;
-  const V2 = EVENT_V2;
-
   test("an added optional field is a new metaData; old files stay readable", async () => {
     const dir = tempDir("tansu-delta-");
     const lake = await openLake(dir);
-    const configs = { "tansu.lake.commit.records": "2" };
-    await lake.write("events", tableSchema({ value: { format: "avro", schema: V1 } }), [event(0), event(1)], configs);
-    await lake.write("events", tableSchema({ value: { format: "avro", schema: V2 } }), [event(2, "SAVE10"), event(3, "")], configs);
-    await lake.write("events", tableSchema({ value: { format: "avro", schema: V1 } }), [event(4), event(5)], configs);
+    await writeEvolvingEvents(lake);
     const tableDir = join(dir, "tansu", "events");
     expectLogFollowsProtocol(tableDir);
     const metaDatas = readdirSync(join(tableDir, "_delta_log"))
