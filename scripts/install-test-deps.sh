@@ -34,6 +34,8 @@ command -v kcat >/dev/null || missing+=(kcat)
 /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)
 /usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
 /usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
+# test/lake decodes Iceberg manifests with an Avro reader that is not the writer's (avsc).
+/usr/bin/python3 -c 'import avro' 2>/dev/null || missing+=(python3-avro)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # test/ship/scratch.test.ts copies the CA bundle into the container file set.
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)

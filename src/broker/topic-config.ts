@@ -16,6 +16,7 @@ import {
   type Validator,
   type ValueType,
 } from "./config-def.ts";
+import { DEFAULT_COMMIT_INTERVAL_MS, DEFAULT_COMMIT_RECORDS, invalidPartitioning } from "../lake/topic-settings.ts";
 
 export { ConfigType, InvalidConfigError } from "./config-def.ts";
 
@@ -78,6 +79,12 @@ const gzipLevel: Validator = (name, value, formatted) => {
   if (level > 9 || (level < 1 && level !== -1)) throw invalidValue(name, formatted, "Value must be between 1 and 9 or equal to -1");
 };
 
+/** tansu.lake.partition: the table partitioning the lake understands (src/lake/topic-settings.ts). */
+const lakePartitioning: Validator = (name, value, formatted) => {
+  const problem = invalidPartitioning(value as string);
+  if (problem) throw invalidValue(name, formatted, problem);
+};
+
 export const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDef>> = {
   "cleanup.policy": { type: LIST, defaultValue: "delete", validate: listOf("compact", "delete"), synonym: "log.cleanup.policy" },
   "compression.gzip.level": { type: INT, defaultValue: "-1", validate: gzipLevel, synonym: "compression.gzip.level" },
@@ -135,6 +142,13 @@ export const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDef>> = {
   // tansu's own: how keys and values of a topic with a schema are framed (auto: plain for --schema-registry
   // files, Confluent's wire format for registered subjects).
   "tansu.schema.wire.format": { type: STRING, defaultValue: "auto", validate: oneOf("auto", "plain", "confluent") },
+  // Topics as tables (src/lake); an empty format means the broker's --lake-format.
+  "tansu.lake.format": { type: STRING, defaultValue: "", validate: oneOf("", "parquet", "iceberg", "delta") },
+  "tansu.lake.enable": { type: BOOLEAN, defaultValue: "true" },
+  "tansu.lake.sink": { type: BOOLEAN, defaultValue: "false" },
+  "tansu.lake.partition": { type: STRING, defaultValue: "", validate: lakePartitioning },
+  "tansu.lake.commit.interval.ms": { type: LONG, defaultValue: String(DEFAULT_COMMIT_INTERVAL_MS), validate: range(1) },
+  "tansu.lake.commit.records": { type: INT, defaultValue: String(DEFAULT_COMMIT_RECORDS), validate: range(1) },
 };
 
 /**
