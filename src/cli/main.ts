@@ -15,6 +15,8 @@ const main = defineCommand({
     cat: () => import("./cat-command.ts").then((m) => m.catCommand),
     schema: () => import("./schema-command.ts").then((m) => m.schemaCommand),
     group: () => import("./group-command.ts").then((m) => m.groupCommand),
+    // A proxy runs none of the broker's code, and keeps its memory that way.
+    proxy: () => import("./proxy-command.ts").then((m) => m.proxyCommand),
   },
   default: "broker",
 });

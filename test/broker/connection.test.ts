@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/messages.ts";
+import { rawSocket as rawSocketTo } from "../harness/raw-socket.ts";
 import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
 
 let b: InProcessBroker;
@@ -11,44 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => b.stop());
 
-/** A raw socket that collects whatever the broker sends and reports when it closes. */
-async function rawSocket() {
-  let received = new Uint8Array(0);
-  let onClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (onClosed = resolve));
-  const waiters: Array<() => void> = [];
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port: b.broker.port,
-    socket: {
-      data(_s, chunk) {
-        const next = new Uint8Array(received.length + chunk.length);
-        next.set(received);
-        next.set(chunk, received.length);
-        received = next;
-        for (const w of waiters.splice(0)) w();
-      },
-      close: () => onClosed(),
-      error: () => onClosed(),
-    },
-  });
-  /** Resolves with the next `count` frames (without size prefixes). */
-  const frames = async (count: number) => {
-    for (;;) {
-      const out: Uint8Array[] = [];
-      let at = 0;
-      while (out.length < count && at + 4 <= received.length) {
-        const size = new DataView(received.buffer, at).getInt32(0);
-        if (at + 4 + size > received.length) break;
-        out.push(received.slice(at + 4, at + 4 + size));
-        at += 4 + size;
-      }
-      if (out.length === count) return out;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { socket, closed, frames };
-}
+const rawSocket = () => rawSocketTo(b.broker.port);
 
 function apiVersionsFrame(version: number, correlationId: number) {
   return encodeRequest(

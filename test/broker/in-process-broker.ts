@@ -15,7 +15,8 @@ export interface InProcessBroker {
   stop(): Promise<void>;
 }
 
-export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, storageUrl = "memory://"): Promise<InProcessBroker> {
+/** `port` 0 picks a free one; restart tests pass the previous broker's. */
+export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, storageUrl = "memory://", port = 0): Promise<InProcessBroker> {
   const storage = await openStorage(storageUrl);
   const ctx: BrokerContext = {
     storage,
@@ -35,7 +36,7 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
       ...config,
     },
   };
-  const broker = listen(ctx, "127.0.0.1", 0);
+  const broker = listen(ctx, "127.0.0.1", port);
   ctx.config.advertisedPort = broker.port;
   const address = `127.0.0.1:${broker.port}`;
   const connections: KafkaConnection[] = [];

@@ -1,0 +1,90 @@
+import { defineCommand } from "citty";
+import { LogLevels, type LogType } from "consola/core";
+import { consola } from "../log.ts";
+import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/frame-reader.ts";
+import { formatAddress, listenProxy } from "../proxy/server.ts";
+import type { Address } from "../proxy/broker-ports.ts";
+import { parseListenerUrl } from "./listener-url.ts";
+
+const env = process.env;
+
+/** `tcp://HOST:PORT[,HOST:PORT...]`: the upstream's bootstrap servers, each optionally with tcp://. */
+export function parseUpstreams(value: string): Address[] {
+  const upstreams = value
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0)
+    .map((part) => parseListenerUrl(part.includes("://") ? part : `tcp://${part}`, "--upstream"));
+  if (upstreams.length === 0) throw new Error("--upstream: no bootstrap server given (expected tcp://HOST:PORT[,HOST:PORT...])");
+  return upstreams;
+}
+
+export const proxyCommand = defineCommand({
+  meta: { name: "proxy", description: "Run a Kafka protocol proxy in front of a Kafka-compatible cluster" },
+  args: {
+    upstream: {
+      type: "string",
+      description: "The upstream cluster's bootstrap servers, tcp://HOST:PORT[,HOST:PORT...] (UPSTREAM)",
+      default: env.UPSTREAM,
+    },
+    "listener-url": { type: "string", description: "Where to accept Kafka clients (LISTENER_URL)", default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092" },
+    "advertised-listener-url": {
+      type: "string",
+      description: "What clients are told to connect to (ADVERTISED_LISTENER_URL)",
+      default: env.ADVERTISED_LISTENER_URL ?? "tcp://localhost:9092",
+    },
+    "broker-port-count": {
+      type: "string",
+      description: "Ports after the listener's, one per upstream broker (BROKER_PORT_COUNT)",
+      default: env.BROKER_PORT_COUNT ?? "16",
+    },
+    "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
+  },
+  async run({ args }) {
+    const level = args["log-level"] as LogType;
+    if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);
+    consola.level = LogLevels[level];
+
+    if (!args.upstream) throw new Error("--upstream is required: the upstream cluster's bootstrap servers (tcp://HOST:PORT[,HOST:PORT...])");
+    const upstreams = parseUpstreams(args.upstream);
+    const listener = parseListenerUrl(args["listener-url"], "--listener-url");
+    const advertised = parseListenerUrl(args["advertised-listener-url"], "--advertised-listener-url");
+    const brokerPortCount = Number(args["broker-port-count"]);
+    if (!Number.isInteger(brokerPortCount) || brokerPortCount < 1) throw new Error("--broker-port-count must be a positive integer");
+    for (const [what, address] of [["--listener-url", listener], ["--advertised-listener-url", advertised]] as const) {
+      if (address.port === 0 || address.port + brokerPortCount > 65535) {
+        throw new Error(`${what}: port ${address.port} leaves no room for ${brokerPortCount} broker ports after it`);
+      }
+    }
+
+    const proxy = listenProxy({
+      listener,
+      advertised,
+      upstreams,
+      brokerPortCount,
+      maxFrameBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? DEFAULT_MAX_FRAME_BYTES),
+      validator: null,
+    });
+    consola.info(
+      `tansu proxy listening on ${listener.host}:${proxy.port}, broker ports ${listener.port + 1}-${listener.port + brokerPortCount} ` +
+        `(advertised ${formatAddress(advertised)}), upstream ${upstreams.map(formatAddress).join(",")} in ${Math.round(performance.now())} ms`,
+    );
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      consola.info(`${signal}: letting in-flight requests finish`);
+      try {
+        await proxy.stop();
+        consola.info("stopped");
+        process.exit(0);
+      } catch (error) {
+        consola.error("unclean stop:", error);
+        process.exit(1);
+      }
+    };
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+  },
+});
