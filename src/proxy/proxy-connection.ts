@@ -119,7 +119,7 @@ export class ProxyConnection {
     try {
       this.#responses.push(chunk);
     } catch (error) {
-      this.#fail(`bad response from the upstream: ${describe(error)}`);
+      this.fail(`bad response from the upstream: ${describe(error)}`);
       return;
     }
     this.#flushToClient(chunk.buffer);
@@ -164,11 +164,8 @@ export class ProxyConnection {
     this.#markDone();
   }
 
+  /** Closes both sides, logging why. */
   fail(reason: string): void {
-    this.#fail(reason);
-  }
-
-  #fail(reason: string): void {
     if (this.#closed) return;
     consola.warn(`closing connection from ${this.remote}: ${reason}`);
     this.close();
@@ -190,7 +187,7 @@ export class ProxyConnection {
     try {
       paused = this.#requests.push(chunk);
     } catch (error) {
-      this.#fail(describe(error));
+      this.fail(describe(error));
       return;
     }
     if (paused) {
@@ -202,7 +199,7 @@ export class ProxyConnection {
           this.#feedHeld();
           this.#finishIfDrained();
         },
-        (error) => this.#fail(describe(error)),
+        (error) => this.fail(describe(error)),
       );
     }
     this.#toUpstream!.flush(transient);
@@ -323,7 +320,7 @@ export class ProxyConnection {
       this.#toUpstream!.push(framed);
     } else if (acks === 0) {
       // Kafka's way of telling a producer that wants no answer that its request failed.
-      this.#fail(`acks=0 produce request with records the validator rejected`);
+      this.fail(`acks=0 produce request with records the validator rejected`);
     } else if (verdict.kind === "reject") {
       this.#answer(header.correlationId, rejectionResponse(header, verdict.rejected));
     } else {

@@ -31,6 +31,7 @@ export interface RunningProxy {
 }
 
 const STOP_GRACE_MS = 10_000;
+const DISCOVERY_TIMEOUT_MS = 10_000;
 
 const clientHandlers: SocketHandler<ProxyConnection> = {
   data: (socket, chunk) => socket.data.onClientData(chunk),
@@ -45,6 +46,27 @@ const upstreamHandlers: SocketHandler<ProxyConnection> = {
   close: (socket) => socket.data.onUpstreamClose(),
   error: (socket, error) => consola.warn(`upstream ${socket.remoteAddress}:${socket.remotePort}: ${error.message}`),
 };
+
+/** Asks one bootstrap server for the cluster's brokers and gives each a port, in node id order. */
+async function listBrokers(address: Address, ports: BrokerPorts, deadline: AbortSignal): Promise<void> {
+  const client = await KafkaConnection.connect(formatAddress(address), "tansu-proxy");
+  const close = () => client.close();
+  deadline.addEventListener("abort", close);
+  try {
+    const versions = await client.request(ApiKey.ApiVersions, 0, {});
+    const offered = versions.apiKeys.find((k) => k.apiKey === ApiKey.Metadata);
+    if (!offered) throw new Error(`${formatAddress(address)} does not offer Metadata`);
+    const metadata = await client.request(ApiKey.Metadata, Math.min(offered.maxVersion, 12), {
+      topics: [],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    for (const broker of [...metadata.brokers].sort((a, b) => a.nodeId - b.nodeId)) ports.advertise(broker);
+  } finally {
+    deadline.removeEventListener("abort", close);
+    client.close();
+  }
+}
 
 function connectTo(address: Address, connection: ProxyConnection): Promise<Socket<ProxyConnection>> {
   return Bun.connect<ProxyConnection>({ hostname: address.host, port: address.port, data: connection, socket: upstreamHandlers });
@@ -77,23 +99,15 @@ export function listenProxy(config: ProxyConfig): RunningProxy {
 
   /** Learns the upstream's brokers, so port numbers follow node ids when the proxy starts or meets an unknown port. */
   function discover(): Promise<void> {
-    discovery ??= (async () => {
-      const address = config.upstreams[nextBootstrap++ % config.upstreams.length]!;
-      const client = await KafkaConnection.connect(formatAddress(address), "tansu-proxy");
-      try {
-        const versions = await client.request(ApiKey.ApiVersions, 0, {});
-        const offered = versions.apiKeys.find((k) => k.apiKey === ApiKey.Metadata);
-        if (!offered) throw new Error(`${formatAddress(address)} does not offer Metadata`);
-        const metadata = await client.request(ApiKey.Metadata, Math.min(offered.maxVersion, 12), {
-          topics: [],
-          allowAutoTopicCreation: false,
-          includeTopicAuthorizedOperations: false,
-        });
-        for (const broker of [...metadata.brokers].sort((a, b) => a.nodeId - b.nodeId)) ports.advertise(broker);
-      } finally {
-        client.close();
-      }
-    })().finally(() => (discovery = null));
+    if (discovery) return discovery;
+    const address = config.upstreams[nextBootstrap++ % config.upstreams.length]!;
+    const deadline = AbortSignal.timeout(DISCOVERY_TIMEOUT_MS);
+    discovery = Promise.race([
+      listBrokers(address, ports, deadline),
+      new Promise<never>((_, reject) =>
+        deadline.addEventListener("abort", () => reject(new Error(`${formatAddress(address)} did not list its brokers within ${DISCOVERY_TIMEOUT_MS} ms`))),
+      ),
+    ]).finally(() => (discovery = null));
     return discovery;
   }
 
