@@ -1,12 +1,12 @@
 import { defineCommand } from "citty";
-import { LogLevels, type LogType } from "consola/core";
-import { consola, LOG_FORMATS, setLogFormat, type LogFormat } from "../log.ts";
+import { consola } from "../log.ts";
 import { listen } from "../broker/server.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
 import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
+import { applyLogging, listenerArgs, loggingArgs, stopOnSignals } from "./server-options.ts";
 import { listenHttp, type RunningHttp } from "../http/server.ts";
 import { healthRoutes } from "../http/health.ts";
 import { schemaRegistryRoutes } from "../http/schema-registry.ts";
@@ -22,12 +22,7 @@ const env = process.env;
 export const brokerCommand = defineCommand({
   meta: { name: "broker", description: "Run a broker (the default command)" },
   args: {
-    "listener-url": { type: "string", description: "Where to accept Kafka clients (LISTENER_URL)", default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092" },
-    "advertised-listener-url": {
-      type: "string",
-      description: "What clients are told to connect to (ADVERTISED_LISTENER_URL)",
-      default: env.ADVERTISED_LISTENER_URL ?? "tcp://localhost:9092",
-    },
+    ...listenerArgs,
     "storage-engine": {
       type: "string",
       description: "memory://, sqlite://FILE, s3://BUCKET/PREFIX/ (STORAGE_ENGINE)",
@@ -60,16 +55,10 @@ export const brokerCommand = defineCommand({
       description: "Longest a cached schema (or a topic's lack of one) is used before re-reading files and subjects (SCHEMA_REFRESH_MS)",
       default: env.SCHEMA_REFRESH_MS ?? "5000",
     },
-    "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
-    "log-format": { type: "string", description: "text, or json for one JSON object per line (LOG_FORMAT)", default: env.LOG_FORMAT ?? "text" },
+    ...loggingArgs,
   },
   async run({ args }) {
-    const level = args["log-level"] as LogType;
-    if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);
-    consola.level = LogLevels[level];
-    const logFormat = args["log-format"] as LogFormat;
-    if (!LOG_FORMATS.includes(logFormat)) throw new Error(`--log-format: unknown format ${logFormat} (expected ${LOG_FORMATS.join(" or ")})`);
-    setLogFormat(logFormat);
+    applyLogging(args);
 
     const listener = parseListenerUrl(args["listener-url"], "--listener-url");
     const httpListener = args["http-listener-url"] ? parseHttpListenerUrl(args["http-listener-url"]) : null;
@@ -141,24 +130,11 @@ export const brokerCommand = defineCommand({
       consola.info(`HTTP on ${httpListener.host}:${http.port}`);
     }
 
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      consola.info(`${signal}: finishing in-flight requests`);
-      try {
-        await broker.stop();
-        await http?.stop();
-        await storage.close();
-        consola.info("stopped");
-        process.exit(0);
-      } catch (error) {
-        consola.error("unclean stop:", error);
-        process.exit(1);
-      }
-    };
-    process.on("SIGTERM", () => void stop("SIGTERM"));
-    process.on("SIGINT", () => void stop("SIGINT"));
+    stopOnSignals("finishing in-flight requests", async () => {
+      await broker.stop();
+      await http?.stop();
+      await storage.close();
+    });
     // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
     consola.info(
       `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,

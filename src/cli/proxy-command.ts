@@ -1,10 +1,10 @@
 import { defineCommand } from "citty";
-import { LogLevels, type LogType } from "consola/core";
 import { consola } from "../log.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/frame-reader.ts";
 import { formatAddress, listenProxy } from "../proxy/server.ts";
 import type { Address } from "../proxy/broker-ports.ts";
 import { parseListenerUrl } from "./listener-url.ts";
+import { applyLogging, listenerArgs, loggingArgs, stopOnSignals } from "./server-options.ts";
 
 const env = process.env;
 
@@ -27,23 +27,16 @@ export const proxyCommand = defineCommand({
       description: "The upstream cluster's bootstrap servers, tcp://HOST:PORT[,HOST:PORT...] (UPSTREAM)",
       default: env.UPSTREAM,
     },
-    "listener-url": { type: "string", description: "Where to accept Kafka clients (LISTENER_URL)", default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092" },
-    "advertised-listener-url": {
-      type: "string",
-      description: "What clients are told to connect to (ADVERTISED_LISTENER_URL)",
-      default: env.ADVERTISED_LISTENER_URL ?? "tcp://localhost:9092",
-    },
+    ...listenerArgs,
     "broker-port-count": {
       type: "string",
       description: "Ports after the listener's, one per upstream broker (BROKER_PORT_COUNT)",
       default: env.BROKER_PORT_COUNT ?? "16",
     },
-    "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
+    ...loggingArgs,
   },
   async run({ args }) {
-    const level = args["log-level"] as LogType;
-    if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);
-    consola.level = LogLevels[level];
+    applyLogging(args);
 
     if (!args.upstream) throw new Error("--upstream is required: the upstream cluster's bootstrap servers (tcp://HOST:PORT[,HOST:PORT...])");
     const upstreams = parseUpstreams(args.upstream);
@@ -65,26 +58,10 @@ export const proxyCommand = defineCommand({
       maxFrameBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? DEFAULT_MAX_FRAME_BYTES),
       validator: null,
     });
+    stopOnSignals("letting in-flight requests finish", () => proxy.stop());
     consola.info(
       `tansu proxy listening on ${listener.host}:${proxy.port}, broker ports ${listener.port + 1}-${listener.port + brokerPortCount} ` +
         `(advertised ${formatAddress(advertised)}), upstream ${upstreams.map(formatAddress).join(",")} in ${Math.round(performance.now())} ms`,
     );
-
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      consola.info(`${signal}: letting in-flight requests finish`);
-      try {
-        await proxy.stop();
-        consola.info("stopped");
-        process.exit(0);
-      } catch (error) {
-        consola.error("unclean stop:", error);
-        process.exit(1);
-      }
-    };
-    process.on("SIGTERM", () => void stop("SIGTERM"));
-    process.on("SIGINT", () => void stop("SIGINT"));
   },
 });

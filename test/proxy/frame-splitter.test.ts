@@ -1,23 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { FrameTooLargeError, MalformedMessageError } from "../../src/protocol/errors.ts";
 import { FrameSplitter, type FrameDecision, type FrameHandler } from "../../src/proxy/frame-splitter.ts";
-
-function framed(body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + body.length);
-  new DataView(out.buffer).setInt32(0, body.length);
-  out.set(body, 4);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concat, frame as framed } from "../protocol/frames.ts";
 
 /**
  * Frames whose first byte says what the handler does: 0 pass, 1 take (replaced by its bytes reversed),
