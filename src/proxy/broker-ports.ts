@@ -32,7 +32,7 @@ export class BrokerPorts {
         }
         return null;
       }
-      this.#upstreams.push({ ...upstream });
+      this.#upstreams.push({ host: upstream.host, port: upstream.port });
       n = this.#upstreams.length;
       this.#byAddress.set(key, n);
       consola.info(`upstream broker ${key} is served on port offset +${n}`);

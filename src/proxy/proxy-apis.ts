@@ -6,6 +6,8 @@
 // - Produce v10+ and Fetch v16+: their responses may carry leader endpoints (KIP-951) that would have to be
 //   rewritten, which means decoding every produce and fetch response instead of passing it through as bytes;
 //   clients fall back to a metadata refresh, as they do with older brokers.
+// - SaslHandshake v0, after which SASL tokens travel without Kafka request headers (v1 wraps them in
+//   SaslAuthenticate, which passes through like any request).
 // - ShareFetch and ShareAcknowledge (node endpoints in every response, records inside), DescribeQuorum
 //   (controller endpoints), and the broker-to-broker and controller APIs no client sends.
 import { ApiKey, apis } from "../protocol/generated/apis.ts";
@@ -38,12 +40,19 @@ const MAX_VERSION_CAPS = new Map<number, number>([
   [ApiKey.Produce, 9],
   [ApiKey.Fetch, 15],
 ]);
+const MIN_VERSION_FLOORS = new Map<number, number>([[ApiKey.SaslHandshake, 1]]);
 
 /** What the proxy handles, per API key. */
 export const PROXY_APIS: ReadonlyMap<number, VersionRange> = new Map(
   CLIENT_APIS.map((apiKey) => {
     const spec = apis.get(apiKey)!;
-    return [apiKey, { minVersion: spec.minVersion, maxVersion: Math.min(spec.maxVersion, MAX_VERSION_CAPS.get(apiKey) ?? spec.maxVersion) }];
+    return [
+      apiKey,
+      {
+        minVersion: Math.max(spec.minVersion, MIN_VERSION_FLOORS.get(apiKey) ?? spec.minVersion),
+        maxVersion: Math.min(spec.maxVersion, MAX_VERSION_CAPS.get(apiKey) ?? spec.maxVersion),
+      },
+    ];
   }),
 );
 
