@@ -6,7 +6,7 @@ import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
 import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
-import { applyLogging, listenerArgs, loggingArgs, stopOnSignals } from "./server-options.ts";
+import { applyLogging, listenerArgs, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSignals } from "./server-options.ts";
 import { listenHttp, type RunningHttp } from "../http/server.ts";
 import { healthRoutes } from "../http/health.ts";
 import { schemaRegistryRoutes } from "../http/schema-registry.ts";
@@ -45,16 +45,7 @@ export const brokerCommand = defineCommand({
       description: "Where to serve HTTP: /health, /ready, /metrics, the /ui/ console and the Schema Registry API (HTTP_LISTENER_URL; off when unset)",
       default: env.HTTP_LISTENER_URL,
     },
-    "schema-registry": {
-      type: "string",
-      description: "file://DIR or s3://BUCKET/PREFIX/ with a schema per topic: TOPIC.avsc, TOPIC.json or TOPIC.proto (SCHEMA_REGISTRY)",
-      default: env.SCHEMA_REGISTRY,
-    },
-    "schema-refresh-ms": {
-      type: "string",
-      description: "Longest a cached schema (or a topic's lack of one) is used before re-reading files and subjects (SCHEMA_REFRESH_MS)",
-      default: env.SCHEMA_REFRESH_MS ?? "5000",
-    },
+    ...schemaArgs,
     ...loggingArgs,
   },
   async run({ args }) {
@@ -68,8 +59,7 @@ export const brokerCommand = defineCommand({
     const nodeId = Number(args["node-id"]);
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
-    const schemaRefreshMs = Number(args["schema-refresh-ms"]);
-    if (!Number.isInteger(schemaRefreshMs) || schemaRefreshMs < 0) throw new Error("--schema-refresh-ms must be a non-negative integer");
+    const schemaRefreshMs = parseSchemaRefreshMs(args["schema-refresh-ms"]);
 
     const opened = await openStorage(args["storage-engine"]);
     // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.

@@ -4,7 +4,9 @@ import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/frame-reader.ts";
 import { formatAddress, listenProxy } from "../proxy/server.ts";
 import type { Address } from "../proxy/broker-ports.ts";
 import { parseListenerUrl } from "./listener-url.ts";
-import { applyLogging, listenerArgs, loggingArgs, stopOnSignals } from "./server-options.ts";
+import { applyLogging, listenerArgs, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSignals } from "./server-options.ts";
+import type { RecordValidator } from "../proxy/produce-validation.ts";
+import { openSchemaFiles } from "../schema/schema-files.ts";
 
 const env = process.env;
 
@@ -17,6 +19,22 @@ export function parseUpstreams(value: string): Address[] {
     .map((part) => parseListenerUrl(part.includes("://") ? part : `tcp://${part}`, "--upstream"));
   if (upstreams.length === 0) throw new Error("--upstream: no bootstrap server given (expected tcp://HOST:PORT[,HOST:PORT...])");
   return upstreams;
+}
+
+/**
+ * Validation at the edge with the broker's schema layer, from schema files only (the proxy has no store for
+ * registered subjects). The location is checked now, so a bad URL is a start-up error; the schema libraries
+ * load on the first produce.
+ */
+function schemaValidator(url: string, refreshMs: number): RecordValidator {
+  const files = openSchemaFiles(url);
+  let validation: Promise<import("../schema/schema-validation.ts").SchemaValidation> | null = null;
+  return async (topic, _partition, batch) => {
+    validation ??= import("../schema/schema-layer.ts").then((m) => m.createFileValidation(files, refreshMs));
+    // The proxy cannot read the upstream's topic configs: the framing is the files' own, plain payloads.
+    const checked = await (await validation).validate({ name: topic, configs: {} }, batch);
+    return checked?.rejected ?? null;
+  };
 }
 
 export const proxyCommand = defineCommand({
@@ -33,6 +51,7 @@ export const proxyCommand = defineCommand({
       description: "Ports after the listener's, one per upstream broker (BROKER_PORT_COUNT)",
       default: env.BROKER_PORT_COUNT ?? "16",
     },
+    ...schemaArgs,
     ...loggingArgs,
   },
   async run({ args }) {
@@ -50,13 +69,14 @@ export const proxyCommand = defineCommand({
       }
     }
 
+    const validator = args["schema-registry"] ? schemaValidator(args["schema-registry"], parseSchemaRefreshMs(args["schema-refresh-ms"])) : null;
     const proxy = listenProxy({
       listener,
       advertised,
       upstreams,
       brokerPortCount,
       maxFrameBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? DEFAULT_MAX_FRAME_BYTES),
-      validator: null,
+      validator,
     });
     stopOnSignals("letting in-flight requests finish", () => proxy.stop());
     consola.info(

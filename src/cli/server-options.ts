@@ -19,6 +19,26 @@ export const loggingArgs = {
   "log-format": { type: "string", description: "text, or json for one JSON object per line (LOG_FORMAT)", default: env.LOG_FORMAT ?? "text" },
 } as const;
 
+/** Schema files and how long a cached schema is used: the broker validates with them, and so does the proxy. */
+export const schemaArgs = {
+  "schema-registry": {
+    type: "string",
+    description: "file://DIR or s3://BUCKET/PREFIX/ with a schema per topic: TOPIC.avsc, TOPIC.json or TOPIC.proto (SCHEMA_REGISTRY)",
+    default: env.SCHEMA_REGISTRY,
+  },
+  "schema-refresh-ms": {
+    type: "string",
+    description: "Longest a cached schema (or a topic's lack of one) is used before re-reading files and subjects (SCHEMA_REFRESH_MS)",
+    default: env.SCHEMA_REFRESH_MS ?? "5000",
+  },
+} as const;
+
+export function parseSchemaRefreshMs(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error("--schema-refresh-ms must be a non-negative integer");
+  return ms;
+}
+
 export function applyLogging(args: { "log-level": string; "log-format": string }): void {
   const level = args["log-level"];
   if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);

@@ -16,13 +16,19 @@ export interface RecordError {
   message: string;
 }
 
+/** Why a batch is refused: the partition's error_message, and the offending records (none when the whole batch is). */
+export interface BatchRejection {
+  message: string;
+  records: RecordError[];
+}
+
 /**
  * Validates the records produced to one partition. `batch` holds the partition's magic-2 record batch bytes
  * exactly as the client sent them (a Produce v0-2 legacy message set is converted to one batch first).
- * Returns the rejected records; empty means the batch may go upstream. May throw a ProtocolError for a batch
- * it cannot read (answered as CORRUPT_MESSAGE); any other error is a bug and closes the client's connection.
+ * Returns null when the batch may go upstream. May throw a ProtocolError for a batch it cannot read
+ * (answered as CORRUPT_MESSAGE); any other error is a bug and closes the client's connection.
  */
-export type RecordValidator = (topic: string, partition: number, batch: Uint8Array) => RecordError[] | Promise<RecordError[]>;
+export type RecordValidator = (topic: string, partition: number, batch: Uint8Array) => BatchRejection | null | Promise<BatchRejection | null>;
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -50,16 +56,14 @@ function rejection(index: number, errorCode: number, message: string, recordErro
 }
 
 async function validatePartition(validator: RecordValidator, topic: string, index: number, records: Uint8Array, apiVersion: number): Promise<PartitionResponse | null> {
-  let errors: RecordError[];
+  let refused: BatchRejection | null;
   try {
-    errors = await validator(topic, index, apiVersion < 3 ? upconvertMessageSet(records) : records);
+    refused = await validator(topic, index, apiVersion < 3 ? upconvertMessageSet(records) : records);
   } catch (error) {
     if (error instanceof ProtocolError) return rejection(index, ErrorCode.CORRUPT_MESSAGE, error.message, []);
     throw new Error(`validating a batch for ${topic}-${index}: ${(error as Error).message}`, { cause: error });
   }
-  if (errors.length === 0) return null;
-  const summary = errors.length === 1 ? errors[0]!.message : `${errors.length} records rejected; first: ${errors[0]!.message}`;
-  return rejection(index, ErrorCode.INVALID_RECORD, summary, errors);
+  return refused && rejection(index, ErrorCode.INVALID_RECORD, refused.message, refused.records);
 }
 
 /**

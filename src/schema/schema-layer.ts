@@ -10,9 +10,13 @@ export function createSchemaLayer(storage: Storage, files: SchemaFiles | null, r
   const registry = new SchemaRegistry(storage);
   const topics = new TopicSchemas({
     files,
-    store: registry.store,
-    compiler: registry.compiler,
+    registry: { store: registry.store, compiler: registry.compiler },
     refreshMs,
   });
   return { registry, validation: new SchemaValidation(topics) };
+}
+
+/** Validation by schema files alone, for the proxy: it has no store, so no registered subjects. */
+export function createFileValidation(files: SchemaFiles, refreshMs: number): SchemaValidation {
+  return new SchemaValidation(new TopicSchemas({ files, registry: null, refreshMs }));
 }

@@ -4,10 +4,15 @@
 // they are appended (the lake writer).
 import { consola } from "../log.ts";
 import { decodeRecordBatch } from "../protocol/record-batch.ts";
-import type { Topic } from "../storage/storage.ts";
 import { checkRecords, UnknownSchemaIdError, wireFormatOf } from "./record-validation.ts";
 import type { TopicSchemas } from "./topic-schemas.ts";
 import type { AppendedBatch, RecordError, TopicSchema, ValidatedBatch } from "./types.ts";
+
+/** What validation needs of a topic: its name, and its configs (tansu.schema.wire.format). */
+export interface TopicRef {
+  name: string;
+  configs: Record<string, string>;
+}
 
 export interface BatchValidation {
   /** Set when the batch must be rejected whole with INVALID_RECORD. */
@@ -21,7 +26,7 @@ export type AppendedListener = (batch: AppendedBatch) => void | Promise<void>;
 export interface SchemaValidator {
   /** The schema governing `topic`, or null (for readers such as the console). */
   schemaFor(topic: string): Promise<TopicSchema | null>;
-  validate(topic: Topic, batch: Uint8Array): Promise<BatchValidation | null>;
+  validate(topic: TopicRef, batch: Uint8Array): Promise<BatchValidation | null>;
   appended(batch: ValidatedBatch, topic: string, partition: number, baseOffset: bigint): void;
 }
 
@@ -36,7 +41,7 @@ export class SchemaValidation implements SchemaValidator {
   }
 
   /** Checks one batch (CRC already verified). Null when the topic has no schema. */
-  async validate(topic: Topic, batch: Uint8Array): Promise<BatchValidation | null> {
+  async validate(topic: TopicRef, batch: Uint8Array): Promise<BatchValidation | null> {
     let schema: TopicSchema | null;
     try {
       schema = await this.topics.schemaFor(topic.name);

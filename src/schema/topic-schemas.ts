@@ -13,8 +13,8 @@ import type { CompiledSchema, SchemaPart, TopicSchema } from "./types.ts";
 export interface TopicSchemasOptions {
   /** --schema-registry files, when given. */
   files: SchemaFiles | null;
-  store: RegistryStore;
-  compiler: SchemaCompiler;
+  /** Registered subjects (the broker's store); null where there is no store, e.g. the proxy (files only). */
+  registry: { store: RegistryStore; compiler: SchemaCompiler } | null;
   /** How long a topic's schema (or its having none) may be served from the cache. */
   refreshMs: number;
   now?: () => number;
@@ -69,17 +69,19 @@ export class TopicSchemas {
       const part = (compiled: CompiledSchema | undefined): SchemaPart | undefined => compiled && { format: file.format, latest: compiled };
       return { topic, source: "file", key: part(parts.key), value: part(parts.value) };
     }
-    const [key, value] = await Promise.all([this.#subjectPart(`${topic}-key`), this.#subjectPart(`${topic}-value`)]);
+    const registry = this.options.registry;
+    if (!registry) return null;
+    const [key, value] = await Promise.all([this.#subjectPart(registry, `${topic}-key`), this.#subjectPart(registry, `${topic}-value`)]);
     return key || value ? { topic, source: "registry", key, value } : null;
   }
 
-  async #subjectPart(subject: string): Promise<SchemaPart | undefined> {
-    const record = await this.options.store.subject(subject);
+  async #subjectPart(registry: NonNullable<TopicSchemasOptions["registry"]>, subject: string): Promise<SchemaPart | undefined> {
+    const record = await registry.store.subject(subject);
     const live = (record?.value.versions ?? []).filter((v) => !v.deleted);
     if (live.length === 0) return undefined;
     const versions = new Map<number, CompiledSchema>();
     for (const { id } of live) {
-      const compiled = await this.options.compiler.compileId(id);
+      const compiled = await registry.compiler.compileId(id);
       if (compiled) versions.set(id, compiled);
     }
     const latestId = live.at(-1)!.id;

@@ -22,7 +22,8 @@ const keysRequired: RecordValidator = async (_topic, _partition, batch) => {
     .forEach((record, index) => {
       if (record.key === null) errors.push({ index, message: `record ${index} has no key` });
     });
-  return errors;
+  if (errors.length === 0) return null;
+  return { message: errors.length === 1 ? errors[0]!.message : `${errors.length} records rejected; first: ${errors[0]!.message}`, records: errors };
 };
 
 let broker: InProcessBroker;

@@ -13,7 +13,7 @@ function setup(refreshMs: number) {
   const dir = tempDir("tansu-topic-schemas-");
   const registry = new SchemaRegistry(new MemoryStorage());
   let now = 1_000;
-  const topics = new TopicSchemas({ files: openSchemaFiles(`file://${dir}`), store: registry.store, compiler: registry.compiler, refreshMs, now: () => now });
+  const topics = new TopicSchemas({ files: openSchemaFiles(`file://${dir}`), registry: { store: registry.store, compiler: registry.compiler }, refreshMs, now: () => now });
   return { dir, registry, topics, advance: (ms: number) => (now += ms) };
 }
 
