@@ -10,16 +10,26 @@ import type { BrokerContext } from "./context.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { firstErrorCode } from "./response-error.ts";
 
+/** Responses waiting for a slow client beyond this stop the next request from being handled. */
+const MAX_BUFFERED_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** Requests read but not yet answered beyond this stop reading from the socket. */
+const MAX_QUEUED_REQUESTS = 32;
+
 /**
  * One client connection. Requests are handled one at a time in arrival order, as Kafka
  * does, so pipelined requests are answered in order; reading continues meanwhile and frames
- * queue up behind the one in progress.
+ * queue up behind the one in progress. A client that sends faster than it reads is held back,
+ * as Kafka mutes such a channel: past a few MiB of unread responses no further request is
+ * handled, and past a few dozen queued requests the socket is not read, until it drains.
  */
 export class Connection {
   readonly #frames: FrameReader;
   readonly #abort = new AbortController();
   #queue: Promise<void> = Promise.resolve();
   #pendingWrites: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #readingPaused = false;
+  #drainWaiters: Array<() => void> = [];
   #closed = false;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
@@ -53,23 +63,33 @@ export class Connection {
       this.#inFlight++;
       this.#queue = this.#queue.then(() => this.#handle(owned)).finally(() => this.#settled());
     }
+    this.#applyBackpressure();
+  }
+
+  /** Bytes of responses the client has not read yet (bounded by the backpressure above). */
+  get bufferedBytes(): number {
+    return this.#pendingBytes;
   }
 
   onDrain(): void {
     while (this.#pendingWrites.length > 0) {
       const next = this.#pendingWrites[0]!;
-      const written = this.socket.write(next);
+      const written = Math.max(this.socket.write(next), 0);
+      this.#pendingBytes -= written;
       if (written < next.byteLength) {
-        this.#pendingWrites[0] = next.subarray(Math.max(written, 0));
-        return;
+        this.#pendingWrites[0] = next.subarray(written);
+        break;
       }
       this.#pendingWrites.shift();
     }
+    if (this.#pendingBytes <= MAX_BUFFERED_RESPONSE_BYTES) for (const wake of this.#drainWaiters.splice(0)) wake();
+    this.#applyBackpressure();
   }
 
   onClose(): void {
     this.#closed = true;
     this.#abort.abort();
+    for (const wake of this.#drainWaiters.splice(0)) wake();
   }
 
   /** Resolves once every request received so far has been answered. */
@@ -83,12 +103,35 @@ export class Connection {
     this.#abort.abort();
   }
 
+  /** Stops reading while too much is queued either way; reads again once both are back under their bounds. */
+  #applyBackpressure(): void {
+    const full = this.#inFlight >= MAX_QUEUED_REQUESTS || this.#pendingBytes > MAX_BUFFERED_RESPONSE_BYTES;
+    if (full && !this.#readingPaused && !this.#closed) {
+      this.#readingPaused = true;
+      this.socket.pause();
+    } else if (!full && this.#readingPaused) {
+      this.#readingPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Resolves once the client has read enough of what is buffered for it, the connection closes, or the broker stops. */
+  #writable(): Promise<void> {
+    if (this.#pendingBytes <= MAX_BUFFERED_RESPONSE_BYTES || this.#closed || this.#abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#drainWaiters.push(resolve);
+      this.#abort.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+
   #settled(): void {
     this.#inFlight--;
+    this.#applyBackpressure();
     if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   async #handle(frame: Uint8Array): Promise<void> {
+    await this.#writable();
     if (this.#closed) return;
     const started = this.ctx.metrics ? performance.now() : 0;
     let header: RequestHeader;
@@ -165,10 +208,15 @@ export class Connection {
     if (this.#closed) return;
     if (this.#pendingWrites.length > 0) {
       this.#pendingWrites.push(bytes);
+      this.#pendingBytes += bytes.byteLength;
       return;
     }
-    const written = this.socket.write(bytes);
-    if (written < bytes.byteLength) this.#pendingWrites.push(bytes.subarray(Math.max(written, 0)));
+    const written = Math.max(this.socket.write(bytes), 0);
+    if (written < bytes.byteLength) {
+      this.#pendingWrites.push(bytes.subarray(written));
+      this.#pendingBytes += bytes.byteLength - written;
+      this.#applyBackpressure();
+    }
   }
 
   #fail(reason: string): void {

@@ -11,6 +11,8 @@ export interface RunningBroker {
   readonly port: number;
   /** Stop accepting, answer what is in flight, stop background work. The store is the caller's. */
   stop(): Promise<void>;
+  /** Bytes of responses buffered for clients that have not read them yet, over every connection. */
+  bufferedBytes(): number;
 }
 
 export function listen(ctx: BrokerContext, hostname: string, port: number): RunningBroker {
@@ -52,6 +54,7 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
 
   return {
     port: listener.port,
+    bufferedBytes: () => [...connections].reduce((sum, c) => sum + c.bufferedBytes, 0),
     async stop() {
       listener.stop(false);
       cleaner.stop();
