@@ -12,7 +12,9 @@ import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { ConfigSource, ConfigType, InvalidConfigError, TOPIC_CONFIGS, isListConfig, validateTopicConfig } from "./topic-config.ts";
 
-const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
+const ResourceType = { TOPIC: 2, BROKER: 4, GROUP: 32 } as const;
+/** DescribeConfigs' source of a config set on a group (KIP-848). */
+const GROUP_CONFIG_SOURCE = 8;
 const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
 type ConfigResult = DescribeConfigsResponse["results"][number]["configs"][number];
@@ -60,6 +62,25 @@ function describeTopic(topic: Topic, keys: string[] | null, synonyms: boolean): 
     });
 }
 
+/** DescribeConfigs on a GROUP resource; the group config code loads on first use. */
+async function describeGroup(ctx: BrokerContext, groupId: string, keys: string[] | null, synonyms: boolean): Promise<ConfigResult[]> {
+  const { describeGroupConfigs } = await import("./groups/group-configs.ts");
+  return (await describeGroupConfigs(ctx, groupId, keys)).map(({ name, value, isDefault, configType }) => {
+    const source = isDefault ? ConfigSource.DEFAULT_CONFIG : GROUP_CONFIG_SOURCE;
+    return {
+      name,
+      value,
+      readOnly: false,
+      isDefault,
+      configSource: source,
+      isSensitive: false,
+      synonyms: synonyms ? [{ name, value, source }] : [],
+      configType,
+      documentation: null,
+    };
+  });
+}
+
 export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
   apiKey: ApiKey.DescribeConfigs,
   minVersion: 0,
@@ -96,6 +117,9 @@ export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConf
               configType,
               documentation: null,
             }));
+          results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
+        } else if (r.resourceType === ResourceType.GROUP && r.resourceName !== "") {
+          const configs = await describeGroup(ctx, r.resourceName, r.configurationKeys, request.includeSynonyms ?? false);
           results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
         } else {
           results.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] });
@@ -150,8 +174,9 @@ async function alterResource(
   validateOnly: boolean,
 ) {
   const base = { resourceType, resourceName };
+  if (resourceType === ResourceType.GROUP && resourceName !== "") return alterGroup(ctx, resourceName, alterations, replaceAll, validateOnly);
   if (resourceType !== ResourceType.TOPIC) {
-    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Only topic configs can be altered on tansu" };
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Only topic and group configs can be altered on tansu" };
   }
   try {
     const topic = await ctx.storage.getTopic({ name: resourceName });
@@ -162,6 +187,18 @@ async function alterResource(
   } catch (error) {
     if (error instanceof InvalidConfigError) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: error.message };
     return { ...base, errorCode: errorCodeOf(error, `alter configs ${resourceName}`), errorMessage: messageOf(error) };
+  }
+}
+
+async function alterGroup(ctx: BrokerContext, groupId: string, alterations: Alteration[], replaceAll: boolean, validateOnly: boolean) {
+  const base = { resourceType: ResourceType.GROUP, resourceName: groupId };
+  const { alterGroupConfigs, InvalidGroupConfigError } = await import("./groups/group-configs.ts");
+  try {
+    await alterGroupConfigs(ctx, groupId, alterations, replaceAll, validateOnly);
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (error) {
+    if (error instanceof InvalidGroupConfigError) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: error.message };
+    return { ...base, errorCode: errorCodeOf(error, `alter configs of group ${groupId}`), errorMessage: messageOf(error) };
   }
 }
 
