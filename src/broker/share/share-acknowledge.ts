@@ -39,6 +39,6 @@ export async function handleShareAcknowledge(ctx: BrokerContext, request: ShareA
       entries.push({ tp, data: { partitionIndex: tp.partition, ...outcome, currentLeader: NO_LEADER_CHANGE } });
     }
   }
-  if (request.shareSessionEpoch === FINAL_EPOCH) all.close(checked.session);
+  if (request.shareSessionEpoch === FINAL_EPOCH) await all.close(checked.session);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses: byTopic(entries), nodeEndpoints: [] };
 }

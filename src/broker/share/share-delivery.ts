@@ -23,9 +23,10 @@ export const OK: PartitionOutcome = { errorCode: ErrorCode.NONE, errorMessage: n
 
 /** The broker's share sessions; a session that ends gives back what its member holds. */
 export function sessions(ctx: BrokerContext): ShareSessions {
-  return shareSessionsOf(ctx, (session) => {
-    releaseHeld(ctx, session).catch((error) => consola.warn(`releasing records of share session ${session.groupId}/${session.memberId}: ${(error as Error).message}`));
-  });
+  // A release that fails leaves the records to their locks, which lapse at their deadlines.
+  return shareSessionsOf(ctx, (session) =>
+    releaseHeld(ctx, session).catch((error) => consola.warn(`releasing records of share session ${session.groupId}/${session.memberId}: ${(error as Error).message}`)),
+  );
 }
 
 /**

@@ -168,7 +168,7 @@ export async function handleShareFetch(ctx: BrokerContext, request: ShareFetchRe
   }
 
   let gathered = new Map<string, Gathered>();
-  if (epoch === FINAL_EPOCH) all.close(session);
+  if (epoch === FINAL_EPOCH) await all.close(session);
   else if (session.partitions.size > 0) {
     gathered = await gather({ ctx, rc, session, config, request, topicOf });
     // A session that ended meanwhile (its connection closed) already gave back what it held; what this request took goes too.

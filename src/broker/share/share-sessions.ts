@@ -48,7 +48,7 @@ export class ShareSessions {
   /** Each session's listener on its connection, removed when a new session replaces it. */
   readonly #listeners = new WeakMap<ShareSession, () => void>();
 
-  constructor(private readonly onEnd: (session: ShareSession) => void) {}
+  constructor(private readonly onEnd: (session: ShareSession) => Promise<void>) {}
 
   get(groupId: string, memberId: string): ShareSession | undefined {
     return this.#sessions.get(sessionKey(groupId, memberId));
@@ -73,26 +73,26 @@ export class ShareSessions {
     };
     if (previous) previous.connection.removeEventListener("abort", this.#listeners.get(previous)!);
     this.#sessions.set(key, session);
-    const closed = () => this.close(session);
+    const closed = () => void this.close(session);
     this.#listeners.set(session, closed);
     if (connection.aborted) queueMicrotask(closed);
     else connection.addEventListener("abort", closed, { once: true });
     return session;
   }
 
-  /** Ends the session if it is still the member's current one. */
-  close(session: ShareSession): void {
+  /** Ends the session if it is still the member's current one; resolves once what it held is given back. */
+  async close(session: ShareSession): Promise<void> {
     const key = sessionKey(session.groupId, session.memberId);
     if (this.#sessions.get(key) !== session) return;
     this.#sessions.delete(key);
     session.connection.removeEventListener("abort", this.#listeners.get(session)!);
-    this.onEnd(session);
+    await this.onEnd(session);
   }
 }
 
 const caches = new WeakMap<BrokerContext, ShareSessions>();
 
-export function shareSessionsOf(ctx: BrokerContext, onEnd: (session: ShareSession) => void): ShareSessions {
+export function shareSessionsOf(ctx: BrokerContext, onEnd: (session: ShareSession) => Promise<void>): ShareSessions {
   let cache = caches.get(ctx);
   if (!cache) caches.set(ctx, (cache = new ShareSessions(onEnd)));
   return cache;
