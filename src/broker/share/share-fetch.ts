@@ -41,17 +41,11 @@ function failed(errorCode: number, errorMessage: string): ShareFetchResponse {
   return { throttleTimeMs: 0, errorCode, errorMessage, acquisitionLockTimeoutMs: 0, responses: [], nodeEndpoints: [] };
 }
 
+/** The batches in offset order, as one records field (never null: share consumers read an empty one). */
 function concat(batches: Map<bigint, Uint8Array>): Uint8Array {
   const ordered = [...batches].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, bytes]) => bytes);
   if (ordered.length === 0) return EMPTY_BYTES;
-  if (ordered.length === 1) return ordered[0]!;
-  const out = new Uint8Array(ordered.reduce((n, b) => n + b.byteLength, 0));
-  let at = 0;
-  for (const b of ordered) {
-    out.set(b, at);
-    at += b.byteLength;
-  }
-  return out;
+  return ordered.length === 1 ? ordered[0]! : Buffer.concat(ordered);
 }
 
 function rangesOrdered(ranges: AcquiredRange[]): AcquiredRange[] {

@@ -5,9 +5,7 @@
 // Share groups revoke nothing, so a member takes its target (and the target's epoch) at once.
 
 import { ErrorCode } from "../../protocol/error-codes.ts";
-import { assignmentKeys, type Assignment } from "../groups/assignors.ts";
-import type { SubscribedTopic, TopicInfo, TopicPartitions } from "../groups/consumer-group.ts";
-import { toTopicPartitions } from "../groups/consumer-group.ts";
+import { heartbeatError, sameAssignment, sameMetadata, toTopicPartitions, topicMetadata, type ConsumerHeartbeatAnswer, type TopicInfo } from "../groups/consumer-group.ts";
 import { removeShareMember, tickShare, type ShareGroup, type ShareMember } from "../groups/share-group.ts";
 import { simpleAssign } from "./simple-assignor.ts";
 
@@ -31,18 +29,9 @@ export interface ShareHeartbeatSettings {
   sessionTimeoutMs: number;
 }
 
-export interface ShareHeartbeatAnswer {
-  errorCode: number;
-  errorMessage: string | null;
-  memberId: string | null;
-  memberEpoch: number;
-  heartbeatIntervalMs: number;
-  assignment: { topicPartitions: TopicPartitions[] } | null;
-}
-
-export function shareHeartbeatError(errorCode: number, errorMessage: string | null, memberId: string | null = null): ShareHeartbeatAnswer {
-  return { errorCode, errorMessage, memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
-}
+/** The same answer as ConsumerGroupHeartbeat's. */
+export type ShareHeartbeatAnswer = ConsumerHeartbeatAnswer;
+export const shareHeartbeatError = heartbeatError;
 
 /** Kafka's request checks, made before the group is read; an answer only when invalid. */
 export function validateShareHeartbeat(groupId: string, hb: ShareHeartbeatInput): ShareHeartbeatAnswer | null {
@@ -55,29 +44,6 @@ export function validateShareHeartbeat(groupId: string, hb: ShareHeartbeatInput)
     return invalid("SubscribedTopicNames must be set in first request.");
   }
   return null;
-}
-
-function subscriptionMetadata(group: ShareGroup, topics: TopicInfo[]): Record<string, SubscribedTopic> {
-  const byName = new Map(topics.map((t) => [t.name, t]));
-  const out: Record<string, SubscribedTopic> = {};
-  for (const m of group.members) {
-    for (const name of m.subscribedTopicNames) {
-      const t = byName.get(name);
-      if (t) out[name] = { id: t.id, partitions: t.partitions };
-    }
-  }
-  return out;
-}
-
-function sameMetadata(a: Record<string, SubscribedTopic>, b: Record<string, SubscribedTopic>): boolean {
-  const names = Object.keys(a);
-  return names.length === Object.keys(b).length && names.every((n) => b[n]?.id === a[n]!.id && b[n]?.partitions === a[n]!.partitions);
-}
-
-function sameAssignment(a: Assignment, b: Assignment): boolean {
-  const x = assignmentKeys(a);
-  const y = assignmentKeys(b);
-  return x.size === y.size && [...x].every((k) => y.has(k));
 }
 
 function computeTargetAssignment(group: ShareGroup): void {
@@ -144,7 +110,10 @@ export function shareHeartbeat(group: ShareGroup, hb: ShareHeartbeatInput, topic
   m.clientId = hb.clientId;
   m.clientHost = hb.clientHost;
   m.sessionDeadline = now + settings.sessionTimeoutMs;
-  const metadata = subscriptionMetadata(group, topics);
+  const metadata = topicMetadata(
+    group.members.flatMap((x) => x.subscribedTopicNames),
+    topics,
+  );
   if (!sameMetadata(metadata, group.subscribedTopics)) {
     group.subscribedTopics = metadata;
     bumpEpoch = true;

@@ -57,7 +57,7 @@ async function setup(values: string[], partitions = 1, groupConfigs: Record<stri
   for (const v of values) await produce(c1, name, [v]);
   const groupId = `${name}-group`;
   expect((await setGroupConfig(c1, groupId, { "share.auto.offset.reset": "earliest", ...groupConfigs })).errorCode).toBe(ErrorCode.NONE);
-  return { topic: name, topicId: created.topics[0]!.topicId, groupId };
+  return { topic: name, topicId: created.topics[0]!.topicId!, groupId };
 }
 
 async function produce(c: KafkaConnection, topic: string, values: string[], partition = 0) {
@@ -123,7 +123,7 @@ describe("ShareGroupHeartbeat", () => {
       generationIdOrMemberEpoch: -1,
       memberId: "",
       groupInstanceId: null,
-      retentionTimeMs: -1,
+      retentionTimeMs: -1n,
       topics: [{ name: "whatever", partitions: [] }],
     });
     expect(commit.throttleTimeMs).toBe(0);
