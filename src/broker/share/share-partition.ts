@@ -238,7 +238,18 @@ export function acquire(
   const taken: InFlightRun[] = [];
   let count = 0;
   let changed = false;
+  let cursor = nextFetchOffset(s);
   for (const batch of batches) {
+    // In-flight offsets no fetched batch holds any more (compaction removed them): nothing to deliver.
+    if (batch.baseOffset > cursor && cursor < s.nextOffset) {
+      const gapLast = batch.baseOffset - 1n < s.nextOffset - 1n ? batch.baseOffset - 1n : s.nextOffset - 1n;
+      for (const run of runsWithin(s, cursor, gapLast)) {
+        if (run.state !== "available") continue;
+        run.state = "archived";
+        changed = true;
+      }
+    }
+    cursor = batch.lastOffset + 1n;
     if (count >= limits.maxRecords || batch.baseOffset >= fetchEnd) break;
     const first = batch.baseOffset > s.startOffset ? batch.baseOffset : s.startOffset;
     const last = batch.lastOffset < fetchEnd - 1n ? batch.lastOffset : fetchEnd - 1n;

@@ -65,6 +65,15 @@ describe("acquisition", () => {
     expect(s).toEqual({ startOffset: 7n, nextOffset: 7n, runs: [] });
   });
 
+  test("records released and then compacted away are archived, not waited for", () => {
+    const s = initialState(0n);
+    acquireAll(s, "a", 6);
+    expect(acknowledge(s, "a", [ack(0, 5, AckType.RELEASE)], LIMITS)).toBeNull();
+    // Offsets 0-3 are gone from the log; the log now holds 4-5 only.
+    expect(acquire(s, "b", spans(4, 6), 6n, T0, LIMITS)).toEqual({ ranges: [range(4, 5, 2)], changed: true });
+    expect(s.startOffset).toBe(4n);
+  });
+
   test("reading stops at the fetch end (the last stable offset under read_committed)", () => {
     const s = initialState(0n);
     expect(acquire(s, "a", spans(0, 10, 5), 5n, T0, LIMITS).ranges).toEqual([range(0, 4, 1)]);
