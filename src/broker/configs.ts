@@ -15,6 +15,7 @@ import { ConfigSource, ConfigType, InvalidConfigError, TOPIC_CONFIGS, isListConf
 const ResourceType = { TOPIC: 2, BROKER: 4, GROUP: 32 } as const;
 /** DescribeConfigs' source of a config set on a group (KIP-848). */
 const GROUP_CONFIG_SOURCE = 8;
+const EMPTY_GROUP_NAME = "The group name must not be empty.";
 const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
 type ConfigResult = DescribeConfigsResponse["results"][number]["configs"][number];
@@ -118,7 +119,11 @@ export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConf
               documentation: null,
             }));
           results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
-        } else if (r.resourceType === ResourceType.GROUP && r.resourceName !== "") {
+        } else if (r.resourceType === ResourceType.GROUP) {
+          if (r.resourceName === "") {
+            results.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: EMPTY_GROUP_NAME, configs: [] });
+            continue;
+          }
           const configs = await describeGroup(ctx, r.resourceName, r.configurationKeys, request.includeSynonyms ?? false);
           results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
         } else {
@@ -174,7 +179,10 @@ async function alterResource(
   validateOnly: boolean,
 ) {
   const base = { resourceType, resourceName };
-  if (resourceType === ResourceType.GROUP && resourceName !== "") return alterGroup(ctx, resourceName, alterations, replaceAll, validateOnly);
+  if (resourceType === ResourceType.GROUP) {
+    if (resourceName === "") return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: EMPTY_GROUP_NAME };
+    return alterGroup(ctx, resourceName, alterations, replaceAll, validateOnly);
+  }
   if (resourceType !== ResourceType.TOPIC) {
     return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Only topic and group configs can be altered on tansu" };
   }
