@@ -6,6 +6,7 @@ import type { ApiHandler } from "./handler.ts";
 import { deleteRecordsApi, listOffsetsApi, offsetForLeaderEpochApi } from "./list-offsets.ts";
 import { describeClusterApi, describeTopicPartitionsApi, metadataApi } from "./metadata.ts";
 import { produceApi } from "./produce.ts";
+import { shareApis } from "./share/index.ts";
 import { createPartitionsApi, createTopicsApi, deleteTopicsApi } from "./topics.ts";
 import { transactionApis } from "./transactions/index.ts";
 
@@ -28,6 +29,7 @@ export function allApis(): ApiHandler[] {
     describeTopicPartitionsApi,
     ...transactionApis(),
     ...groupApis(),
+    ...shareApis(),
   ];
   apis.push(apiVersionsApi(() => apis));
   return apis;

@@ -20,7 +20,10 @@ import {
   validateTopicConfigSet,
 } from "./topic-config.ts";
 
-const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
+const ResourceType = { TOPIC: 2, BROKER: 4, GROUP: 32 } as const;
+/** DescribeConfigs' source of a config set on a group (KIP-848). */
+const GROUP_CONFIG_SOURCE = 8;
+const EMPTY_GROUP_NAME = "The group name must not be empty.";
 const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
 type ConfigResult = DescribeConfigsResponse["results"][number]["configs"][number];
@@ -67,6 +70,25 @@ function describeTopic(topic: Topic, keys: string[] | null, includeSynonyms: boo
     });
 }
 
+/** DescribeConfigs on a GROUP resource; the group config code loads on first use. */
+async function describeGroup(ctx: BrokerContext, groupId: string, keys: string[] | null, synonyms: boolean): Promise<ConfigResult[]> {
+  const { describeGroupConfigs } = await import("./groups/group-configs.ts");
+  return (await describeGroupConfigs(ctx, groupId, keys)).map(({ name, value, isDefault, configType }) => {
+    const source = isDefault ? ConfigSource.DEFAULT_CONFIG : GROUP_CONFIG_SOURCE;
+    return {
+      name,
+      value,
+      readOnly: false,
+      isDefault,
+      configSource: source,
+      isSensitive: false,
+      synonyms: synonyms ? [{ name, value, source }] : [],
+      configType,
+      documentation: null,
+    };
+  });
+}
+
 export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConfigsResponse>({
   apiKey: ApiKey.DescribeConfigs,
   minVersion: 0,
@@ -103,6 +125,13 @@ export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConf
               configType,
               documentation: null,
             }));
+          results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
+        } else if (r.resourceType === ResourceType.GROUP) {
+          if (r.resourceName === "") {
+            results.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: EMPTY_GROUP_NAME, configs: [] });
+            continue;
+          }
+          const configs = await describeGroup(ctx, r.resourceName, r.configurationKeys, request.includeSynonyms ?? false);
           results.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs });
         } else {
           results.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] });
@@ -157,8 +186,12 @@ async function alterResource(
   validateOnly: boolean,
 ) {
   const base = { resourceType, resourceName };
+  if (resourceType === ResourceType.GROUP) {
+    if (resourceName === "") return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: EMPTY_GROUP_NAME };
+    return alterGroup(ctx, resourceName, alterations, replaceAll, validateOnly);
+  }
   if (resourceType !== ResourceType.TOPIC) {
-    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Only topic configs can be altered on tansu" };
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Only topic and group configs can be altered on tansu" };
   }
   try {
     const topic = await ctx.storage.getTopic({ name: resourceName });
@@ -169,6 +202,18 @@ async function alterResource(
   } catch (error) {
     if (error instanceof InvalidConfigError) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: error.message };
     return { ...base, errorCode: errorCodeOf(error, `alter configs ${resourceName}`), errorMessage: messageOf(error) };
+  }
+}
+
+async function alterGroup(ctx: BrokerContext, groupId: string, alterations: Alteration[], replaceAll: boolean, validateOnly: boolean) {
+  const base = { resourceType: ResourceType.GROUP, resourceName: groupId };
+  const { alterGroupConfigs, InvalidGroupConfigError } = await import("./groups/group-configs.ts");
+  try {
+    await alterGroupConfigs(ctx, groupId, alterations, replaceAll, validateOnly);
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
+  } catch (error) {
+    if (error instanceof InvalidGroupConfigError) return { ...base, errorCode: ErrorCode.INVALID_CONFIG, errorMessage: error.message };
+    return { ...base, errorCode: errorCodeOf(error, `alter configs of group ${groupId}`), errorMessage: messageOf(error) };
   }
 }
 

@@ -34,6 +34,8 @@ export interface BrokerConfig {
   transactionSweepIntervalMs: number;
   /** transaction.max.timeout.ms: the longest transaction.timeout.ms InitProducerId accepts. */
   transactionMaxTimeoutMs: number;
+  /** group.share.min.record.lock.duration.ms: the shortest share.record.lock.duration.ms a group may set (Kafka's 15000 when absent). */
+  shareMinRecordLockDurationMs?: number;
 }
 
 export interface RequestContext {

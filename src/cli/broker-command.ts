@@ -89,6 +89,7 @@ export const brokerCommand = defineCommand({
         cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
         transactionSweepIntervalMs: Number(env.TRANSACTION_SWEEP_INTERVAL_MS ?? TXN_SWEEP_INTERVAL_MS),
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
+        shareMinRecordLockDurationMs: Number(env.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS ?? 15_000),
       },
     };
     let broker: ReturnType<typeof listen>;

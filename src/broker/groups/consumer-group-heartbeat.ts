@@ -43,6 +43,9 @@ export const consumerGroupHeartbeatApi = defineApi<ConsumerGroupHeartbeatRequest
       const topics = (await ctx.storage.listTopics()).map((t) => ({ name: t.name, id: t.id, partitions: t.partitions }));
       const answer = await changeGroup(ctx, groupId, (current, now) => {
         let group = current;
+        if (group?.type === "share") {
+          return { result: heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
+        }
         if (group?.type === "classic" && group.members.length > 0) {
           return { result: heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
         }

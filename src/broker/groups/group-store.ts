@@ -7,8 +7,9 @@ import type { BrokerContext } from "../context.ts";
 import type { ClassicGroup } from "./classic-group.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
 import { notifyGroupChanged } from "./group-notifier.ts";
+import type { ShareGroup } from "./share-group.ts";
 
-export type GroupRecord = ClassicGroup | ConsumerGroup;
+export type GroupRecord = ClassicGroup | ConsumerGroup | ShareGroup;
 
 const GROUP_NAMESPACE = "group";
 

@@ -53,7 +53,8 @@ export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({
     };
     try {
       const outcome = await changeGroup<JoinOutcome>(ctx, groupId, (current, now) => {
-        if (current && current.type !== "classic" && current.members.length > 0) {
+        // A share group never becomes a classic group, empty or not.
+        if (current && current.type !== "classic" && (current.members.length > 0 || current.type === "share")) {
           return { result: { answer: joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId) } };
         }
         // An empty KIP-848 group is converted, as Kafka does; a known member id needs a group.

@@ -31,6 +31,8 @@ function authorizeCommit(ctx: BrokerContext, c: Committer): Promise<number> {
       // v9 (KIP-848) reports the missing group; older clients expect ILLEGAL_GENERATION.
       return { result: c.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION };
     }
+    // A share group's progress is its share-partition state, never committed offsets.
+    if (group.type === "share") return { result: ErrorCode.GROUP_ID_NOT_FOUND };
     if (group.type === "classic") return { result: validateClassicCommit(group, c.memberId, c.groupInstanceId, c.generationIdOrMemberEpoch) };
     const code = validateConsumerMemberEpoch(group, c.memberId, c.generationIdOrMemberEpoch);
     // Members of a KIP-848 group commit with v9+, which carries the member epoch.

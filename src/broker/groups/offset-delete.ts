@@ -8,12 +8,14 @@ import { groupErrorCode } from "./group-errors.ts";
 import { readGroup, type GroupRecord } from "./group-store.ts";
 import { subscribedTopics } from "./subscribed-topics.ts";
 
-function isEmpty(group: GroupRecord): boolean {
+type OffsetGroup = Exclude<GroupRecord, { type: "share" }>;
+
+function isEmpty(group: OffsetGroup): boolean {
   return group.members.length === 0;
 }
 
 /** Whether the group's members may be consuming topics we can name (so we can protect them). */
-function knowsSubscriptions(group: GroupRecord): boolean {
+function knowsSubscriptions(group: OffsetGroup): boolean {
   return group.type === "consumer" || group.protocolType === "consumer";
 }
 
@@ -26,7 +28,8 @@ export const offsetDeleteApi = defineApi<OffsetDeleteRequest, OffsetDeleteRespon
     const failed = (errorCode: number): OffsetDeleteResponse => ({ errorCode, throttleTimeMs: 0, topics: [] });
     try {
       const group = await readGroup(ctx, groupId);
-      if (!group) return failed(ErrorCode.GROUP_ID_NOT_FOUND);
+      // Share groups keep no committed offsets (their state is per share-partition).
+      if (!group || group.type === "share") return failed(ErrorCode.GROUP_ID_NOT_FOUND);
       if (!isEmpty(group) && !knowsSubscriptions(group)) return failed(ErrorCode.NON_EMPTY_GROUP);
       // Offsets of topics the live members consume stay; the rest go.
       const protectedTopics = isEmpty(group) ? new Set<string>() : subscribedTopics(group);
