@@ -12,7 +12,7 @@ export interface BrokerMetrics {
   connectionOpened(listener: string): void;
   connectionClosed(listener: string): void;
   /** A group moved to a new generation (classic) or group epoch (KIP-848 consumer). */
-  groupRebalanced(protocol: "classic" | "consumer"): void;
+  groupRebalanced(protocol: "classic" | "consumer" | "share"): void;
   /** This broker wrote the transaction's Complete* state. */
   transactionEnded(outcome: "committed" | "aborted"): void;
   /** A produced batch refused by schema validation. */

@@ -89,7 +89,7 @@ export class PrometheusBrokerMetrics implements BrokerMetrics, StorageMetrics {
     this.#connectionsOpen.inc([listener], -1);
   }
 
-  groupRebalanced(protocol: "classic" | "consumer"): void {
+  groupRebalanced(protocol: "classic" | "consumer" | "share"): void {
     this.#rebalances.inc([protocol]);
   }
 

@@ -8,6 +8,7 @@ import type { ClassicGroup } from "./classic-group.ts";
 import { toTopicPartitions, type ConsumerGroup } from "./consumer-group.ts";
 import { readAllGroups, readGroup, type GroupRecord } from "./group-store.ts";
 import { applyDeadlines, groupState, protocolTypeOf } from "./group-summary.ts";
+import type { ShareGroup } from "./share-group.ts";
 
 export interface TopicAssignment {
   topic: string;
@@ -62,11 +63,12 @@ function classicAssignment(group: ClassicGroup, bytes: Uint8Array): TopicAssignm
   }
 }
 
-async function consumerMembers(ctx: BrokerContext, group: ConsumerGroup): Promise<MemberView[]> {
+/** KIP-848 consumer and KIP-932 share members: assignments by topic id, resolved to names. */
+async function modernMembers(ctx: BrokerContext, group: ConsumerGroup | ShareGroup): Promise<MemberView[]> {
   const names = new Map((await ctx.storage.listTopics()).map((t) => [t.id, t.name]));
   return group.members.map((m) => ({
     memberId: m.memberId,
-    instanceId: m.instanceId,
+    instanceId: "instanceId" in m ? m.instanceId : null,
     clientId: m.clientId,
     clientHost: m.clientHost,
     assignment: toTopicPartitions(m.assigned).map(({ topicId, partitions }) => ({ topic: names.get(topicId) ?? topicId, partitions })),
@@ -79,7 +81,9 @@ export async function readGroupView(ctx: BrokerContext, groupId: string): Promis
   if (!group) return null;
   applyDeadlines(group, Date.now());
   const { members: _count, ...rest } = summary(group);
-  if (group.type === "consumer") return { ...rest, assignor: group.assignorName, members: await consumerMembers(ctx, group) };
+  if (group.type === "consumer") return { ...rest, assignor: group.assignorName, members: await modernMembers(ctx, group) };
+  // Share groups have one assignor, Kafka's simple one (several members may share a partition).
+  if (group.type === "share") return { ...rest, assignor: "simple", members: await modernMembers(ctx, group) };
   return {
     ...rest,
     assignor: group.protocolName,
