@@ -1,5 +1,6 @@
 import type { Storage } from "../storage/storage.ts";
 import type { LogNotifier } from "./log-notifier.ts";
+import type { BrokerSecurity, RequestAuthorizer } from "./security-hooks.ts";
 
 /** What every API handler may use. Nothing here is state that another broker could change. */
 export interface BrokerContext {
@@ -7,6 +8,8 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   /** Wakes fetch long polls on this broker when a produce here appends. */
   readonly notifier: LogNotifier;
+  /** SASL, ACLs and quotas; absent on a broker started without security options. */
+  readonly security?: BrokerSecurity;
 }
 
 export interface BrokerConfig {
@@ -36,4 +39,9 @@ export interface RequestContext {
   readonly clientId: string | null;
   /** Aborted when the connection closes or the broker stops: long polls end early. */
   readonly signal: AbortSignal;
+  /** Who is asking ("User:alice"; "User:ANONYMOUS" without authentication), and from where. */
+  readonly principal: string;
+  readonly clientHost: string;
+  /** What the principal may do; allows everything on a broker without an authorizer. */
+  readonly authz: RequestAuthorizer;
 }

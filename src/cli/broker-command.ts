@@ -1,12 +1,13 @@
 import { defineCommand } from "citty";
 import { LogLevels, type LogType } from "consola/core";
 import { consola } from "../log.ts";
-import { listen } from "../broker/server.ts";
+import { listenOn, type RunningBroker } from "../broker/server.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
-import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
+import { parseHttpListenerUrl, parseListenerUrls } from "./listener-url.ts";
+import { brokerSecurity, listenerSpecs, securityArgs } from "./broker-security.ts";
 import { listenHttp, type RunningHttp } from "../http/server.ts";
 import { healthRoutes } from "../http/health.ts";
 
@@ -15,10 +16,14 @@ const env = process.env;
 export const brokerCommand = defineCommand({
   meta: { name: "broker", description: "Run a broker (the default command)" },
   args: {
-    "listener-url": { type: "string", description: "Where to accept Kafka clients (LISTENER_URL)", default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092" },
+    "listener-url": {
+      type: "string",
+      description: "Where to accept Kafka clients: tcp:// or tls:// URLs, comma-separated (LISTENER_URL)",
+      default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092",
+    },
     "advertised-listener-url": {
       type: "string",
-      description: "What clients are told to connect to (ADVERTISED_LISTENER_URL)",
+      description: "What clients are told to connect to, one per listener in the same order (ADVERTISED_LISTENER_URL)",
       default: env.ADVERTISED_LISTENER_URL ?? "tcp://localhost:9092",
     },
     "storage-engine": {
@@ -44,15 +49,18 @@ export const brokerCommand = defineCommand({
       default: env.HTTP_LISTENER_URL,
     },
     "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
+    ...securityArgs,
   },
   async run({ args }) {
     const level = args["log-level"] as LogType;
     if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);
     consola.level = LogLevels[level];
 
-    const listener = parseListenerUrl(args["listener-url"], "--listener-url");
+    const listeners = parseListenerUrls(args["listener-url"], "--listener-url");
     const httpListener = args["http-listener-url"] ? parseHttpListenerUrl(args["http-listener-url"]) : null;
-    const advertised = parseListenerUrl(args["advertised-listener-url"], "--advertised-listener-url");
+    const allAdvertised = parseListenerUrls(args["advertised-listener-url"], "--advertised-listener-url");
+    const advertised = allAdvertised[0]!;
+    const specs = await listenerSpecs(args, listeners, allAdvertised);
     const defaultPartitions = Number(args["default-partitions"]);
     if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new Error("--default-partitions must be a positive integer");
     const nodeId = Number(args["node-id"]);
@@ -62,6 +70,7 @@ export const brokerCommand = defineCommand({
     const ctx: BrokerContext = {
       storage,
       notifier: new LogNotifier(),
+      security: await brokerSecurity(args, storage),
       config: {
         nodeId,
         clusterId: args["cluster-id"],
@@ -76,12 +85,13 @@ export const brokerCommand = defineCommand({
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
       },
     };
-    let broker: ReturnType<typeof listen>;
+    let broker: RunningBroker;
+    const where = listeners.map((l) => `${l.tls ? "tls://" : ""}${l.host}:${l.port}`).join(", ");
     try {
-      broker = listen(ctx, listener.host, listener.port);
+      broker = listenOn(ctx, specs);
     } catch (error) {
       await storage.close();
-      throw new Error(`cannot listen on ${listener.host}:${listener.port}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`cannot listen on ${where}: ${(error as Error).message}`, { cause: error });
     }
     let http: RunningHttp | null = null;
     if (httpListener) {
@@ -95,7 +105,7 @@ export const brokerCommand = defineCommand({
       consola.info(`HTTP on ${httpListener.host}:${http.port}`);
     }
     consola.info(
-      `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
+      `tansu listening on ${listeners.map((l, i) => `${l.tls ? "tls://" : ""}${l.host}:${broker.ports[i]}`).join(", ")} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
     );
 
     let stopping = false;
