@@ -6,6 +6,8 @@ import type { ApiHandler } from "./handler.ts";
 import { deleteRecordsApi, listOffsetsApi, offsetForLeaderEpochApi } from "./list-offsets.ts";
 import { describeClusterApi, describeTopicPartitionsApi, metadataApi } from "./metadata.ts";
 import { produceApi } from "./produce.ts";
+import { saslAuthenticateApi, saslHandshakeApi } from "./sasl.ts";
+import { alterUserScramCredentialsApi, describeUserScramCredentialsApi } from "./scram-credentials.ts";
 import { createPartitionsApi, createTopicsApi, deleteTopicsApi } from "./topics.ts";
 import { transactionApis } from "./transactions/index.ts";
 
@@ -26,6 +28,10 @@ export function allApis(): ApiHandler[] {
     incrementalAlterConfigsApi,
     describeClusterApi,
     describeTopicPartitionsApi,
+    saslHandshakeApi,
+    saslAuthenticateApi,
+    alterUserScramCredentialsApi,
+    describeUserScramCredentialsApi,
     ...transactionApis(),
     ...groupApis(),
   ];

@@ -6,7 +6,12 @@ import { topicCommand } from "./topic-command.ts";
 
 const main = defineCommand({
   meta: { name: "tansu", version: pkg.version, description: "A stateless Apache Kafka-compatible broker" },
-  subCommands: { broker: brokerCommand, topic: topicCommand },
+  // Loaded when used: a broker never pays for the tools' modules (security ones among them).
+  subCommands: {
+    broker: brokerCommand,
+    topic: topicCommand,
+    user: () => import("./user-command.ts").then((m) => m.userCommand),
+  },
   default: "broker",
 });
 

@@ -1,55 +1,33 @@
 import { defineCommand } from "citty";
 import { consola } from "../log.ts";
-import { KafkaConnection } from "../client/kafka-connection.ts";
+import { brokerArgs, withBroker } from "./broker-client.ts";
+import { run } from "./run-command.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 
-const brokerArg = {
-  broker: { type: "string", description: "Broker to talk to (host:port)", default: process.env.TANSU_BROKER ?? "localhost:9092" },
-} as const;
-
 class TopicCommandError extends Error {}
-
-async function withBroker<T>(address: string, work: (c: KafkaConnection) => Promise<T>): Promise<T> {
-  const connection = await KafkaConnection.connect(address, "tansu-cli");
-  try {
-    return await work(connection);
-  } finally {
-    connection.close();
-  }
-}
 
 function check(errorCode: number, errorMessage: string | null | undefined, what: string): void {
   if (errorCode !== ErrorCode.NONE) throw new TopicCommandError(`${what}: ${errorName(errorCode)}${errorMessage ? `: ${errorMessage}` : ""}`);
 }
 
-/** Reports a failure as one line and a non-zero exit, as Kafka's CLI tools do. */
-async function run(work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    consola.error((error as Error).message);
-    process.exit(1);
-  }
-}
-
 const create = defineCommand({
   meta: { name: "create", description: "Create a topic" },
   args: {
-    ...brokerArg,
+    ...brokerArgs,
     name: { type: "positional", description: "Topic name", required: true },
     partitions: { type: "string", description: "Number of partitions (-1: the broker's default)", default: "-1" },
     config: { type: "string", description: "Topic config as key=value (repeatable)" },
   },
-  run: ({ args }) =>
+  run: ({ args, rawArgs }) =>
     run(async () => {
       const configs = ([] as string[]).concat((args.config as string | string[] | undefined) ?? []).map((kv) => {
         const eq = kv.indexOf("=");
         if (eq <= 0) throw new TopicCommandError(`--config ${kv}: expected key=value`);
         return { name: kv.slice(0, eq), value: kv.slice(eq + 1) };
       });
-      await withBroker(args.broker, async (c) => {
+      await withBroker(args, rawArgs, async (c) => {
         const response = await c.request(ApiKey.CreateTopics, 7, {
           topics: [{ name: args.name, numPartitions: Number(args.partitions), replicationFactor: -1, assignments: [], configs }],
           timeoutMs: 30_000,
@@ -64,10 +42,10 @@ const create = defineCommand({
 
 const del = defineCommand({
   meta: { name: "delete", description: "Delete a topic" },
-  args: { ...brokerArg, name: { type: "positional", description: "Topic name", required: true } },
-  run: ({ args }) =>
+  args: { ...brokerArgs, name: { type: "positional", description: "Topic name", required: true } },
+  run: ({ args, rawArgs }) =>
     run(() =>
-      withBroker(args.broker, async (c) => {
+      withBroker(args, rawArgs, async (c) => {
         const response = await c.request(ApiKey.DeleteTopics, 6, {
           topics: [{ name: args.name, topicId: ZERO_UUID }],
           timeoutMs: 30_000,
@@ -81,10 +59,10 @@ const del = defineCommand({
 
 const list = defineCommand({
   meta: { name: "list", description: "List topics" },
-  args: brokerArg,
-  run: ({ args }) =>
+  args: brokerArgs,
+  run: ({ args, rawArgs }) =>
     run(() =>
-      withBroker(args.broker, async (c) => {
+      withBroker(args, rawArgs, async (c) => {
         const response = await c.request(ApiKey.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
         for (const name of response.topics.map((t) => t.name ?? "").sort()) console.log(name);
       }),
@@ -93,10 +71,10 @@ const list = defineCommand({
 
 const describe = defineCommand({
   meta: { name: "describe", description: "Describe a topic: partitions and configs" },
-  args: { ...brokerArg, name: { type: "positional", description: "Topic name", required: true } },
-  run: ({ args }) =>
+  args: { ...brokerArgs, name: { type: "positional", description: "Topic name", required: true } },
+  run: ({ args, rawArgs }) =>
     run(() =>
-      withBroker(args.broker, async (c) => {
+      withBroker(args, rawArgs, async (c) => {
         const metadata = await c.request(ApiKey.Metadata, 12, {
           topics: [{ name: args.name, topicId: ZERO_UUID }],
           allowAutoTopicCreation: false,
