@@ -1,3 +1,4 @@
+import { createAclsApi, deleteAclsApi, describeAclsApi } from "./acls.ts";
 import { apiVersionsApi } from "./api-versions.ts";
 import { alterConfigsApi, describeConfigsApi, incrementalAlterConfigsApi } from "./configs.ts";
 import { fetchApi } from "./fetch.ts";
@@ -32,6 +33,9 @@ export function allApis(): ApiHandler[] {
     saslAuthenticateApi,
     alterUserScramCredentialsApi,
     describeUserScramCredentialsApi,
+    createAclsApi,
+    describeAclsApi,
+    deleteAclsApi,
     ...transactionApis(),
     ...groupApis(),
   ];

@@ -3,6 +3,7 @@
 // holding the same keys one per line (Kafka's tools' client.properties, sasl.jaas.config included).
 import { readFileSync } from "node:fs";
 import { KafkaConnection, type ClientSasl, type ConnectOptions } from "../client/kafka-connection.ts";
+import { optionValues } from "./option-values.ts";
 
 export const brokerArgs = {
   broker: { type: "string", description: "Broker to talk to (host:port)", default: process.env.TANSU_BROKER ?? "localhost:9092" },
@@ -15,22 +16,6 @@ export const brokerArgs = {
 } as const;
 
 export class ClientPropertiesError extends Error {}
-
-/** The -X values in the raw arguments (citty keeps only a repeated option's last value). */
-function xProperties(rawArgs: readonly string[]): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === "-X") {
-      const value = rawArgs[++i];
-      if (value === undefined) throw new ClientPropertiesError("-X needs key=value");
-      values.push(value);
-    } else if (arg.startsWith("-X")) {
-      values.push(arg.slice(2));
-    }
-  }
-  return values;
-}
 
 function parseProperty(line: string, where: string): [string, string] {
   const eq = line.indexOf("=");
@@ -121,7 +106,7 @@ export function connectOptions(properties: Array<[string, string]>): ConnectOpti
 /** The connection options of a command's -X and --command-config arguments. */
 export function clientOptionsOf(args: { "command-config"?: string }, rawArgs: readonly string[]): ConnectOptions {
   const fromFile = args["command-config"] ? readProperties(args["command-config"]) : [];
-  return connectOptions([...fromFile, ...xProperties(rawArgs).map((p) => parseProperty(p, "-X"))]);
+  return connectOptions([...fromFile, ...optionValues(rawArgs, "X").map((p) => parseProperty(p, "-X"))]);
 }
 
 /** Connects to --broker with the command's client properties, runs `work`, and closes. */

@@ -11,6 +11,7 @@ const main = defineCommand({
     broker: brokerCommand,
     topic: topicCommand,
     user: () => import("./user-command.ts").then((m) => m.userCommand),
+    acl: () => import("./acl-command.ts").then((m) => m.aclCommand),
   },
   default: "broker",
 });

@@ -2,6 +2,7 @@
 // per mechanism, so every broker on the store authenticates the same users and a change made
 // through any of them (or `tansu user` against the store) applies everywhere at once.
 import type { Storage } from "../storage/storage.ts";
+import { changeRecord } from "./cas-record.ts";
 import type { ScramCredential, ScramMechanism } from "./scram.ts";
 
 const NAMESPACE = "scram-credentials";
@@ -16,20 +17,12 @@ export async function allUsers(storage: Storage): Promise<Array<{ user: string; 
   return (await storage.listRecords<UserCredentials>(NAMESPACE)).map((r) => ({ user: r.key, credentials: r.value }));
 }
 
-/**
- * Applies `change` to a user's credentials with compare-and-set, retrying when another writer
- * got there first. An empty result deletes the user. Returns what `change` returned last.
- */
-async function changeUser<T>(storage: Storage, user: string, change: (current: UserCredentials) => { next: UserCredentials; result: T }): Promise<T> {
-  for (;;) {
-    const current = await storage.getRecord<UserCredentials>(NAMESPACE, user);
-    const { next, result } = change({ ...(current?.value ?? {}) });
-    if (Object.keys(next).length === 0) {
-      if (!current || (await storage.deleteRecord(NAMESPACE, user, current.version))) return result;
-    } else if ((await storage.putRecord(NAMESPACE, user, next, current?.version ?? null)) !== null) {
-      return result;
-    }
-  }
+/** Changes a user's credentials; a user left without any is deleted. */
+function changeUser<T>(storage: Storage, user: string, change: (current: UserCredentials) => { next: UserCredentials; result: T }): Promise<T> {
+  return changeRecord<UserCredentials, T>(storage, NAMESPACE, user, (current) => {
+    const { next, result } = change({ ...(current ?? {}) });
+    return { next: Object.keys(next).length === 0 ? null : next, result };
+  });
 }
 
 export function putCredential(storage: Storage, user: string, mechanism: ScramMechanism, credential: ScramCredential): Promise<void> {

@@ -2,6 +2,7 @@
 // SASL or an authorizer: it builds what the broker's connections and handlers ask for.
 import type { BrokerSecurity, PeerInfo, QuotaEnforcer } from "../broker/security-hooks.ts";
 import type { Storage } from "../storage/storage.ts";
+import { AclAuthorizer } from "./authorizer.ts";
 import { userCredentials } from "./credential-store.ts";
 import { authenticatePlain } from "./plain.ts";
 import { ConnectionSasl, type ExchangeFactory, type SaslExchange } from "./sasl-session.ts";
@@ -53,7 +54,7 @@ export async function securityFor(storage: Storage, options: SecurityOptions): P
   return {
     saslMechanisms: [...mechanisms.keys()],
     saslSession: (peer: PeerInfo) => new ConnectionSasl(mechanisms, options.reauthMs, peer),
-    authorizer: null,
+    authorizer: options.acl ? new AclAuthorizer(storage, options.acl, options.cacheMs) : null,
     quotas: options.quotas,
   };
 }

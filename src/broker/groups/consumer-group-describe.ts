@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from "../../protocol/generated/consumer-group-describe.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 import type { Assignment } from "./assignors.ts";
 import { consumerGroupState, tickConsumer, toTopicPartitions, type ConsumerGroup } from "./consumer-group.ts";
@@ -15,7 +16,7 @@ function notFound(groupId: string, errorCode: number, errorMessage: string | nul
   return { errorCode, errorMessage, groupId, groupState: "Dead", groupEpoch: -1, assignmentEpoch: -1, assignorName: "", members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
 }
 
-function describe(group: ConsumerGroup, topicNames: Map<string, string>): DescribedGroup {
+function describe(group: ConsumerGroup, topicNames: Map<string, string>, authorizedOperations: number): DescribedGroup {
   const named = (a: Assignment) => ({
     topicPartitions: toTopicPartitions(a).map(({ topicId, partitions }) => ({ topicId, topicName: topicNames.get(topicId) ?? "", partitions })),
   });
@@ -39,7 +40,7 @@ function describe(group: ConsumerGroup, topicNames: Map<string, string>): Descri
       assignment: named(m.assigned),
       targetAssignment: named(group.targetAssignment[m.memberId] ?? {}),
     })),
-    authorizedOperations: OPERATIONS_NOT_REQUESTED,
+    authorizedOperations,
   };
 }
 
@@ -47,7 +48,7 @@ export const consumerGroupDescribeApi = defineApi<ConsumerGroupDescribeRequest, 
   apiKey: ApiKey.ConsumerGroupDescribe,
   minVersion: 0,
   maxVersion: 0,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     let topicNames: Map<string, string>;
     try {
       topicNames = new Map((await ctx.storage.listTopics()).map((t) => [t.id, t.name]));
@@ -57,12 +58,14 @@ export const consumerGroupDescribeApi = defineApi<ConsumerGroupDescribeRequest, 
     }
     const groups = await Promise.all(
       request.groupIds.map(async (groupId): Promise<DescribedGroup> => {
+        if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return notFound(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
+        const operations = request.includeAuthorizedOperations ? rc.authz.operations(ResourceType.GROUP, groupId) : OPERATIONS_NOT_REQUESTED;
         try {
           return await changeGroup(ctx, groupId, (group, now) => {
             if (!group) return { result: notFound(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`) };
             if (group.type !== "consumer") return { result: notFound(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
             const changed = tickConsumer(group, now);
-            return { result: describe(group, topicNames), save: changed ? group : undefined };
+            return { result: describe(group, topicNames, operations), save: changed ? group : undefined };
           });
         } catch (error) {
           return notFound(groupId, groupErrorCode(error, `ConsumerGroupDescribe ${groupId}`), null);
