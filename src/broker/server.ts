@@ -142,7 +142,9 @@ class SwappableListener {
             consola.warn(`closing TLS connection from ${socket.remoteAddress}: no client certificate`);
             socket.end();
           }
-          const connection = new Connection(socket, ctx, dispatcher, { address: `${socket.remoteAddress}`, tls: tls !== undefined, principal });
+          // IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d; ACL hosts name them a.b.c.d, as Kafka does.
+          const address = `${socket.remoteAddress}`.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+          const connection = new Connection(socket, ctx, dispatcher, { address, tls: tls !== undefined, principal });
           socket.data = connection;
           connections.add(connection);
         },

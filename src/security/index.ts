@@ -4,6 +4,8 @@ import type { BrokerSecurity, PeerInfo, QuotaEnforcer } from "../broker/security
 import type { Storage } from "../storage/storage.ts";
 import { AclAuthorizer } from "./authorizer.ts";
 import { userCredentials } from "./credential-store.ts";
+import { JwtValidator } from "./jwt.ts";
+import { oauthBearerExchange } from "./oauthbearer.ts";
 import { authenticatePlain } from "./plain.ts";
 import { ConnectionSasl, type ExchangeFactory, type SaslExchange } from "./sasl-session.ts";
 import { isScramMechanism, ScramServer, type ScramMechanism } from "./scram.ts";
@@ -44,6 +46,12 @@ function exchanges(storage: Storage, options: SecurityOptions): Map<string, Exch
   for (const mechanism of options.mechanisms) {
     if (mechanism === "PLAIN") factories.set(mechanism, plainExchange(storage));
     else if (isScramMechanism(mechanism)) factories.set(mechanism, scramExchange(storage, mechanism));
+    else if (mechanism === "OAUTHBEARER") {
+      const { jwksUrl, ...rest } = options.oauth;
+      if (!jwksUrl) throw new Error("--sasl-mechanisms OAUTHBEARER needs --oauth-jwks-url (the keys that sign the tokens)");
+      const validator = new JwtValidator({ jwksUrl, ...rest });
+      factories.set(mechanism, () => oauthBearerExchange(validator));
+    }
     else throw new Error(`--sasl-mechanisms: unsupported mechanism ${mechanism} (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`);
   }
   return factories;

@@ -4,10 +4,21 @@
 import { python } from "./python.ts";
 import type { RunResult } from "./run.ts";
 
+// "test.oauth.token" in a configuration stands for an oauth_cb handing librdkafka that token.
+const OAUTH_TOKEN = String.raw`
+import time
+def with_token(conf):
+    token = conf.pop("test.oauth.token", None)
+    if token is not None:
+        conf["oauth_cb"] = lambda _config: (token, time.time() + 3600)
+    return conf
+`;
+
 const CONFLUENT_ROUNDTRIP = String.raw`
 import sys, json
 from confluent_kafka import Producer, Consumer, KafkaException
-bootstrap, topic, group, conf = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+${OAUTH_TOKEN}
+bootstrap, topic, group, conf = sys.argv[1], sys.argv[2], sys.argv[3], with_token(json.loads(sys.argv[4]))
 errors = []
 def error_cb(e):
     errors.append(str(e))
@@ -64,9 +75,10 @@ export async function confluentRoundTrip(
 const CONFLUENT_REFUSED = String.raw`
 import sys, json
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
-bootstrap, conf = sys.argv[1], json.loads(sys.argv[2])
-a = AdminClient(dict(conf, **{"bootstrap.servers": bootstrap}))
+${OAUTH_TOKEN}
+bootstrap, conf = sys.argv[1], with_token(json.loads(sys.argv[2]))
+a = Producer(dict(conf, **{"bootstrap.servers": bootstrap}))
+a.poll(0.1)  # serves oauth_cb, when there is one
 try:
     a.list_topics(timeout=5)
     print(json.dumps({"listed": True}))
