@@ -197,7 +197,7 @@ export class Connection {
       return false;
     }
     if (sasl.expiresAt !== null && Date.now() > sasl.expiresAt) {
-      this.#fail(`${apiName(header.apiKey)} request after the SASL session expired without re-authentication`);
+      this.#fail(`${apiName(header.apiKey)} request from client ${header.clientId ?? "(none)"} after the SASL session expired without re-authentication`);
       return false;
     }
     return true;

@@ -138,3 +138,34 @@ test("tansu user through the broker, with -X properties and --command-config", a
   expect(badLogin.exitCode).toBe(1);
   expect(badLogin.stderr + badLogin.stdout).toContain("Invalid username or password");
 }, 60_000);
+
+test("re-authentication (KIP-368): librdkafka 2.15 renews its session and keeps its connection; 2.0 cannot and is disconnected", async () => {
+  const reauth = await startBroker({ storage: broker.storage, args: ["--sasl-mechanisms", "SCRAM-SHA-256", "--connections-max-reauth-ms", "1000"] });
+  try {
+    const script = String.raw`
+import sys, json, time
+from confluent_kafka import Producer
+acked = []
+p = Producer({"bootstrap.servers": sys.argv[1], "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "SCRAM-SHA-256",
+              "sasl.username": "alice", "sasl.password": "alice-secret", "client.id": sys.argv[2]})
+for i in range(30):  # three seconds: past three session lifetimes
+    p.produce("reauth-" + sys.argv[2], b"x", on_delivery=lambda err, msg: acked.append(err is None))
+    time.sleep(0.1)
+    p.poll(0)
+p.flush(15)
+print(json.dumps({"acked": sum(acked)}))
+`;
+    const [current, old] = await Promise.all(
+      LIBRDKAFKAS.slice()
+        .reverse()
+        .map((lib) => python(script, [reauth.url, lib.name.replace(/\W/g, "")], { env: lib.env(), timeoutMs: 60_000 })),
+    );
+    // Both delivered everything; only the old client was cut off when its session ran out.
+    expect(JSON.parse(current!.stdout)).toEqual({ acked: 30 });
+    expect(JSON.parse(old!.stdout)).toEqual({ acked: 30 });
+    const expired = (client: string) => reauth.logs().includes(`from client ${client} after the SASL session expired`);
+    expect([expired("librdkafka215"), expired("librdkafka20")]).toEqual([false, true]);
+  } finally {
+    await reauth.stop();
+  }
+}, 90_000);
