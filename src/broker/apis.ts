@@ -1,5 +1,6 @@
 import { createAclsApi, deleteAclsApi, describeAclsApi } from "./acls.ts";
 import { apiVersionsApi } from "./api-versions.ts";
+import { alterClientQuotasApi, describeClientQuotasApi } from "./client-quotas.ts";
 import { alterConfigsApi, describeConfigsApi, incrementalAlterConfigsApi } from "./configs.ts";
 import { fetchApi } from "./fetch.ts";
 import { groupApis } from "./groups/index.ts";
@@ -36,6 +37,8 @@ export function allApis(): ApiHandler[] {
     createAclsApi,
     describeAclsApi,
     deleteAclsApi,
+    alterClientQuotasApi,
+    describeClientQuotasApi,
     ...transactionApis(),
     ...groupApis(),
   ];

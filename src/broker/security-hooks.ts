@@ -53,6 +53,8 @@ export interface RequestUsage {
 export interface QuotaEnforcer {
   /** Records the request's usage; returns the throttle time in ms (0: within quota). */
   record(usage: RequestUsage): Promise<number>;
+  /** Forget cached quota settings (after this broker changed them). */
+  invalidate(): void;
 }
 
 /** Security a broker runs with; every part is optional. */

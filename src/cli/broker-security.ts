@@ -52,6 +52,14 @@ type SecurityArgs = { [K in keyof typeof securityArgs]: (typeof securityArgs)[K]
 /** Environment-only tuning: how often TLS files are re-read, and how long ACLs and quotas are cached. */
 const TLS_RELOAD_INTERVAL_MS = Number(env.TLS_RELOAD_INTERVAL_MS ?? 10_000);
 const SECURITY_CACHE_MS = Number(env.SECURITY_CACHE_MS ?? 1_000);
+/** Kafka's quota.window.num and quota.window.size.seconds: the span client rates are measured over. */
+function quotaWindows(): { samples: number; windowMs: number } {
+  const samples = Number(env.QUOTA_WINDOW_NUM ?? 11);
+  const seconds = Number(env.QUOTA_WINDOW_SIZE_SECONDS ?? 1);
+  if (!Number.isInteger(samples) || samples < 1) throw new Error("QUOTA_WINDOW_NUM must be a positive integer");
+  if (!Number.isInteger(seconds) || seconds < 1) throw new Error("QUOTA_WINDOW_SIZE_SECONDS must be a positive integer");
+  return { samples, windowMs: seconds * 1000 };
+}
 
 function nonNegative(value: string | undefined, option: string): number {
   const n = Number(value);
@@ -87,7 +95,9 @@ export async function brokerSecurity(args: SecurityArgs, storage: Storage): Prom
   const authorizer = args.authorizer ?? "none";
   if (authorizer !== "none" && authorizer !== "acl") throw new Error(`--authorizer: unknown authorizer ${authorizer} (none or acl)`);
   const reauthMs = nonNegative(args["connections-max-reauth-ms"], "--connections-max-reauth-ms");
-  const quotas = null;
+  // Quotas apply on every broker (another broker may set them); the module is small.
+  const { ClientQuotas } = await import("../security/quota-enforcer.ts");
+  const quotas = new ClientQuotas(storage, SECURITY_CACHE_MS, quotaWindows());
   if (mechanisms.length === 0 && authorizer === "none") return { saslMechanisms: [], saslSession: noSasl, authorizer: null, quotas };
   const { securityFor } = await import("../security/index.ts");
   return securityFor(storage, {

@@ -2,12 +2,12 @@
 // the ACLs whose pattern matches the resource decide, a matching DENY beating any ALLOW;
 // READ, WRITE, DELETE and ALTER allow DESCRIBE, ALTER_CONFIGS allows DESCRIBE_CONFIGS (for ALLOW
 // rules only); a resource no ACL names is allowed only with allow.everyone.if.no.acl.found.
-import { consola } from "../log.ts";
 import { AclOperation, AclPermissionType, operationBits, PatternType, SUPPORTED_OPERATIONS, WILDCARD } from "../protocol/acl-codes.ts";
 import type { RequestAuthorizer } from "../broker/security-hooks.ts";
 import type { Storage } from "../storage/storage.ts";
 import type { AclBinding } from "./acl.ts";
 import { loadAcls } from "./acl-store.ts";
+import { CachedValue } from "./cached-value.ts";
 
 export interface AuthorizerOptions {
   superUsers: string[];
@@ -100,41 +100,26 @@ const SUPER_USER: RequestAuthorizer = {
  */
 export class AclAuthorizer {
   readonly #superUsers: Set<string>;
-  #snapshot: { byType: Map<number, AclBinding[]>; loadedAt: number } | null = null;
-  #loading: Promise<void> | null = null;
+  readonly #acls: CachedValue<Map<number, AclBinding[]>>;
 
   constructor(
-    private readonly storage: Storage,
+    storage: Storage,
     private readonly options: AuthorizerOptions,
-    private readonly cacheMs: number,
+    cacheMs: number,
   ) {
     this.#superUsers = new Set(options.superUsers);
+    this.#acls = new CachedValue("ACLs", async () => Map.groupBy(await loadAcls(storage), (a) => a.resourceType), cacheMs);
   }
 
   async forRequest(principal: string, host: string): Promise<RequestAuthorizer> {
     if (this.#superUsers.has(principal)) return SUPER_USER;
-    if (!this.#snapshot || performance.now() - this.#snapshot.loadedAt > this.cacheMs) await this.#refresh();
+    const acls = await this.#acls.get();
     // With no ACLs ever read (the store unreachable since start-up) nothing is allowed, as Kafka
     // refuses requests until its authorizer has loaded.
-    return new Decisions(this.#snapshot?.byType ?? new Map(), principal, host, this.#snapshot !== null && this.options.allowEveryoneIfNoAclFound);
+    return new Decisions(acls ?? new Map(), principal, host, acls !== null && this.options.allowEveryoneIfNoAclFound);
   }
 
-  /** The next request reads the ACLs again (the last ones read stay in use if that fails). */
   invalidate(): void {
-    if (this.#snapshot) this.#snapshot.loadedAt = -Infinity;
-  }
-
-  #refresh(): Promise<void> {
-    this.#loading ??= (async () => {
-      try {
-        const acls = await loadAcls(this.storage);
-        this.#snapshot = { byType: Map.groupBy(acls, (a) => a.resourceType), loadedAt: performance.now() };
-      } catch (error) {
-        consola.warn(`ACLs not refreshed from the store, using the last ones read: ${(error as Error).message}`);
-      } finally {
-        this.#loading = null;
-      }
-    })();
-    return this.#loading;
+    this.#acls.invalidate();
   }
 }
