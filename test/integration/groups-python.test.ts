@@ -2,10 +2,9 @@
 // six-partition topic rebalancing as they join and leave, eagerly and cooperatively; every
 // record consumed once; committed offsets surviving a broker restart.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
 import { GROUP_DELIVERY } from "../harness/group-delivery.ts";
+import { currentLibrdkafka } from "../harness/librdkafka.ts";
 import { python } from "../harness/python.ts";
 
 let broker: RunningBroker;
@@ -109,8 +108,8 @@ test(
 test(
   "KIP-848: three consumers with group.protocol=consumer and server-side assignment",
   async () => {
-    const lib = await librdkafkaWithKip848();
-    await runGroup("py-kip848", { "group.protocol": "consumer", "group.remote.assignor": "uniform" }, { LD_LIBRARY_PATH: lib });
+    // Debian's librdkafka (2.0) predates KIP-848.
+    await runGroup("py-kip848", { "group.protocol": "consumer", "group.remote.assignor": "uniform" }, currentLibrdkafka());
   },
   600_000,
 );
@@ -138,15 +137,3 @@ test("committed offsets survive a broker restart", async () => {
   expect(after.exitCode).toBe(0);
   expect(JSON.parse(after.stdout)).toEqual(offsets);
 }, 60_000);
-
-// Debian's librdkafka (2.0) predates KIP-848; scripts/build-librdkafka.sh (run by `npm test`
-// through scripts/install-test-deps.sh) builds a current one that Debian's python3-confluent-kafka
-// loads through LD_LIBRARY_PATH.
-const LIBRDKAFKA_LIB = resolve(import.meta.dir, "../../node_modules/.cache/tansu-librdkafka/install/lib");
-
-async function librdkafkaWithKip848(): Promise<string> {
-  if (!existsSync(join(LIBRDKAFKA_LIB, "librdkafka.so.1"))) {
-    throw new Error(`no KIP-848 capable librdkafka in ${LIBRDKAFKA_LIB}: run scripts/build-librdkafka.sh`);
-  }
-  return LIBRDKAFKA_LIB;
-}

@@ -10,6 +10,7 @@ import { putCredential } from "../../src/security/credential-store.ts";
 import { credentialFromSalted, randomSalt, saltedPassword, SCRAM } from "../../src/security/scram.ts";
 import type { Storage } from "../../src/storage/storage.ts";
 import { startInProcessBroker, type InProcessBroker } from "../broker/in-process-broker.ts";
+import { rawSocket } from "../broker/raw-socket.ts";
 
 async function addUser(storage: Storage, user: string, password: string): Promise<void> {
   const salt = randomSalt();
@@ -34,28 +35,6 @@ function saslBroker(reauthMs = 0): Promise<InProcessBroker> {
 const alice: ConnectOptions = { sasl: { mechanism: "SCRAM-SHA-256", username: "alice", password: "alice-secret" } };
 const metadata = (c: KafkaConnection) => c.request(ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
 
-/** A bare socket: write anything, read the frames that come back, see when the broker closes it. */
-async function rawSocket(address: string) {
-  const [host, port] = address.split(":");
-  const closed = Promise.withResolvers<void>();
-  let received = new Uint8Array(0);
-  const socket = await Bun.connect({
-    hostname: host!,
-    port: Number(port),
-    socket: {
-      data(_s, chunk) {
-        const joined = new Uint8Array(received.byteLength + chunk.byteLength);
-        joined.set(received);
-        joined.set(chunk, received.byteLength);
-        received = joined;
-      },
-      close: () => closed.resolve(),
-      error: () => closed.resolve(),
-    },
-  });
-  return { write: (bytes: Uint8Array) => socket.write(bytes), closed: closed.promise, received: () => received, end: () => socket.end() };
-}
-
 function sizePrefixed(body: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + body.byteLength);
   new DataView(out.buffer).setInt32(0, body.byteLength);
@@ -78,10 +57,10 @@ describe("before authentication", () => {
   });
 
   test("a size prefix past the pre-authentication limit closes the connection before any of it arrives", async () => {
-    const raw = await rawSocket(broker.address);
+    const raw = await rawSocket(broker.broker.port);
     const prefix = new Uint8Array(4);
     new DataView(prefix.buffer).setInt32(0, 600 * 1024);
-    raw.write(prefix);
+    raw.socket.write(prefix);
     await raw.closed;
     // After authenticating, the same size is an ordinary request.
     const c = await broker.connect(alice);
@@ -91,8 +70,8 @@ describe("before authentication", () => {
   });
 
   test("garbage closes the connection; the broker goes on serving", async () => {
-    const raw = await rawSocket(broker.address);
-    raw.write(sizePrefixed(crypto.getRandomValues(new Uint8Array(64))));
+    const raw = await rawSocket(broker.broker.port);
+    raw.socket.write(sizePrefixed(crypto.getRandomValues(new Uint8Array(64))));
     await raw.closed;
     expect((await metadata(await broker.connect(alice))).brokers.length).toBe(1);
   });
@@ -122,31 +101,16 @@ describe("before authentication", () => {
   });
 
   test("after a v0 handshake the exchange travels as bare tokens (kafka-python's framing)", async () => {
-    const raw = await rawSocket(broker.address);
-    raw.write(encodeRequest({ apiKey: ApiKey.SaslHandshake, apiVersion: 0, correlationId: 7, clientId: "raw" }, { mechanism: "PLAIN" }));
-    raw.write(sizePrefixed(new TextEncoder().encode("\u0000alice\u0000alice-secret")));
-    raw.write(encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 1, correlationId: 8, clientId: "raw" }, { topics: [] }));
-    const deadline = Date.now() + 5000;
-    // handshake response (4 + 4 + 2 + 4 + mechanisms), an empty token frame, then the Metadata response.
-    while (Date.now() < deadline) {
-      const bytes = raw.received();
-      const view = new DataView(bytes.buffer);
-      let at = 0;
-      const frames: Uint8Array[] = [];
-      while (at + 4 <= bytes.byteLength && at + 4 + view.getInt32(at) <= bytes.byteLength) {
-        frames.push(bytes.subarray(at + 4, at + 4 + view.getInt32(at)));
-        at += 4 + view.getInt32(at);
-      }
-      if (frames.length === 3) {
-        expect(new DataView(frames[0]!.buffer, frames[0]!.byteOffset).getInt32(0)).toBe(7);
-        expect(frames[1]!.byteLength).toBe(0);
-        expect(new DataView(frames[2]!.buffer, frames[2]!.byteOffset).getInt32(0)).toBe(8);
-        raw.end();
-        return;
-      }
-      await Bun.sleep(10);
-    }
-    throw new Error(`expected three frames, got ${raw.received().byteLength} bytes`);
+    const raw = await rawSocket(broker.broker.port);
+    raw.socket.write(encodeRequest({ apiKey: ApiKey.SaslHandshake, apiVersion: 0, correlationId: 7, clientId: "raw" }, { mechanism: "PLAIN" }));
+    raw.socket.write(sizePrefixed(new TextEncoder().encode("\u0000alice\u0000alice-secret")));
+    raw.socket.write(encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 1, correlationId: 8, clientId: "raw" }, { topics: [] }));
+    // The handshake response, an empty token frame (PLAIN's success), then the Metadata response.
+    const [handshake, token, answer] = await raw.frames(3);
+    expect(new DataView(handshake!.buffer).getInt32(0)).toBe(7);
+    expect(token!.byteLength).toBe(0);
+    expect(new DataView(answer!.buffer).getInt32(0)).toBe(8);
+    raw.socket.end();
   });
 });
 
