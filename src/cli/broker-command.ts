@@ -67,10 +67,14 @@ export const brokerCommand = defineCommand({
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
     const storage = await openStorage(args["storage-engine"]);
+    const security = await brokerSecurity(args, storage).catch(async (error) => {
+      await storage.close();
+      throw error;
+    });
     const ctx: BrokerContext = {
       storage,
       notifier: new LogNotifier(),
-      security: await brokerSecurity(args, storage),
+      security,
       config: {
         nodeId,
         clusterId: args["cluster-id"],

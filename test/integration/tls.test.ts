@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
+import { BROKER_BINARY, startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
+import { runCommand } from "../harness/run.ts";
 import { issue, makeCa, type Ca, type Issued } from "../harness/certs.ts";
 import { kcat } from "../harness/kcat.ts";
 import { LIBRDKAFKAS } from "../harness/librdkafka.ts";
@@ -108,3 +109,18 @@ test("certificates replaced on disk are served without a restart", async () => {
     await broker.stop();
   }
 }, 60_000);
+
+test("bad security options are one-line errors with a non-zero exit", async () => {
+  for (const [args, message] of [
+    [["--listener-url", "tls://127.0.0.1:0"], "tls:// listeners need --tls-cert-file and --tls-key-file"],
+    [["--listener-url", "tcp://127.0.0.1:0,tcp://127.0.0.1:0"], "--advertised-listener-url must list one URL per listener"],
+    [["--sasl-mechanisms", "GSSAPI"], "unsupported mechanism GSSAPI"],
+    [["--sasl-mechanisms", "OAUTHBEARER"], "needs --oauth-jwks-url"],
+    [["--authorizer", "ranger"], "unknown authorizer ranger"],
+    [["--connections-max-reauth-ms", "soon"], "--connections-max-reauth-ms must be a non-negative integer"],
+  ] as const) {
+    const result = await runCommand([BROKER_BINARY, "broker", "--storage-engine", "memory://", ...args], { cwd: tempDir("tansu-bad-security-") });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain(message);
+  }
+});
