@@ -80,7 +80,7 @@ bootstrap, conf = sys.argv[1], with_token(json.loads(sys.argv[2]))
 a = Producer(dict(conf, **{"bootstrap.servers": bootstrap}))
 a.poll(0.1)  # serves oauth_cb, when there is one
 try:
-    a.list_topics(timeout=5)
+    a.list_topics(timeout=3)
     print(json.dumps({"listed": True}))
 except Exception as e:
     print(json.dumps({"listed": False, "error": str(e)}))
