@@ -37,6 +37,8 @@ command -v kcat >/dev/null || missing+=(kcat)
 # test/lake decodes Iceberg manifests with an Avro reader that is not the writer's (avsc).
 /usr/bin/python3 -c 'import avro' 2>/dev/null || missing+=(python3-avro)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# test/harness/certs.ts makes the TLS tests' CA and certificates.
+command -v openssl >/dev/null || missing+=(openssl)
 # test/ship/scratch.test.ts copies the CA bundle into the container file set.
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
 # scripts/build-librdkafka.sh compiles librdkafka against Debian's TLS and zlib headers.

@@ -171,6 +171,8 @@ const subjects: Subject[] = [
   brokerSubject(broker, "tansu broker, memory://", "memory://"),
   // Metrics set up, /health, /ready, /metrics and /ui/ routed; the lag code and console load on first request.
   brokerSubject(broker, "tansu broker, memory://, HTTP listener (metrics on)", "memory://", () => ["--http-listener-url", `http://127.0.0.1:${freePort()}`]),
+  // Security modules load only with security options; this row is what they cost.
+  brokerSubject(broker, "tansu broker, memory://, SASL SCRAM + ACLs", "memory://", () => ["--sasl-mechanisms", "SCRAM-SHA-256", "--authorizer", "acl"]),
 ];
 const results: Summary[] = [];
 for (const subject of subjects) {

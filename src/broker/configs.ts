@@ -6,8 +6,9 @@ import type {
   IncrementalAlterConfigsResponse,
 } from "../protocol/generated/incremental-alter-configs.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType as AclResource } from "../protocol/acl-codes.ts";
 import type { Topic } from "../storage/storage.ts";
-import type { BrokerContext } from "./context.ts";
+import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import {
@@ -27,6 +28,20 @@ const EMPTY_GROUP_NAME = "The group name must not be empty.";
 const AlterOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
 type ConfigResult = DescribeConfigsResponse["results"][number]["configs"][number];
+
+/** Kafka's check for describing or altering a config resource: the error it answers, or NONE. */
+function configAuthorization(rc: RequestContext, operation: number, resourceType: number, resourceName: string): number {
+  if (resourceType === ResourceType.TOPIC) {
+    return rc.authz.allows(operation, AclResource.TOPIC, resourceName) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  }
+  if (resourceType === ResourceType.BROKER) {
+    return rc.authz.allows(operation, AclResource.CLUSTER, CLUSTER_NAME) ? ErrorCode.NONE : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+  }
+  if (resourceType === ResourceType.GROUP) {
+    return rc.authz.allows(operation, AclResource.GROUP, resourceName) ? ErrorCode.NONE : ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  }
+  return ErrorCode.NONE;
+}
 
 /** Broker-level settings a client may ask about; they are fixed for a tansu broker. */
 function brokerConfigs(ctx: BrokerContext): Record<string, [string, number]> {
@@ -93,10 +108,15 @@ export const describeConfigsApi = defineApi<DescribeConfigsRequest, DescribeConf
   apiKey: ApiKey.DescribeConfigs,
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const results: DescribeConfigsResponse["results"] = [];
     for (const r of request.resources) {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const refused = configAuthorization(rc, AclOperation.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+      if (refused !== ErrorCode.NONE) {
+        results.push({ ...base, errorCode: refused, errorMessage: null, configs: [] });
+        continue;
+      }
       try {
         if (r.resourceType === ResourceType.TOPIC) {
           const topic = await ctx.storage.getTopic({ name: r.resourceName });
@@ -179,6 +199,7 @@ function applyAlterations(current: Record<string, string>, alterations: Alterati
 
 async function alterResource(
   ctx: BrokerContext,
+  rc: RequestContext,
   resourceType: number,
   resourceName: string,
   alterations: Alteration[],
@@ -186,6 +207,8 @@ async function alterResource(
   validateOnly: boolean,
 ) {
   const base = { resourceType, resourceName };
+  const refused = configAuthorization(rc, AclOperation.ALTER_CONFIGS, resourceType, resourceName);
+  if (refused !== ErrorCode.NONE) return { ...base, errorCode: refused, errorMessage: null };
   if (resourceType === ResourceType.GROUP) {
     if (resourceName === "") return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: EMPTY_GROUP_NAME };
     return alterGroup(ctx, resourceName, alterations, replaceAll, validateOnly);
@@ -221,12 +244,12 @@ export const alterConfigsApi = defineApi<AlterConfigsRequest, AlterConfigsRespon
   apiKey: ApiKey.AlterConfigs,
   minVersion: 0,
   maxVersion: 2,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const responses: AlterConfigsResponse["responses"] = [];
     for (const r of request.resources) {
       // The legacy AlterConfigs replaces the whole set: configs left out revert to defaults.
       const alterations = r.configs.map((c) => ({ name: c.name, op: AlterOp.SET, value: c.value }));
-      responses.push(await alterResource(ctx, r.resourceType, r.resourceName, alterations, true, request.validateOnly));
+      responses.push(await alterResource(ctx, rc, r.resourceType, r.resourceName, alterations, true, request.validateOnly));
     }
     return { throttleTimeMs: 0, responses };
   },
@@ -236,11 +259,11 @@ export const incrementalAlterConfigsApi = defineApi<IncrementalAlterConfigsReque
   apiKey: ApiKey.IncrementalAlterConfigs,
   minVersion: 0,
   maxVersion: 1,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const responses: IncrementalAlterConfigsResponse["responses"] = [];
     for (const r of request.resources) {
       const alterations = r.configs.map((c) => ({ name: c.name, op: c.configOperation, value: c.value }));
-      responses.push(await alterResource(ctx, r.resourceType, r.resourceName, alterations, false, request.validateOnly));
+      responses.push(await alterResource(ctx, rc, r.resourceType, r.resourceName, alterations, false, request.validateOnly));
     }
     return { throttleTimeMs: 0, responses };
   },

@@ -9,11 +9,14 @@ import { apiVersionsResponse } from "./api-versions.ts";
 import type { BrokerContext } from "./context.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { firstErrorCode } from "./response-error.ts";
+import { ALLOW_ALL, type PeerInfo, type SaslSession } from "./security-hooks.ts";
 
 /** Responses waiting for a slow client beyond this stop the next request from being handled. */
 const MAX_BUFFERED_RESPONSE_BYTES = 4 * 1024 * 1024;
 /** Requests read but not yet answered beyond this stop reading from the socket. */
 const MAX_QUEUED_REQUESTS = 32;
+/** Kafka's sasl.server.max.receive.size: the largest frame a client may send before it has authenticated. */
+export const PRE_AUTH_MAX_FRAME_BYTES = 524_288;
 
 /**
  * One client connection. Requests are handled one at a time in arrival order, as Kafka
@@ -33,17 +36,28 @@ export class Connection {
   #closed = false;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
+  /** Present when the listener requires SASL: nothing but ApiVersions and SASL passes until it authenticates. */
+  readonly #sasl: SaslSession | null;
 
   constructor(
     readonly socket: Socket<Connection>,
     readonly ctx: BrokerContext,
     readonly dispatcher: Dispatcher,
+    readonly peer: PeerInfo,
   ) {
-    this.#frames = new FrameReader({ maxFrameBytes: ctx.config.maxRequestBytes });
+    const security = ctx.security;
+    this.#sasl = security && security.saslMechanisms.length > 0 ? security.saslSession(peer) : null;
+    // Before authentication a client's claimed frame sizes are capped low, so garbage or a hostile
+    // size prefix closes the connection before anything of that size is allocated.
+    this.#frames = new FrameReader({ maxFrameBytes: this.#sasl ? Math.min(PRE_AUTH_MAX_FRAME_BYTES, ctx.config.maxRequestBytes) : ctx.config.maxRequestBytes });
   }
 
   get remote(): string {
-    return `${this.socket.remoteAddress}`;
+    return this.peer.address;
+  }
+
+  get #principal(): string {
+    return this.#sasl?.principal ?? this.peer.principal;
   }
 
   onData(chunk: Uint8Array): void {
@@ -133,7 +147,11 @@ export class Connection {
   async #handle(frame: Uint8Array): Promise<void> {
     await this.#writable();
     if (this.#closed) return;
-    const started = this.ctx.metrics ? performance.now() : 0;
+    if (this.#sasl?.awaitingRawToken) {
+      await this.#rawSaslToken(frame);
+      return;
+    }
+    const started = performance.now();
     let header: RequestHeader;
     let bodyOffset: number;
     try {
@@ -156,13 +174,19 @@ export class Connection {
       this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
       return;
     }
-    let response: unknown;
+    if (this.#sasl && !(await this.#passesSasl(this.#sasl, header, request))) return;
+    const principal = this.#principal;
+    const authorizer = this.ctx.security?.authorizer;
+    let response: { throttleTimeMs?: number } | null;
     try {
       response = await handler.handle(this.ctx, request, {
         apiKey: header.apiKey,
         apiVersion: header.apiVersion,
         clientId: header.clientId,
         signal: this.#abort.signal,
+        principal,
+        clientHost: this.remote,
+        authz: authorizer ? await authorizer.forRequest(principal, this.remote) : ALLOW_ALL,
       });
     } catch (error) {
       // Handlers map expected failures to error codes themselves; reaching here is a bug.
@@ -171,13 +195,93 @@ export class Connection {
       this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
       return;
     }
-    if (response !== null) this.#send(encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response));
+    let bytes = response === null ? null : encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+    const quotas = this.ctx.security?.quotas;
+    const throttleMs = quotas
+      ? await quotas.record({
+          principal,
+          clientId: header.clientId ?? "",
+          apiKey: header.apiKey,
+          requestBytes: frame.byteLength,
+          responseBytes: bytes?.byteLength ?? 0,
+          handlerMs: performance.now() - started,
+        })
+      : 0;
+    if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) {
+      response.throttleTimeMs = throttleMs;
+      bytes = encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+    }
+    if (bytes !== null) this.#send(bytes);
     if (this.ctx.metrics) this.#account(header, response === null ? ErrorCode.NONE : firstErrorCode(response), started);
+    // Kafka's throttling (KIP-219): the answer goes out at once carrying the throttle time, and
+    // the connection is muted for that long, so a client that ignores it is slowed all the same.
+    if (throttleMs > 0) await this.#mute(throttleMs);
   }
 
   /** Per-request metrics: count by API, version and outcome, and the time from dequeue to answer. */
   #account(header: RequestHeader, errorCode: number, started: number): void {
     this.ctx.metrics?.request(header.apiKey, header.apiVersion, errorCode, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * SASL requests are answered here, from the connection's session; any other request passes
+   * only once the session has authenticated (ApiVersions also before) and is not past its
+   * re-authentication deadline. Returns whether the request goes on to its handler.
+   */
+  async #passesSasl(sasl: SaslSession, header: RequestHeader, request: unknown): Promise<boolean> {
+    const reply = (body: unknown) => this.#send(encodeResponse(header.apiKey, header.apiVersion, header.correlationId, body));
+    if (header.apiKey === ApiKey.SaslHandshake) {
+      const { response, close } = sasl.handshake((request as { mechanism: string }).mechanism, header.apiVersion);
+      reply(response);
+      if (close) this.#fail(`SASL handshake refused: ${response.mechanisms.join(",")} only`);
+      return false;
+    }
+    if (header.apiKey === ApiKey.SaslAuthenticate) {
+      const { response, close } = await sasl.authenticate((request as { authBytes: Uint8Array }).authBytes, header.apiVersion);
+      reply(response);
+      if (close) this.#fail(`SASL authentication failed: ${response.errorMessage}`);
+      else if (sasl.principal !== null) this.#frames.maxFrameBytes = this.ctx.config.maxRequestBytes;
+      return false;
+    }
+    if (sasl.principal === null) {
+      if (header.apiKey === ApiKey.ApiVersions) return true;
+      this.#fail(`${apiName(header.apiKey)} request before SASL authentication`);
+      return false;
+    }
+    if (sasl.expiresAt !== null && Date.now() > sasl.expiresAt) {
+      this.#fail(`${apiName(header.apiKey)} request from client ${header.clientId ?? "(none)"} after the SASL session expired without re-authentication`);
+      return false;
+    }
+    return true;
+  }
+
+  /** After SaslHandshake v0 the SASL exchange travels as bare size-prefixed tokens (Kafka before KIP-152). */
+  async #rawSaslToken(token: Uint8Array): Promise<void> {
+    const sasl = this.#sasl!;
+    const { reply, close } = await sasl.rawToken(token);
+    if (reply !== null) {
+      const framed = new Uint8Array(4 + reply.byteLength);
+      new DataView(framed.buffer).setInt32(0, reply.byteLength);
+      framed.set(reply, 4);
+      this.#send(framed);
+    }
+    if (close !== null) this.#fail(`SASL authentication failed: ${close}`);
+    else if (sasl.principal !== null) this.#frames.maxFrameBytes = this.ctx.config.maxRequestBytes;
+  }
+
+  /** Holds back this connection's next requests for `ms`, or until it closes. */
+  #mute(ms: number): Promise<void> {
+    const signal = this.#abort.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   #rejectHeader(error: unknown): void {

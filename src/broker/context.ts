@@ -2,6 +2,7 @@ import type { Storage } from "../storage/storage.ts";
 import type { SchemaValidator } from "../schema/schema-validation.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { LogNotifier } from "./log-notifier.ts";
+import type { BrokerSecurity, RequestAuthorizer } from "./security-hooks.ts";
 
 /** What every API handler may use. Nothing here is state that another broker could change. */
 export interface BrokerContext {
@@ -13,6 +14,8 @@ export interface BrokerContext {
   readonly schemas?: SchemaValidator;
   /** Counts requests, traffic and coordinator events for GET /metrics; absent when metrics are off. */
   readonly metrics?: BrokerMetrics;
+  /** SASL, ACLs and quotas; absent on a broker started without security options. */
+  readonly security?: BrokerSecurity;
 }
 
 export interface BrokerConfig {
@@ -44,4 +47,9 @@ export interface RequestContext {
   readonly clientId: string | null;
   /** Aborted when the connection closes or the broker stops: long polls end early. */
   readonly signal: AbortSignal;
+  /** Who is asking ("User:alice"; "User:ANONYMOUS" without authentication), and from where. */
+  readonly principal: string;
+  readonly clientHost: string;
+  /** What the principal may do; allows everything on a broker without an authorizer. */
+  readonly authz: RequestAuthorizer;
 }

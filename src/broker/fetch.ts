@@ -10,7 +10,8 @@ import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LogNotifier } from "./log-notifier.ts";
-import { hasPartition, lookupTopic } from "./topic-lookup.ts";
+import { hasPartition, lookupAuthorizedTopic } from "./topic-lookup.ts";
+import { AclOperation } from "../protocol/acl-codes.ts";
 
 type PartitionData = FetchResponse["responses"][number]["partitions"][number];
 
@@ -129,7 +130,7 @@ async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: Requ
   const wanted: Wanted[] = [];
   for (const t of request.topics) {
     // v13+ names topics by id.
-    const { topic, errorCode: topicError } = await lookupTopic(ctx, rc.apiVersion >= 13 ? { id: t.topicId ?? ZERO_UUID } : (t.topic ?? ""), "fetch");
+    const { topic, errorCode: topicError } = await lookupAuthorizedTopic(ctx, rc, AclOperation.READ, rc.apiVersion >= 13 ? { id: t.topicId ?? ZERO_UUID } : (t.topic ?? ""), "fetch");
     for (const partition of t.partitions) {
       wanted.push({ topic, topicError, partition });
     }

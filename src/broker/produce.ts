@@ -1,6 +1,7 @@
 import { ApiKey } from "../protocol/generated/apis.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/generated/produce.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../protocol/acl-codes.ts";
 import { upconvertMessageSet } from "../protocol/legacy-message-set.ts";
 import {
   decodeRecordBatch,
@@ -19,7 +20,7 @@ import { LEADER_EPOCH } from "./metadata.ts";
 import { lazyRecords, RECORD_VALIDATORS, recordErrorsSummary, validateRecords } from "./record-validation.ts";
 import { topicConfig } from "./topic-config.ts";
 import { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactions/index.ts";
-import { hasPartition, lookupTopic } from "./topic-lookup.ts";
+import { hasPartition, lookupAuthorizedTopic } from "./topic-lookup.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -128,21 +129,20 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
   maxVersion: 11,
   async handle(ctx, request, rc) {
     const responses: ProduceResponse["responses"] = [];
-    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
-      return {
-        responses: request.topicData.map((t) => ({
-          name: t.name,
-          partitionResponses: t.partitionData.map((p) => failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
-        })),
-        throttleTimeMs: 0,
-      };
-    }
+    const refuseAll = (errorCode: number) => ({
+      responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failure(p.index, errorCode)) })),
+      throttleTimeMs: 0,
+    });
+    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) return refuseAll(ErrorCode.INVALID_REQUIRED_ACKS);
     const transactionalId = request.transactionalId ?? null;
+    if (transactionalId !== null && !rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+      return request.acks === 0 ? null : refuseAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     // Read the transaction at most once for the whole request.
     const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
     for (const topicData of request.topicData) {
       const partitionResponses: PartitionResponse[] = [];
-      const { topic, errorCode } = await lookupTopic(ctx, topicData.name, "produce to");
+      const { topic, errorCode } = await lookupAuthorizedTopic(ctx, rc, AclOperation.WRITE, topicData.name, "produce to");
       for (const partition of topicData.partitionData) {
         if (!topic) {
           partitionResponses.push(failure(partition.index, errorCode));

@@ -3,9 +3,10 @@ import type { CreateTopicsRequest, CreateTopicsResponse } from "../protocol/gene
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from "../protocol/generated/delete-topics.ts";
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from "../protocol/generated/create-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType } from "../protocol/acl-codes.ts";
 import { TopicExistsError } from "../storage/errors.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
-import type { BrokerContext } from "./context.ts";
+import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import {
@@ -43,9 +44,14 @@ function topicShape(ctx: BrokerContext, t: CreateTopicsRequest["topics"][number]
 
 async function createOne(
   ctx: BrokerContext,
+  rc: RequestContext,
   t: CreateTopicsRequest["topics"][number],
   validateOnly: boolean,
 ): Promise<CreatableTopicResult> {
+  // CREATE on the cluster covers every topic; otherwise the topic itself needs it.
+  if (!rc.authz.allows(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) && !rc.authz.allows(AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+    return topicError(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
+  }
   const problem = invalidTopicName(t.name);
   if (problem) return topicError(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
   const configs: Record<string, string> = {};
@@ -62,6 +68,10 @@ async function createOne(
   if (isAssignmentError(shape)) return topicError(t.name, shape.errorCode, shape.message);
   try {
     const topicId = validateOnly ? ZERO_UUID : (await ctx.storage.createTopic({ name: t.name, partitions: shape.partitions, configs })).id;
+    // The created topic's configs are shown only to a principal that may describe them.
+    if (!rc.authz.allows(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name)) {
+      return { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: shape.partitions, replicationFactor: shape.replicationFactor, configs: null, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+    }
     return {
       name: t.name,
       topicId,
@@ -90,7 +100,7 @@ export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsRespon
   apiKey: ApiKey.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const seen = new Map<string, number>();
     for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const topics: CreatableTopicResult[] = [];
@@ -100,11 +110,24 @@ export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsRespon
         topics.push(topicError(t.name, ErrorCode.INVALID_REQUEST, `Create topics request from client contains a duplicate topic ${t.name}`));
         continue;
       }
-      topics.push(await createOne(ctx, t, request.validateOnly ?? false));
+      topics.push(await createOne(ctx, rc, t, request.validateOnly ?? false));
     }
     return { throttleTimeMs: 0, topics };
   },
 });
+
+/**
+ * Kafka's order for DeleteTopics: an id must resolve and its topic be describable (else the
+ * name is withheld), then DELETE is needed. Null when the deletion may go ahead.
+ */
+async function deleteRefusal(ctx: BrokerContext, rc: RequestContext, name: string | null, topicId: string): Promise<DeleteTopicsResponse["responses"][number] | null> {
+  const refused = (shownName: string | null) => ({ name: shownName, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: "Authorization failed." });
+  if (name !== null) return rc.authz.allows(AclOperation.DELETE, ResourceType.TOPIC, name) ? null : refused(name);
+  const topic = await ctx.storage.getTopic({ id: topicId });
+  if (!topic) return null;
+  if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)) return refused(null);
+  return rc.authz.allows(AclOperation.DELETE, ResourceType.TOPIC, topic.name) ? null : refused(topic.name);
+}
 
 export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: ApiKey.DeleteTopics,
@@ -121,6 +144,11 @@ export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsRespon
       try {
         if (byId && topicId === ZERO_UUID) {
           responses.push({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Neither topic name nor id given" });
+          continue;
+        }
+        const refusal = await deleteRefusal(ctx, rc, name, topicId);
+        if (refusal) {
+          responses.push(refusal);
           continue;
         }
         const deleted = await ctx.storage.deleteTopic(byId ? { id: topicId } : { name: name! });
@@ -170,7 +198,7 @@ export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePart
   apiKey: ApiKey.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: CreatePartitionsResponse["results"] = [];
@@ -178,6 +206,10 @@ export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePart
       // Kafka answers a name given twice once, with INVALID_REQUEST, and acts on neither.
       if (counts.get(t.name)! > 1) {
         if (!results.some((r) => r.name === t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Duplicate topic name." });
+        continue;
+      }
+      if (!rc.authz.allows(AclOperation.ALTER, ResourceType.TOPIC, t.name)) {
+        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: "The topic authorization is failed." });
         continue;
       }
       try {

@@ -1,12 +1,13 @@
 import { defineCommand } from "citty";
 import { consola } from "../log.ts";
-import { listen } from "../broker/server.ts";
+import { listenOn, type RunningBroker } from "../broker/server.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
-import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
-import { applyLogging, listenerArgs, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSignals } from "./server-options.ts";
+import { parseHttpListenerUrl, parseListenerUrls } from "./listener-url.ts";
+import { applyLogging, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSignals } from "./server-options.ts";
+import { brokerSecurity, listenerSpecs, securityArgs } from "./broker-security.ts";
 import { listenHttp, type RunningHttp } from "../http/server.ts";
 import { healthRoutes } from "../http/health.ts";
 import { schemaRegistryRoutes } from "../http/schema-registry.ts";
@@ -22,7 +23,16 @@ const env = process.env;
 export const brokerCommand = defineCommand({
   meta: { name: "broker", description: "Run a broker (the default command)" },
   args: {
-    ...listenerArgs,
+    "listener-url": {
+      type: "string",
+      description: "Where to accept Kafka clients: tcp:// or tls:// URLs, comma-separated (LISTENER_URL)",
+      default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092",
+    },
+    "advertised-listener-url": {
+      type: "string",
+      description: "What clients are told to connect to, one per listener in the same order (ADVERTISED_LISTENER_URL)",
+      default: env.ADVERTISED_LISTENER_URL ?? "tcp://localhost:9092",
+    },
     "storage-engine": {
       type: "string",
       description: "memory://, sqlite://FILE, s3://BUCKET/PREFIX/ (STORAGE_ENGINE)",
@@ -47,13 +57,16 @@ export const brokerCommand = defineCommand({
     },
     ...schemaArgs,
     ...loggingArgs,
+    ...securityArgs,
   },
   async run({ args }) {
     applyLogging(args);
 
-    const listener = parseListenerUrl(args["listener-url"], "--listener-url");
+    const listeners = parseListenerUrls(args["listener-url"], "--listener-url");
     const httpListener = args["http-listener-url"] ? parseHttpListenerUrl(args["http-listener-url"]) : null;
-    const advertised = parseListenerUrl(args["advertised-listener-url"], "--advertised-listener-url");
+    const allAdvertised = parseListenerUrls(args["advertised-listener-url"], "--advertised-listener-url");
+    const advertised = allAdvertised[0]!;
+    const specs = await listenerSpecs(args, listeners, allAdvertised);
     const defaultPartitions = Number(args["default-partitions"]);
     if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new Error("--default-partitions must be a positive integer");
     const nodeId = Number(args["node-id"]);
@@ -66,8 +79,10 @@ export const brokerCommand = defineCommand({
     const metrics = httpListener ? new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version) : undefined;
     const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
     let schemas: ReturnType<typeof openSchemas>;
+    let security: Awaited<ReturnType<typeof brokerSecurity>>;
     try {
       schemas = openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
+      security = await brokerSecurity(args, storage);
     } catch (error) {
       await storage.close();
       throw error;
@@ -77,6 +92,7 @@ export const brokerCommand = defineCommand({
       metrics,
       notifier: new LogNotifier(),
       schemas: schemas.validation,
+      security,
       config: {
         nodeId,
         clusterId: args["cluster-id"],
@@ -92,12 +108,13 @@ export const brokerCommand = defineCommand({
         shareMinRecordLockDurationMs: Number(env.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS ?? 15_000),
       },
     };
-    let broker: ReturnType<typeof listen>;
+    let broker: RunningBroker;
+    const where = listeners.map((l) => `${l.tls ? "tls://" : ""}${l.host}:${l.port}`).join(", ");
     try {
-      broker = listen(ctx, listener.host, listener.port);
+      broker = listenOn(ctx, specs);
     } catch (error) {
       await storage.close();
-      throw new Error(`cannot listen on ${listener.host}:${listener.port}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`cannot listen on ${where}: ${(error as Error).message}`, { cause: error });
     }
     let http: RunningHttp | null = null;
     if (httpListener) {
@@ -128,7 +145,7 @@ export const brokerCommand = defineCommand({
     });
     // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
     consola.info(
-      `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
+      `tansu listening on ${listeners.map((l, i) => `${l.tls ? "tls://" : ""}${l.host}:${broker.ports[i]}`).join(", ")} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
     );
   },
 });

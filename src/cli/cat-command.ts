@@ -8,7 +8,7 @@ import { ApiKey } from "../protocol/generated/apis.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { decodeRecordBatches, encodeRecordBatch, isControl, type RecordInput } from "../protocol/record-batch.ts";
 import { SchemaViolation } from "../schema/types.ts";
-import { brokerArg, check, CommandError, withBroker } from "./command-run.ts";
+import { brokerArgs, check, CommandError, withBroker } from "./broker-client.ts";
 import { TopicSchemaClient, type CliTopicSchema } from "./topic-schema-client.ts";
 
 export const schemaRegistryArg = {
@@ -113,7 +113,7 @@ async function sendBatches(c: KafkaConnection, topic: string, pending: Map<numbe
 }
 
 const topicArgs = {
-  ...brokerArg,
+  ...brokerArgs,
   ...schemaRegistryArg,
   topic: { type: "positional", description: "Topic name", required: true },
 } as const;
@@ -125,11 +125,11 @@ const produce = defineCommand({
     file: { type: "positional", description: "File of JSON lines, or - for stdin (the default)", required: false },
     "keep-going": { type: "boolean", description: "Report lines that do not fit the schema and send the rest", default: false },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const client = new TopicSchemaClient(args["schema-registry"]);
     const schema = await client.topicSchema(args.topic);
     let skipped = 0;
-    await withBroker(args.broker, async (c) => {
+    await withBroker(args, rawArgs, async (c) => {
       const partitions = await partitionCount(c, args.topic, true);
       const pending = new Map<number, Pending>();
       let lineNumber = 0;
@@ -196,12 +196,12 @@ const consume = defineCommand({
     "max-messages": { type: "string", description: "Stop after this many records" },
     exit: { type: "boolean", description: "Stop at the end of every partition instead of following", default: false },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const maxMessages = args["max-messages"] === undefined ? Infinity : Number(args["max-messages"]);
     if (!(maxMessages >= 0)) throw new CommandError(`--max-messages ${args["max-messages"]}: expected a number`);
     const client = new TopicSchemaClient(args["schema-registry"]);
     const schema = await client.topicSchema(args.topic);
-    await withBroker(args.broker, async (c) => {
+    await withBroker(args, rawArgs, async (c) => {
       const count = await partitionCount(c, args.topic, false);
       const partitions = args.partition === undefined ? Array.from({ length: count }, (_, i) => i) : [Number(args.partition)];
       if (partitions.some((p) => !Number.isInteger(p) || p < 0 || p >= count)) throw new CommandError(`--partition ${args.partition}: ${args.topic} has ${count} partitions`);

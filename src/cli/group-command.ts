@@ -5,7 +5,8 @@ import { consola } from "../log.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 import { commitReset, describeGroup, GroupCommandError, planReset, type ResetRow, type ResetTarget } from "./group-client.ts";
-import { brokerArg, withBroker } from "./command-run.ts";
+import { brokerArgs, withBroker } from "./broker-client.ts";
+import { optionValues } from "./option-values.ts";
 
 const formatArg = {
   format: { type: "string", description: "text (a table) or json", default: "text" },
@@ -30,15 +31,15 @@ function printJson(value: unknown): void {
 const list = defineCommand({
   meta: { name: "list", description: "List consumer groups with their type and state" },
   args: {
-    ...brokerArg,
+    ...brokerArgs,
     ...formatArg,
     state: { type: "string", description: "Only groups in this state (e.g. Stable, Empty), comma-separated" },
     type: { type: "string", description: "Only groups of this type: classic or consumer" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const format = outputFormat(args.format);
     const split = (v: string | undefined) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : []);
-    await withBroker(args.broker, async (c) => {
+    await withBroker(args, rawArgs, async (c) => {
       const response = await c.request(ApiKey.ListGroups, 5, { statesFilter: split(args.state), typesFilter: split(args.type) });
       if (response.errorCode !== ErrorCode.NONE) throw new GroupCommandError(`list groups: ${errorName(response.errorCode)}`);
       const groups = response.groups
@@ -52,10 +53,10 @@ const list = defineCommand({
 
 const describe = defineCommand({
   meta: { name: "describe", description: "Describe a group: state, members, and per partition the committed offset, log end offset and lag" },
-  args: { ...brokerArg, ...formatArg, group: { type: "positional", description: "Group id", required: true } },
-  async run({ args }) {
+  args: { ...brokerArgs, ...formatArg, group: { type: "positional", description: "Group id", required: true } },
+  async run({ args, rawArgs }) {
     const format = outputFormat(args.format);
-    await withBroker(args.broker, async (c) => {
+    await withBroker(args, rawArgs, async (c) => {
       const d = await describeGroup(c, args.group);
       if (format === "json") {
         printJson(d);
@@ -78,26 +79,15 @@ const describe = defineCommand({
 
 const del = defineCommand({
   meta: { name: "delete", description: "Delete an inactive group and its committed offsets" },
-  args: { ...brokerArg, group: { type: "positional", description: "Group id", required: true } },
-  run: ({ args }) =>
-    withBroker(args.broker, async (c) => {
+  args: { ...brokerArgs, group: { type: "positional", description: "Group id", required: true } },
+  run: ({ args, rawArgs }) =>
+    withBroker(args, rawArgs, async (c) => {
       const result = (await c.request(ApiKey.DeleteGroups, 2, { groupsNames: [args.group] })).results[0]!;
       if (result.errorCode === ErrorCode.NON_EMPTY_GROUP) throw new GroupCommandError(`delete group ${args.group}: NON_EMPTY_GROUP: the group has active members`);
       if (result.errorCode !== ErrorCode.NONE) throw new GroupCommandError(`delete group ${args.group}: ${errorName(result.errorCode)}`);
       consola.success(`Deleted group ${args.group}`);
     }),
 });
-
-/** Every value of a repeatable option: citty keeps only the last one. */
-function repeated(rawArgs: string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!;
-    if (arg === `--${name}` && i + 1 < rawArgs.length) values.push(rawArgs[++i]!);
-    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
-  }
-  return values;
-}
 
 function integerOption(name: string, text: string, allowNegative: boolean): bigint {
   if (!(allowNegative ? /^-?\d+$/ : /^\d+$/).test(text.trim())) throw new GroupCommandError(`--${name} ${text}: expected ${allowNegative ? "an" : "a non-negative"} integer`);
@@ -126,7 +116,7 @@ function resetTarget(args: Record<string, unknown>): ResetTarget {
 const seek = defineCommand({
   meta: { name: "seek", description: "Reset an inactive group's committed offsets (all its committed partitions, or those named with --topic)" },
   args: {
-    ...brokerArg,
+    ...brokerArgs,
     ...formatArg,
     group: { type: "positional", description: "Group id", required: true },
     "to-earliest": { type: "boolean", description: "To the start of each log" },
@@ -140,8 +130,8 @@ const seek = defineCommand({
   async run({ args, rawArgs }) {
     const format = outputFormat(args.format);
     const target = resetTarget(args);
-    await withBroker(args.broker, async (c) => {
-      const rows: ResetRow[] = await planReset(c, args.group, repeated(rawArgs, "topic"), target);
+    await withBroker(args, rawArgs, async (c) => {
+      const rows: ResetRow[] = await planReset(c, args.group, optionValues(rawArgs, "topic"), target);
       if (!args["dry-run"]) await commitReset(c, args.group, rows);
       if (format === "json") printJson({ group: args.group, dryRun: Boolean(args["dry-run"]), partitions: rows });
       else {

@@ -17,6 +17,8 @@ const main = defineCommand({
     group: () => import("./group-command.ts").then((m) => m.groupCommand),
     // A proxy runs none of the broker's code, and keeps its memory that way.
     proxy: () => import("./proxy-command.ts").then((m) => m.proxyCommand),
+    user: () => import("./user-command.ts").then((m) => m.userCommand),
+    acl: () => import("./acl-command.ts").then((m) => m.aclCommand),
   },
   default: "broker",
 });

@@ -6,7 +6,7 @@ import { extname } from "node:path";
 import { openSchemaFiles, readTopicFile, topicsWithFiles } from "../schema/schema-files.ts";
 import type { SchemaType } from "../schema/types.ts";
 import { schemaRegistryArg, encodeLine, readLines } from "./cat-command.ts";
-import { CommandError } from "./command-run.ts";
+import { CommandError } from "./broker-client.ts";
 import { RegistryClient, TopicSchemaClient } from "./topic-schema-client.ts";
 
 const TYPE_BY_EXTENSION: Record<string, SchemaType> = { ".avsc": "AVRO", ".json": "JSON", ".proto": "PROTOBUF" };

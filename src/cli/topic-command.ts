@@ -2,24 +2,24 @@ import { defineCommand } from "citty";
 import { consola } from "../log.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
-import { brokerArg, check, CommandError, withBroker } from "./command-run.ts";
+import { brokerArgs, check, CommandError, withBroker } from "./broker-client.ts";
 
 
 const create = defineCommand({
   meta: { name: "create", description: "Create a topic" },
   args: {
-    ...brokerArg,
+    ...brokerArgs,
     name: { type: "positional", description: "Topic name", required: true },
     partitions: { type: "string", description: "Number of partitions (-1: the broker's default)", default: "-1" },
     config: { type: "string", description: "Topic config as key=value (repeatable)" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const configs = ([] as string[]).concat((args.config as string | string[] | undefined) ?? []).map((kv) => {
       const eq = kv.indexOf("=");
       if (eq <= 0) throw new CommandError(`--config ${kv}: expected key=value`);
       return { name: kv.slice(0, eq), value: kv.slice(eq + 1) };
     });
-    await withBroker(args.broker, async (c) => {
+    await withBroker(args, rawArgs, async (c) => {
       const response = await c.request(ApiKey.CreateTopics, 7, {
         topics: [{ name: args.name, numPartitions: Number(args.partitions), replicationFactor: -1, assignments: [], configs }],
         timeoutMs: 30_000,
@@ -34,9 +34,9 @@ const create = defineCommand({
 
 const del = defineCommand({
   meta: { name: "delete", description: "Delete a topic" },
-  args: { ...brokerArg, name: { type: "positional", description: "Topic name", required: true } },
-  run: ({ args }) =>
-    withBroker(args.broker, async (c) => {
+  args: { ...brokerArgs, name: { type: "positional", description: "Topic name", required: true } },
+  run: ({ args, rawArgs }) =>
+    withBroker(args, rawArgs, async (c) => {
       const response = await c.request(ApiKey.DeleteTopics, 6, {
         topics: [{ name: args.name, topicId: ZERO_UUID }],
         timeoutMs: 30_000,
@@ -49,9 +49,9 @@ const del = defineCommand({
 
 const list = defineCommand({
   meta: { name: "list", description: "List topics" },
-  args: brokerArg,
-  run: ({ args }) =>
-    withBroker(args.broker, async (c) => {
+  args: brokerArgs,
+  run: ({ args, rawArgs }) =>
+    withBroker(args, rawArgs, async (c) => {
       const response = await c.request(ApiKey.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
       for (const name of response.topics.map((t) => t.name ?? "").sort()) console.log(name);
     }),
@@ -59,9 +59,9 @@ const list = defineCommand({
 
 const describe = defineCommand({
   meta: { name: "describe", description: "Describe a topic: partitions and configs" },
-  args: { ...brokerArg, name: { type: "positional", description: "Topic name", required: true } },
-  run: ({ args }) =>
-    withBroker(args.broker, async (c) => {
+  args: { ...brokerArgs, name: { type: "positional", description: "Topic name", required: true } },
+  run: ({ args, rawArgs }) =>
+    withBroker(args, rawArgs, async (c) => {
       const metadata = await c.request(ApiKey.Metadata, 12, {
         topics: [{ name: args.name, topicId: ZERO_UUID }],
         allowAutoTopicCreation: false,

@@ -8,7 +8,7 @@ import { FORMAT_OF } from "../schema/registry/compiler.ts";
 import type { SchemaReference } from "../schema/registry/store.ts";
 import { openSchemaFiles, readTopicFile } from "../schema/schema-files.ts";
 import type { CompiledSchema, SchemaType, WireFormat } from "../schema/types.ts";
-import { CommandError } from "./command-run.ts";
+import { CommandError } from "./broker-client.ts";
 
 export interface CliPart {
   compiled: CompiledSchema;

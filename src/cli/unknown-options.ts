@@ -28,13 +28,15 @@ function knownOptions(args: ArgsDef): KnownOptions {
     const alias = (def as { alias?: string | string[] }).alias;
     const aliases = alias === undefined ? [] : Array.isArray(alias) ? alias : [alias];
     const spellings = [...new Set([name, kebab(name), camel(name)])].map((n) => `--${n}`);
+    // One-letter options are typed with one dash, as librdkafka's -X: citty reads `-X value` as X.
+    if (name.length === 1) spellings.push(`-${name}`);
     spellings.push(...aliases.map((a) => (a.length === 1 ? `-${a}` : `--${a}`)));
     if (def.type === "boolean") spellings.push(`--no-${kebab(name)}`, `--no-${camel(name)}`);
     for (const s of spellings) {
       known.spellings.add(s);
       if (def.type !== "boolean") known.takesValue.add(s);
     }
-    known.canonical.push(`--${kebab(name)}`);
+    known.canonical.push(name.length === 1 ? `-${name}` : `--${kebab(name)}`);
   }
   return known;
 }
@@ -66,6 +68,8 @@ function firstUnknown(args: string[], known: KnownOptions): string | null {
     const arg = args[i]!;
     if (arg === "--") return null;
     if (!arg.startsWith("-") || arg === "-") continue;
+    // -Xkey=value: a one-letter option with its value attached.
+    if (!arg.startsWith("--") && arg.length > 2 && known.takesValue.has(arg.slice(0, 2))) continue;
     const option = arg.split("=", 1)[0]!;
     if (!known.spellings.has(option)) return option;
     if (known.takesValue.has(option) && !arg.includes("=")) i++;

@@ -33,7 +33,8 @@ const CLIENT_APIS: ReadonlyArray<number> = [
   ApiKey.DescribeCluster, ApiKey.DescribeProducers, ApiKey.DescribeTransactions, ApiKey.ListTransactions,
   ApiKey.ConsumerGroupHeartbeat, ApiKey.ConsumerGroupDescribe, ApiKey.GetTelemetrySubscriptions,
   ApiKey.PushTelemetry, ApiKey.ListClientMetricsResources, ApiKey.DescribeTopicPartitions,
-  ApiKey.ShareGroupHeartbeat, ApiKey.ShareGroupDescribe,
+  ApiKey.ShareGroupHeartbeat, ApiKey.ShareGroupDescribe, ApiKey.DescribeShareGroupOffsets,
+  ApiKey.AlterShareGroupOffsets, ApiKey.DeleteShareGroupOffsets,
 ];
 
 const MAX_VERSION_CAPS = new Map<number, number>([

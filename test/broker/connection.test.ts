@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/messages.ts";
-import { rawSocket as rawSocketTo } from "../harness/raw-socket.ts";
+import { rawSocket } from "../harness/raw-socket.ts";
 import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
 
 let b: InProcessBroker;
@@ -12,8 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => b.stop());
 
-const rawSocket = () => rawSocketTo(b.broker.port);
-
 function apiVersionsFrame(version: number, correlationId: number) {
   return encodeRequest(
     { apiKey: ApiKey.ApiVersions, apiVersion: version, correlationId, clientId: "raw" },
@@ -22,7 +20,7 @@ function apiVersionsFrame(version: number, correlationId: number) {
 }
 
 test("an ApiVersions version from the future gets a v0 answer with UNSUPPORTED_VERSION (KIP-511)", async () => {
-  const { socket, frames } = await rawSocket();
+  const { socket, frames } = await rawSocket(b.broker.port);
   const frame = apiVersionsFrame(3, 7);
   // Rewrite the version field to 99: the broker must not be able to parse the rest.
   new DataView(frame.buffer, frame.byteOffset).setInt16(6, 99);
@@ -36,7 +34,7 @@ test("an ApiVersions version from the future gets a v0 answer with UNSUPPORTED_V
 });
 
 test("pipelined requests are answered in order", async () => {
-  const { socket, frames } = await rawSocket();
+  const { socket, frames } = await rawSocket(b.broker.port);
   const ids = [11, 12, 13, 14, 15];
   const metadata = (id: number) =>
     encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 9, correlationId: id, clientId: "raw" }, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
@@ -54,8 +52,8 @@ test("pipelined requests are answered in order", async () => {
 });
 
 test("a malformed frame closes that connection only", async () => {
-  const bad = await rawSocket();
-  const good = await rawSocket();
+  const bad = await rawSocket(b.broker.port);
+  const good = await rawSocket(b.broker.port);
   // A size prefix followed by garbage that is not a request header.
   bad.socket.write(new Uint8Array([0, 0, 0, 3, 0xff, 0xff, 0xff]));
   await bad.closed;
@@ -66,7 +64,7 @@ test("a malformed frame closes that connection only", async () => {
 });
 
 test("an oversized request closes the connection before reading it", async () => {
-  const big = await rawSocket();
+  const big = await rawSocket(b.broker.port);
   big.socket.write(new Uint8Array([0x10, 0, 0, 0, 1, 2, 3]));
   await big.closed;
   const c = await b.connect();
@@ -75,7 +73,7 @@ test("an oversized request closes the connection before reading it", async () =>
 });
 
 test("an unsupported version of another API closes the connection", async () => {
-  const { socket, closed } = await rawSocket();
+  const { socket, closed } = await rawSocket(b.broker.port);
   const frame = encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 1, clientId: "old" }, { transactionalId: null, acks: 1, timeoutMs: 100, topicData: [] });
   // Every Produce version the codec knows is served; v12 is past the advertised maximum.
   new DataView(frame.buffer, frame.byteOffset).setInt16(6, 12);
@@ -96,7 +94,7 @@ function sizedFrame(hexDigits: string): Uint8Array {
 const LIBRDKAFKA_2_15_ALL_TOPICS = "0003 000c 00000003 0007 72646b61666b61 00 00000000 010000";
 
 test("a request with bytes after its body is answered and the connection stays open (librdkafka 2.15 all-topics Metadata)", async () => {
-  const { socket, frames } = await rawSocket();
+  const { socket, frames } = await rawSocket(b.broker.port);
   socket.write(sizedFrame(LIBRDKAFKA_2_15_ALL_TOPICS));
   const [metadata] = await frames(1);
   const { correlationId, body } = decodeResponse(ApiKey.Metadata, 12, metadata!);
@@ -110,8 +108,8 @@ test("a request with bytes after its body is answered and the connection stays o
 });
 
 test("a request whose fields run past its frame closes that connection only", async () => {
-  const bad = await rawSocket();
-  const good = await rawSocket();
+  const bad = await rawSocket(b.broker.port);
+  const good = await rawSocket(b.broker.port);
   // The same Metadata v12 cut inside its header's tagged fields and body: a truncated request, not trailing bytes.
   bad.socket.write(sizedFrame("0003 000c 00000005 0007 72646b61666b61 00 05"));
   await bad.closed;

@@ -1,9 +1,11 @@
 // An in-process broker on an ephemeral port for fast handler tests; integration tests with
 // real clients use the compiled binary instead (test/harness/broker.ts).
 import { afterAll, beforeAll } from "bun:test";
-import { KafkaConnection } from "../../src/client/kafka-connection.ts";
+import { KafkaConnection, type ConnectOptions } from "../../src/client/kafka-connection.ts";
 import type { BrokerConfig, BrokerContext } from "../../src/broker/context.ts";
 import { LogNotifier } from "../../src/broker/log-notifier.ts";
+import type { BrokerSecurity } from "../../src/broker/security-hooks.ts";
+import type { Storage } from "../../src/storage/storage.ts";
 import { listen, type RunningBroker } from "../../src/broker/server.ts";
 import { openStorage } from "../../src/storage/open.ts";
 
@@ -11,16 +13,22 @@ export interface InProcessBroker {
   ctx: BrokerContext;
   broker: RunningBroker;
   address: string;
-  connect(): Promise<KafkaConnection>;
+  connect(options?: ConnectOptions): Promise<KafkaConnection>;
   stop(): Promise<void>;
 }
 
 /** `port` 0 picks a free one; restart tests pass the previous broker's. */
-export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, storageUrl = "memory://", port = 0): Promise<InProcessBroker> {
+export async function startInProcessBroker(
+  config: Partial<BrokerConfig> = {},
+  storageUrl = "memory://",
+  port = 0,
+  security?: (storage: Storage) => Promise<BrokerSecurity>,
+): Promise<InProcessBroker> {
   const storage = await openStorage(storageUrl);
   const ctx: BrokerContext = {
     storage,
     notifier: new LogNotifier(),
+    ...(security ? { security: await security(storage) } : {}),
     config: {
       nodeId: 111,
       clusterId: "test-cluster",
@@ -44,8 +52,8 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
     ctx,
     broker,
     address,
-    async connect() {
-      const c = await KafkaConnection.connect(address, "test");
+    async connect(options) {
+      const c = await KafkaConnection.connect(address, "test", options);
       connections.push(c);
       return c;
     },

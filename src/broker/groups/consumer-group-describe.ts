@@ -5,11 +5,10 @@ import { defineApi } from "../handler.ts";
 import type { Assignment } from "./assignors.ts";
 import { consumerGroupState, tickConsumer, type ConsumerGroup } from "./consumer-group.ts";
 import { describeModernGroups, namedAssignment, undescribed } from "./modern-group-describe.ts";
-import { OPERATIONS_NOT_REQUESTED } from "../metadata.ts";
 
 type DescribedGroup = ConsumerGroupDescribeResponse["groups"][number];
 
-function describe(group: ConsumerGroup, topicNames: Map<string, string>): DescribedGroup {
+function describe(group: ConsumerGroup, topicNames: Map<string, string>, authorizedOperations: number): DescribedGroup {
   const named = (a: Assignment) => namedAssignment(a, topicNames);
   return {
     errorCode: ErrorCode.NONE,
@@ -31,7 +30,7 @@ function describe(group: ConsumerGroup, topicNames: Map<string, string>): Descri
       assignment: named(m.assigned),
       targetAssignment: named(group.targetAssignment[m.memberId] ?? {}),
     })),
-    authorizedOperations: OPERATIONS_NOT_REQUESTED,
+    authorizedOperations,
   };
 }
 
@@ -39,12 +38,12 @@ export const consumerGroupDescribeApi = defineApi<ConsumerGroupDescribeRequest, 
   apiKey: ApiKey.ConsumerGroupDescribe,
   minVersion: 0,
   maxVersion: 0,
-  async handle(ctx, request) {
-    const groups = await describeModernGroups<DescribedGroup>(ctx, request.groupIds, "ConsumerGroupDescribe", (groupId, group, now, topicNames) => {
+  async handle(ctx, request, rc) {
+    const groups = await describeModernGroups<DescribedGroup>(ctx, rc, request.groupIds, request.includeAuthorizedOperations, "ConsumerGroupDescribe", (groupId, group, now, topicNames, operations) => {
       if (!group) return { result: undescribed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`) };
       if (group.type !== "consumer") return { result: undescribed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
       const changed = tickConsumer(group, now);
-      return { result: describe(group, topicNames), save: changed ? group : undefined };
+      return { result: describe(group, topicNames, operations), save: changed ? group : undefined };
     });
     return { throttleTimeMs: 0, groups };
   },

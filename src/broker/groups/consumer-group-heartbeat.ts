@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from "../../protocol/generated/consumer-group-heartbeat.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 import { clientIdentity } from "./client-identity.ts";
 import { consumerHeartbeat, heartbeatError, newConsumerGroup, validateConsumerHeartbeat, type ConsumerHeartbeatAnswer, type ConsumerHeartbeatInput } from "./consumer-group.ts";
@@ -22,6 +23,7 @@ export const consumerGroupHeartbeatApi = defineApi<ConsumerGroupHeartbeatRequest
   async handle(ctx, request, rc) {
     const { groupId } = request;
     if (groupId === "") return response(heartbeatError(ErrorCode.INVALID_REQUEST, "GroupId can't be empty."));
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return response(heartbeatError(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     const hb: ConsumerHeartbeatInput = {
       memberId: request.memberId,
       memberEpoch: request.memberEpoch,

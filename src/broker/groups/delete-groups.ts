@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { DeleteGroupsRequest, DeleteGroupsResponse } from "../../protocol/generated/delete-groups.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import type { BrokerContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
 import { groupErrorCode } from "./group-errors.ts";
@@ -32,9 +33,10 @@ export const deleteGroupsApi = defineApi<DeleteGroupsRequest, DeleteGroupsRespon
   apiKey: ApiKey.DeleteGroups,
   minVersion: 0,
   maxVersion: 2,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const results = await Promise.all(
       request.groupsNames.map(async (groupId) => {
+        if (!rc.authz.allows(AclOperation.DELETE, ResourceType.GROUP, groupId)) return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
         try {
           return { groupId, errorCode: await deleteGroup(ctx, groupId) };
         } catch (error) {

@@ -2,7 +2,9 @@
 // looked up once, each group described as of now (due deadlines applied and saved), and the
 // entry Kafka gives a group it cannot describe.
 
-import type { BrokerContext } from "../context.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
+import { ErrorCode } from "../../protocol/error-codes.ts";
+import type { BrokerContext, RequestContext } from "../context.ts";
 import { OPERATIONS_NOT_REQUESTED } from "../metadata.ts";
 import type { Assignment } from "./assignors.ts";
 import { toTopicPartitions } from "./consumer-group.ts";
@@ -27,12 +29,17 @@ export function namedAssignment(a: Assignment, topicNames: Map<string, string>) 
   return { topicPartitions: toTopicPartitions(a).map(({ topicId, partitions }) => ({ topicId, topicName: topicNames.get(topicId) ?? "", partitions })) };
 }
 
-/** Describes each group with `step`, run against the stored group as changeGroup runs it. */
+/**
+ * Describes each group the principal may describe with `step`, run against the stored group as changeGroup
+ * runs it; `operations` is what the principal may do on the group when the request asked for it.
+ */
 export async function describeModernGroups<D>(
   ctx: BrokerContext,
+  rc: RequestContext,
   groupIds: string[],
+  includeAuthorizedOperations: boolean,
   api: string,
-  step: (groupId: string, group: GroupRecord | null, now: number, topicNames: Map<string, string>) => GroupChange<D>,
+  step: (groupId: string, group: GroupRecord | null, now: number, topicNames: Map<string, string>, operations: number) => GroupChange<D>,
 ): Promise<D[]> {
   let topicNames: Map<string, string>;
   try {
@@ -43,8 +50,10 @@ export async function describeModernGroups<D>(
   }
   return Promise.all(
     groupIds.map(async (groupId) => {
+      if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return undescribed(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null) as D;
+      const operations = includeAuthorizedOperations ? rc.authz.operations(ResourceType.GROUP, groupId) : OPERATIONS_NOT_REQUESTED;
       try {
-        return await changeGroup(ctx, groupId, (group, now) => step(groupId, group, now, topicNames));
+        return await changeGroup(ctx, groupId, (group, now) => step(groupId, group, now, topicNames, operations));
       } catch (error) {
         return undescribed(groupId, groupErrorCode(error, `${api} ${groupId}`), null) as D;
       }

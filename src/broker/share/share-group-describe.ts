@@ -2,15 +2,14 @@
 
 import type { ShareGroupDescribeRequest, ShareGroupDescribeResponse } from "../../protocol/generated/share-group-describe.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
-import type { BrokerContext } from "../context.ts";
+import type { BrokerContext, RequestContext } from "../context.ts";
 import { describeModernGroups, namedAssignment, undescribed } from "../groups/modern-group-describe.ts";
 import { shareGroupState, tickShare, type ShareGroup } from "../groups/share-group.ts";
-import { OPERATIONS_NOT_REQUESTED } from "../metadata.ts";
 import { SIMPLE_ASSIGNOR } from "./simple-assignor.ts";
 
 type DescribedGroup = ShareGroupDescribeResponse["groups"][number];
 
-function describe(group: ShareGroup, topicNames: Map<string, string>): DescribedGroup {
+function describe(group: ShareGroup, topicNames: Map<string, string>, authorizedOperations: number): DescribedGroup {
   return {
     errorCode: ErrorCode.NONE,
     errorMessage: null,
@@ -28,17 +27,17 @@ function describe(group: ShareGroup, topicNames: Map<string, string>): Described
       subscribedTopicNames: m.subscribedTopicNames,
       assignment: namedAssignment(m.assigned, topicNames),
     })),
-    authorizedOperations: OPERATIONS_NOT_REQUESTED,
+    authorizedOperations,
   };
 }
 
-export async function handleShareGroupDescribe(ctx: BrokerContext, request: ShareGroupDescribeRequest): Promise<ShareGroupDescribeResponse> {
-  const groups = await describeModernGroups<DescribedGroup>(ctx, request.groupIds, "ShareGroupDescribe", (groupId, group, now, topicNames) => {
+export async function handleShareGroupDescribe(ctx: BrokerContext, request: ShareGroupDescribeRequest, rc: RequestContext): Promise<ShareGroupDescribeResponse> {
+  const groups = await describeModernGroups<DescribedGroup>(ctx, rc, request.groupIds, request.includeAuthorizedOperations, "ShareGroupDescribe", (groupId, group, now, topicNames, operations) => {
     if (groupId === "") return { result: undescribed(groupId, ErrorCode.INVALID_GROUP_ID, null) };
     if (!group) return { result: undescribed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`) };
     if (group.type !== "share") return { result: undescribed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a share group.`) };
     const changed = tickShare(group, now);
-    return { result: describe(group, topicNames), save: changed ? group : undefined };
+    return { result: describe(group, topicNames, operations), save: changed ? group : undefined };
   });
   return { throttleTimeMs: 0, groups };
 }
