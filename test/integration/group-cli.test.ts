@@ -3,9 +3,8 @@
 // committed and the member that owns each partition; seek refuses an active group, changes
 // nothing with --dry-run, and moves a stopped group so its next consumer starts where asked.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { BROKER_BINARY, startBroker, type RunningBroker } from "../harness/broker.ts";
+import { CURRENT_LIBRDKAFKA, DEBIAN_LIBRDKAFKA, type Librdkafka } from "../harness/librdkafka.ts";
 import { PYTHON } from "../harness/python.ts";
 import { runCommand } from "../harness/run.ts";
 
@@ -15,8 +14,6 @@ beforeAll(async () => {
   broker = await startBroker({ env: { FETCH_POLL_MS: "50" } });
 });
 afterAll(() => broker.stop());
-
-const LIBRDKAFKA_LIB = resolve(import.meta.dir, "../../node_modules/.cache/tansu-librdkafka/install/lib");
 
 // Creates a two-partition topic with 5 records in each, joins the group, commits 3 on partition 0
 // and 1 on partition 1, reports its assignment and then waits for a line on stdin before leaving.
@@ -81,8 +78,8 @@ async function describeJson(group: string) {
   };
 }
 
-function groupTests(name: string, type: "classic" | "consumer", settings: () => Record<string, string | number>, env: () => Record<string, string>) {
-  describe(name, () => {
+function groupTests(kind: string, type: "classic" | "consumer", settings: () => Record<string, string | number>, lib: Librdkafka) {
+  describe(`${kind} (${lib.name})`, () => {
     const topic = `cli-${type}`;
     const group = `cli-${type}-group`;
 
@@ -91,7 +88,7 @@ function groupTests(name: string, type: "classic" | "consumer", settings: () => 
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
-        env: { ...process.env, ...env() },
+        env: { ...process.env, ...lib.env },
       });
       const timer = setTimeout(() => member.kill("SIGKILL"), 120_000);
       try {
@@ -145,7 +142,7 @@ function groupTests(name: string, type: "classic" | "consumer", settings: () => 
       expect(d.state).toBe("Empty");
       expect(d.partitions.map((p) => p.currentOffset)).toEqual([4, 2]);
 
-      const next = await runCommand([PYTHON, "-c", NEXT_CONSUMER, broker.url, topic, group, JSON.stringify(settings())], { timeoutMs: 90_000, env: env() });
+      const next = await runCommand([PYTHON, "-c", NEXT_CONSUMER, broker.url, topic, group, JSON.stringify(settings())], { timeoutMs: 90_000, env: lib.env });
       expect(next.stderr).not.toContain("Traceback");
       expect(next.exitCode).toBe(0);
       expect(JSON.parse(next.stdout)).toEqual({ "0": 4, "1": 2 });
@@ -161,17 +158,9 @@ function groupTests(name: string, type: "classic" | "consumer", settings: () => 
   });
 }
 
-groupTests("classic group (librdkafka 2.0)", "classic", () => ({ "session.timeout.ms": 6000, "heartbeat.interval.ms": 300 }), () => ({}));
+groupTests("classic group", "classic", () => ({ "session.timeout.ms": 6000, "heartbeat.interval.ms": 300 }), DEBIAN_LIBRDKAFKA);
 
-groupTests(
-  "KIP-848 consumer group (librdkafka 2.15)",
-  "consumer",
-  () => ({ "group.protocol": "consumer" }),
-  () => {
-    if (!existsSync(join(LIBRDKAFKA_LIB, "librdkafka.so.1"))) throw new Error(`no KIP-848 capable librdkafka in ${LIBRDKAFKA_LIB}: run scripts/build-librdkafka.sh`);
-    return { LD_LIBRARY_PATH: LIBRDKAFKA_LIB };
-  },
-);
+groupTests("KIP-848 consumer group", "consumer", () => ({ "group.protocol": "consumer" }), CURRENT_LIBRDKAFKA);
 
 test("seek with no target, or two, is a one-line error", async () => {
   for (const args of [["seek", "g"], ["seek", "g", "--to-earliest", "--to-latest"]]) {
