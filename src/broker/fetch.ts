@@ -11,6 +11,8 @@ import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LogNotifier } from "./log-notifier.ts";
 import { hasPartition, lookupTopic } from "./topic-lookup.ts";
+import { isLakeSink } from "./topic-config.ts";
+import { consola } from "../log.ts";
 
 type PartitionData = FetchResponse["responses"][number]["partitions"][number];
 
@@ -66,10 +68,13 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
     try {
       const tp = { topic: w.topic.name, partition };
       const isolation = readCommitted ? "read_committed" : "read_uncommitted";
+      // A sink topic's records are in its table only (a batch waiting for its commit is in the log briefly).
+      const sink = isLakeSink(w.topic.configs);
+      if (sink) consola.debug(`fetch ${tp.topic}-${partition} returns no records: ${tp.topic} is a sink topic (tansu.lake.sink=true), its records are only in its table`);
       // KIP-74: the first partition with data may exceed the limits so that progress is always
       // possible; once the response is full, later partitions report offsets only.
       const result =
-        total > 0 && budget <= 0
+        sink || (total > 0 && budget <= 0)
           ? { ...(await ctx.storage.offsets(tp)), batches: [], abortedTransactions: [] }
           : await ctx.storage.fetch(tp, {
               fetchOffset: w.partition.fetchOffset,

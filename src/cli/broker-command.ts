@@ -15,6 +15,7 @@ import { readyRoutes } from "../http/ready.ts";
 import { metricsRoutes } from "../http/metrics.ts";
 import { consoleRoutes } from "../http/console/routes.ts";
 import type { Storage } from "../storage/storage.ts";
+import { lakeSettings, openLakeFeed } from "./lake-options.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const env = process.env;
@@ -60,6 +61,18 @@ export const brokerCommand = defineCommand({
       description: "Longest a cached schema (or a topic's lack of one) is used before re-reading files and subjects (SCHEMA_REFRESH_MS)",
       default: env.SCHEMA_REFRESH_MS ?? "5000",
     },
+    "lake-location": {
+      type: "string",
+      description: "file://DIR or s3://BUCKET/PREFIX/: write topics with a schema as tables there (LAKE_LOCATION; off when unset)",
+      default: env.LAKE_LOCATION,
+    },
+    "lake-format": { type: "string", description: "parquet, iceberg or delta: the tables' format unless a topic sets tansu.lake.format (LAKE_FORMAT)", default: env.LAKE_FORMAT ?? "parquet" },
+    "lake-namespace": { type: "string", description: "Tables are <namespace>.<topic> (LAKE_NAMESPACE)", default: env.LAKE_NAMESPACE ?? "tansu" },
+    "iceberg-catalog": {
+      type: "string",
+      description: "http(s) URL of an Iceberg REST catalog; without it a file-system catalog at the lake location (ICEBERG_CATALOG)",
+      default: env.ICEBERG_CATALOG,
+    },
     "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
     "log-format": { type: "string", description: "text, or json for one JSON object per line (LOG_FORMAT)", default: env.LOG_FORMAT ?? "text" },
   },
@@ -81,14 +94,23 @@ export const brokerCommand = defineCommand({
 
     const schemaRefreshMs = Number(args["schema-refresh-ms"]);
     if (!Number.isInteger(schemaRefreshMs) || schemaRefreshMs < 0) throw new Error("--schema-refresh-ms must be a non-negative integer");
+    const lake = lakeSettings({
+      location: args["lake-location"],
+      format: args["lake-format"],
+      namespace: args["lake-namespace"],
+      icebergCatalog: args["iceberg-catalog"],
+      catchUpIntervalMs: env.LAKE_CATCH_UP_INTERVAL_MS ?? "30000",
+    });
 
     const opened = await openStorage(args["storage-engine"]);
     // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.
     const metrics = httpListener ? new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version) : undefined;
     const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
     let schemas: ReturnType<typeof openSchemas>;
+    let lakeFeed: Awaited<ReturnType<typeof openLakeFeed>> | null;
     try {
       schemas = openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
+      lakeFeed = lake ? await openLakeFeed(lake, storage, schemas) : null;
     } catch (error) {
       await storage.close();
       throw error;
@@ -98,6 +120,7 @@ export const brokerCommand = defineCommand({
       metrics,
       notifier: new LogNotifier(),
       schemas: schemas.validation,
+      lake: lakeFeed ?? undefined,
       config: {
         nodeId,
         clusterId: args["cluster-id"],
@@ -147,7 +170,9 @@ export const brokerCommand = defineCommand({
       stopping = true;
       consola.info(`${signal}: finishing in-flight requests`);
       try {
-        await broker.stop();
+        // Buffered rows are committed now: in-flight produces to sink topics are waiting for that.
+        await Promise.all([broker.stop(), lakeFeed?.flush()]);
+        await lakeFeed?.close();
         await http?.stop();
         await storage.close();
         consola.info("stopped");
@@ -157,6 +182,8 @@ export const brokerCommand = defineCommand({
         process.exit(1);
       }
     };
+    lakeFeed?.start();
+    if (lake) consola.info(`lake at ${lake.location} (${lake.format} tables ${lake.namespace}.<topic>${lake.icebergCatalog ? `, Iceberg catalog ${lake.icebergCatalog}` : ""})`);
     process.on("SIGTERM", () => void stop("SIGTERM"));
     process.on("SIGINT", () => void stop("SIGINT"));
     // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.

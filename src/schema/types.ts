@@ -46,6 +46,11 @@ export interface CompiledSchema {
   /** The library's own object: an avsc Type, the JSON Schema document (an object), a protobufjs Type. */
   readonly schema: unknown;
   /**
+   * Avro only: the schema as JSON with its logical types and the named types of its references in place, for
+   * the lake's columns (an avsc Type parsed without logical types registered forgets them). Built on first use.
+   */
+  readonly json?: unknown;
+  /**
    * Decodes and checks one payload without any Confluent header: JSON text, Avro binary, Protobuf binary.
    * @param path names the payload in messages ("key", "value")
    * @throws SchemaViolation
@@ -90,12 +95,15 @@ export interface RecordError {
   message: string;
 }
 
-/** A record that passed validation, with its key and value decoded (null where the record has none or the part has no schema). */
+/** A record that passed validation: key and value decoded where the topic's schema has that part, else its bytes (or null). */
 export interface DecodedRecord {
   offsetDelta: number;
   timestampDelta: bigint;
   key: unknown;
   value: unknown;
+  /** The schema each part was decoded with (Confluent's format: the version its id names); null where there was nothing to decode. */
+  keySchema: CompiledSchema | null;
+  valueSchema: CompiledSchema | null;
   headers: Array<{ key: string; value: Uint8Array | null }>;
 }
 
