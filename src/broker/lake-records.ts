@@ -24,7 +24,7 @@ function lakePart(compiled: CompiledSchema): LakePart {
     case "avro":
       return { format: "avro", schema: compiled.json as object };
     case "json":
-      return { format: "json", schema: compiled.schema as object };
+      return { format: "json", schema: (compiled.json ?? compiled.schema) as object };
     case "protobuf":
       return { format: "protobuf", type: compiled.schema as protobuf.Type };
   }

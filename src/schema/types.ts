@@ -46,8 +46,9 @@ export interface CompiledSchema {
   /** The library's own object: an avsc Type, the JSON Schema document (an object), a protobufjs Type. */
   readonly schema: unknown;
   /**
-   * Avro only: the schema as JSON with its logical types and the named types of its references in place, for
-   * the lake's columns (an avsc Type parsed without logical types registered forgets them). Built on first use.
+   * The schema as one self-contained JSON document, for the lake's columns, where `schema` is not: Avro's with its
+   * logical types and the named types of its references in place (an avsc Type parsed without logical types
+   * registered forgets them; built on first use), a JSON Schema file part's with the file's definitions.
    */
   readonly json?: unknown;
   /**

@@ -256,7 +256,7 @@ export const jsonTopic: TopicFixture = {
 
 // ---------- Protobuf ----------
 
-const PROTO = `
+export const PROTO = `
 syntax = "proto3";
 package shop;
 import "google/protobuf/timestamp.proto";

@@ -1,0 +1,214 @@
+// What the broker-level lake tests share: topics created with their configs, the lake tests'
+// fixture records encoded as a producer sends them, a real client producing them (python
+// confluent-kafka, i.e. librdkafka), and a table's rows read by readers that are not the writer.
+
+import { expect } from "bun:test";
+import avro from "avsc";
+import type protobuf from "protobufjs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KafkaConnection } from "../../src/client/kafka-connection.ts";
+import { ErrorCode } from "../../src/protocol/error-codes.ts";
+import { ApiKey } from "../../src/protocol/generated/apis.ts";
+import type { LakeRecord } from "../../src/lake/lake.ts";
+import { python } from "../harness/python.ts";
+import { checkIcebergMetadata, currentMetadataFile, icebergDuckRows } from "../lake/iceberg-checks.ts";
+import { deltaRows, duckRows, parquetFiles, pathOf, replayDelta } from "../lake/readers.ts";
+import { recordsOf, TO_OBJECT, type TopicFixture } from "../lake/topics.ts";
+
+export type Row = Record<string, unknown>;
+
+export async function createTopic(address: string, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
+  const c = await KafkaConnection.connect(address);
+  try {
+    const response = await c.request(ApiKey.CreateTopics, 7, {
+      topics: [{ name, numPartitions: partitions, replicationFactor: -1, assignments: [], configs: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    expect(response.topics[0]!.errorMessage ?? null).toBeNull();
+    expect(response.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+  } finally {
+    c.close();
+  }
+}
+
+/** The high watermark of each partition, through ListOffsets. */
+export async function highWatermarks(address: string, topic: string, partitions: number): Promise<bigint[]> {
+  const c = await KafkaConnection.connect(address);
+  try {
+    const response = await c.request(ApiKey.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, timestamp: -1n })) }],
+    });
+    return response.topics[0]!.partitions.map((p) => p.offset ?? -1n);
+  } finally {
+    c.close();
+  }
+}
+
+export interface Message {
+  topic: string;
+  partition: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  /** Milliseconds since the epoch; the producer's clock when absent. */
+  timestamp?: number;
+  headers?: Array<{ key: string; value: Uint8Array | null }>;
+}
+
+const hex = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString("hex"));
+
+/** One part of a fixture record as the producer sends it (Avro or Protobuf binary, JSON text, raw bytes). */
+function encodePart(part: TopicFixture["schema"]["value"], value: unknown): Uint8Array | null {
+  if (value === null || value === undefined) return null;
+  if (!part) return value as Uint8Array;
+  switch (part.format) {
+    case "avro":
+      return avro.Type.forSchema(part.schema as avro.Schema).toBuffer(value);
+    case "json":
+      return new TextEncoder().encode(JSON.stringify(value));
+    case "protobuf": {
+      const type = part.type as protobuf.Type;
+      return type.encode(type.fromObject(value as Record<string, unknown>)).finish();
+    }
+  }
+}
+
+/** Records first..first+count-1 of a lake fixture as messages: record i to partition i % partitions. */
+export function fixtureMessages(topic: TopicFixture, count: number, partitions: number, first = 0): Message[] {
+  return recordsOf(topic, count, partitions, first).map((record: LakeRecord) => ({
+    topic: topic.name,
+    partition: record.partition,
+    key: encodePart(topic.schema.key, record.key),
+    value: encodePart(topic.schema.value, record.value),
+    timestamp: Number(record.timestamp),
+    headers: record.headers.map((h) => ({ key: h.key, value: h.value })),
+  }));
+}
+
+export { TO_OBJECT };
+
+const PRODUCER = String.raw`
+import json, sys
+from confluent_kafka import Producer
+bootstrap = sys.argv[1]
+messages = [json.loads(line) for line in sys.stdin if line.strip()]
+p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5, "message.timeout.ms": 60000})
+delivered = []
+errors = []
+def report(err, msg):
+    if err is not None: errors.append(err.str())
+    else: delivered.append([msg.partition(), msg.offset()])
+for m in messages:
+    kwargs = {"partition": m["partition"], "on_delivery": report}
+    if m["key"] is not None: kwargs["key"] = bytes.fromhex(m["key"])
+    if m["value"] is not None: kwargs["value"] = bytes.fromhex(m["value"])
+    if m.get("timestamp") is not None: kwargs["timestamp"] = m["timestamp"]
+    if m.get("headers"): kwargs["headers"] = [(h[0], None if h[1] is None else bytes.fromhex(h[1])) for h in m["headers"]]
+    while True:
+        try:
+            p.produce(m["topic"], **kwargs)
+            break
+        except BufferError:
+            p.poll(0.1)
+    p.poll(0)
+p.flush(90)
+print(json.dumps({"delivered": delivered, "errors": errors}))
+`;
+
+/** Produces `messages` in order through python confluent-kafka (librdkafka, idempotent, acks=all); returns where each landed. */
+export async function producePython(bootstrap: string, messages: Message[], timeoutMs = 120_000): Promise<Array<[number, number]>> {
+  const input = messages
+    .map((m) =>
+      JSON.stringify({
+        topic: m.topic,
+        partition: m.partition,
+        key: hex(m.key),
+        value: hex(m.value),
+        timestamp: m.timestamp ?? null,
+        headers: (m.headers ?? []).map((h) => [h.key, hex(h.value)]),
+      }),
+    )
+    .join("\n");
+  const run = await python(PRODUCER, [bootstrap], { input, timeoutMs });
+  if (run.exitCode !== 0) throw new Error(`python producer exited ${run.exitCode}: ${run.stderr}`);
+  const out = JSON.parse(run.stdout) as { delivered: Array<[number, number]>; errors: string[] };
+  expect(out.errors).toEqual([]);
+  expect(out.delivered).toHaveLength(messages.length);
+  return out.delivered;
+}
+
+export type TableFormat = "parquet" | "iceberg" | "delta";
+
+/**
+ * Every row of the table at `<lakeDir>/<namespace>/<topic>` through readers that are not the writer:
+ * Parquet files through DuckDB; Iceberg metadata checked against the spec (manifests by python3-avro) and its
+ * data files through DuckDB; Delta's log replayed with DuckDB. Empty when the table does not exist yet.
+ */
+export async function tableRows(lakeDir: string, topic: string, format: TableFormat, namespace = "tansu"): Promise<Row[]> {
+  const dir = join(lakeDir, namespace, topic);
+  switch (format) {
+    case "parquet": {
+      const files = parquetFiles(dir);
+      return files.length === 0 ? [] : duckRows(files);
+    }
+    case "iceberg": {
+      if (parquetFiles(dir).length === 0) return [];
+      return icebergDuckRows(await checkIcebergMetadata(currentMetadataFile(dir), pathOf));
+    }
+    case "delta": {
+      // Data files are written before the commit that adds them.
+      if (!existsSync(join(dir, "_delta_log", `${"0".padStart(20, "0")}.json`))) return [];
+      return deltaRows(dir, await replayDelta(dir));
+    }
+  }
+}
+
+/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. Lake commits are asynchronous to produce. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(100);
+  }
+}
+
+/** Rows committed to an Iceberg table, by its current snapshot's summary: cheap enough to poll. */
+function icebergRecordCount(tableDir: string): number {
+  if (!existsSync(join(tableDir, "metadata", "version-hint.text"))) return 0;
+  const metadata = JSON.parse(readFileSync(currentMetadataFile(tableDir), "utf8"));
+  const snapshot = (metadata.snapshots ?? []).find((s: { "snapshot-id": unknown }) => s["snapshot-id"] === metadata["current-snapshot-id"]);
+  return Number(snapshot?.summary["total-records"] ?? 0);
+}
+
+/** Waits until the table holds at least `count` rows and returns them all. */
+export async function rowsOnceCommitted(lakeDir: string, topic: string, format: TableFormat, count: number, namespace = "tansu"): Promise<Row[]> {
+  let rows: Row[] = [];
+  await eventually(`${count} rows in ${format} table ${topic}`, async () => {
+    if (format === "iceberg") return icebergRecordCount(join(lakeDir, namespace, topic)) >= count;
+    rows = await tableRows(lakeDir, topic, format, namespace);
+    return rows.length >= count;
+  });
+  return format === "iceberg" ? tableRows(lakeDir, topic, format, namespace) : rows;
+}
+
+/** (partition, offset) of every row, checked to be unique: no row twice. */
+export function expectEachOffsetOnce(rows: Row[]): Set<string> {
+  const keys = rows.map((row) => `${row.partition}/${row.offset}`);
+  const unique = new Set(keys);
+  expect(keys.length - unique.size).toBe(0);
+  return unique;
+}
+
+/** Every offset below each partition's high watermark, as "partition/offset". */
+export function allOffsets(highWatermarks: bigint[]): Set<string> {
+  const all = new Set<string>();
+  highWatermarks.forEach((end, partition) => {
+    for (let offset = 0n; offset < end; offset++) all.add(`${partition}/${offset}`);
+  });
+  return all;
+}
+
+export { pathOf };
