@@ -3,6 +3,7 @@
 // without the batches of aborted transactions, filtered as Kafka's consumer filters them.
 
 import { decodeControlRecord, decodeRecordBatch, isControl, isTransactional, readBatchHeader, type RecordBatchHeader } from "../protocol/record-batch.ts";
+import { OffsetOutOfRangeError } from "../storage/errors.ts";
 import type { Storage, TopicPartition } from "../storage/storage.ts";
 
 export interface StoredBatch {
@@ -16,9 +17,9 @@ const FETCH_BYTES = 1 << 20;
 
 /**
  * The committed data batches holding offsets in [from, until), in offset order; the first may start
- * before `from`. `skip(offset)` moves a read position past offsets the caller does not need
- * (returning it unchanged when it needs it), so long stretches it holds already are not read.
- * @throws OffsetOutOfRangeError when `from` is below the log start (retention moved it meanwhile)
+ * before `from`, and offsets below the log start (deleted meanwhile) are passed over. `skip(offset)`
+ * moves a read position past offsets the caller does not need (returning it unchanged when it needs
+ * it), so long stretches it holds already are not read.
  */
 export async function* committedBatches(
   storage: Storage,
@@ -33,7 +34,16 @@ export async function* committedBatches(
   for (;;) {
     at = skip(at);
     if (at >= until) return;
-    const result = await storage.fetch(tp, { fetchOffset: at, maxBytes: FETCH_BYTES, isolation: "read_committed" });
+    let result;
+    try {
+      result = await storage.fetch(tp, { fetchOffset: at, maxBytes: FETCH_BYTES, isolation: "read_committed" });
+    } catch (error) {
+      if (!(error instanceof OffsetOutOfRangeError)) throw error;
+      const { logStartOffset } = await storage.offsets(tp);
+      if (at >= logStartOffset) throw error;
+      at = logStartOffset;
+      continue;
+    }
     if (result.batches.length === 0) return;
     const aborted = [...result.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
     for (const bytes of result.batches) {

@@ -68,19 +68,21 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
     try {
       const tp = { topic: w.topic.name, partition };
       const isolation = readCommitted ? "read_committed" : "read_uncommitted";
-      // A sink topic's records are in its table only (a batch waiting for its commit is in the log briefly).
-      const sink = isLakeSink(w.topic.configs);
-      if (sink) consola.debug(`fetch ${tp.topic}-${partition} returns no records: ${tp.topic} is a sink topic (tansu.lake.sink=true), its records are only in its table`);
       // KIP-74: the first partition with data may exceed the limits so that progress is always
       // possible; once the response is full, later partitions report offsets only.
       const result =
-        sink || (total > 0 && budget <= 0)
+        total > 0 && budget <= 0
           ? { ...(await ctx.storage.offsets(tp)), batches: [], abortedTransactions: [] }
           : await ctx.storage.fetch(tp, {
               fetchOffset: w.partition.fetchOffset,
               maxBytes: total === 0 ? w.partition.partitionMaxBytes : Math.min(w.partition.partitionMaxBytes, budget),
               isolation,
             });
+      if (isLakeSink(w.topic.configs)) {
+        // Its records are only in its table; a batch waiting for its commit is in the log briefly, unseen.
+        consola.debug(`fetch ${tp.topic}-${partition} returns no records: ${tp.topic} is a sink topic (tansu.lake.sink=true), its records are only in its table`);
+        result.batches = [];
+      }
       const size = result.batches.reduce((n, b) => n + b.byteLength, 0);
       batches[batches.length - 1] = result.batches;
       total += size;

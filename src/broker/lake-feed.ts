@@ -161,10 +161,11 @@ export class LakeFeed implements BrokerLake {
     const from = state.checked > offsets.logStartOffset ? state.checked : offsets.logStartOffset;
     if (from >= until) return;
     const failures = state.failures;
-    const writes = await this.#fill(topic, partition, settings, from, until, await tableRuns());
+    const { writes, rows } = await this.#fill(topic, partition, settings, from, until, await tableRuns());
     const end = until;
     void Promise.all(writes).then(
       () => {
+        if (rows > 0) consola.info(`lake: catch-up wrote ${rows} records of ${topic.name}-${partition} from the log (offsets ${from} to ${end - 1n})`);
         if (state.failures === failures && state.checked < end) state.checked = end;
       },
       () => undefined,
@@ -176,7 +177,7 @@ export class LakeFeed implements BrokerLake {
     const state = this.#state(topic, partition);
     await Promise.all([...state.writing].filter((w) => w.first <= last && w.last >= first).map((w) => w.done.catch(() => undefined)));
     const settings = this.#lake.settings(topic.configs);
-    await Promise.all(await this.#fill(topic, partition, settings, first, last + 1n, await this.#lake.written(topic.name, topic.configs)));
+    await Promise.all((await this.#fill(topic, partition, settings, first, last + 1n, await this.#lake.written(topic.name, topic.configs))).writes);
   }
 
   /**
@@ -184,7 +185,14 @@ export class LakeFeed implements BrokerLake {
    * read from the log; resolves once they are handed to the lake, with their commits. Batches of a sink topic
    * are removed from the log once the table has all their rows.
    */
-  async #fill(topic: Topic, partition: number, settings: TopicLakeSettings, from: bigint, until: bigint, written: Runs): Promise<Promise<unknown>[]> {
+  async #fill(
+    topic: Topic,
+    partition: number,
+    settings: TopicLakeSettings,
+    from: bigint,
+    until: bigint,
+    written: Runs,
+  ): Promise<{ writes: Promise<unknown>[]; rows: number }> {
     const state = this.#state(topic, partition);
     const tp = { topic: topic.name, partition };
     const held = mergeRuns(written, new Map([[partition, [...state.writing].map((w): [bigint, bigint] => [w.first, w.last])]]));
@@ -193,6 +201,7 @@ export class LakeFeed implements BrokerLake {
       return run ? run[1] + 1n : offset;
     };
     const writes: Promise<unknown>[] = [];
+    let total = 0;
     let outstanding: Array<{ rows: number; done: Promise<unknown> }> = [];
     for await (const stored of committedBatches(this.#storage, tp, from, until, skip)) {
       const keep = (offset: bigint) => offset >= from && offset < until && skip(offset) === offset;
@@ -207,6 +216,7 @@ export class LakeFeed implements BrokerLake {
       const batch = await this.#decode(topic, stored);
       if (!batch) continue;
       const { done, rows } = this.#write(topic, partition, batch, stored.header, stored.header.baseOffset, keep);
+      total += rows;
       const settled = settings.sink ? done.then(() => this.#dropFromLog(tp, stored.header.baseOffset)) : done;
       writes.push(settled);
       outstanding.push({ rows, done: settled });
@@ -216,7 +226,7 @@ export class LakeFeed implements BrokerLake {
         outstanding = outstanding.slice(1);
       }
     }
-    return writes;
+    return { writes, rows: total };
   }
 
   /** A stored batch checked and decoded with the topic's schema; null (and logged) when it no longer matches. */
@@ -265,12 +275,20 @@ export class LakeFeed implements BrokerLake {
     return { rows: offsets.length, done };
   }
 
-  /** Removes a sink topic's batch from the log once its rows are in the table; gone already is fine. */
+  /**
+   * Removes a sink topic's batch from the log once its rows are in the table (gone already is fine), and moves
+   * the log start up to the oldest batch still waiting for its commit, so that consumers see an empty log.
+   */
   async #dropFromLog(tp: TopicPartition, baseOffset: bigint): Promise<void> {
     try {
-      await this.#storage.replaceBatch(tp, baseOffset, null);
+      await this.#storage.replaceBatch(tp, baseOffset, null).catch((error: unknown) => {
+        if (!(error instanceof OffsetOutOfRangeError)) throw error;
+      });
+      // The high watermark first: a batch appended after it is read starts at or above it and stays.
+      const { highWatermark } = await this.#storage.offsets(tp);
+      const [waiting] = await this.#storage.batchSummaries(tp);
+      await this.#storage.deleteRecords(tp, waiting && waiting.baseOffset < highWatermark ? waiting.baseOffset : highWatermark);
     } catch (error) {
-      if (error instanceof OffsetOutOfRangeError) return;
       // Catch-up removes it on a later pass: its rows are in the table.
       consola.warn(`lake: ${tp.topic}-${tp.partition} batch at ${baseOffset} is in its table but could not be removed from the log:`, error);
     }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
+import { encodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import type { LakeRecord } from "../../src/lake/lake.ts";
 import { python } from "../harness/python.ts";
 import { checkIcebergMetadata, currentMetadataFile, icebergDuckRows } from "../lake/iceberg-checks.ts";
@@ -33,14 +34,26 @@ export async function createTopic(address: string, name: string, partitions: num
   }
 }
 
-/** The high watermark of each partition, through ListOffsets. */
-export async function highWatermarks(address: string, topic: string, partitions: number): Promise<bigint[]> {
+/** One batch of `values` to `partition` through the protocol client, acks=all: the partition's response. */
+export async function produceBatch(address: string, topic: string, partition: number, values: Uint8Array[]) {
+  const c = await KafkaConnection.connect(address);
+  try {
+    const records = encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: values.map((value, i) => ({ offsetDelta: i, key: null, value })) });
+    const response = await c.request(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 60_000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
+    return response.responses[0]!.partitionResponses[0]!;
+  } finally {
+    c.close();
+  }
+}
+
+/** The high watermark (or with "earliest", the log start offset) of each partition, through ListOffsets. */
+export async function highWatermarks(address: string, topic: string, partitions: number, at: "latest" | "earliest" = "latest"): Promise<bigint[]> {
   const c = await KafkaConnection.connect(address);
   try {
     const response = await c.request(ApiKey.ListOffsets, 7, {
       replicaId: -1,
       isolationLevel: 0,
-      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, timestamp: -1n })) }],
+      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, p) => ({ partitionIndex: p, timestamp: at === "latest" ? -1n : -2n })) }],
     });
     return response.topics[0]!.partitions.map((p) => p.offset ?? -1n);
   } finally {
@@ -91,11 +104,12 @@ export function fixtureMessages(topic: TopicFixture, count: number, partitions: 
 export { TO_OBJECT };
 
 const PRODUCER = String.raw`
-import json, sys
+import json, sys, time
 from confluent_kafka import Producer
-bootstrap = sys.argv[1]
+bootstrap, pace = sys.argv[1], float(sys.argv[2])
 messages = [json.loads(line) for line in sys.stdin if line.strip()]
-p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5, "message.timeout.ms": 60000})
+# Reconnects quickly: some tests restart the broker under a running producer.
+p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5, "message.timeout.ms": 90000, "reconnect.backoff.max.ms": 200})
 delivered = []
 errors = []
 def report(err, msg):
@@ -114,12 +128,16 @@ for m in messages:
         except BufferError:
             p.poll(0.1)
     p.poll(0)
+    if pace > 0: time.sleep(pace)
 p.flush(90)
 print(json.dumps({"delivered": delivered, "errors": errors}))
 `;
 
-/** Produces `messages` in order through python confluent-kafka (librdkafka, idempotent, acks=all); returns where each landed. */
-export async function producePython(bootstrap: string, messages: Message[], timeoutMs = 120_000): Promise<Array<[number, number]>> {
+/**
+ * Produces `messages` in order through python confluent-kafka (librdkafka, idempotent, acks=all); returns where
+ * each landed. `paceMs` spaces the messages out, so that a test can act while they stream.
+ */
+export async function producePython(bootstrap: string, messages: Message[], options: { paceMs?: number; timeoutMs?: number } = {}): Promise<Array<[number, number]>> {
   const input = messages
     .map((m) =>
       JSON.stringify({
@@ -132,7 +150,7 @@ export async function producePython(bootstrap: string, messages: Message[], time
       }),
     )
     .join("\n");
-  const run = await python(PRODUCER, [bootstrap], { input, timeoutMs });
+  const run = await python(PRODUCER, [bootstrap, String((options.paceMs ?? 0) / 1000)], { input, timeoutMs: options.timeoutMs ?? 120_000 });
   if (run.exitCode !== 0) throw new Error(`python producer exited ${run.exitCode}: ${run.stderr}`);
   const out = JSON.parse(run.stdout) as { delivered: Array<[number, number]>; errors: string[] };
   expect(out.errors).toEqual([]);
@@ -176,7 +194,7 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
 }
 
 /** Rows committed to an Iceberg table, by its current snapshot's summary: cheap enough to poll. */
-function icebergRecordCount(tableDir: string): number {
+export function icebergRecordCount(tableDir: string): number {
   if (!existsSync(join(tableDir, "metadata", "version-hint.text"))) return 0;
   const metadata = JSON.parse(readFileSync(currentMetadataFile(tableDir), "utf8"));
   const snapshot = (metadata.snapshots ?? []).find((s: { "snapshot-id": unknown }) => s["snapshot-id"] === metadata["current-snapshot-id"]);
