@@ -5,7 +5,6 @@
 // Tables are read by DuckDB (Parquet and Delta's log), python3-avro (Iceberg manifests) and icebird.
 
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import avro from "avsc";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { KafkaConnection } from "../../src/client/kafka-connection.ts";
@@ -17,23 +16,23 @@ import { currentMetadataFile, icebirdRows } from "../lake/iceberg-checks.ts";
 import {
   allOffsets,
   createTopic,
+  entries,
+  entry,
+  ENTRY_FILE,
   eventually,
   expectEachOffsetOnce,
+  expectRowsAreLog,
   highWatermarks,
   icebergRecordCount,
   produceBatch,
   producePython,
   rowsOnceCommitted,
   tableRows,
-  type Message,
-  type Row,
   type TableFormat,
 } from "./lake-harness.ts";
 
 setDefaultTimeout(180_000);
 
-const ENTRY = { type: "record", name: "Entry", namespace: "ledger", fields: [{ name: "id", type: "long" }, { name: "note", type: "string" }] };
-const entryType = avro.Type.forSchema(ENTRY as avro.Schema);
 const TOPICS = ["ledger-iceberg", "ledger-delta", "crash", "term", "optout", "sink", "sink-nolake"];
 
 let dir: string;
@@ -44,8 +43,7 @@ beforeAll(() => {
   dir = tempDir("tansu-lake-once-");
   schemas = join(dir, "schemas");
   mkdirSync(schemas);
-  const file = JSON.stringify({ type: "record", name: "LedgerTopic", fields: [{ name: "value", type: ENTRY }] });
-  for (const topic of TOPICS) writeFileSync(join(schemas, `${topic}.avsc`), file);
+  for (const topic of TOPICS) writeFileSync(join(schemas, `${topic}.avsc`), ENTRY_FILE);
 });
 afterAll(async () => {
   for (const broker of brokers.splice(0)) await broker.stop().catch(() => undefined);
@@ -63,21 +61,10 @@ async function lakeBroker(storage: string, lakeDir: string | null, options: { po
   return broker;
 }
 
-const entry = (id: number) => new Uint8Array(entryType.toBuffer({ id, note: `entry ${id}` }));
-
-function entries(topic: string, first: number, count: number, partitions: number): Message[] {
-  return Array.from({ length: count }, (_, n) => ({ topic, partition: (first + n) % partitions, key: null, value: entry(first + n) }));
-}
-
 /** The table holds exactly the log: every offset below each high watermark once, and every id once. */
-async function expectTableIsLog(address: string, lakeDir: string, topic: string, format: TableFormat, partitions: number, ids: number): Promise<Row[]> {
+async function expectTableIsLog(address: string, lakeDir: string, topic: string, format: TableFormat, partitions: number, ids: number): Promise<void> {
   const ends = await highWatermarks(address, topic, partitions);
-  const total = Number(ends.reduce((a, b) => a + b, 0n));
-  expect(total).toBe(ids);
-  const rows = await rowsOnceCommitted(lakeDir, topic, format, total);
-  expect([...expectEachOffsetOnce(rows)].sort()).toEqual([...allOffsets(ends)].sort());
-  expect(rows.map((row) => Number(row.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: ids }, (_, i) => i));
-  return rows;
+  expectRowsAreLog(await rowsOnceCommitted(lakeDir, topic, format, ids), ends, ids);
 }
 
 describe("two brokers on one store, one table", () => {

@@ -160,13 +160,20 @@ export async function producePython(bootstrap: string, messages: Message[], opti
 
 export type TableFormat = "parquet" | "iceberg" | "delta";
 
+export interface TableWhere {
+  /** Default "tansu" (--lake-namespace). */
+  namespace?: string;
+  /** Where the file an Iceberg metadata URL names is (tables copied out of S3); default the file:// URL's path. */
+  localPath?: (url: string) => string;
+}
+
 /**
  * Every row of the table at `<lakeDir>/<namespace>/<topic>` through readers that are not the writer:
  * Parquet files through DuckDB; Iceberg metadata checked against the spec (manifests by python3-avro) and its
  * data files through DuckDB; Delta's log replayed with DuckDB. Empty when the table does not exist yet.
  */
-export async function tableRows(lakeDir: string, topic: string, format: TableFormat, namespace = "tansu"): Promise<Row[]> {
-  const dir = join(lakeDir, namespace, topic);
+export async function tableRows(lakeDir: string, topic: string, format: TableFormat, where: TableWhere = {}): Promise<Row[]> {
+  const dir = join(lakeDir, where.namespace ?? "tansu", topic);
   switch (format) {
     case "parquet": {
       const files = parquetFiles(dir);
@@ -174,7 +181,7 @@ export async function tableRows(lakeDir: string, topic: string, format: TableFor
     }
     case "iceberg": {
       if (parquetFiles(dir).length === 0) return [];
-      return icebergDuckRows(await checkIcebergMetadata(currentMetadataFile(dir), pathOf));
+      return icebergDuckRows(await checkIcebergMetadata(currentMetadataFile(dir), where.localPath ?? pathOf));
     }
     case "delta": {
       // Data files are written before the commit that adds them.
@@ -202,14 +209,33 @@ export function icebergRecordCount(tableDir: string): number {
 }
 
 /** Waits until the table holds at least `count` rows and returns them all. */
-export async function rowsOnceCommitted(lakeDir: string, topic: string, format: TableFormat, count: number, namespace = "tansu"): Promise<Row[]> {
+export async function rowsOnceCommitted(lakeDir: string, topic: string, format: TableFormat, count: number): Promise<Row[]> {
   let rows: Row[] = [];
   await eventually(`${count} rows in ${format} table ${topic}`, async () => {
-    if (format === "iceberg") return icebergRecordCount(join(lakeDir, namespace, topic)) >= count;
-    rows = await tableRows(lakeDir, topic, format, namespace);
+    if (format === "iceberg") return icebergRecordCount(join(lakeDir, "tansu", topic)) >= count;
+    rows = await tableRows(lakeDir, topic, format);
     return rows.length >= count;
   });
-  return format === "iceberg" ? tableRows(lakeDir, topic, format, namespace) : rows;
+  return format === "iceberg" ? tableRows(lakeDir, topic, format) : rows;
+}
+
+/** The value schema of the ledger topics the exactly-once tests write, and its schema file (Avro). */
+const ENTRY = { type: "record", name: "Entry", namespace: "ledger", fields: [{ name: "id", type: "long" }, { name: "note", type: "string" }] };
+const entryType = avro.Type.forSchema(ENTRY as avro.Schema);
+export const ENTRY_FILE = JSON.stringify({ type: "record", name: "LedgerTopic", fields: [{ name: "value", type: ENTRY }] });
+
+export const entry = (id: number) => new Uint8Array(entryType.toBuffer({ id, note: `entry ${id}` }));
+
+/** Entries first..first+count-1, entry i to partition i % partitions. */
+export function entries(topic: string, first: number, count: number, partitions: number): Message[] {
+  return Array.from({ length: count }, (_, n) => ({ topic, partition: (first + n) % partitions, key: null, value: entry(first + n) }));
+}
+
+/** The rows are exactly the log: every offset below each high watermark once, and entries 0..ids-1 once each. */
+export function expectRowsAreLog(rows: Row[], highWatermarks: bigint[], ids: number): void {
+  expect(Number(highWatermarks.reduce((a, b) => a + b, 0n))).toBe(ids);
+  expect([...expectEachOffsetOnce(rows)].sort()).toEqual([...allOffsets(highWatermarks)].sort());
+  expect(rows.map((row) => Number(row.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: ids }, (_, i) => i));
 }
 
 /** (partition, offset) of every row, checked to be unique: no row twice. */
