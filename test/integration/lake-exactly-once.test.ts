@@ -12,6 +12,7 @@ import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
 import { kcat } from "../harness/kcat.ts";
+import { python } from "../harness/python.ts";
 import { currentMetadataFile, icebirdRows } from "../lake/iceberg-checks.ts";
 import {
   allOffsets,
@@ -33,7 +34,7 @@ import {
 
 setDefaultTimeout(180_000);
 
-const TOPICS = ["ledger-iceberg", "ledger-delta", "crash", "term", "optout", "sink", "sink-nolake"];
+const TOPICS = ["ledger-iceberg", "ledger-delta", "crash", "term", "optout", "txn", "sink", "sink-nolake"];
 
 let dir: string;
 let schemas: string;
@@ -125,6 +126,42 @@ describe("a broker's end", () => {
     expect(rows).toHaveLength(100);
     expect(expectEachOffsetOnce(rows).size).toBe(100);
     expect(existsSync(join(lakeDir, "tansu", "optout"))).toBe(false);
+  });
+});
+
+const TRANSACTIONS = String.raw`
+import sys
+from confluent_kafka import Producer
+bootstrap, topic = sys.argv[1], sys.argv[2]
+payloads = [bytes.fromhex(line) for line in sys.stdin.read().split()]
+p = Producer({"bootstrap.servers": bootstrap, "transactional.id": "lake-txn"})
+p.init_transactions(30)
+for first, count, commit in [(0, 10, True), (20, 5, False), (10, 10, True)]:
+    p.begin_transaction()
+    for i in range(first, first + count): p.produce(topic, payloads[i], partition=0)
+    p.flush(30)
+    if commit: p.commit_transaction(30)
+    else: p.abort_transaction(30)
+print("done")
+`;
+
+describe("transactions", () => {
+  test("rows of committed transactions reach the table, of aborted ones never", async () => {
+    const lakeDir = join(dir, "txn-lake");
+    const broker = await lakeBroker(`sqlite://${join(dir, "txn.db")}`, lakeDir);
+    await createTopic(broker.url, "txn", 1, { "tansu.lake.format": "iceberg", "tansu.lake.commit.interval.ms": "200" });
+    const payloads = Array.from({ length: 25 }, (_, i) => Buffer.from(entry(i)).toString("hex")).join("\n");
+    const run = await python(TRANSACTIONS, [broker.url, "txn"], { input: payloads, timeoutMs: 90_000 });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe("done");
+    // 25 records and three markers in the log; entries 20-24 were aborted.
+    expect(await highWatermarks(broker.url, "txn", 1)).toEqual([28n]);
+    const rows = await rowsOnceCommitted(lakeDir, "txn", "iceberg", 20);
+    expect(expectEachOffsetOnce(rows).size).toBe(20);
+    expect(rows.map((row) => Number(row.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // Once every pass has looked past the log's end, no aborted row has come in after all.
+    expect(broker.logs()).toMatch(/lake: catch-up wrote \d+ records of txn-0 from the log \(offsets \d+ to 27\)/);
+    expect(await tableRows(lakeDir, "txn", "iceberg")).toHaveLength(20);
   });
 });
 
