@@ -21,7 +21,7 @@ import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { encodeRecordBatch } from "../../src/protocol/record-batch.ts";
 import { startBroker, type RunningBroker } from "../../test/harness/broker.ts";
-import { avroTopic, recordsOf } from "../../test/lake/topics.ts";
+import { AVRO_KEY, AVRO_SCHEMA_FILE, AVRO_VALUE, avroTopic, recordsOf } from "../../test/lake/topics.ts";
 import { writeBenchmarkSection } from "./report.ts";
 import { seconds } from "./storage-batch.ts";
 
@@ -73,9 +73,8 @@ const IN_FLIGHT = 4;
 /** Commits come every PER_COMMIT rows, or this long after the first row of a commit: the last one does not wait long. */
 const BROKER_COMMIT_INTERVAL_MS = 250;
 
-const avroPart = (part: unknown) => (part as { schema: object }).schema;
-const keyType = avro.Type.forSchema(avroPart(avroTopic.schema.key) as avro.Schema);
-const valueType = avro.Type.forSchema(avroPart(avroTopic.schema.value) as avro.Schema);
+const keyType = avro.Type.forSchema(AVRO_KEY as avro.Schema);
+const valueType = avro.Type.forSchema(AVRO_VALUE as avro.Schema);
 
 /** The records as producers send them: Avro-encoded, BATCH_RECORDS per batch, each batch one partition's. */
 const batches = (() => {
@@ -180,8 +179,7 @@ for (const [label, format, partition] of [
 // The broker's lake is in one directory, one fresh topic per run.
 const brokerDir = mkdtempSync(join(tmpdir(), "tansu-lake-bench-broker-"));
 mkdirSync(join(brokerDir, "schemas"));
-const schemaFile = JSON.stringify({ type: "record", name: "OrdersAvro", fields: [{ name: "key", type: avroPart(avroTopic.schema.key) }, { name: "value", type: avroPart(avroTopic.schema.value) }] });
-for (let run = 1; run <= 4 * (ROUNDS + 1); run++) writeFileSync(join(brokerDir, "schemas", `${avroTopic.name}-${run}.avsc`), schemaFile);
+for (let run = 1; run <= 4 * (ROUNDS + 1); run++) writeFileSync(join(brokerDir, "schemas", `${avroTopic.name}-${run}.avsc`), AVRO_SCHEMA_FILE);
 const broker = await startBroker({
   storage: "memory://",
   args: ["--schema-registry", `file://${join(brokerDir, "schemas")}`, "--lake-location", `file://${join(brokerDir, "lake")}`],

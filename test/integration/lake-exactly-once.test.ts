@@ -7,15 +7,14 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
-import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
 import { kcat } from "../harness/kcat.ts";
 import { python } from "../harness/python.ts";
 import { currentMetadataFile, icebirdRows } from "../lake/iceberg-checks.ts";
 import {
   allOffsets,
+  alterTopic,
   createTopic,
   entries,
   entry,
@@ -164,19 +163,6 @@ describe("transactions", () => {
     expect(await tableRows(lakeDir, "txn", "iceberg")).toHaveLength(20);
   });
 });
-
-async function alterTopic(address: string, topic: string, configs: Record<string, string>): Promise<void> {
-  const c = await KafkaConnection.connect(address);
-  try {
-    const response = await c.request(ApiKey.IncrementalAlterConfigs, 1, {
-      resources: [{ resourceType: 2, resourceName: topic, configs: Object.entries(configs).map(([name, value]) => ({ name, configOperation: 0, value })) }],
-      validateOnly: false,
-    });
-    expect(response.responses[0]!.errorCode).toBe(ErrorCode.NONE);
-  } finally {
-    c.close();
-  }
-}
 
 describe("sink topics", () => {
   test("a produce is acknowledged once its rows are committed, concurrent produces share one commit, fetch returns nothing", async () => {

@@ -46,6 +46,20 @@ export async function produceBatch(address: string, topic: string, partition: nu
   }
 }
 
+/** Sets topic configs through IncrementalAlterConfigs. */
+export async function alterTopic(address: string, topic: string, configs: Record<string, string>): Promise<void> {
+  const c = await KafkaConnection.connect(address);
+  try {
+    const response = await c.request(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{ resourceType: 2, resourceName: topic, configs: Object.entries(configs).map(([name, value]) => ({ name, configOperation: 0, value })) }],
+      validateOnly: false,
+    });
+    expect(response.responses[0]!.errorCode).toBe(ErrorCode.NONE);
+  } finally {
+    c.close();
+  }
+}
+
 /** The high watermark (or with "earliest", the log start offset) of each partition, through ListOffsets. */
 export async function highWatermarks(address: string, topic: string, partitions: number, at: "latest" | "earliest" = "latest"): Promise<bigint[]> {
   const c = await KafkaConnection.connect(address);

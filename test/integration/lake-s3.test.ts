@@ -7,16 +7,13 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { KafkaConnection } from "../../src/client/kafka-connection.ts";
-import { ErrorCode } from "../../src/protocol/error-codes.ts";
-import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
 import { startS3, type RunningS3 } from "../harness/s3.ts";
 import { checkIcebergMetadata, currentMetadataFile, expectIcebirdRows, icebergDuckRows, icebirdRows } from "../lake/iceberg-checks.ts";
 import { mirror, mirrorPaths } from "../lake/s3-mirror.ts";
-import { avroTopic, metadataOf, recordsOf } from "../lake/topics.ts";
+import { AVRO_SCHEMA_FILE, avroTopic, metadataOf, recordsOf } from "../lake/topics.ts";
 import { s3Env } from "../storage/s3-fixtures.ts";
-import { createTopic, entries, entry, ENTRY_FILE, eventually, expectRowsAreLog, fixtureMessages, highWatermarks, produceBatch, producePython, tableRows } from "./lake-harness.ts";
+import { alterTopic, createTopic, entries, entry, ENTRY_FILE, eventually, expectRowsAreLog, fixtureMessages, highWatermarks, produceBatch, producePython, tableRows } from "./lake-harness.ts";
 
 setDefaultTimeout(180_000);
 
@@ -36,11 +33,7 @@ beforeAll(async () => {
   client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
   schemas = join(tempDir("tansu-lake-s3-"), "schemas");
   mkdirSync(schemas);
-  const avroPart = (part: unknown) => (part as { schema: object }).schema;
-  writeFileSync(
-    join(schemas, `${avroTopic.name}.avsc`),
-    JSON.stringify({ type: "record", name: "OrdersAvro", fields: [{ name: "key", type: avroPart(avroTopic.schema.key) }, { name: "value", type: avroPart(avroTopic.schema.value) }] }),
-  );
+  writeFileSync(join(schemas, `${avroTopic.name}.avsc`), AVRO_SCHEMA_FILE);
   for (const topic of ["crash", "sink"]) writeFileSync(join(schemas, `${topic}.avsc`), ENTRY_FILE);
 }, 300_000);
 afterAll(async () => {
@@ -77,19 +70,6 @@ async function committedRows(topic: string): Promise<number> {
 async function rows(topic: string) {
   const dir = await mirror(client, LAKE);
   return { dir, rows: await tableRows(dir, topic, "iceberg", { namespace: NAMESPACE, localPath: mirrorPaths(LAKE, dir).local }) };
-}
-
-async function alterTopic(address: string, topic: string, configs: Record<string, string>): Promise<void> {
-  const c = await KafkaConnection.connect(address);
-  try {
-    const response = await c.request(ApiKey.IncrementalAlterConfigs, 1, {
-      resources: [{ resourceType: 2, resourceName: topic, configs: Object.entries(configs).map(([name, value]) => ({ name, configOperation: 0, value })) }],
-      validateOnly: false,
-    });
-    expect(response.responses[0]!.errorCode).toBe(ErrorCode.NONE);
-  } finally {
-    c.close();
-  }
 }
 
 describe("topics as tables on s3://, store on s3:// too", () => {

@@ -15,7 +15,7 @@ import { freePort, startBroker, tempDir, type RunningBroker } from "../harness/b
 import { kcat } from "../harness/kcat.ts";
 import { checkIcebergMetadata, currentMetadataFile, expectIcebirdRows, icebirdRows } from "../lake/iceberg-checks.ts";
 import { asDelta, hyparquetDisagreements, hyparquetRows, parquetFiles, replayDelta } from "../lake/readers.ts";
-import { avroTopic, jsonTopic, metadataOf, PROTO, protobufTopic, recordsOf, type TopicFixture } from "../lake/topics.ts";
+import { AVRO_SCHEMA_FILE, avroTopic, jsonTopic, metadataOf, PROTO, protobufTopic, recordsOf, type TopicFixture } from "../lake/topics.ts";
 import { createTopic, fixtureMessages, pathOf, producePython, rowsOnceCommitted, type Row } from "./lake-harness.ts";
 
 setDefaultTimeout(120_000);
@@ -33,9 +33,7 @@ beforeAll(async () => {
   mkdirSync(schemas);
   // Schema files hold both parts: an Avro record with fields key and value, a JSON Schema with
   // properties key and value, Protobuf messages Key and Value.
-  const avroPart = (part: unknown) => (part as { schema: object }).schema;
-  const avroFile = { type: "record", name: "OrdersAvro", fields: [{ name: "key", type: avroPart(avroTopic.schema.key) }, { name: "value", type: avroPart(avroTopic.schema.value) }] };
-  writeFileSync(join(schemas, `${avroTopic.name}.avsc`), JSON.stringify(avroFile));
+  writeFileSync(join(schemas, `${avroTopic.name}.avsc`), AVRO_SCHEMA_FILE);
   const { $schema, $defs, ...value } = (jsonTopic.schema.value as { schema: Record<string, unknown> }).schema;
   writeFileSync(join(schemas, `${jsonTopic.name}.json`), JSON.stringify({ $schema, $defs, type: "object", properties: { value } }));
   writeFileSync(join(schemas, `${protobufTopic.name}.proto`), PROTO);
