@@ -18,7 +18,7 @@
 
 import { consola } from "../log.ts";
 import { coveringRun, mergeRuns, type Runs } from "../lake/offsets.ts";
-import { LakeValueError, type Lake } from "../lake/lake.ts";
+import { LakeSchemaError, LakeValueError, type Lake } from "../lake/lake.ts";
 import type { TopicLakeSettings } from "../lake/topic-settings.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { isTransactional, readBatchHeader, type RecordBatchHeader } from "../protocol/record-batch.ts";
@@ -108,7 +108,7 @@ export class LakeFeed implements BrokerLake {
         consola.error(`lake: ${message}`);
         return null;
       }
-      if (error instanceof LakeValueError) {
+      if (error instanceof LakeValueError || error instanceof LakeSchemaError) {
         // These records can never be rows: a sink keeps nothing of them.
         await this.#dropFromLog(tp, appended.baseOffset);
         return { errorCode: ErrorCode.INVALID_RECORD, message };
@@ -294,8 +294,9 @@ export class LakeFeed implements BrokerLake {
     }
   }
 
+  /** Per table: a topic whose tansu.lake.format changes starts a new table, filled from the log. */
   #key(topic: Topic, partition: number): string {
-    return `${topic.id}/${partition}`;
+    return `${topic.id}/${this.#lake.settings(topic.configs).format}/${partition}`;
   }
 
   #state(topic: Topic, partition: number): PartitionFeed {

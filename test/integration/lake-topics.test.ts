@@ -16,7 +16,8 @@ import { kcat } from "../harness/kcat.ts";
 import { checkIcebergMetadata, currentMetadataFile, expectIcebirdRows, icebirdRows } from "../lake/iceberg-checks.ts";
 import { asDelta, hyparquetDisagreements, hyparquetRows, parquetFiles, replayDelta } from "../lake/readers.ts";
 import { AVRO_SCHEMA_FILE, avroTopic, jsonTopic, metadataOf, PROTO, protobufTopic, recordsOf, type TopicFixture } from "../lake/topics.ts";
-import { createTopic, fixtureMessages, pathOf, producePython, rowsOnceCommitted, type Row } from "./lake-harness.ts";
+import { startRestCatalog } from "../lake/rest-catalog-server.ts";
+import { createTopic, eventually, fixtureMessages, pathOf, producePython, rowsOnceCommitted, type Row } from "./lake-harness.ts";
 
 setDefaultTimeout(120_000);
 
@@ -122,6 +123,41 @@ describe("--schema-registry files, plain payloads", () => {
     const days = new Set(files.dataFiles.map((file) => JSON.stringify(file.entry.data_file.partition)));
     expect(days.size).toBeGreaterThan(1);
     expectIcebirdRows(protobufTopic, await icebirdRows(`file://${tableDir}`, basename(metadataFile)), Array.from({ length: COUNT }, (_, i) => i), PARTITIONS);
+  });
+});
+
+describe("--iceberg-catalog", () => {
+  test("tables are created and committed through an Iceberg REST catalog", async () => {
+    const catalog = startRestCatalog();
+    const dir = tempDir("tansu-lake-rest-");
+    const schemas = join(dir, "schemas");
+    mkdirSync(schemas);
+    writeFileSync(join(schemas, `${avroTopic.name}.avsc`), AVRO_SCHEMA_FILE);
+    const rest = await startBroker({
+      args: ["--schema-registry", `file://${schemas}`, "--lake-location", `file://${dir}/lake`, "--lake-format", "iceberg", "--iceberg-catalog", catalog.url, "--lake-namespace", "analytics"],
+    });
+    try {
+      const count = 6;
+      await createTopic(rest.url, avroTopic.name, PARTITIONS, commitConfigs(count));
+      await producePython(rest.url, fixtureMessages(avroTopic, count, PARTITIONS));
+      let metadataLocation = "";
+      await eventually("the catalog's table holding every record", async () => {
+        const response = await fetch(`${catalog.url}/v1/warehouse-1/namespaces/analytics/tables/${avroTopic.name}`);
+        if (response.status !== 200) return false;
+        const loaded = (await response.json()) as { "metadata-location": string; metadata: Record<string, any> };
+        metadataLocation = loaded["metadata-location"];
+        const snapshot = loaded.metadata.snapshots?.find((s: Record<string, unknown>) => s["snapshot-id"] === loaded.metadata["current-snapshot-id"]);
+        return Number(snapshot?.summary["total-records"] ?? 0) >= count;
+      });
+      expect(catalog.commits).toBeGreaterThan(0);
+      const files = await checkIcebergMetadata(pathOf(metadataLocation), pathOf);
+      expect(files.metadata.location).toBe(`file://${dir}/lake/analytics/${avroTopic.name}`);
+      const tableUrl = files.metadata.location as string;
+      expectIcebirdRows(avroTopic, await icebirdRows(tableUrl, basename(pathOf(metadataLocation))), Array.from({ length: count }, (_, i) => i), PARTITIONS);
+    } finally {
+      await rest.stop();
+      catalog.stop();
+    }
   });
 });
 
