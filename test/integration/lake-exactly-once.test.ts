@@ -24,6 +24,7 @@ import {
   expectRowsAreLog,
   highWatermarks,
   icebergRecordCount,
+  idempotentProducer,
   produceBatch,
   producePython,
   rowsOnceCommitted,
@@ -33,7 +34,7 @@ import {
 
 setDefaultTimeout(180_000);
 
-const TOPICS = ["ledger-iceberg", "ledger-delta", "crash", "term", "optout", "txn", "sink", "sink-nolake"];
+const TOPICS = ["ledger-iceberg", "ledger-delta", "crash", "term", "optout", "txn", "sink", "sink-retry", "sink-nolake"];
 
 let dir: string;
 let schemas: string;
@@ -204,6 +205,34 @@ describe("sink topics", () => {
     await alterTopic(broker.url, "sink", { "tansu.lake.sink": "false" });
     const afterwards = await kcat(["-C", "-b", broker.url, "-t", "sink", "-o", "beginning", "-e", "-q", "-f", "%o\n"]);
     expect(afterwards.stdout).toBe("");
+  });
+
+  test("an idempotent producer's retry of a sink batch is answered once the first copy's rows are committed, and adds none", async () => {
+    const lakeDir = join(dir, "sink-retry-lake");
+    const broker = await lakeBroker(`sqlite://${join(dir, "sink-retry.db")}`, lakeDir);
+    await createTopic(broker.url, "sink-retry", 1, { "tansu.lake.sink": "true", "tansu.lake.format": "delta", "tansu.lake.commit.records": "10", "tansu.lake.commit.interval.ms": "3600000" });
+    const producer = await idempotentProducer(broker.url);
+    const first = Array.from({ length: 5 }, (_, i) => entry(i));
+    const firstCommit = join(lakeDir, "tansu", "sink-retry", "_delta_log", `${"0".padStart(20, "0")}.json`);
+    const committedAtAnswer: boolean[] = [];
+    // The same batch twice at once, as after a timed-out request: one is appended, the other is its duplicate.
+    const copies = [0, 1].map(async () => {
+      const response = await produceBatch(broker.url, "sink-retry", 0, first, { ...producer, baseSequence: 0 });
+      committedAtAnswer.push(existsSync(firstCommit));
+      return response;
+    });
+    await eventually("the first copy in the log", async () => (await highWatermarks(broker.url, "sink-retry", 1))[0] === 5n);
+    // Neither can be answered before the commit, which needs ten rows: five more, the producer's next batch.
+    const next = await produceBatch(broker.url, "sink-retry", 0, Array.from({ length: 5 }, (_, i) => entry(5 + i)), { ...producer, baseSequence: 5 });
+    const answered = await Promise.all(copies);
+    expect(committedAtAnswer).toEqual([true, true]);
+    expect([...answered, next].map((r) => [r.errorCode, r.baseOffset])).toEqual([
+      [0, 0n],
+      [0, 0n],
+      [0, 5n],
+    ]);
+    const rows = await tableRows(lakeDir, "sink-retry", "delta");
+    expectRowsAreLog(rows, await highWatermarks(broker.url, "sink-retry", 1), 10);
   });
 
   test("a broker without a lake refuses to produce to a sink topic", async () => {

@@ -34,11 +34,31 @@ export async function createTopic(address: string, name: string, partitions: num
   }
 }
 
-/** One batch of `values` to `partition` through the protocol client, acks=all: the partition's response. */
-export async function produceBatch(address: string, topic: string, partition: number, values: Uint8Array[]) {
+export interface IdempotentProducer {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** An idempotent producer id, through InitProducerId. */
+export async function idempotentProducer(address: string): Promise<IdempotentProducer> {
   const c = await KafkaConnection.connect(address);
   try {
-    const records = encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), records: values.map((value, i) => ({ offsetDelta: i, key: null, value })) });
+    const response = await c.request(ApiKey.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    expect(response.errorCode).toBe(ErrorCode.NONE);
+    return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * One batch of `values` to `partition` through the protocol client, acks=all: the partition's response.
+ * With `idempotent`, the batch carries that producer and sequence.
+ */
+export async function produceBatch(address: string, topic: string, partition: number, values: Uint8Array[], idempotent?: IdempotentProducer & { baseSequence: number }) {
+  const c = await KafkaConnection.connect(address);
+  try {
+    const records = encodeRecordBatch({ baseTimestamp: BigInt(Date.now()), ...idempotent, records: values.map((value, i) => ({ offsetDelta: i, key: null, value })) });
     const response = await c.request(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 60_000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
     return response.responses[0]!.partitionResponses[0]!;
   } finally {
