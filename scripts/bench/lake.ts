@@ -7,7 +7,7 @@
 //   Kafka protocol → validated, decoded, appended (memory://), written and committed to the table.
 // Records are the lake tests' Avro topic (nested records, lists, maps, decimals, timestamps).
 //
-// usage: bun scripts/bench/lake.ts [RECORDS] [RECORDS_PER_COMMIT]
+// usage: npm run build && bun scripts/bench/lake.ts [RECORDS] [RECORDS_PER_COMMIT]
 
 import avro from "avsc";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -204,7 +204,7 @@ const load = `load average ${loadBefore} before, ${loadavg()[0]!.toFixed(1)} aft
 const table = [
   "## Lake (topics as tables)",
   "",
-  `Command: \`bun scripts/bench/lake.ts ${RECORDS} ${PER_COMMIT}\` (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}).`,
+  `Command: \`npm run build && bun scripts/bench/lake.ts ${RECORDS} ${PER_COMMIT}\` (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}).`,
   `${RECORDS.toLocaleString("en")} decoded Avro records (the lake tests' orders topic: nested records, lists, maps, decimals,`,
   `timestamps, uuid) over ${PARTITIONS} partitions, committed ${PER_COMMIT.toLocaleString("en")} at a time (${commits} commits) to a table in a`,
   `file:// directory, one record a second; best of ${ROUNDS} runs after a warm-up. The floor writes the same rows, already converted to column values, as the`,
