@@ -1,5 +1,6 @@
-import type { Storage } from "../storage/storage.ts";
+import type { Storage, Topic } from "../storage/storage.ts";
 import type { SchemaValidator } from "../schema/schema-validation.ts";
+import type { ValidatedBatch } from "../schema/types.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { LogNotifier } from "./log-notifier.ts";
 import type { BrokerSecurity, RequestAuthorizer } from "./security-hooks.ts";
@@ -16,6 +17,28 @@ export interface BrokerContext {
   readonly metrics?: BrokerMetrics;
   /** SASL, ACLs and quotas; absent on a broker started without security options. */
   readonly security?: BrokerSecurity;
+  /** Writes the records of topics with a schema to tables (lake-feed.ts); absent without --lake-location. */
+  readonly lake?: BrokerLake;
+}
+
+/** A batch Produce appended to the log (or found there already: an idempotent producer's retry). */
+export interface AppendedToLog {
+  topic: Topic;
+  partition: number;
+  baseOffset: bigint;
+  /** The batch as stored (log append time set), its base offset field aside. */
+  bytes: Uint8Array;
+  batch: ValidatedBatch;
+  duplicate: boolean;
+}
+
+export interface BrokerLake {
+  /**
+   * For a topic kept in the log, starts writing the batch's rows to the table and resolves at once with null.
+   * For a sink topic (tansu.lake.sink=true), resolves once its rows are committed to the table (and the batch
+   * is dropped from the log) with null, or with the Kafka error to answer the producer with.
+   */
+  appended(batch: AppendedToLog): Promise<{ errorCode: number; message: string } | null>;
 }
 
 export interface BrokerConfig {

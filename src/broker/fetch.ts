@@ -12,6 +12,8 @@ import { defineApi } from "./handler.ts";
 import { LogNotifier } from "./log-notifier.ts";
 import { hasPartition, lookupAuthorizedTopic } from "./topic-lookup.ts";
 import { AclOperation } from "../protocol/acl-codes.ts";
+import { isLakeSink } from "./topic-config.ts";
+import { consola } from "../log.ts";
 
 type PartitionData = FetchResponse["responses"][number]["partitions"][number];
 
@@ -77,6 +79,11 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
               maxBytes: total === 0 ? w.partition.partitionMaxBytes : Math.min(w.partition.partitionMaxBytes, budget),
               isolation,
             });
+      if (isLakeSink(w.topic.configs)) {
+        // Its records are only in its table; a batch waiting for its commit is in the log briefly, unseen.
+        consola.debug(`fetch ${tp.topic}-${partition} returns no records: ${tp.topic} is a sink topic (tansu.lake.sink=true), its records are only in its table`);
+        result.batches = [];
+      }
       const size = result.batches.reduce((n, b) => n + b.byteLength, 0);
       batches[batches.length - 1] = result.batches;
       total += size;

@@ -18,7 +18,7 @@ import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
 import { lazyRecords, RECORD_VALIDATORS, recordErrorsSummary, validateRecords } from "./record-validation.ts";
-import { topicConfig } from "./topic-config.ts";
+import { isLakeSink, topicConfig } from "./topic-config.ts";
 import { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactions/index.ts";
 import { hasPartition, lookupAuthorizedTopic } from "./topic-lookup.ts";
 
@@ -37,6 +37,20 @@ function validateBatch(topic: Topic, index: number, header: RecordBatchHeader, b
   if (isControl(header.attributes)) {
     return failure(index, ErrorCode.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${topic.name}-${index}`);
   }
+  return null;
+}
+
+/**
+ * Why a batch cannot go to a sink topic's table, or null: its records would be acknowledged without ever being
+ * committed to one. Transactions are refused because a sink acknowledges only committed rows, and rows cannot
+ * be committed before their transaction is.
+ */
+function sinkRefusal(ctx: BrokerContext, topic: Topic, hasSchema: boolean, header: RecordBatchHeader): string | null {
+  const name = `${topic.name} is a sink topic (tansu.lake.sink=true)`;
+  if (!ctx.lake) return `${name}, but this broker has no lake (--lake-location)`;
+  if (topicConfig(topic.configs, "tansu.lake.enable") === "false") return `${name}, but tansu.lake.enable=false keeps it out of the lake`;
+  if (!hasSchema) return `${name} without a schema: its records have no table`;
+  if (isTransactional(header.attributes)) return `${name}: transactional produce is not supported there`;
   return null;
 }
 
@@ -79,6 +93,9 @@ async function producePartition(
       recordErrors: schemaCheck.rejected.records.map((e) => ({ batchIndex: e.index, batchIndexErrorMessage: e.message })),
     };
   }
+  const sink = isLakeSink(topic.configs);
+  const refusal = sink ? sinkRefusal(ctx, topic, schemaCheck !== null, header) : null;
+  if (refusal) return failure(index, ErrorCode.POLICY_VIOLATION, refusal);
   if (isTransactional(header.attributes)) {
     if (checkTransaction === null) return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
     const refused = await checkTransaction({ topic: topic.name, partition: index }, header.producerId, header.producerEpoch);
@@ -111,6 +128,13 @@ async function producePartition(
     ctx.notifier.notify(topic.name, index);
     ctx.metrics?.produced(topic.name, bytes.byteLength, header.recordCount);
     if (schemaCheck?.accepted) ctx.schemas!.appended(schemaCheck.accepted, topic.name, index, result.baseOffset);
+  }
+  if (ctx.lake && schemaCheck?.accepted) {
+    const appended = { topic, partition: index, baseOffset: result.baseOffset, bytes, batch: schemaCheck.accepted, duplicate: result.duplicate };
+    const written = ctx.lake.appended(appended);
+    // A sink topic's produce is answered once its rows are in the table.
+    const refused = sink ? await written : null;
+    if (refused) return failure(index, refused.errorCode, refused.message);
   }
   return {
     index,

@@ -192,6 +192,11 @@ export function hasCleanupPolicy(configs: Record<string, string>, policy: "delet
   return topicConfig(configs, "cleanup.policy").split(",").map((p) => p.trim()).includes(policy);
 }
 
+/** Whether the topic's records go only to its lake table (tansu.lake.sink=true). */
+export function isLakeSink(configs: Record<string, string>): boolean {
+  return topicConfig(configs, "tansu.lake.sink") === "true";
+}
+
 export function isListConfig(name: string): boolean {
   return TOPIC_CONFIGS[name]?.type === ConfigType.LIST;
 }

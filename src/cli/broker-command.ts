@@ -16,6 +16,7 @@ import { readyRoutes } from "../http/ready.ts";
 import { metricsRoutes } from "../http/metrics.ts";
 import { consoleRoutes } from "../http/console/routes.ts";
 import type { Storage } from "../storage/storage.ts";
+import { lakeSettings, openLakeFeed } from "./lake-options.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 const env = process.env;
@@ -56,6 +57,18 @@ export const brokerCommand = defineCommand({
       default: env.HTTP_LISTENER_URL,
     },
     ...schemaArgs,
+    "lake-location": {
+      type: "string",
+      description: "file://DIR or s3://BUCKET/PREFIX/: write topics with a schema as tables there (LAKE_LOCATION; off when unset)",
+      default: env.LAKE_LOCATION,
+    },
+    "lake-format": { type: "string", description: "parquet, iceberg or delta: the tables' format unless a topic sets tansu.lake.format (LAKE_FORMAT)", default: env.LAKE_FORMAT ?? "parquet" },
+    "lake-namespace": { type: "string", description: "Tables are <namespace>.<topic> (LAKE_NAMESPACE)", default: env.LAKE_NAMESPACE ?? "tansu" },
+    "iceberg-catalog": {
+      type: "string",
+      description: "http(s) URL of an Iceberg REST catalog; without it a file-system catalog at the lake location (ICEBERG_CATALOG)",
+      default: env.ICEBERG_CATALOG,
+    },
     ...loggingArgs,
     ...securityArgs,
   },
@@ -73,6 +86,13 @@ export const brokerCommand = defineCommand({
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
     const schemaRefreshMs = parseSchemaRefreshMs(args["schema-refresh-ms"]);
+    const lake = lakeSettings({
+      location: args["lake-location"],
+      format: args["lake-format"],
+      namespace: args["lake-namespace"],
+      icebergCatalog: args["iceberg-catalog"],
+      catchUpIntervalMs: env.LAKE_CATCH_UP_INTERVAL_MS ?? "30000",
+    });
 
     const opened = await openStorage(args["storage-engine"]);
     // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.
@@ -80,9 +100,11 @@ export const brokerCommand = defineCommand({
     const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
     let schemas: ReturnType<typeof openSchemas>;
     let security: Awaited<ReturnType<typeof brokerSecurity>>;
+    let lakeFeed: Awaited<ReturnType<typeof openLakeFeed>> | null;
     try {
       schemas = openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
       security = await brokerSecurity(args, storage);
+      lakeFeed = lake ? await openLakeFeed(lake, storage, schemas) : null;
     } catch (error) {
       await storage.close();
       throw error;
@@ -93,6 +115,7 @@ export const brokerCommand = defineCommand({
       notifier: new LogNotifier(),
       schemas: schemas.validation,
       security,
+      lake: lakeFeed ?? undefined,
       config: {
         nodeId,
         clusterId: args["cluster-id"],
@@ -139,10 +162,14 @@ export const brokerCommand = defineCommand({
     }
 
     stopOnSignals("finishing in-flight requests", async () => {
-      await broker.stop();
+      // Buffered rows are committed now: in-flight produces to sink topics are waiting for that.
+      await Promise.all([broker.stop(), lakeFeed?.flush()]);
+      await lakeFeed?.close();
       await http?.stop();
       await storage.close();
     });
+    lakeFeed?.start();
+    if (lake) consola.info(`lake at ${lake.location} (${lake.format} tables ${lake.namespace}.<topic>${lake.icebergCatalog ? `, Iceberg catalog ${lake.icebergCatalog}` : ""})`);
     // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
     consola.info(
       `tansu listening on ${listeners.map((l, i) => `${l.tls ? "tls://" : ""}${l.host}:${broker.ports[i]}`).join(", ")} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,

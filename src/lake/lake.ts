@@ -24,6 +24,9 @@
 //   await lake.ends(topic, topicConfigs);
 //       per Kafka partition, one past the highest offset in the table: where a writer resumes
 //       after a restart so that no row is written twice or skipped.
+//   await lake.written(topic, topicConfigs);
+//       per Kafka partition, the runs of offsets the table holds ([first, last], inclusive): what
+//       a writer that fills gaps (several writers, a crash mid-stream) must not write again.
 //   await lake.flush();  await lake.close();
 //       commit what is buffered (SIGTERM calls close()).
 //
@@ -36,7 +39,7 @@ import { FileSystemCatalog, type IcebergCatalog } from "./iceberg/catalog.ts";
 import { IcebergTable } from "./iceberg/iceberg-table.ts";
 import { RestCatalog } from "./iceberg/rest-catalog.ts";
 import { openLakeStore, subStore, type LakeStore } from "./object-store.ts";
-import type { Ends } from "./offsets.ts";
+import { endsOf, type Ends, type Runs } from "./offsets.ts";
 import { ParquetTable } from "./parquet-table.ts";
 import type { LakeRecord, TableSchema } from "./table-schema.ts";
 import type { PendingRow, TableWriter } from "./table-writer.ts";
@@ -46,6 +49,7 @@ export { tableSchema, type LakeRecord, type TableSchema, type TopicSchema, type 
 export { LakeSchemaError } from "./columns.ts";
 export { LakeValueError } from "./value-conversion.ts";
 export type { LakeFormat } from "./topic-settings.ts";
+export type { Runs } from "./offsets.ts";
 
 export interface LakeOptions {
   location: string;
@@ -63,6 +67,17 @@ interface Table {
   format: LakeFormat;
   writer: TableWriter;
   batcher: CommitBatcher;
+  /** Commits and reads of the table's state one at a time: the writers keep that state in memory. */
+  serial: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+function serialized(): <T>(work: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const run = last.then(work, work);
+    last = run.catch(() => undefined);
+    return run;
+  };
 }
 
 export class Lake {
@@ -102,7 +117,12 @@ export class Lake {
   }
 
   async ends(topic: string, topicConfigs: Record<string, string> = {}): Promise<Ends> {
-    return this.#table(topic, this.settings(topicConfigs)).writer.ends();
+    return endsOf(await this.written(topic, topicConfigs));
+  }
+
+  async written(topic: string, topicConfigs: Record<string, string> = {}): Promise<Runs> {
+    const table = this.#table(topic, this.settings(topicConfigs));
+    return table.serial(() => table.writer.written());
   }
 
   async flush(): Promise<void> {
@@ -122,8 +142,9 @@ export class Lake {
     let table = this.#tables.get(key);
     if (!table) {
       const writer = this.#writer(topic, settings);
-      const batcher = new CommitBatcher((batches) => writer.commit(batches), { records: settings.commitRecords, intervalMs: settings.commitIntervalMs });
-      this.#tables.set(key, (table = { format: settings.format, writer, batcher }));
+      const serial = serialized();
+      const batcher = new CommitBatcher((batches) => serial(() => writer.commit(batches)), { records: settings.commitRecords, intervalMs: settings.commitIntervalMs });
+      this.#tables.set(key, (table = { format: settings.format, writer, batcher, serial }));
     }
     return table;
   }

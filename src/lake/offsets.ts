@@ -81,18 +81,23 @@ export function mergeRuns(a: Runs, b: Runs): Runs {
   return merged;
 }
 
-/** Whether `offset` of `partition` lies in one of `runs` (binary search: runs are sorted and disjoint). */
+/** Whether `offset` of `partition` lies in one of `runs`. */
 export function covered(runs: Runs, partition: number, offset: bigint): boolean {
+  return coveringRun(runs, partition, offset) !== null;
+}
+
+/** The run of `partition` that `offset` lies in, or null (binary search: runs are sorted and disjoint). */
+export function coveringRun(runs: Runs, partition: number, offset: bigint): [bigint, bigint] | null {
   const list = runs.get(partition);
-  if (!list) return false;
+  if (!list) return null;
   let low = 0;
   let high = list.length - 1;
   while (low <= high) {
     const middle = (low + high) >> 1;
-    const [first, last] = list[middle]!;
-    if (offset < first) high = middle - 1;
-    else if (offset > last) low = middle + 1;
-    else return true;
+    const run = list[middle]!;
+    if (offset < run[0]) high = middle - 1;
+    else if (offset > run[1]) low = middle + 1;
+    else return run;
   }
-  return false;
+  return null;
 }

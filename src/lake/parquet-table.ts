@@ -2,40 +2,46 @@
 // glob). There is no log: each file is its own commit, created only if absent, in hive-style
 // directories when partitioned. File names carry the Kafka partition and the first and last
 // offset they hold (p<partition>-<first>-<last>.parquet, offsets zero-padded to 20 digits),
-// which is the bookkeeping: the table ends where the highest last offset is, and a writer that
-// writes the same rows again finds the name taken and writes nothing.
+// which is the bookkeeping: the table holds the offsets its file names span, a writer drops rows
+// the files it knows of hold, and a writer that writes the same rows again finds the name taken and
+// writes nothing. There is no atomic commit across files: writers racing over overlapping but
+// different offset ranges can both write a row (Iceberg and Delta tables are exact).
 
 import { reconcileFields, type Field } from "./columns.ts";
 import type { LakeStore } from "./object-store.ts";
-import type { Ends } from "./offsets.ts";
+import { mergeRuns, runsOf, type Runs } from "./offsets.ts";
 import { writeParquet } from "./parquet-file.ts";
 import { bindPartitioning, partitionPath, type PartitionTerm } from "./partitioning.ts";
-import { groupByPartition, type PendingRow, type SchemaBatch, type TableWriter } from "./table-writer.ts";
+import { groupByPartition, withoutWritten, type PendingRow, type SchemaBatch, type TableWriter } from "./table-writer.ts";
 
 const FILE_NAME = /(?:^|\/)p(\d+)-(\d{20})-(\d{20})\.parquet$/;
 
 export class ParquetTable implements TableWriter {
   readonly #store: LakeStore;
   readonly #partitioning: PartitionTerm[];
+  /** What the files held when last listed, plus what this writer wrote since; null until listed. */
+  #written: Runs | null = null;
 
   constructor(store: LakeStore, partitioning: PartitionTerm[]) {
     this.#store = store;
     this.#partitioning = partitioning;
   }
 
-  async ends(): Promise<Ends> {
-    const ends: Ends = new Map();
+  async written(): Promise<Runs> {
+    const spans: Runs = new Map();
     for (const path of await this.#store.list("")) {
       const match = FILE_NAME.exec(path);
       if (!match) continue;
       const partition = Number(match[1]);
-      const end = BigInt(match[3]!) + 1n;
-      if (end > (ends.get(partition) ?? 0n)) ends.set(partition, end);
+      spans.set(partition, [...(spans.get(partition) ?? []), [BigInt(match[2]!), BigInt(match[3]!)]]);
     }
-    return ends;
+    this.#written = mergeRuns(spans, new Map());
+    return this.#written;
   }
 
   async commit(batches: SchemaBatch[]): Promise<void> {
+    const written = this.#written ?? (await this.written());
+    batches = withoutWritten(batches, written) ?? batches;
     for (const batch of batches) {
       // Plain Parquet has no table schema to take ids from: each file numbers its own fields.
       const fields: Field[] = reconcileFields(null, batch.schema.fields, 0).incoming;
@@ -50,6 +56,7 @@ export class ParquetTable implements TableWriter {
           await this.#store.putIfAbsent(`${partitionPath(partitioning, group.values)}${name}`, parquet.bytes);
         }
       }
+      this.#written = mergeRuns(this.#written ?? new Map(), runsOf(batch.rows));
     }
   }
 }

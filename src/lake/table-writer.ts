@@ -1,7 +1,7 @@
 // What every table format implements, and what they share: rows grouped into data files by
 // schema and partition value, and the commit retry policy.
 
-import { covered, type Ends, type Runs } from "./offsets.ts";
+import { covered, type Runs } from "./offsets.ts";
 import { partitionValue, type PartitionField } from "./partitioning.ts";
 import type { Row, TableSchema } from "./table-schema.ts";
 
@@ -20,8 +20,8 @@ export interface SchemaBatch {
 export interface TableWriter {
   /** Writes the rows as data files and commits them as one table version; resolves once committed. */
   commit(batches: SchemaBatch[]): Promise<void>;
-  /** Where the table ends, per Kafka partition: one past the highest offset committed. */
-  ends(): Promise<Ends>;
+  /** The Kafka offsets the table holds, per partition, as of its latest version (re-read from the table). */
+  written(): Promise<Runs>;
 }
 
 /** A table whose commits keep losing is contended beyond reason, or something is broken. */

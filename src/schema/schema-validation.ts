@@ -32,6 +32,7 @@ export interface SchemaValidator {
 
 export class SchemaValidation implements SchemaValidator {
   readonly #listeners: AppendedListener[] = [];
+  #keepValues = false;
 
   constructor(readonly topics: TopicSchemas) {}
 
@@ -51,8 +52,8 @@ export class SchemaValidation implements SchemaValidator {
     }
     if (!schema) return null;
     const decoded = decodeRecordBatch(batch, { verifyCrc: false });
-    // Values are only built when someone listens for them; otherwise records are only checked.
-    const decode = this.#listeners.length > 0;
+    // Values are only built when someone uses them; otherwise records are only checked.
+    const decode = this.#keepValues || this.#listeners.length > 0;
     let check;
     try {
       check = checkRecords(schema, wireFormatOf(schema, topic.configs), decoded.records, true, decode);
@@ -75,6 +76,11 @@ export class SchemaValidation implements SchemaValidator {
       };
     }
     return { rejected: null, accepted: decode ? { schema, baseTimestamp: decoded.baseTimestamp, records: check.records } : null };
+  }
+
+  /** Accepted batches carry their decoded records from now on, for a user other than the listeners (the lake writer). */
+  keepValues(): void {
+    this.#keepValues = true;
   }
 
   /** Calls `listener` with every validated batch once it is appended. */

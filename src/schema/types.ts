@@ -46,6 +46,12 @@ export interface CompiledSchema {
   /** The library's own object: an avsc Type, the JSON Schema document (an object), a protobufjs Type. */
   readonly schema: unknown;
   /**
+   * The schema as one self-contained JSON document, for the lake's columns, where `schema` is not: Avro's with its
+   * logical types and the named types of its references in place (an avsc Type parsed without logical types
+   * registered forgets them; built on first use), a JSON Schema file part's with the file's definitions.
+   */
+  readonly json?: unknown;
+  /**
    * Decodes and checks one payload without any Confluent header: JSON text, Avro binary, Protobuf binary.
    * @param path names the payload in messages ("key", "value")
    * @throws SchemaViolation
@@ -90,12 +96,15 @@ export interface RecordError {
   message: string;
 }
 
-/** A record that passed validation, with its key and value decoded (null where the record has none or the part has no schema). */
+/** A record that passed validation: key and value decoded where the topic's schema has that part, else its bytes (or null). */
 export interface DecodedRecord {
   offsetDelta: number;
   timestampDelta: bigint;
   key: unknown;
   value: unknown;
+  /** The schema each part was decoded with (Confluent's format: the version its id names); null where there was nothing to decode. */
+  keySchema: CompiledSchema | null;
+  valueSchema: CompiledSchema | null;
   headers: Array<{ key: string; value: Uint8Array | null }>;
 }
 

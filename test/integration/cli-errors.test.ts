@@ -92,6 +92,20 @@ describe("start-up failures", () => {
     expect(run.stderr).not.toMatch(/^\s*\d+ \| /m);
   });
 
+  test("lake options: checked before anything is opened, one line each", async () => {
+    const cases: Array<[string[], string]> = [
+      [["--lake-location", "http://lake"], 'error: --lake-location "http://lake": expected file://DIR or s3://BUCKET/PREFIX/'],
+      [["--lake-location", "file:///tmp/lake", "--lake-format", "orc"], "error: --lake-format: unknown format orc (expected parquet, iceberg, delta)"],
+      [["--lake-location", "file:///tmp/lake", "--lake-namespace", "a/b"], 'error: --lake-namespace "a/b": letters, digits, _ and - only, not starting with -'],
+      [["--lake-location", "file:///tmp/lake", "--iceberg-catalog", "catalog:8181"], 'error: --iceberg-catalog "catalog:8181": expected the http:// or https:// URL of an Iceberg REST catalog'],
+      [["--iceberg-catalog", "http://catalog:8181"], "error: --iceberg-catalog needs --lake-location (where the tables' files go)"],
+    ];
+    for (const [args, line] of cases) {
+      const run = await tansu(["broker", "--listener-url", "tcp://127.0.0.1:0", ...args]);
+      expect({ exitCode: run.exitCode, stderr: run.stderr, files: run.files }).toEqual({ exitCode: 1, stderr: `${line}\n`, files: [] });
+    }
+  });
+
   test("a topic command that cannot reach its broker: one line", async () => {
     const port = freePort();
     const run = await tansu(["topic", "list", "--broker", `127.0.0.1:${port}`]);

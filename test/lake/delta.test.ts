@@ -10,7 +10,7 @@ import { Lake, tableSchema } from "../../src/lake/lake.ts";
 import { tempDir } from "../harness/temp-dir.ts";
 import { lakeOpener, writeEvolvingEvents } from "./lakes.ts";
 import { raceWriters } from "./race.ts";
-import { deltaRows, duckdb, replayDelta, sqlString, type DeltaSnapshot } from "./readers.ts";
+import { asDelta, deltaRows, duckdb, replayDelta, sqlString, type DeltaSnapshot } from "./readers.ts";
 import { avroTopic, jsonTopic, metadataOf, recordsOf, recordTime, TOPICS, type TopicFixture } from "./topics.ts";
 
 setDefaultTimeout(60_000);
@@ -25,18 +25,6 @@ async function write(lake: Lake, topic: TopicFixture, count: number, batch: numb
   const all = { "tansu.lake.commit.records": String(batch), ...configs };
   const records = recordsOf(topic, count, PARTITIONS);
   for (let i = 0; i < records.length; i += batch) await lake.write(topic.name, tableSchema(topic.schema), records.slice(i, i + batch), all);
-}
-
-/** Delta has no time type: time columns hold microseconds since midnight as a long. */
-function asDelta(expected: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(expected).map(([name, value]) => {
-      const time = typeof value === "string" ? /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value) : null;
-      if (!time) return [name, value];
-      const [, h, m, s, fraction = ""] = time;
-      return [name, String(((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1_000_000 + Number(fraction.padEnd(6, "0")))];
-    }),
-  );
 }
 
 function expectRows(topic: TopicFixture, rows: Record<string, unknown>[], count: number) {

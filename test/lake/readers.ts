@@ -156,6 +156,18 @@ export async function deltaRows(tableDir: string, snapshot: DeltaSnapshot): Prom
   return rows.sort((a, b) => Number(a.partition) - Number(b.partition) || Number(BigInt(a.offset as string) - BigInt(b.offset as string)));
 }
 
+/** Delta has no time type: time columns hold microseconds since midnight as a long. */
+export function asDelta(expected: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(expected).map(([name, value]) => {
+      const time = typeof value === "string" ? /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(value) : null;
+      if (!time) return [name, value];
+      const [, h, m, s, fraction = ""] = time;
+      return [name, String(((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1_000_000 + Number(fraction.padEnd(6, "0")))];
+    }),
+  );
+}
+
 export const pathOf = (url: string) => fileURLToPath(url);
 
 /** DuckDB's rendering of a blob: printable ASCII but quotes as is, other bytes as \xHH. */

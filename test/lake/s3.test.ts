@@ -3,16 +3,15 @@
 // with the AWS SDK (DuckDB's httpfs cannot be installed here) and read by the same independent
 // readers as on file://; and two writer processes racing over one table on S3.
 
-import { ListObjectsV2Command, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { Lake, tableSchema } from "../../src/lake/lake.ts";
 import { startS3, type RunningS3 } from "../harness/s3.ts";
-import { tempDir } from "../harness/temp-dir.ts";
 import { s3Env } from "../storage/s3-fixtures.ts";
 import { checkIcebergMetadata, currentMetadataFile, expectIcebirdRows, icebergDuckRows, icebirdRows } from "./iceberg-checks.ts";
 import { raceWriters } from "./race.ts";
+import { mirror as mirrorOf, mirrorPaths } from "./s3-mirror.ts";
 import { deltaRows, duckRows, hyparquetDisagreements, hyparquetRows, parquetFiles, replayDelta } from "./readers.ts";
 import { avroTopic, metadataOf, protobufTopic, recordsOf, type TopicFixture } from "./topics.ts";
 
@@ -42,6 +41,8 @@ afterEach(async () => {
   for (const lake of lakes.splice(0)) await lake.close();
 });
 
+const mirror = (location: string) => mirrorOf(client, location);
+
 let prefixes = 0;
 const freshLocation = () => `s3://${BUCKET}/lake-${++prefixes}/`;
 
@@ -49,33 +50,6 @@ async function openLake(location: string, format: "parquet" | "iceberg" | "delta
   const lake = await Lake.open({ location, format, env });
   lakes.push(lake);
   return lake;
-}
-
-/** Copies every object under the location's prefix into a local directory, through the SDK. */
-async function mirror(location: string): Promise<string> {
-  const prefix = location.slice(`s3://${BUCKET}/`.length);
-  const dir = tempDir("tansu-s3-mirror-");
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
-    for (const { Key } of page.Contents ?? []) {
-      const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
-      const path = join(dir, Key!.slice(prefix.length));
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, await object.Body!.transformToByteArray());
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return dir;
-}
-
-/** Maps s3:// URLs in table metadata (and icebird's https form of them) onto the mirror. */
-function mirrorPaths(location: string, dir: string) {
-  const prefix = location.slice(`s3://${BUCKET}/`.length);
-  return {
-    local: (url: string) => join(dir, url.slice(location.length)),
-    https: (url: string) => url.replace(`https://${BUCKET}.s3.amazonaws.com/${prefix}`, `file://${dir}/`),
-  };
 }
 
 async function write(lake: Lake, topic: TopicFixture, count: number, batch: number) {

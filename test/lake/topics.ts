@@ -60,7 +60,7 @@ export function metadataOf(record: LakeRecord): ExpectedRow {
 
 // ---------- Avro ----------
 
-const AVRO_VALUE = {
+export const AVRO_VALUE = {
   type: "record",
   name: "Order",
   namespace: "shop",
@@ -91,7 +91,9 @@ const AVRO_VALUE = {
     { name: "code", type: { type: "fixed", name: "Code", size: 3 } },
   ],
 };
-const AVRO_KEY = { type: "record", name: "OrderKey", fields: [{ name: "id", type: "long" }] };
+export const AVRO_KEY = { type: "record", name: "OrderKey", fields: [{ name: "id", type: "long" }] };
+/** The topic's --schema-registry file: an Avro record with fields key and value. */
+export const AVRO_SCHEMA_FILE = JSON.stringify({ type: "record", name: "OrdersAvro", fields: [{ name: "key", type: AVRO_KEY }, { name: "value", type: AVRO_VALUE }] });
 const avroValue = avro.Type.forSchema(AVRO_VALUE as avro.Schema);
 const avroKey = avro.Type.forSchema(AVRO_KEY as avro.Schema);
 
@@ -256,7 +258,7 @@ export const jsonTopic: TopicFixture = {
 
 // ---------- Protobuf ----------
 
-const PROTO = `
+export const PROTO = `
 syntax = "proto3";
 package shop;
 import "google/protobuf/timestamp.proto";

@@ -55,9 +55,9 @@ export class DeltaTable implements TableWriter {
     this.#warn = warn;
   }
 
-  async ends(): Promise<Ends> {
+  async written(): Promise<Runs> {
     this.#state = await refresh(this.#store, this.#state);
-    return endsOf(this.#state);
+    return writtenOf(this.#state);
   }
 
   async commit(batches: SchemaBatch[]): Promise<void> {

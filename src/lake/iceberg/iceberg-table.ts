@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { LakeSchemaError, reconcileFields, type Field } from "../columns.ts";
 import { openLakeStore, subStore, type LakeStore } from "../object-store.ts";
-import { decodeRuns, encodeRuns, endsOf, mergeRuns, runsOf, type Ends, type Runs } from "../offsets.ts";
+import { decodeRuns, encodeRuns, mergeRuns, runsOf, type Runs } from "../offsets.ts";
 import { writeParquet } from "../parquet-file.ts";
 import { bindPartitioning, partitionPath, type PartitionField, type PartitionTerm, type Transform } from "../partitioning.ts";
 import {
@@ -75,9 +75,9 @@ export class IcebergTable implements TableWriter {
     return `Iceberg table ${this.#namespace}.${this.#name}`;
   }
 
-  async ends(): Promise<Ends> {
+  async written(): Promise<Runs> {
     this.#table = await this.#catalog.load(this.#namespace, this.#name);
-    return this.#table ? endsOf(writtenOf(this.#table.metadata)) : new Map();
+    return this.#table ? writtenOf(this.#table.metadata) : new Map();
   }
 
   async commit(batches: SchemaBatch[]): Promise<void> {

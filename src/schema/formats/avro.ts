@@ -7,6 +7,38 @@ import { fieldPath, type ResolvedReference, type SchemaLanguage } from "./format
 
 type AvroType = avro.Type;
 type Registry = Record<string, AvroType>;
+type ParseOptions = Partial<avro.ForSchemaOptions>;
+
+const NOT_LOGICAL_ATTRIBUTES = new Set(["type", "logicalType", "name", "namespace", "aliases", "doc", "fields", "symbols", "items", "values", "size", "default"]);
+
+/**
+ * Any logical type, kept as its underlying value and exported with its attributes (precision, scale): types
+ * parsed with it describe themselves completely, where a type parsed without logical types forgets them.
+ */
+class KeptLogicalType extends (avro.types.LogicalType as unknown as new (schema: object, options: object) => object) {
+  readonly #attributes: Record<string, unknown>;
+  constructor(schema: object, options: object) {
+    super(schema, options);
+    this.#attributes = Object.fromEntries(Object.entries(schema).filter(([name]) => !NOT_LOGICAL_ATTRIBUTES.has(name)));
+  }
+  _fromValue(value: unknown) {
+    return value;
+  }
+  _toValue(value: unknown) {
+    return value;
+  }
+  _resolve() {
+    return (value: unknown) => value;
+  }
+  _export(attributes: Record<string, unknown>) {
+    Object.assign(attributes, this.#attributes);
+  }
+}
+
+const KEEP_LOGICAL_TYPES: ParseOptions = { logicalTypes: new Proxy({}, { get: () => KeptLogicalType, has: () => true }) as ParseOptions["logicalTypes"] };
+
+/** The schema's JSON as `type` describes itself after a parse that kept logical types: named references inlined. */
+const describe = (type: AvroType) => type.schema({ exportAttrs: true });
 
 function parse(text: string, what: string): unknown {
   try {
@@ -16,21 +48,21 @@ function parse(text: string, what: string): unknown {
   }
 }
 
-function typeFor(schema: unknown, registry: Registry, what: string): AvroType {
+function typeFor(schema: unknown, registry: Registry, what: string, options: ParseOptions = {}): AvroType {
   try {
-    return avro.Type.forSchema(schema as avro.Schema, { registry });
+    return avro.Type.forSchema(schema as avro.Schema, { ...options, registry });
   } catch (error) {
     throw new InvalidSchemaError(`invalid Avro ${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /** Parses references first (theirs before them) so their named types are known to the referring schema. */
-function addReferences(references: ResolvedReference[], registry: Registry, seen = new Set<string>()): void {
+function addReferences(references: ResolvedReference[], registry: Registry, options: ParseOptions = {}, seen = new Set<string>()): void {
   for (const reference of references) {
     if (seen.has(reference.name)) continue;
     seen.add(reference.name);
-    addReferences(reference.references, registry, seen);
-    typeFor(parse(reference.schema, `referenced schema ${reference.name}`), registry, `referenced schema ${reference.name}`);
+    addReferences(reference.references, registry, options, seen);
+    typeFor(parse(reference.schema, `referenced schema ${reference.name}`), registry, `referenced schema ${reference.name}`, options);
   }
 }
 
@@ -72,10 +104,14 @@ function invalidField(type: AvroType, value: unknown, path: string): SchemaViola
   return found ?? new SchemaViolation(path, "does not match the schema");
 }
 
-function compiled(type: AvroType): CompiledSchema {
+function compiled(type: AvroType, json: () => unknown): CompiledSchema {
+  let described: unknown;
   return {
     format: "avro",
     schema: type,
+    get json() {
+      return (described ??= json());
+    },
     decode(payload, path) {
       const buffer = asBuffer(payload);
       try {
@@ -111,7 +147,11 @@ export const avroSchema: SchemaLanguage = {
   compile(text, references) {
     const registry: Registry = {};
     addReferences(references, registry);
-    return compiled(typeFor(parse(text, "schema"), registry, "schema"));
+    return compiled(typeFor(parse(text, "schema"), registry, "schema"), () => {
+      const kept: Registry = {};
+      addReferences(references, kept, KEEP_LOGICAL_TYPES);
+      return describe(typeFor(parse(text, "schema"), kept, "schema", KEEP_LOGICAL_TYPES));
+    });
   },
 
   compileFile(text) {
@@ -119,7 +159,8 @@ export const avroSchema: SchemaLanguage = {
     if (!(type instanceof avro.types.RecordType)) throw new InvalidSchemaError("an Avro schema file is a record with fields key and/or value");
     const part = (name: string) => {
       const field = type.field(name);
-      return field ? compiled(field.type) : undefined;
+      const json = () => describe((typeFor(parse(text, "schema file"), {}, "schema file", KEEP_LOGICAL_TYPES) as avro.types.RecordType).field(name)!.type);
+      return field ? compiled(field.type, json) : undefined;
     };
     return { key: part("key"), value: part("value") };
   },

@@ -76,7 +76,7 @@ function violationOf(errors: ErrorObject[] | null | undefined, path: string): Sc
   return new SchemaViolation(at, `${error.message ?? "does not match the schema"}${allowed}`);
 }
 
-function compiled(validate: ValidateFunction, schema: unknown): CompiledSchema {
+function compiled(validate: ValidateFunction, schema: unknown, json?: unknown): CompiledSchema {
   const check = (value: unknown, path: string): unknown => {
     if (!validate(value)) throw violationOf(validate.errors, path);
     return value;
@@ -84,6 +84,7 @@ function compiled(validate: ValidateFunction, schema: unknown): CompiledSchema {
   return {
     format: "json",
     schema,
+    json,
     decode(payload, path) {
       let value: unknown;
       try {
@@ -135,8 +136,15 @@ export const jsonSchema: SchemaLanguage = {
       throw new InvalidSchemaError(`invalid JSON Schema: ${(error as Error).message}`, { cause: error });
     }
     const properties = document.properties as Record<string, unknown>;
+    // The file's definitions go with each part, so that its local $refs resolve in the part alone.
+    const definitions = Object.fromEntries(["$defs", "definitions"].filter((name) => name in document).map((name) => [name, document[name]]));
     const part = (name: "key" | "value") =>
-      properties[name] === undefined ? undefined : compiled(compileWith(ajv, { $ref: `${base}#/properties/${name}` }, `invalid JSON Schema for the ${name}`), properties[name]);
+      properties[name] === undefined
+        ? undefined
+        : compiled(compileWith(ajv, { $ref: `${base}#/properties/${name}` }, `invalid JSON Schema for the ${name}`), properties[name], {
+            ...definitions,
+            ...(properties[name] as object),
+          });
     return { key: part("key"), value: part("value") };
   },
 
