@@ -115,6 +115,23 @@ describe("groups", () => {
     expect((await c.request(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId)).toEqual(["g"]);
     expect((await c.request(ApiKey.DeleteGroups, 2, { groupsNames: ["g"] })).results[0]!.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   });
+
+  test("ConsumerGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic; ConsumerGroupDescribe withholds a group assigned an undescribable topic", async () => {
+    const join = () =>
+      c.request(ApiKey.ConsumerGroupHeartbeat, 0, {
+        groupId: "kip848", memberId: "", memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: ["open", "secret"], serverAssignor: null, topicPartitions: [],
+      });
+    expect((await join()).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    await grant(allow(Res.GROUP, "kip848", Op.READ), allow(Res.TOPIC, "open", Op.DESCRIBE));
+    expect((await join()).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    await grant(allow(Res.TOPIC, "secret", Op.DESCRIBE));
+    expect((await join()).errorCode).toBe(ErrorCode.NONE);
+    await revokeAll(b);
+    await grant(allow(Res.GROUP, "kip848", Op.DESCRIBE), allow(Res.TOPIC, "open", Op.DESCRIBE));
+    const described = await c.request(ApiKey.ConsumerGroupDescribe, 0, { groupIds: ["kip848"], includeAuthorizedOperations: false });
+    expect([described.groups[0]!.errorCode, described.groups[0]!.members]).toEqual([ErrorCode.TOPIC_AUTHORIZATION_FAILED, []]);
+  });
 });
 
 describe("transactions and idempotence", () => {
