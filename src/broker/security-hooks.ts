@@ -8,6 +8,9 @@ import type { SaslHandshakeResponse } from "../protocol/generated/sasl-handshake
 /** Kafka's principal of an unauthenticated client (PLAINTEXT, or TLS without a client certificate). */
 export const ANONYMOUS = "User:ANONYMOUS";
 
+/** The principal of a user authenticated by name (SASL, or the console's HTTP Basic). */
+export const userPrincipal = (user: string) => `User:${user}`;
+
 /** Authorization of one request: synchronous checks against one snapshot of the ACLs. */
 export interface RequestAuthorizer {
   /** Whether the principal may do `operation` on the literal resource `name`. */
@@ -63,6 +66,11 @@ export interface BrokerSecurity {
   readonly saslMechanisms: readonly string[];
   /** A SASL session for a new connection; only called when saslMechanisms is not empty. */
   saslSession(peer: PeerInfo): SaslSession;
+  /**
+   * The principal whose credentials in the store `password` proves, as SASL/PLAIN checks them,
+   * or null: how the HTTP console authenticates its users (Basic).
+   */
+  authenticatePassword(user: string, password: string): Promise<string | null>;
   /** The ACL authorizer, or null when every principal may do everything. */
   readonly authorizer: {
     forRequest(principal: string, host: string): Promise<RequestAuthorizer>;

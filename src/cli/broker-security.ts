@@ -98,7 +98,7 @@ export async function brokerSecurity(args: SecurityArgs, storage: Storage): Prom
   // Quotas apply on every broker (another broker may set them); the module is small.
   const { ClientQuotas } = await import("../security/quota-enforcer.ts");
   const quotas = new ClientQuotas(storage, SECURITY_CACHE_MS, quotaWindows());
-  if (mechanisms.length === 0 && authorizer === "none") return { saslMechanisms: [], saslSession: noSasl, authorizer: null, quotas };
+  if (mechanisms.length === 0 && authorizer === "none") return { saslMechanisms: [], saslSession: noSasl, authenticatePassword: noSasl, authorizer: null, quotas };
   const { securityFor } = await import("../security/index.ts");
   return securityFor(storage, {
     mechanisms,

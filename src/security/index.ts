@@ -1,12 +1,12 @@
 // The security layer's entry point, imported by the CLI only when a broker is started with
 // SASL or an authorizer: it builds what the broker's connections and handlers ask for.
-import type { BrokerSecurity, PeerInfo, QuotaEnforcer } from "../broker/security-hooks.ts";
+import { userPrincipal, type BrokerSecurity, type PeerInfo, type QuotaEnforcer } from "../broker/security-hooks.ts";
 import type { Storage } from "../storage/storage.ts";
 import { AclAuthorizer } from "./authorizer.ts";
 import { userCredentials } from "./credential-store.ts";
 import { JwtValidator } from "./jwt.ts";
 import { oauthBearerExchange } from "./oauthbearer.ts";
-import { authenticatePlain } from "./plain.ts";
+import { authenticatePlain, passwordProves } from "./plain.ts";
 import { ConnectionSasl, type ExchangeFactory, type SaslExchange } from "./sasl-session.ts";
 import { isScramMechanism, ScramServer, type ScramMechanism } from "./scram.ts";
 
@@ -62,6 +62,7 @@ export async function securityFor(storage: Storage, options: SecurityOptions): P
   return {
     saslMechanisms: [...mechanisms.keys()],
     saslSession: (peer: PeerInfo) => new ConnectionSasl(mechanisms, options.reauthMs, peer),
+    authenticatePassword: async (user, password) => ((await passwordProves(await userCredentials(storage, user), password)) ? userPrincipal(user) : null),
     authorizer: options.acl ? new AclAuthorizer(storage, options.acl, options.cacheMs) : null,
     quotas: options.quotas,
   };

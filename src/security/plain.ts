@@ -20,14 +20,15 @@ export async function authenticatePlain(message: Uint8Array, lookup: (user: stri
   if (authzid !== "" && authzid !== user) {
     throw new SaslAuthenticationError("Authentication failed: Client requested an authorization id that is different from username");
   }
-  const credentials = await lookup(user);
-  // Any mechanism's credential proves the password; the stronger one is checked when both exist.
+  if (await passwordProves(await lookup(user), password)) return user;
+  throw new SaslAuthenticationError(INVALID);
+}
+
+/** Whether the user's stored credentials were made from `password`: any mechanism's proves it; the stronger one is checked when both exist. */
+export async function passwordProves(credentials: UserCredentials | null, password: string): Promise<boolean> {
   for (const mechanism of ["SCRAM-SHA-512", "SCRAM-SHA-256"] as ScramMechanism[]) {
     const credential = credentials?.[mechanism];
-    if (credential) {
-      if (await passwordMatches(mechanism, credential, password)) return user;
-      break;
-    }
+    if (credential) return passwordMatches(mechanism, credential, password);
   }
-  throw new SaslAuthenticationError(INVALID);
+  return false;
 }

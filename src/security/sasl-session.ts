@@ -7,7 +7,7 @@ import { ErrorCode } from "../protocol/error-codes.ts";
 import { EMPTY_BYTES } from "../protocol/reader.ts";
 import type { SaslAuthenticateResponse } from "../protocol/generated/sasl-authenticate.ts";
 import type { SaslHandshakeResponse } from "../protocol/generated/sasl-handshake.ts";
-import type { PeerInfo, SaslSession } from "../broker/security-hooks.ts";
+import { userPrincipal, type PeerInfo, type SaslSession } from "../broker/security-hooks.ts";
 import { SaslAuthenticationError } from "./scram.ts";
 
 /** What one mechanism's exchange reports when it completes. */
@@ -106,7 +106,7 @@ export class ConnectionSasl implements SaslSession {
     }
     if (!result.done) return { reply: result.reply, failure: null, sessionLifetimeMs: 0 };
     this.#exchange = null;
-    const principal = `User:${result.done.user}`;
+    const principal = userPrincipal(result.done.user);
     if (this.principal !== null && principal !== this.principal) {
       return { reply: EMPTY_BYTES, failure: `Cannot change principals during re-authentication from ${this.principal}: ${principal}`, sessionLifetimeMs: 0 };
     }

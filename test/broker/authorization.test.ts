@@ -2,51 +2,27 @@
 // broker whose every client is User:ANONYMOUS (no SASL), with ACLs written to its store.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import type { KafkaConnection } from "../../src/client/kafka-connection.ts";
-import { AclOperation as Op, AclPermissionType, operationBits, PatternType, ResourceType as Res } from "../../src/protocol/acl-codes.ts";
+import { AclOperation as Op, operationBits, PatternType, ResourceType as Res } from "../../src/protocol/acl-codes.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
-import { addAcls, removeAcls } from "../../src/security/acl-store.ts";
-import { securityFor } from "../../src/security/index.ts";
 import type { AclBinding } from "../../src/security/acl.ts";
+import { allow, grant as grantOn, revokeAll, startAclBroker } from "./acl-broker.ts";
 import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
 
 const ZERO = "00000000-0000-0000-0000-000000000000";
 let b: InProcessBroker;
 let c: KafkaConnection;
 
-function allow(resourceType: number, resourceName: string, ...operations: number[]): AclBinding[] {
-  return operations.map((operation) => ({
-    resourceType,
-    resourceName,
-    patternType: PatternType.LITERAL,
-    principal: "User:ANONYMOUS",
-    host: "*",
-    operation,
-    permissionType: AclPermissionType.ALLOW,
-  }));
-}
-const grant = (...acls: AclBinding[][]) => addAcls(b.ctx.storage, acls.flat());
+const grant = (...acls: AclBinding[][]) => grantOn(b, ...acls);
 
 beforeAll(async () => {
-  b = await startInProcessBroker({}, "memory://", 0, (storage) =>
-    securityFor(storage, {
-      mechanisms: [],
-      reauthMs: 0,
-      oauth: { jwksUrl: undefined, issuer: undefined, audience: [], principalClaim: "sub" },
-      acl: { superUsers: [], allowEveryoneIfNoAclFound: false },
-      cacheMs: 0,
-      quotas: null,
-    }),
-  );
+  b = await startAclBroker();
   c = await b.connect();
   await b.ctx.storage.createTopic({ name: "secret", partitions: 1, configs: {} });
   await b.ctx.storage.createTopic({ name: "open", partitions: 1, configs: {} });
 });
 afterAll(() => b.stop());
-beforeEach(async () => {
-  const any = { resourceType: Res.ANY, resourceName: null, patternType: PatternType.ANY, principal: null, host: null, operation: Op.ANY, permissionType: AclPermissionType.ANY };
-  await removeAcls(b.ctx.storage, [any]);
-});
+beforeEach(() => revokeAll(b));
 
 describe("topics", () => {
   test("Metadata leaves out undescribable topics, refuses them by name, and reports authorized operations", async () => {
@@ -138,6 +114,23 @@ describe("groups", () => {
     ]);
     expect((await c.request(ApiKey.ListGroups, 4, { statesFilter: [] })).groups.map((g) => g.groupId)).toEqual(["g"]);
     expect((await c.request(ApiKey.DeleteGroups, 2, { groupsNames: ["g"] })).results[0]!.errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  });
+
+  test("ConsumerGroupHeartbeat: READ on the group, DESCRIBE on every subscribed topic; ConsumerGroupDescribe withholds a group assigned an undescribable topic", async () => {
+    const join = () =>
+      c.request(ApiKey.ConsumerGroupHeartbeat, 0, {
+        groupId: "kip848", memberId: "", memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: ["open", "secret"], serverAssignor: null, topicPartitions: [],
+      });
+    expect((await join()).errorCode).toBe(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    await grant(allow(Res.GROUP, "kip848", Op.READ), allow(Res.TOPIC, "open", Op.DESCRIBE));
+    expect((await join()).errorCode).toBe(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    await grant(allow(Res.TOPIC, "secret", Op.DESCRIBE));
+    expect((await join()).errorCode).toBe(ErrorCode.NONE);
+    await revokeAll(b);
+    await grant(allow(Res.GROUP, "kip848", Op.DESCRIBE), allow(Res.TOPIC, "open", Op.DESCRIBE));
+    const described = await c.request(ApiKey.ConsumerGroupDescribe, 0, { groupIds: ["kip848"], includeAuthorizedOperations: false });
+    expect([described.groups[0]!.errorCode, described.groups[0]!.members]).toEqual([ErrorCode.TOPIC_AUTHORIZATION_FAILED, []]);
   });
 });
 

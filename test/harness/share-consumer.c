@@ -3,7 +3,7 @@
  * Compiled by test/harness/share-consumer.ts against the librdkafka that scripts/build-librdkafka.sh
  * builds; never committed as a binary.
  *
- *   share-consumer BOOTSTRAP GROUP TOPIC NAME [MAX_POLL_RECORDS [PAUSE_MS]]
+ *   share-consumer BOOTSTRAP GROUP TOPIC NAME [MAX_POLL_RECORDS [PAUSE_MS [KEY=VALUE...]]]
  *
  * Prints one JSON line per delivered record. What it does with a record depends on the record's
  * value, so a test decides the outcome by what it produces:
@@ -11,7 +11,8 @@
  *   release-*  acknowledged RELEASE (delivered again, up to the group's delivery count limit)
  *   reject-*   acknowledged REJECT
  *   hold-*     left unacknowledged: the consumer stops polling and holds its records until killed
- * PAUSE_MS simulates work after each batch. The consumer stops cleanly (acknowledgements sent,
+ * PAUSE_MS simulates work after each batch; KEY=VALUE pairs are further client properties (SASL, for
+ * instance). Errors are printed as JSON lines too. The consumer stops cleanly (acknowledgements sent,
  * share session closed, group left) when its stdin reaches end of file.
  */
 #include <poll.h>
@@ -60,7 +61,7 @@ static int starts_with(const rd_kafka_message_t *m, const char *prefix) {
 
 int main(int argc, char **argv) {
         if (argc < 5) {
-                fprintf(stderr, "usage: %s BOOTSTRAP GROUP TOPIC NAME [MAX_POLL_RECORDS [PAUSE_MS]]\n", argv[0]);
+                fprintf(stderr, "usage: %s BOOTSTRAP GROUP TOPIC NAME [MAX_POLL_RECORDS [PAUSE_MS [KEY=VALUE...]]]\n", argv[0]);
                 return 2;
         }
         const char *name = argv[4];
@@ -73,6 +74,15 @@ int main(int argc, char **argv) {
         set(conf, "share.acknowledgement.mode", "explicit");
         if (argc > 5)
                 set(conf, "max.poll.records", argv[5]);
+        for (int i = 7; i < argc; i++) {
+                char *eq = strchr(argv[i], '=');
+                if (!eq) {
+                        fprintf(stderr, "property %s: expected KEY=VALUE\n", argv[i]);
+                        return 2;
+                }
+                *eq = '\0';
+                set(conf, argv[i], eq + 1);
+        }
         if (getenv("SHARE_CONSUMER_DEBUG"))
                 set(conf, "debug", getenv("SHARE_CONSUMER_DEBUG"));
 

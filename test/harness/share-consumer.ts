@@ -34,29 +34,45 @@ export interface Delivery {
   value: string;
 }
 
-/** Everything the consumers of one test delivered, in arrival order, with waits on what arrives. */
+/** An error the consumer's poll reported. */
+export interface ShareConsumerError {
+  consumer: string;
+  message: string;
+}
+
+/** Everything the consumers of one test delivered (and the errors they reported), in arrival order, with waits on what arrives. */
 export class Deliveries {
   readonly records: Delivery[] = [];
+  readonly errors: ShareConsumerError[] = [];
   readonly #waiters = new Set<() => void>();
 
   add(d: Delivery): void {
     this.records.push(d);
+    this.#wake();
+  }
+
+  addError(e: ShareConsumerError): void {
+    this.errors.push(e);
+    this.#wake();
+  }
+
+  #wake(): void {
     for (const wake of [...this.#waiters]) wake();
   }
 
-  /** Resolves once `done(records)` holds; fails after `timeoutMs` with what arrived. */
-  until(done: (records: Delivery[]) => boolean, timeoutMs = 60_000, what = "deliveries"): Promise<void> {
-    if (done(this.records)) return Promise.resolve();
+  /** Resolves once `done(records, errors)` holds; fails after `timeoutMs` with what arrived. */
+  until(done: (records: Delivery[], errors: ShareConsumerError[]) => boolean, timeoutMs = 60_000, what = "deliveries"): Promise<void> {
+    if (done(this.records, this.errors)) return Promise.resolve();
     return new Promise((resolveWait, reject) => {
       const check = () => {
-        if (!done(this.records)) return;
+        if (!done(this.records, this.errors)) return;
         clearTimeout(timer);
         this.#waiters.delete(check);
         resolveWait();
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; delivered so far:\n${this.records.map((r) => JSON.stringify(r)).join("\n")}`));
+        reject(new Error(`timed out waiting for ${what}; delivered so far:\n${[...this.records, ...this.errors].map((r) => JSON.stringify(r)).join("\n")}`));
       }, timeoutMs);
       this.#waiters.add(check);
     });
@@ -71,6 +87,8 @@ export interface ShareConsumerOptions {
   maxPollRecords?: number;
   /** Pause after each batch, as an application working through it. */
   pauseMs?: number;
+  /** Further librdkafka properties, e.g. SASL settings. */
+  config?: Record<string, string>;
 }
 
 export interface RunningShareConsumer {
@@ -90,7 +108,8 @@ export async function startShareConsumer(
   name: string,
   options: ShareConsumerOptions = {},
 ): Promise<RunningShareConsumer> {
-  const argv = [await shareConsumerBinary(), bootstrap, groupId, topic, name, String(options.maxPollRecords ?? 500), String(options.pauseMs ?? 0)];
+  const properties = Object.entries(options.config ?? {}).map(([key, value]) => `${key}=${value}`);
+  const argv = [await shareConsumerBinary(), bootstrap, groupId, topic, name, String(options.maxPollRecords ?? 500), String(options.pauseMs ?? 0), ...properties];
   const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   const forget = signalAtExit(proc.pid, "KILL");
   void proc.exited.then(forget);
@@ -107,7 +126,8 @@ export async function startShareConsumer(
       pending = lines.pop() ?? "";
       for (const line of lines) {
         if (!line.startsWith("{")) continue;
-        const event = JSON.parse(line) as Delivery & { event: string };
+        const event = JSON.parse(line) as Delivery & { event: string; message: string };
+        if (event.event === "error") deliveries.addError({ consumer: event.consumer, message: event.message });
         if (event.event === "record") deliveries.add({ consumer: event.consumer, partition: event.partition, offset: event.offset, delivery: event.delivery, value: event.value });
       }
     }

@@ -62,6 +62,7 @@ describe("AlterClientQuotas and DescribeClientQuotas, and throttle_time_ms", () 
       saslSession: () => {
         throw new Error("no SASL");
       },
+      authenticatePassword: async () => null,
       authorizer: null,
       quotas: new ClientQuotas(storage, 0, { samples: 2, windowMs: 1000 }),
     }));

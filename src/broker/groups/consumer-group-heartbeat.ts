@@ -24,6 +24,10 @@ export const consumerGroupHeartbeatApi = defineApi<ConsumerGroupHeartbeatRequest
     const { groupId } = request;
     if (groupId === "") return response(heartbeatError(ErrorCode.INVALID_REQUEST, "GroupId can't be empty."));
     if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return response(heartbeatError(ErrorCode.GROUP_AUTHORIZATION_FAILED));
+    // As Kafka: a member may subscribe only to topics it may describe.
+    if (request.subscribedTopicNames?.some((name) => !rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name))) {
+      return response(heartbeatError(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+    }
     const hb: ConsumerHeartbeatInput = {
       memberId: request.memberId,
       memberEpoch: request.memberEpoch,

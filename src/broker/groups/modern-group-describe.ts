@@ -33,7 +33,12 @@ export function namedAssignment(a: Assignment, topicNames: Map<string, string>) 
  * Describes each group the principal may describe with `step`, run against the stored group as changeGroup
  * runs it; `operations` is what the principal may do on the group when the request asked for it.
  */
-export async function describeModernGroups<D>(
+/** What ConsumerGroupDescribe and ShareGroupDescribe members have in common. */
+interface DescribedMembers {
+  members: Array<{ assignment: { topicPartitions: Array<{ topicName: string }> } }>;
+}
+
+export async function describeModernGroups<D extends DescribedMembers>(
   ctx: BrokerContext,
   rc: RequestContext,
   groupIds: string[],
@@ -41,21 +46,26 @@ export async function describeModernGroups<D>(
   api: string,
   step: (groupId: string, group: GroupRecord | null, now: number, topicNames: Map<string, string>, operations: number) => GroupChange<D>,
 ): Promise<D[]> {
+  const failed = (groupId: string, errorCode: number, errorMessage: string | null = null) => undescribed(groupId, errorCode, errorMessage) as unknown as D;
   let topicNames: Map<string, string>;
   try {
     topicNames = new Map((await ctx.storage.listTopics()).map((t) => [t.id, t.name]));
   } catch (error) {
     const errorCode = groupErrorCode(error, api);
-    return groupIds.map((groupId) => undescribed(groupId, errorCode, null) as D);
+    return groupIds.map((groupId) => failed(groupId, errorCode));
   }
   return Promise.all(
     groupIds.map(async (groupId) => {
-      if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return undescribed(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED, null) as D;
+      if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return failed(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED);
       const operations = includeAuthorizedOperations ? rc.authz.operations(ResourceType.GROUP, groupId) : OPERATIONS_NOT_REQUESTED;
       try {
-        return await changeGroup(ctx, groupId, (group, now) => step(groupId, group, now, topicNames, operations));
+        const described = await changeGroup(ctx, groupId, (group, now) => step(groupId, group, now, topicNames, operations));
+        // As Kafka: a group whose members are assigned a topic the principal may not describe is withheld.
+        const hidden = described.members.some((m) => m.assignment.topicPartitions.some((tp) => tp.topicName !== "" && !rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, tp.topicName)));
+        if (hidden) return failed(groupId, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "The group has described topic(s) that the client is not authorized to describe.");
+        return described;
       } catch (error) {
-        return undescribed(groupId, groupErrorCode(error, `${api} ${groupId}`), null) as D;
+        return failed(groupId, groupErrorCode(error, `${api} ${groupId}`));
       }
     }),
   );

@@ -4,9 +4,11 @@
 // are this broker's own.
 
 import { consola } from "../../log.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import type { Topic } from "../../storage/storage.ts";
 import type { BrokerContext } from "../context.ts";
+import type { RequestAuthorizer } from "../security-hooks.ts";
 import { errorCodeOf } from "../error-mapping.ts";
 import { shareGroupConfig } from "../groups/group-configs.ts";
 import { hasPartition } from "../topic-lookup.ts";
@@ -20,6 +22,9 @@ export interface PartitionOutcome {
 }
 
 export const OK: PartitionOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
+
+/** Kafka's message for GROUP_AUTHORIZATION_FAILED. */
+export const GROUP_REFUSED = "Group authorization failed.";
 
 /** The broker's share sessions; a session that ends gives back what its member holds. */
 export function sessions(ctx: BrokerContext): ShareSessions {
@@ -42,27 +47,34 @@ export function continueSession(all: ShareSessions, groupId: string, memberId: s
   return { session };
 }
 
-/** Looks topics up by id, once each per request. */
-export function topicsById(ctx: BrokerContext): (topicId: string) => Promise<Topic | null> {
+/** The topics of one request, looked up by id once each, and whether its principal may READ them. */
+export interface TopicOf {
+  get(topicId: string): Promise<Topic | null>;
+  readable(topic: Topic): boolean;
+}
+
+export function topicsById(ctx: BrokerContext, authz: RequestAuthorizer): TopicOf {
   const found = new Map<string, Promise<Topic | null>>();
-  return (topicId) => {
-    let topic = found.get(topicId);
-    if (!topic) found.set(topicId, (topic = ctx.storage.getTopic({ id: topicId })));
-    return topic;
+  return {
+    get(topicId) {
+      let topic = found.get(topicId);
+      if (!topic) found.set(topicId, (topic = ctx.storage.getTopic({ id: topicId })));
+      return topic;
+    },
+    readable: (topic) => authz.allows(AclOperation.READ, ResourceType.TOPIC, topic.name),
   };
 }
 
-export type TopicOf = ReturnType<typeof topicsById>;
-
-/** The partition's topic, or the error every request about the partition gets. */
+/** The partition's topic, or the error every request about the partition gets (as Kafka, READ is checked before the partition). */
 export async function resolvePartition(topicOf: TopicOf, tp: TopicIdPartition, purpose: string): Promise<{ topic: Topic } | { problem: PartitionOutcome }> {
   let topic: Topic | null;
   try {
-    topic = await topicOf(tp.topicId);
+    topic = await topicOf.get(tp.topicId);
   } catch (error) {
     return { problem: { errorCode: errorCodeOf(error, `${purpose} ${tp.topicId}-${tp.partition}`), errorMessage: null } };
   }
   if (!topic) return { problem: { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: "This server does not host this topic ID." } };
+  if (!topicOf.readable(topic)) return { problem: { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null } };
   if (!hasPartition(topic, tp.partition)) {
     return { problem: { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "This server does not host this topic-partition." } };
   }

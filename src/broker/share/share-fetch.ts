@@ -3,6 +3,7 @@
 // session, waiting up to MaxWaitMs for MinBytes. Acquired records are locked to the member in the
 // store until it acknowledges them or the lock lapses.
 
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import type { ShareFetchRequest, ShareFetchResponse } from "../../protocol/generated/share-fetch.ts";
 import { EMPTY_BYTES } from "../../protocol/reader.ts";
@@ -15,6 +16,7 @@ import {
   acknowledgeIn,
   byTopic,
   continueSession,
+  GROUP_REFUSED,
   NO_LEADER_CHANGE,
   resolvePartition,
   releaseIn,
@@ -125,6 +127,8 @@ async function gather(plan: FetchPlan): Promise<Map<string, Gathered>> {
 export async function handleShareFetch(ctx: BrokerContext, request: ShareFetchRequest, rc: RequestContext): Promise<ShareFetchResponse> {
   const groupId = request.groupId ?? "";
   const memberId = request.memberId ?? "";
+  // READ on the group first, as Kafka; READ on each topic is checked per partition.
+  if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, GROUP_REFUSED);
   if (groupId === "") return failed(ErrorCode.INVALID_REQUEST, "GroupId can't be empty.");
   if (memberId === "") return failed(ErrorCode.INVALID_REQUEST, "MemberId can't be empty.");
   const requested = requestedPartitions(request.topics);
@@ -155,7 +159,7 @@ export async function handleShareFetch(ctx: BrokerContext, request: ShareFetchRe
   } catch (error) {
     return failed(errorCodeOf(error, `ShareFetch ${groupId}`), "Reading the group's configs failed.");
   }
-  const topicOf = topicsById(ctx);
+  const topicOf = topicsById(ctx, rc.authz);
   const ackOutcomes = new Map<string, PartitionOutcome>();
   for (const { tp, acks } of acked) {
     ackOutcomes.set(partitionId(tp), await acknowledgeIn(ctx, groupId, memberId, tp, topicOf, acks, config));

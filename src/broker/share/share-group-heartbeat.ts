@@ -1,6 +1,7 @@
 // ShareGroupHeartbeat (KIP-932): the whole share-group membership protocol in one request, run
 // by whichever broker the member asks, against the group record in the store.
 
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import type { ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse } from "../../protocol/generated/share-group-heartbeat.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import type { BrokerContext, RequestContext } from "../context.ts";
@@ -18,6 +19,11 @@ function response(answer: ShareHeartbeatAnswer): ShareGroupHeartbeatResponse {
 
 export async function handleShareGroupHeartbeat(ctx: BrokerContext, request: ShareGroupHeartbeatRequest, rc: RequestContext): Promise<ShareGroupHeartbeatResponse> {
   const { groupId } = request;
+  // As Kafka: READ on the group, and DESCRIBE on every subscribed topic, before anything else.
+  if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return response(shareHeartbeatError(ErrorCode.GROUP_AUTHORIZATION_FAILED));
+  if (request.subscribedTopicNames?.some((name) => !rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name))) {
+    return response(shareHeartbeatError(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+  }
   const hb: ShareHeartbeatInput = {
     memberId: request.memberId,
     memberEpoch: request.memberEpoch,

@@ -1,12 +1,14 @@
 // The console's JSON endpoints under /ui/api/. They read through the broker's own layers (the
 // store behind the Storage contract, group records as the coordinator keeps them), exactly what
-// the Kafka APIs would answer, and every one asks authorizeConsole first.
+// the Kafka APIs would answer, and check what those APIs check for the request's principal: lists
+// leave out what it may not see, a single resource it may not see answers 403.
 import type { BrokerContext } from "../../broker/context.ts";
+import type { RequestAuthorizer } from "../../broker/security-hooks.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType } from "../../protocol/acl-codes.ts";
 import { groupLag } from "../../broker/groups/group-lag.ts";
 import { listGroupViews, readGroupView } from "../../broker/groups/group-view.ts";
 import { TOPIC_CONFIGS } from "../../broker/topic-config.ts";
 import { StorageUnavailableError, UnknownTopicError } from "../../storage/errors.ts";
-import { authorizeConsole } from "./access.ts";
 import { browseRecords, MAX_RECORDS } from "./records.ts";
 import { topicSchemas } from "./schema-hook.ts";
 
@@ -32,38 +34,57 @@ async function cluster(ctx: BrokerContext, version: string) {
   return { clusterId, version, storage: ctx.storage.kind, controllerId: nodeId, brokers: [{ nodeId, host: advertisedHost, port: advertisedPort }] };
 }
 
-async function topics(ctx: BrokerContext, request: Request) {
-  const all = (await ctx.storage.listTopics()).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const allowed = [];
-  for (const t of all) {
-    if (await authorizeConsole(request, { type: "topic", name: t.name })) allowed.push({ name: t.name, id: t.id, partitions: t.partitions, configs: t.configs });
-  }
-  return allowed;
+const NOT_AUTHORIZED = "not authorized";
+
+/** As Metadata and ListOffsets: a topic is seen with DESCRIBE; its configs, as DescribeConfigs, with DESCRIBE_CONFIGS (null without). */
+const describesTopic = (authz: RequestAuthorizer, name: string) => authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+const describesConfigs = (authz: RequestAuthorizer, name: string) => authz.allows(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, name);
+
+async function topics(ctx: BrokerContext, authz: RequestAuthorizer) {
+  return (await ctx.storage.listTopics())
+    .filter((t) => describesTopic(authz, t.name))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((t) => ({ name: t.name, id: t.id, partitions: t.partitions, configs: describesConfigs(authz, t.name) ? t.configs : null }));
 }
 
-async function topic(ctx: BrokerContext, name: string) {
+async function topic(ctx: BrokerContext, authz: RequestAuthorizer, name: string) {
+  // Refused before it is looked up, so a refusal says nothing of whether it exists.
+  if (!describesTopic(authz, name)) throw new ApiError(403, NOT_AUTHORIZED);
   const t = await ctx.storage.getTopic({ name });
   if (!t) throw new ApiError(404, `no topic ${name}`);
   const partitions = [];
   for (let partition = 0; partition < t.partitions; partition++) {
     partitions.push({ partition, ...(await ctx.storage.offsets({ topic: name, partition })) });
   }
-  const configs = Object.keys(TOPIC_CONFIGS)
-    .sort()
-    .map((key) => ({ name: key, value: t.configs[key] ?? TOPIC_CONFIGS[key]!.defaultValue, isDefault: !(key in t.configs) }));
+  const configs = describesConfigs(authz, name)
+    ? Object.keys(TOPIC_CONFIGS)
+        .sort()
+        .map((key) => ({ name: key, value: t.configs[key] ?? TOPIC_CONFIGS[key]!.defaultValue, isDefault: !(key in t.configs) }))
+    : null;
   return { name: t.name, id: t.id, partitions, configs, schemas: await topicSchemas(ctx, name) };
 }
 
-async function groups(ctx: BrokerContext, request: Request) {
-  const allowed = [];
-  for (const g of await listGroupViews(ctx)) if (await authorizeConsole(request, { type: "group", name: g.groupId })) allowed.push(g);
-  return allowed;
+const describesGroup = (authz: RequestAuthorizer, groupId: string) => authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId);
+
+/** As ListGroups: DESCRIBE on the cluster shows every group, otherwise those the principal may describe. */
+async function groups(ctx: BrokerContext, authz: RequestAuthorizer) {
+  const everyGroup = authz.allows(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME);
+  return (await listGroupViews(ctx)).filter((g) => everyGroup || describesGroup(authz, g.groupId));
 }
 
-async function group(ctx: BrokerContext, groupId: string) {
+/**
+ * As the describe APIs and OffsetFetch: DESCRIBE on the group; committed offsets only of topics the
+ * principal may describe; a KIP-848 or share group whose members are assigned a topic it may not
+ * describe is refused, as ConsumerGroupDescribe and ShareGroupDescribe refuse it.
+ */
+async function group(ctx: BrokerContext, authz: RequestAuthorizer, groupId: string) {
+  if (!describesGroup(authz, groupId)) throw new ApiError(403, NOT_AUTHORIZED);
   const view = await readGroupView(ctx, groupId);
-  const offsets = await groupLag(ctx, groupId);
+  const offsets = (await groupLag(ctx, groupId)).filter((o) => describesTopic(authz, o.topic));
   if (!view && offsets.length === 0) throw new ApiError(404, `no group ${groupId}`);
+  if (view && view.type !== "classic" && view.members.some((m) => m.assignment.some((a) => !describesTopic(authz, a.topic)))) {
+    throw new ApiError(403, "not authorized to describe the topics assigned in this group");
+  }
   // Who consumes each partition now, for the offsets table.
   const owners = new Map<string, string>();
   for (const m of view?.members ?? []) for (const a of m.assignment) for (const p of a.partitions) owners.set(`${a.topic}:${p}`, m.clientId || m.memberId);
@@ -82,36 +103,25 @@ function integer(url: URL, name: string, fallback: bigint, max?: bigint): bigint
   return max !== undefined && value > max ? max : value;
 }
 
-async function forbidden(request: Request, resource: Parameters<typeof authorizeConsole>[1], operation: "describe" | "read" = "describe"): Promise<void> {
-  if (!(await authorizeConsole(request, resource, operation))) throw new ApiError(403, "not authorized");
-}
-
-/** Answers GET /ui/api/...; `path` is what follows /ui/api/. */
-export async function consoleApi(ctx: BrokerContext, version: string, request: Request, url: URL, path: string): Promise<Response> {
+/** Answers GET /ui/api/... for a principal allowed what `authz` allows; `path` is what follows /ui/api/. */
+export async function consoleApi(ctx: BrokerContext, version: string, authz: RequestAuthorizer, url: URL, path: string): Promise<Response> {
   const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
   try {
-    if (parts.length === 1 && parts[0] === "cluster") {
-      await forbidden(request, { type: "cluster" });
-      return json(await cluster(ctx, version));
-    }
-    if (parts.length === 1 && parts[0] === "topics") return json(await topics(ctx, request));
-    if (parts.length === 2 && parts[0] === "topics") {
-      await forbidden(request, { type: "topic", name: parts[1]! });
-      return json(await topic(ctx, parts[1]!));
-    }
+    // The brokers, as Metadata and DescribeCluster tell every client.
+    if (parts.length === 1 && parts[0] === "cluster") return json(await cluster(ctx, version));
+    if (parts.length === 1 && parts[0] === "topics") return json(await topics(ctx, authz));
+    if (parts.length === 2 && parts[0] === "topics") return json(await topic(ctx, authz, parts[1]!));
     if (parts.length === 5 && parts[0] === "topics" && parts[2] === "partitions" && parts[4] === "records") {
       const [, name, , partitionText] = parts as [string, string, string, string];
-      await forbidden(request, { type: "topic", name }, "read");
+      // As Fetch: READ on the topic.
+      if (!authz.allows(AclOperation.READ, ResourceType.TOPIC, name)) throw new ApiError(403, NOT_AUTHORIZED);
       if (!/^\d+$/.test(partitionText)) throw new ApiError(400, "partition must be a non-negative integer");
       const from = integer(url, "offset", 0n);
       const limit = Number(integer(url, "limit", BigInt(DEFAULT_PAGE), BigInt(MAX_RECORDS)));
       return json(await browseRecords(ctx, name, Number(partitionText), from, limit));
     }
-    if (parts.length === 1 && parts[0] === "groups") return json(await groups(ctx, request));
-    if (parts.length === 2 && parts[0] === "groups") {
-      await forbidden(request, { type: "group", name: parts[1]! });
-      return json(await group(ctx, parts[1]!));
-    }
+    if (parts.length === 1 && parts[0] === "groups") return json(await groups(ctx, authz));
+    if (parts.length === 2 && parts[0] === "groups") return json(await group(ctx, authz, parts[1]!));
     throw new ApiError(404, `no console endpoint /ui/api/${path}`);
   } catch (error) {
     if (error instanceof ApiError) return Response.json({ error: error.message }, { status: error.status });

@@ -60,6 +60,11 @@ function rendered(r) {
   return el("div", null, el("span", { class: "tag" }, r.encoding), el("pre", null, r.text));
 }
 
+// What the broker withholds from this user (configs without DescribeConfigs rights).
+function notAuthorized() {
+  return el("span", { class: "muted" }, "not authorized");
+}
+
 function lagCell(lag) {
   return el("span", { class: Number(lag) > 0 ? "lag behind" : "lag" }, lag);
 }
@@ -77,7 +82,7 @@ async function home() {
     el("h2", null, `Topics (${topics.length})`),
     table(
       ["topic", "partitions", "explicit configs", "id"],
-      topics.map((t) => row([link(`#/topics/${enc(t.name)}`, t.name), t.partitions, Object.keys(t.configs).length, el("span", { class: "muted" }, t.id)], [1, 2])),
+      topics.map((t) => row([link(`#/topics/${enc(t.name)}`, t.name), t.partitions, t.configs === null ? notAuthorized() : Object.keys(t.configs).length, el("span", { class: "muted" }, t.id)], [1, 2])),
       ["partitions", "explicit configs"],
     ),
     el("h2", null, `Consumer groups (${groups.length})`),
@@ -105,7 +110,7 @@ async function topic(name) {
     ),
     t.schemas.value ? [el("h2", null, "Value schema"), el("pre", null, t.schemas.value.schema)] : [],
     el("h2", null, "Configs"),
-    table(["name", "value", ""], t.configs.map((c) => row([c.name, c.value, c.isDefault ? el("span", { class: "muted" }, "default") : "set on topic"]))),
+    t.configs === null ? el("p", null, notAuthorized()) : table(["name", "value", ""], t.configs.map((c) => row([c.name, c.value, c.isDefault ? el("span", { class: "muted" }, "default") : "set on topic"]))),
   );
 }
 
