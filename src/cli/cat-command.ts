@@ -9,7 +9,8 @@ import { ZERO_UUID } from "../protocol/reader.ts";
 import { decodeRecordBatches, encodeRecordBatch, isControl, type RecordInput } from "../protocol/record-batch.ts";
 import { SchemaViolation } from "../schema/types.ts";
 import { brokerArgs, check, CommandError, withBroker } from "./broker-client.ts";
-import { TopicSchemaClient, type CliTopicSchema } from "./topic-schema-client.ts";
+import { Partitioner } from "../client/partitioner.ts";
+import { TopicSchemaClient, withWireFormat, type CliTopicSchema } from "./topic-schema-client.ts";
 
 export const schemaRegistryArg = {
   "schema-registry": {
@@ -67,17 +68,29 @@ export function parseJsonLine(line: string): JsonLine {
   return record;
 }
 
-/** Encodes one line's record. @throws Error (SchemaViolation or a malformed line) */
-export function encodeLine(client: TopicSchemaClient, schema: CliTopicSchema | null, line: string): { partition: number; record: Omit<RecordInput, "offsetDelta"> } {
+/** Encodes one line's record, and the partition it names if any. @throws Error (SchemaViolation or a malformed line) */
+export function encodeLine(client: TopicSchemaClient, schema: CliTopicSchema | null, line: string): { partition?: number; record: Omit<RecordInput, "offsetDelta"> } {
   const parsed = parseJsonLine(line);
   const headers = Object.entries(parsed.headers ?? {}).map(([key, value]) => ({
     key,
     value: value === null ? null : new TextEncoder().encode(String(value)),
   }));
   return {
-    partition: parsed.partition ?? 0,
+    partition: parsed.partition,
     record: { key: client.encode(schema, "key", parsed.key), value: client.encode(schema, "value", parsed.value), headers },
   };
+}
+
+/** The topic's tansu.schema.wire.format, when set: it overrides how the schema's source frames records. */
+async function configuredWireFormat(c: KafkaConnection, topic: string): Promise<string | undefined> {
+  const response = await c.request(ApiKey.DescribeConfigs, 4, {
+    resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ["tansu.schema.wire.format"] }],
+    includeSynonyms: false,
+    includeDocumentation: false,
+  });
+  const result = response.results[0]!;
+  check(result.errorCode, result.errorMessage, `describe configs of ${topic}`);
+  return result.configs.find((config) => config.name === "tansu.schema.wire.format")?.value ?? undefined;
 }
 
 async function partitionCount(c: KafkaConnection, topic: string, create: boolean): Promise<number> {
@@ -127,10 +140,12 @@ const produce = defineCommand({
   },
   async run({ args, rawArgs }) {
     const client = new TopicSchemaClient(args["schema-registry"]);
-    const schema = await client.topicSchema(args.topic);
+    const fromSource = await client.topicSchema(args.topic);
     let skipped = 0;
     await withBroker(args, rawArgs, async (c) => {
       const partitions = await partitionCount(c, args.topic, true);
+      const schema = withWireFormat(fromSource, await configuredWireFormat(c, args.topic));
+      const partitioner = new Partitioner(partitions);
       const pending = new Map<number, Pending>();
       let lineNumber = 0;
       let queued = 0;
@@ -140,7 +155,9 @@ const produce = defineCommand({
         if (line.trim() === "") continue;
         let encoded;
         try {
-          encoded = encodeLine(client, schema, line);
+          const parsed = encodeLine(client, schema, line);
+          // A line without a partition goes where Kafka's producer would put it.
+          encoded = { ...parsed, partition: parsed.partition ?? partitioner.partitionOf(parsed.record.key ?? null) };
           if (encoded.partition >= partitions) throw new Error(`partition ${encoded.partition} does not exist (${args.topic} has ${partitions})`);
         } catch (error) {
           const message = `line ${lineNumber}: ${(error as Error).message}`;
@@ -200,9 +217,10 @@ const consume = defineCommand({
     const maxMessages = args["max-messages"] === undefined ? Infinity : Number(args["max-messages"]);
     if (!(maxMessages >= 0)) throw new CommandError(`--max-messages ${args["max-messages"]}: expected a number`);
     const client = new TopicSchemaClient(args["schema-registry"]);
-    const schema = await client.topicSchema(args.topic);
+    const fromSource = await client.topicSchema(args.topic);
     await withBroker(args, rawArgs, async (c) => {
       const count = await partitionCount(c, args.topic, false);
+      const schema = withWireFormat(fromSource, await configuredWireFormat(c, args.topic));
       const partitions = args.partition === undefined ? Array.from({ length: count }, (_, i) => i) : [Number(args.partition)];
       if (partitions.some((p) => !Number.isInteger(p) || p < 0 || p >= count)) throw new CommandError(`--partition ${args.partition}: ${args.topic} has ${count} partitions`);
       const offsets = await startOffsets(c, args.topic, partitions, args.offset);

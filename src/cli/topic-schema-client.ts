@@ -81,6 +81,16 @@ export class RegistryClient {
   }
 }
 
+/**
+ * The schema with the topic's tansu.schema.wire.format applied, as the broker applies it: `plain` takes bare
+ * payloads whatever the source, `confluent` the 5-byte header even before a schema file's payloads (the broker
+ * checks those against the file, whatever the id; the CLI writes 0).
+ */
+export function withWireFormat(schema: CliTopicSchema | null, configured: string | undefined): CliTopicSchema | null {
+  if (!schema || (configured !== "plain" && configured !== "confluent")) return schema;
+  return { ...schema, wire: configured };
+}
+
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
@@ -122,7 +132,7 @@ export class TopicSchemaClient {
     const described = schema?.[part];
     if (!described) return utf8.encode(typeof json === "string" ? json : JSON.stringify(json));
     const payload = described.compiled.encode(json, part);
-    return schema!.wire === "confluent" ? frame(described.id!, payload, described.compiled.format === "protobuf") : payload;
+    return schema!.wire === "confluent" ? frame(described.id ?? 0, payload, described.compiled.format === "protobuf") : payload;
   }
 
   /** One key or value back in its JSON mapping (text when the part has no schema). @throws SchemaViolation */
@@ -131,7 +141,8 @@ export class TopicSchemaClient {
     const described = schema?.[part];
     if (!described) return text.decode(bytes);
     if (schema!.wire === "plain") return described.compiled.toJson(described.compiled.decode(bytes, part));
-    const compiled = await this.#compiledById(schemaIdOf(bytes, part));
+    // Framed records of a schema file name no registered id: the file's schema is the one.
+    const compiled = described.id === undefined ? described.compiled : await this.#compiledById(schemaIdOf(bytes, part));
     const afterId = bytes.subarray(HEADER_BYTES);
     if (compiled.format !== "protobuf") return compiled.toJson(compiled.decode(afterId, part));
     const { value, message } = decodeProtobufFramed(compiled, afterId, part);

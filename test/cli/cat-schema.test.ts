@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BROKER_BINARY, freePort, startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
+import { kcat } from "../harness/kcat.ts";
 import { runCommand, type RunResult } from "../harness/run.ts";
 
 let broker: RunningBroker;
@@ -73,6 +74,33 @@ describe("tansu cat round trips", () => {
   test("Protobuf schema file", async () => {
     const out = await roundTrip("staff", `file://${files}`, [{ key: { id: 7 }, value: { name: "Grace", tags: ["navy", "cobol"] } }]);
     expect(out.map((l) => [l.partition, l.key, l.value])).toEqual([[0, { id: 7 }, { name: "Grace", tags: ["navy", "cobol"] }]]);
+  });
+
+  test("lines without a partition: keyed ones where Kafka's producer puts them, keyless ones spread", async () => {
+    for (const topic of ["people-spread", "people-by-kcat"]) expect((await tansu(["topic", "create", topic, "--partitions", "5", "--broker", broker.url])).exitCode).toBe(0);
+    const keys = Array.from({ length: 20 }, (_, i) => `person-${i * 31}`);
+    const input = [...keys.map((key) => ({ key, value: { name: key } })), ...Array.from({ length: 10 }, () => ({ value: { name: "anonymous" } }))];
+    const out = await roundTrip("people-spread", `file://${files}`, input);
+    // librdkafka's murmur2_random partitioner is the Java producer's: the same key, the same partition.
+    const kcatProduced = await kcat(["-b", broker.url, "-t", "people-by-kcat", "-P", "-K:", "-X", "partitioner=murmur2_random"], { input: `${keys.map((k) => `${k}:x`).join("\n")}\n` });
+    expect(kcatProduced.exitCode).toBe(0);
+    const byKcat = await kcat(["-b", broker.url, "-t", "people-by-kcat", "-C", "-e", "-o", "beginning", "-f", "%k %p\n"]);
+    const kcatPartition = new Map(byKcat.stdout.trim().split("\n").map((l) => l.split(" ") as [string, string]));
+    for (const line of out.filter((l) => l.key !== null)) expect(String(line.partition)).toBe(kcatPartition.get(line.key as string));
+    // The ten keyless lines are not all in one partition.
+    expect(new Set(out.filter((l) => l.key === null).map((l) => l.partition)).size).toBeGreaterThan(1);
+  });
+
+  test("a topic's tansu.schema.wire.format=plain makes cat write and read bare payloads for a registered subject", async () => {
+    const schema = join(dir, "plain-wire.avsc");
+    writeFileSync(schema, JSON.stringify({ type: "record", name: "P", fields: [{ name: "n", type: "long" }] }));
+    expect((await tansu(["schema", "register", "plain-wire-value", schema, "--schema-registry", registry])).exitCode).toBe(0);
+    expect((await tansu(["topic", "create", "plain-wire", "--config", "tansu.schema.wire.format=plain", "--broker", broker.url])).exitCode).toBe(0);
+    const out = await roundTrip("plain-wire", registry, [{ value: { n: 42 } }]);
+    expect(out[0]!.value).toEqual({ n: 42 });
+    // Bare Avro: zigzag 42 is one byte, 0x54 ("T"), with no magic byte or schema id before it.
+    const raw = await kcat(["-b", broker.url, "-t", "plain-wire", "-C", "-e", "-o", "beginning", "-f", "%s"]);
+    expect(raw.stdout).toBe("T");
   });
 
   test("registered subjects in all three formats, through the REST API", async () => {
