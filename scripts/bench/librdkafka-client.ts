@@ -1,6 +1,6 @@
 // The librdkafka side of the broker benchmarks: python3-confluent-kafka produces `records` values
-// of `valueBytes` to one partition (acks=all, no compression) through a fresh dist/tansu, then
-// consumes them back; the seconds each took.
+// of `valueBytes` to one partition (acks=all, no compression) through dist/tansu, then consumes
+// them back; the seconds each took.
 import { startBroker } from "../../test/harness/broker.ts";
 import { python } from "../../test/harness/python.ts";
 
@@ -32,13 +32,23 @@ c.close()
 print(json.dumps({"produce_s": produce_s, "consume_s": consume_s}))
 `;
 
-/** One broker run on `storage` (the harness's launcher: free port, waits for its "listening" line). */
-export async function librdkafkaRun(storage: string, records: number, valueBytes: number): Promise<{ produce_s: number; consume_s: number }> {
+export interface ClientTiming {
+  produce_s: number;
+  consume_s: number;
+}
+
+/** The client against a broker already running at `bootstrap`. */
+export async function librdkafkaClient(bootstrap: string, records: number, valueBytes: number): Promise<ClientTiming> {
+  const client = await python(CLIENT, [bootstrap, "bench", String(records), String(valueBytes)], { timeoutMs: 900_000 });
+  if (client.exitCode !== 0) throw new Error(`client failed: ${client.stderr}`);
+  return JSON.parse(client.stdout) as ClientTiming;
+}
+
+/** One run against a fresh broker on `storage` (the harness's launcher: free port, waits for its "listening" line). */
+export async function librdkafkaRun(storage: string, records: number, valueBytes: number): Promise<ClientTiming> {
   const broker = await startBroker({ storage });
   try {
-    const client = await python(CLIENT, [broker.url, "bench", String(records), String(valueBytes)], { timeoutMs: 900_000 });
-    if (client.exitCode !== 0) throw new Error(`client failed: ${client.stderr}`);
-    return JSON.parse(client.stdout) as { produce_s: number; consume_s: number };
+    return await librdkafkaClient(broker.url, records, valueBytes);
   } finally {
     await broker.stop();
   }

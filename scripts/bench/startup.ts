@@ -104,7 +104,7 @@ async function bench(subject: Subject, runs: number): Promise<Summary> {
   };
 }
 
-function brokerSubject(binary: string, name: string, storage: string): Subject {
+function brokerSubject(binary: string, name: string, storage: string, extra: () => string[] = () => []): Subject {
   return {
     name,
     argv: (port) => [
@@ -116,6 +116,7 @@ function brokerSubject(binary: string, name: string, storage: string): Subject {
       `tcp://127.0.0.1:${port}`,
       "--storage-engine",
       storage,
+      ...extra(),
     ],
   };
 }
@@ -168,6 +169,10 @@ const subjects: Subject[] = [
   { name: "baseline (bare Bun.listen)", argv: (port) => [baselineBinary, "--listener-url", `tcp://127.0.0.1:${port}`] },
   brokerSubject(broker, "tansu broker, sqlite://", `sqlite://${join(work, "tansu.db")}`),
   brokerSubject(broker, "tansu broker, memory://", "memory://"),
+  // Metrics set up, /health, /ready, /metrics and /ui/ routed; the lag code and console load on first request.
+  brokerSubject(broker, "tansu broker, memory://, HTTP listener (metrics on)", "memory://", () => ["--http-listener-url", `http://127.0.0.1:${freePort()}`]),
+  // Security modules load only with security options; this row is what they cost.
+  brokerSubject(broker, "tansu broker, memory://, SASL SCRAM + ACLs", "memory://", () => ["--sasl-mechanisms", "SCRAM-SHA-256", "--authorizer", "acl"]),
 ];
 const results: Summary[] = [];
 for (const subject of subjects) {

@@ -1,4 +1,6 @@
+import { createAclsApi, deleteAclsApi, describeAclsApi } from "./acls.ts";
 import { apiVersionsApi } from "./api-versions.ts";
+import { alterClientQuotasApi, describeClientQuotasApi } from "./client-quotas.ts";
 import { alterConfigsApi, describeConfigsApi, incrementalAlterConfigsApi } from "./configs.ts";
 import { fetchApi } from "./fetch.ts";
 import { groupApis } from "./groups/index.ts";
@@ -6,6 +8,9 @@ import type { ApiHandler } from "./handler.ts";
 import { deleteRecordsApi, listOffsetsApi, offsetForLeaderEpochApi } from "./list-offsets.ts";
 import { describeClusterApi, describeTopicPartitionsApi, metadataApi } from "./metadata.ts";
 import { produceApi } from "./produce.ts";
+import { shareApis } from "./share/index.ts";
+import { saslAuthenticateApi, saslHandshakeApi } from "./sasl.ts";
+import { alterUserScramCredentialsApi, describeUserScramCredentialsApi } from "./scram-credentials.ts";
 import { createPartitionsApi, createTopicsApi, deleteTopicsApi } from "./topics.ts";
 import { transactionApis } from "./transactions/index.ts";
 
@@ -26,8 +31,18 @@ export function allApis(): ApiHandler[] {
     incrementalAlterConfigsApi,
     describeClusterApi,
     describeTopicPartitionsApi,
+    saslHandshakeApi,
+    saslAuthenticateApi,
+    alterUserScramCredentialsApi,
+    describeUserScramCredentialsApi,
+    createAclsApi,
+    describeAclsApi,
+    deleteAclsApi,
+    alterClientQuotasApi,
+    describeClientQuotasApi,
     ...transactionApis(),
     ...groupApis(),
+    ...shareApis(),
   ];
   apis.push(apiVersionsApi(() => apis));
   return apis;

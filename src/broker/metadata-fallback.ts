@@ -8,14 +8,15 @@
 import { ErrorCode } from "../protocol/error-codes.ts";
 import type { MetadataResponseTopic } from "../protocol/generated/metadata.ts";
 import { StorageUnavailableError } from "../storage/errors.ts";
-import type { Topic } from "../storage/storage.ts";
+import type { Storage, Topic } from "../storage/storage.ts";
 import type { BrokerContext } from "./context.ts";
 
-const described = new WeakMap<BrokerContext, Map<string, Topic>>();
+// Keyed by the store, not the context: each listener sees a context of its own (advertised address).
+const described = new WeakMap<Storage, Map<string, Topic>>();
 
 function topicsOf(ctx: BrokerContext): Map<string, Topic> {
-  let topics = described.get(ctx);
-  if (!topics) described.set(ctx, (topics = new Map()));
+  let topics = described.get(ctx.storage);
+  if (!topics) described.set(ctx.storage, (topics = new Map()));
   return topics;
 }
 
@@ -27,13 +28,9 @@ export function forgetDescribed(ctx: BrokerContext, name: string): void {
   topicsOf(ctx).delete(name);
 }
 
-/** The topics to describe leaderless when `error` is the store being unavailable: `name`'s, or all. */
-export function describedBefore(ctx: BrokerContext, error: unknown, name?: string): Topic[] {
-  if (!(error instanceof StorageUnavailableError)) return [];
-  const topics = topicsOf(ctx);
-  if (name === undefined) return [...topics.values()];
-  const topic = topics.get(name);
-  return topic ? [topic] : [];
+/** The topics that may be described leaderless when `error` is the store being unavailable; none for other errors. */
+export function describedBefore(ctx: BrokerContext, error: unknown): Topic[] {
+  return error instanceof StorageUnavailableError ? [...topicsOf(ctx).values()] : [];
 }
 
 export function leaderless(topic: Topic): MetadataResponseTopic["partitions"] {

@@ -8,10 +8,11 @@ import type {
   DescribeTopicPartitionsResponseTopic,
 } from "../protocol/generated/describe-topic-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType } from "../protocol/acl-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { TopicExistsError } from "../storage/errors.ts";
 import type { Topic } from "../storage/storage.ts";
-import type { BrokerContext } from "./context.ts";
+import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { invalidTopicName } from "./topic-config.ts";
@@ -36,6 +37,17 @@ function partitionsOf(ctx: BrokerContext, topic: Topic) {
   }));
 }
 
+/** What the principal may do on the cluster, if it may describe it (Kafka reports 0 otherwise). */
+function clusterOperations(rc: RequestContext, requested: boolean | undefined): number {
+  if (!requested) return OPERATIONS_NOT_REQUESTED;
+  return rc.authz.allows(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) ? rc.authz.operations(ResourceType.CLUSTER, CLUSTER_NAME) : 0;
+}
+
+/** Kafka lets a principal auto-create a topic with CREATE on the cluster or on that topic. */
+function mayCreate(rc: RequestContext, name: string): boolean {
+  return rc.authz.allows(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) || rc.authz.allows(AclOperation.CREATE, ResourceType.TOPIC, name);
+}
+
 /** Creates a topic on first use, tolerating a concurrent creation by another broker. */
 export async function autoCreateTopic(ctx: BrokerContext, name: string): Promise<Topic> {
   try {
@@ -56,6 +68,8 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
   maxVersion: 12,
   async handle(ctx, request, rc) {
     const topics: MetadataResponseTopic[] = [];
+    const authorizedOperations = (topic: Topic) =>
+      request.includeTopicAuthorizedOperations ? rc.authz.operations(ResourceType.TOPIC, topic.name) : OPERATIONS_NOT_REQUESTED;
     const describe = (topic: Topic): MetadataResponseTopic => {
       rememberDescribed(ctx, topic);
       return {
@@ -64,7 +78,7 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
         topicId: topic.id,
         isInternal: false,
         partitions: partitionsOf(ctx, topic),
-        topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+        topicAuthorizedOperations: authorizedOperations(topic),
       };
     };
     // The store is unavailable: a topic described before is answered leaderless, so clients wait.
@@ -74,8 +88,9 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
       topicId: topic.id,
       isInternal: false,
       partitions: leaderless(topic),
-      topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      topicAuthorizedOperations: authorizedOperations(topic),
     });
+    const describable = (name: string) => rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
     const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponseTopic => ({
       errorCode,
       name,
@@ -88,10 +103,11 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const all = request.topics === null || (rc.apiVersion === 0 && request.topics.length === 0);
     if (all) {
+      // Topics the principal may not describe are left out, as if they did not exist.
       try {
-        for (const topic of await ctx.storage.listTopics()) topics.push(describe(topic));
+        for (const topic of await ctx.storage.listTopics()) if (describable(topic.name)) topics.push(describe(topic));
       } catch (error) {
-        const known = describedBefore(ctx, error);
+        const known = describedBefore(ctx, error).filter((topic) => describable(topic.name));
         if (known.length === 0) throw error;
         consola.warn(`metadata for all topics: storage unavailable: ${messageOf(error)}`);
         topics.push(...known.map(unavailable));
@@ -102,7 +118,13 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
         try {
           if (wanted.name === null || wanted.name === undefined) {
             const topic = wanted.topicId && wanted.topicId !== ZERO_UUID ? await ctx.storage.getTopic({ id: wanted.topicId }) : null;
-            topics.push(topic ? describe(topic) : failed(null, wanted.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
+            // Kafka does not count topic ids as secret: an undescribable one is refused by id.
+            if (topic && !describable(topic.name)) topics.push(failed(null, topic.id, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            else topics.push(topic ? describe(topic) : failed(null, wanted.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
+            continue;
+          }
+          if (!describable(wanted.name)) {
+            topics.push(failed(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             continue;
           }
           const problem = invalidTopicName(wanted.name);
@@ -111,13 +133,19 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
             continue;
           }
           let topic = await ctx.storage.getTopic({ name: wanted.name });
-          if (!topic && autoCreate) topic = await autoCreateTopic(ctx, wanted.name);
+          if (!topic && autoCreate) {
+            if (!mayCreate(rc, wanted.name)) {
+              topics.push(failed(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+              continue;
+            }
+            topic = await autoCreateTopic(ctx, wanted.name);
+          }
           if (!topic) forgetDescribed(ctx, wanted.name);
           topics.push(topic ? describe(topic) : failed(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         } catch (error) {
           const errorCode = errorCodeOf(error, `metadata for ${wanted.name}`);
-          const [known] = describedBefore(ctx, error, wanted.name ?? undefined);
-          topics.push(known ? unavailable(known) : failed(wanted.name ?? null, ZERO_UUID, errorCode));
+          const known = describedBefore(ctx, error).find((topic) => (wanted.name ? topic.name === wanted.name : topic.id === wanted.topicId));
+          topics.push(known && describable(known.name) ? unavailable(known) : failed(wanted.name ?? null, ZERO_UUID, errorCode));
         }
       }
     }
@@ -127,7 +155,7 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
       clusterId: ctx.config.clusterId,
       controllerId: ctx.config.nodeId,
       topics,
-      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: clusterOperations(rc, request.includeClusterAuthorizedOperations),
     };
   },
 });
@@ -136,7 +164,7 @@ export const describeClusterApi = defineApi<DescribeClusterRequest, DescribeClus
   apiKey: ApiKey.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const endpointType = request.endpointType ?? 1;
     // Endpoint type 2 asks for controllers; a tansu broker is its own controller.
     return {
@@ -147,7 +175,7 @@ export const describeClusterApi = defineApi<DescribeClusterRequest, DescribeClus
       clusterId: ctx.config.clusterId,
       controllerId: ctx.config.nodeId,
       brokers: [{ brokerId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
-      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: clusterOperations(rc, request.includeClusterAuthorizedOperations),
     };
   },
 });
@@ -156,16 +184,18 @@ export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsReque
   apiKey: ApiKey.DescribeTopicPartitions,
   minVersion: 0,
   maxVersion: 0,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const results: DescribeTopicPartitionsResponseTopic[] = [];
     let wanted: Topic[] = [];
     if (request.topics.length === 0) {
-      wanted = await ctx.storage.listTopics();
+      wanted = (await ctx.storage.listTopics()).filter((t) => rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name));
     } else {
       for (const { name } of request.topics) {
-        const { topic, errorCode } = invalidTopicName(name)
-          ? { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }
-          : await lookupTopic(ctx, name, "describe partitions of");
+        const { topic, errorCode } = !rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name)
+          ? { topic: null, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }
+          : invalidTopicName(name)
+            ? { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }
+            : await lookupTopic(ctx, name, "describe partitions of");
         if (topic) wanted.push(topic);
         else
           results.push({
@@ -198,7 +228,7 @@ export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsReque
         topicId: topic.id,
         isInternal: false,
         partitions: taken.map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
-        topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+        topicAuthorizedOperations: rc.authz.operations(ResourceType.TOPIC, topic.name),
       });
       if (taken.length < partitions.length) {
         nextCursor = { topicName: topic.name, partitionIndex: first + taken.length };

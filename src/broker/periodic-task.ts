@@ -20,8 +20,9 @@ export class PeriodicTask {
     return this.#stopped;
   }
 
-  start(): void {
-    this.#schedule();
+  /** The first pass runs after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs = this.intervalMs): void {
+    this.#schedule(firstDelayMs);
   }
 
   stop(): void {
@@ -34,7 +35,7 @@ export class PeriodicTask {
     await this.#running;
   }
 
-  #schedule(): void {
+  #schedule(delayMs = this.intervalMs): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#running = this.pass()
@@ -44,7 +45,7 @@ export class PeriodicTask {
           this.#running = null;
           this.#schedule();
         });
-    }, this.intervalMs);
+    }, delayMs);
     this.#timer.unref?.();
   }
 }

@@ -20,6 +20,7 @@ export interface RequestHeader {
 
 /** An API key the codec does not know; `header` keeps the correlation id for logging/answering. */
 export class UnknownRequestApiKeyError extends UnknownApiKeyError {
+  override name = "UnknownRequestApiKeyError";
   constructor(readonly header: RequestHeader) {
     super(header.apiKey);
   }
@@ -30,6 +31,7 @@ export class UnknownRequestApiKeyError extends UnknownApiKeyError {
  * broker can still answer (ApiVersions v0 with UNSUPPORTED_VERSION per KIP-511).
  */
 export class UnsupportedRequestVersionError extends UnsupportedVersionError {
+  override name = "UnsupportedRequestVersionError";
   constructor(readonly header: RequestHeader) {
     super(header.apiKey, header.apiVersion);
   }
@@ -92,21 +94,20 @@ export function decodeRequestHeader(frame: Uint8Array): { header: RequestHeader;
   return { header: { apiKey, apiVersion, correlationId, clientId }, bodyOffset: r.offset };
 }
 
-/** Decodes a request body that starts at `bodyOffset`; trailing bytes are malformed. */
+/**
+ * Decodes a request body that starts at `bodyOffset`. Bytes after the fields the version defines are ignored,
+ * as Kafka's request parsing does: librdkafka 2.x sends an all-topics Metadata request (v9+) with the 4-byte
+ * placeholder of its topic count left in place, which Kafka reads as a null array followed by 3 unread bytes.
+ * Fields that run past the frame still throw.
+ * @throws TruncatedMessageError, MalformedMessageError
+ */
 export function decodeRequestBody<K extends keyof RequestTypes>(
   header: RequestHeader,
   frame: Uint8Array,
   bodyOffset: number,
 ): RequestTypes[K] {
   const spec = specFor(header.apiKey, header.apiVersion);
-  const r = new Reader(frame, bodyOffset);
-  const body = spec.decodeRequest(r, header.apiVersion);
-  if (r.remaining !== 0) {
-    throw new MalformedMessageError(
-      `${r.remaining} bytes left after a ${spec.name} v${header.apiVersion} request body`,
-    );
-  }
-  return body;
+  return spec.decodeRequest(new Reader(frame, bodyOffset), header.apiVersion);
 }
 
 /** Encodes a whole request frame, 4-byte size prefix included. */

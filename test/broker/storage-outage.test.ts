@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
+import { AclOperation as Op, operationBits, ResourceType as Res } from "../../src/protocol/acl-codes.ts";
+import { allow, grant, revokeAll, startAclBroker } from "./acl-broker.ts";
 import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
 import { batchOf } from "./records.ts";
 
@@ -62,6 +64,43 @@ test("a topic described before the store went away is described again leaderless
     }
     // A topic never described has nothing to fall back on.
     expect((await metadata([{ name: "never-seen" }])).topics[0]!.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+  } finally {
+    c.close();
+    await broker.broker.stop();
+  }
+});
+
+test("the leaderless answer during an outage follows the ACLs as the normal answer does", async () => {
+  const broker = await startAclBroker();
+  const c = await broker.connect();
+  const metadata = (topics: Array<{ name: string | null; topicId?: string }> | null) =>
+    c.request(ApiKey.Metadata, 12, {
+      topics: topics?.map((t) => ({ topicId: "00000000-0000-0000-0000-000000000000", ...t })) ?? null,
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: true,
+    });
+  try {
+    const secret = await broker.ctx.storage.createTopic({ name: "secret", partitions: 1, configs: {} });
+    const open = await broker.ctx.storage.createTopic({ name: "open", partitions: 1, configs: {} });
+    await grant(broker, allow(Res.TOPIC, "open", Op.READ), allow(Res.TOPIC, "secret", Op.DESCRIBE));
+    expect((await metadata(null)).topics.map((t) => t.name).sort()).toEqual(["open", "secret"]);
+    // The principal loses DESCRIBE on "secret"; the broker reads the ACLs once more before the store goes.
+    await revokeAll(broker);
+    await grant(broker, allow(Res.TOPIC, "open", Op.READ));
+    expect((await metadata(null)).topics.map((t) => t.name)).toEqual(["open"]);
+    await broker.ctx.storage.close();
+
+    const all = await metadata(null);
+    expect(all.topics.map((t) => [t.name, t.topicAuthorizedOperations, t.partitions[0]?.errorCode])).toEqual([
+      ["open", operationBits([Op.READ, Op.DESCRIBE]), ErrorCode.LEADER_NOT_AVAILABLE],
+    ]);
+    const named = await metadata([{ name: "secret" }, { name: null, topicId: secret.id }, { name: "open" }, { name: null, topicId: open.id }]);
+    expect(named.topics.map((t) => [t.name, t.errorCode, t.partitions.length])).toEqual([
+      ["secret", ErrorCode.TOPIC_AUTHORIZATION_FAILED, 0],
+      [null, ErrorCode.KAFKA_STORAGE_ERROR, 0],
+      ["open", ErrorCode.NONE, 1],
+      ["open", ErrorCode.NONE, 1],
+    ]);
   } finally {
     c.close();
     await broker.broker.stop();

@@ -1,31 +1,15 @@
+import { expect } from "bun:test";
+import type { RunResult } from "./run.ts";
+
 // Python shared by the consumer-group tests: the bookkeeping that checks the guarantees Kafka
 // gives a group. Every record must reach the group at least once, and once a commit covering
 // a record has succeeded nobody in the group may receive it again. A record whose commit failed
 // in a rebalance may come again, or may not: a member that keeps its partition (cooperative)
 // carries on from its own position and its next commit covers the record.
-import { expect } from "bun:test";
-import type { RunResult } from "./run.ts";
-
-/** What the group scripts print at the end: GROUP_DELIVERY's bookkeeping, each member's partitions and the group's committed total. */
-export interface GroupRun {
-  delivered: Record<string, string[]>;
-  after_commit: unknown[];
-  shares: Record<string, number[]>;
-  group_offsets: number;
-}
-
-/** The result of a group script that ran to its end without a Python error. */
-export function groupRunOf(run: RunResult): GroupRun {
-  expect(run.stderr).not.toContain("Traceback");
-  expect(run.exitCode).toBe(0);
-  return JSON.parse(run.stdout) as GroupRun;
-}
-
-/**
- * Prepend it to a script: it defines `delivered` (value -> consumer names it reached),
- * `after_commit` (deliveries a successful commit had already covered), `poll_once(name,
- * consumer)` and `commit_positions(consumer)`. The script must import KafkaException.
- */
+//
+// Prepend it to a script: it defines `delivered` (value -> consumer names it reached),
+// `after_commit` (deliveries a successful commit had already covered), `poll_once(name,
+// consumer)` and `commit_positions(consumer)`. The script must import KafkaException.
 export const GROUP_DELIVERY = String.raw`
 delivered = {}
 committed_up_to = {}    # partition -> highest offset a successful commit covered (exclusive)
@@ -49,3 +33,28 @@ def commit_positions(c):
     except KafkaException:
         pass  # nothing consumed since its last successful commit
 `;
+
+/** What a group script prints at the end: its bookkeeping, each member's partitions, and the group's committed total. */
+export interface GroupRun {
+  delivered: Record<string, string[]>;
+  after_commit: unknown[];
+  shares: Record<string, number[]>;
+  group_offsets: number;
+}
+
+/**
+ * Checks a group script's run against Kafka's guarantees: it finished, the members' partitions cover the topic's
+ * `partitions` without overlap, each of the `records` reached the group, none again after a commit covered it,
+ * and the group ends having committed them all. Returns the output for further checks.
+ */
+export function expectGroupDelivery(run: RunResult, records: number, partitions: number): GroupRun {
+  expect(run.stderr).not.toContain("Traceback");
+  expect(run.stderr).not.toContain("timed out");
+  expect(run.exitCode).toBe(0);
+  const out = JSON.parse(run.stdout) as GroupRun;
+  expect(Object.values(out.shares).flat().sort((a, b) => a - b)).toEqual(Array.from({ length: partitions }, (_, p) => p));
+  expect(Object.keys(out.delivered).length).toBe(records);
+  expect(out.after_commit).toEqual([]);
+  expect(out.group_offsets).toBe(records);
+  return out;
+}

@@ -1,23 +1,12 @@
-// One consumer group, two broker processes sharing one SQLite file, each member connected to a
-// different broker (each broker is its own member's coordinator): one consistent group.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
-import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
-import { GROUP_DELIVERY, groupRunOf } from "../harness/group-delivery.ts";
+// One consumer group, two broker processes sharing one store (a SQLite file, a PostgreSQL database), each
+// member connected to a different broker (each broker is its own member's coordinator): one consistent
+// group. With the store's librdkafka builds (librdkafkasFor).
+import { afterAll, beforeAll, test } from "bun:test";
+import { startBroker, type RunningBroker } from "../harness/broker.ts";
+import { expectGroupDelivery, GROUP_DELIVERY } from "../harness/group-delivery.ts";
+import { librdkafkasFor } from "../harness/librdkafka.ts";
 import { python } from "../harness/python.ts";
-
-let a: RunningBroker;
-let b: RunningBroker;
-
-beforeAll(async () => {
-  const storage = `sqlite://${join(tempDir("tansu-groups-"), "shared.db")}`;
-  a = await startBroker({ storage, env: { FETCH_POLL_MS: "50" } });
-  b = await startBroker({ storage, env: { FETCH_POLL_MS: "50" } });
-});
-afterAll(async () => {
-  await a.stop();
-  await b.stop();
-});
+import { describeStores } from "../harness/stores.ts";
 
 // GROUP_DELIVERY checks what Kafka guarantees the group.
 const RUN = String.raw`
@@ -52,10 +41,24 @@ print(json.dumps({"delivered": delivered, "after_commit": after_commit, "shares"
                   "group_offsets": sum(tp.offset for tp in group_offsets)}))
 `;
 
-test("members on different brokers share one group: disjoint halves, every record delivered, none again once committed", async () => {
-  const out = groupRunOf(await python(GROUP_DELIVERY + RUN, [a.url, b.url, "two-broker-group"], { timeoutMs: 120_000 }));
-  expect(Object.values(out.shares).flat().sort()).toEqual([0, 1, 2, 3]);
-  expect(Object.keys(out.delivered).length).toBe(200);
-  expect(out.after_commit).toEqual([]);
-  expect(out.group_offsets).toBe(200);
-}, 150_000);
+describeStores((fresh, engine) => {
+  let a: RunningBroker;
+  let b: RunningBroker;
+  beforeAll(async () => {
+    const store = await fresh();
+    const env = { ...store.env, FETCH_POLL_MS: "50" };
+    a = await startBroker({ ...store, env });
+    b = await startBroker({ ...store, env });
+  });
+  afterAll(async () => {
+    await a.stop();
+    await b.stop();
+  });
+
+  for (const lib of librdkafkasFor(engine)) {
+    test(`${lib.name}: members on different brokers share one group: disjoint halves, every record delivered, none again once committed`, async () => {
+      const run = await python(GROUP_DELIVERY + RUN, [a.url, b.url, `two-broker-group-${lib.version}`], { timeoutMs: 120_000, env: lib.env });
+      expectGroupDelivery(run, 200, 4);
+    }, 150_000);
+  }
+});

@@ -6,6 +6,7 @@ import { decodeRecordBatch, encodeRecordBatch, Compression, type RecordInput } f
 import { PostgresStorage } from "../../src/storage/engines/postgres/postgres-storage.ts";
 import type { AppendBatch, TopicPartition } from "../../src/storage/storage.ts";
 import { usePostgresDatabases } from "./postgres-fixtures.ts";
+import { KAFKA_MURMUR2_VECTORS } from "../harness/murmur2-vectors.ts";
 
 const databases = usePostgresDatabases();
 
@@ -236,23 +237,14 @@ describe("tansu.produce()", () => {
   });
 
   test("with no partition, keyed records go where Kafka's murmur2 puts them", async () => {
-    // Kafka's own test vectors (UtilsTest.testMurmur2).
-    const vectors: Array<[string, number]> = [
-      ["21", -973932308],
-      ["foobar", -790332482],
-      ["a-little-bit-long-string", -985981536],
-      ["a-little-bit-longer-string", -1486304829],
-      ["lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971],
-      ["abc", 479470107],
-    ];
-    for (const [key, hash] of vectors) {
+    for (const [key, hash] of KAFKA_MURMUR2_VECTORS) {
       expect((await sql`SELECT tansu.murmur2(convert_to(${key}, 'UTF8')) AS h`)[0].h).toBe(hash);
     }
     await store.createTopic({ name: "orders", partitions: 7, configs: {} });
-    for (const [key] of vectors) await sql`SELECT tansu.produce('orders', convert_to(${key}, 'UTF8'), NULL)`;
+    for (const [key] of KAFKA_MURMUR2_VECTORS) await sql`SELECT tansu.produce('orders', convert_to(${key}, 'UTF8'), NULL)`;
     const placed = await sql`SELECT convert_from(key, 'UTF8') AS key, partition FROM tansu.records`;
     expect(Object.fromEntries(placed.map((r) => [r.key, r.partition]))).toEqual(
-      Object.fromEntries(vectors.map(([key, hash]) => [key, (hash & 0x7fffffff) % 7])),
+      Object.fromEntries(KAFKA_MURMUR2_VECTORS.map(([key, hash]) => [key, (hash & 0x7fffffff) % 7])),
     );
   });
 

@@ -90,6 +90,9 @@ import * as readShareGroupState from "./read-share-group-state.ts";
 import * as writeShareGroupState from "./write-share-group-state.ts";
 import * as deleteShareGroupState from "./delete-share-group-state.ts";
 import * as readShareGroupStateSummary from "./read-share-group-state-summary.ts";
+import * as describeShareGroupOffsets from "./describe-share-group-offsets.ts";
+import * as alterShareGroupOffsets from "./alter-share-group-offsets.ts";
+import * as deleteShareGroupOffsets from "./delete-share-group-offsets.ts";
 
 export const ApiKey = {
   Produce: 0,
@@ -180,6 +183,9 @@ export const ApiKey = {
   WriteShareGroupState: 85,
   DeleteShareGroupState: 86,
   ReadShareGroupStateSummary: 87,
+  DescribeShareGroupOffsets: 90,
+  AlterShareGroupOffsets: 91,
+  DeleteShareGroupOffsets: 92,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;
@@ -1115,10 +1121,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [76, {
     apiKey: 76,
     name: "ShareGroupHeartbeat",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     encodeRequest: shareGroupHeartbeat.encodeShareGroupHeartbeatRequest,
     decodeRequest: shareGroupHeartbeat.decodeShareGroupHeartbeatRequest,
     encodeResponse: shareGroupHeartbeat.encodeShareGroupHeartbeatResponse,
@@ -1127,10 +1133,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [77, {
     apiKey: 77,
     name: "ShareGroupDescribe",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     encodeRequest: shareGroupDescribe.encodeShareGroupDescribeRequest,
     decodeRequest: shareGroupDescribe.decodeShareGroupDescribeRequest,
     encodeResponse: shareGroupDescribe.encodeShareGroupDescribeResponse,
@@ -1139,10 +1145,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [78, {
     apiKey: 78,
     name: "ShareFetch",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     encodeRequest: shareFetch.encodeShareFetchRequest,
     decodeRequest: shareFetch.decodeShareFetchRequest,
     encodeResponse: shareFetch.encodeShareFetchResponse,
@@ -1151,10 +1157,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [79, {
     apiKey: 79,
     name: "ShareAcknowledge",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     encodeRequest: shareAcknowledge.encodeShareAcknowledgeRequest,
     decodeRequest: shareAcknowledge.decodeShareAcknowledgeRequest,
     encodeResponse: shareAcknowledge.encodeShareAcknowledgeResponse,
@@ -1256,6 +1262,42 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
     encodeResponse: readShareGroupStateSummary.encodeReadShareGroupStateSummaryResponse,
     decodeResponse: readShareGroupStateSummary.decodeReadShareGroupStateSummaryResponse,
   }],
+  [90, {
+    apiKey: 90,
+    name: "DescribeShareGroupOffsets",
+    minVersion: 0,
+    maxVersion: 1,
+    firstFlexibleVersion: 0,
+    latestVersionUnstable: false,
+    encodeRequest: describeShareGroupOffsets.encodeDescribeShareGroupOffsetsRequest,
+    decodeRequest: describeShareGroupOffsets.decodeDescribeShareGroupOffsetsRequest,
+    encodeResponse: describeShareGroupOffsets.encodeDescribeShareGroupOffsetsResponse,
+    decodeResponse: describeShareGroupOffsets.decodeDescribeShareGroupOffsetsResponse,
+  }],
+  [91, {
+    apiKey: 91,
+    name: "AlterShareGroupOffsets",
+    minVersion: 0,
+    maxVersion: 0,
+    firstFlexibleVersion: 0,
+    latestVersionUnstable: false,
+    encodeRequest: alterShareGroupOffsets.encodeAlterShareGroupOffsetsRequest,
+    decodeRequest: alterShareGroupOffsets.decodeAlterShareGroupOffsetsRequest,
+    encodeResponse: alterShareGroupOffsets.encodeAlterShareGroupOffsetsResponse,
+    decodeResponse: alterShareGroupOffsets.decodeAlterShareGroupOffsetsResponse,
+  }],
+  [92, {
+    apiKey: 92,
+    name: "DeleteShareGroupOffsets",
+    minVersion: 0,
+    maxVersion: 0,
+    firstFlexibleVersion: 0,
+    latestVersionUnstable: false,
+    encodeRequest: deleteShareGroupOffsets.encodeDeleteShareGroupOffsetsRequest,
+    decodeRequest: deleteShareGroupOffsets.decodeDeleteShareGroupOffsetsRequest,
+    encodeResponse: deleteShareGroupOffsets.encodeDeleteShareGroupOffsetsResponse,
+    decodeResponse: deleteShareGroupOffsets.decodeDeleteShareGroupOffsetsResponse,
+  }],
 ]);
 
 export interface RequestTypes {
@@ -1347,6 +1389,9 @@ export interface RequestTypes {
   85: writeShareGroupState.WriteShareGroupStateRequest;
   86: deleteShareGroupState.DeleteShareGroupStateRequest;
   87: readShareGroupStateSummary.ReadShareGroupStateSummaryRequest;
+  90: describeShareGroupOffsets.DescribeShareGroupOffsetsRequest;
+  91: alterShareGroupOffsets.AlterShareGroupOffsetsRequest;
+  92: deleteShareGroupOffsets.DeleteShareGroupOffsetsRequest;
 }
 
 export interface ResponseTypes {
@@ -1438,4 +1483,7 @@ export interface ResponseTypes {
   85: writeShareGroupState.WriteShareGroupStateResponse;
   86: deleteShareGroupState.DeleteShareGroupStateResponse;
   87: readShareGroupStateSummary.ReadShareGroupStateSummaryResponse;
+  90: describeShareGroupOffsets.DescribeShareGroupOffsetsResponse;
+  91: alterShareGroupOffsets.AlterShareGroupOffsetsResponse;
+  92: deleteShareGroupOffsets.DeleteShareGroupOffsetsResponse;
 }

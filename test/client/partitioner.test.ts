@@ -1,0 +1,36 @@
+// The client-side partitioner against Kafka's own murmur2 test vectors and librdkafka's murmur2_random
+// partitioner (what the Java producer does for keyed records).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { keyPartition, murmur2, Partitioner } from "../../src/client/partitioner.ts";
+import { startBroker, type RunningBroker } from "../harness/broker.ts";
+import { kcat } from "../harness/kcat.ts";
+import { KAFKA_MURMUR2_VECTORS } from "../harness/murmur2-vectors.ts";
+
+const utf8 = new TextEncoder();
+
+test("murmur2 gives Kafka's values (UtilsTest.testMurmur2)", () => {
+  for (const [key, hash] of KAFKA_MURMUR2_VECTORS) expect(murmur2(utf8.encode(key))).toBe(hash);
+});
+
+test("keyless records are spread round-robin", () => {
+  const p = new Partitioner(3);
+  expect([0, 1, 2, 3, 4].map(() => p.partitionOf(null))).toEqual([0, 1, 2, 0, 1]);
+});
+
+let broker: RunningBroker;
+beforeAll(async () => {
+  broker = await startBroker({ storage: "memory://", args: ["--default-partitions", "7"] });
+});
+afterAll(() => broker?.stop());
+
+test("keyed records land where librdkafka's murmur2_random partitioner puts them", async () => {
+  const keys = Array.from({ length: 40 }, (_, i) => `customer-${i * 7919}`);
+  const produced = await kcat(["-b", broker.url, "-t", "partitioned", "-P", "-K:", "-X", "partitioner=murmur2_random"], {
+    input: `${keys.map((k) => `${k}:v`).join("\n")}\n`,
+  });
+  expect(produced.exitCode).toBe(0);
+  const consumed = await kcat(["-b", broker.url, "-t", "partitioned", "-C", "-e", "-o", "beginning", "-f", "%k %p\n"]);
+  const where = new Map(consumed.stdout.trim().split("\n").map((l) => l.split(" ") as [string, string]));
+  expect(where.size).toBe(keys.length);
+  for (const key of keys) expect(Number(where.get(key))).toBe(keyPartition(utf8.encode(key), 7));
+});
