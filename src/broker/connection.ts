@@ -94,17 +94,17 @@ export class Connection {
     try {
       ({ header, bodyOffset } = decodeRequestHeader(frame));
     } catch (error) {
-      this.#rejectHeader(error);
+      await this.#rejectHeader(error);
       return;
     }
     const handler = this.dispatcher.handler(header.apiKey);
     if (!handler || header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
-      this.#unsupported(header);
+      await this.#unsupported(header);
       return;
     }
     let request: unknown;
     try {
-      request = decodeRequestBody(header, frame, bodyOffset);
+      request = await decodeRequestBody(header, frame, bodyOffset);
     } catch (error) {
       this.#fail(`malformed ${apiName(header.apiKey)} v${header.apiVersion} request: ${(error as Error).message}`);
       return;
@@ -123,13 +123,13 @@ export class Connection {
       this.#fail("internal error");
       return;
     }
-    if (response !== null) this.#send(encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response));
+    if (response !== null) this.#send(await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response));
   }
 
-  #rejectHeader(error: unknown): void {
+  async #rejectHeader(error: unknown): Promise<void> {
     const header = (error as { header?: RequestHeader }).header;
     if ((error instanceof UnsupportedVersionError || error instanceof UnknownApiKeyError) && header) {
-      this.#unsupported(header);
+      await this.#unsupported(header);
       return;
     }
     this.#fail(`bad request header: ${error instanceof ProtocolError ? error.message : String(error)}`);
@@ -141,10 +141,10 @@ export class Connection {
    * Any other unsupported API or version closes the connection, as Kafka does: there is no
    * response layout the client could parse.
    */
-  #unsupported(header: RequestHeader): void {
+  async #unsupported(header: RequestHeader): Promise<void> {
     if (header.apiKey === ApiKey.ApiVersions) {
       const body = apiVersionsResponse(this.dispatcher.handlers(), ErrorCode.UNSUPPORTED_VERSION);
-      this.#send(encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, body));
+      this.#send(await encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, body));
       return;
     }
     this.#fail(`unsupported API ${apiName(header.apiKey)} version ${header.apiVersion}`);

@@ -4,8 +4,7 @@ import { Connection } from "./connection.ts";
 import type { BrokerContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { allApis } from "./apis.ts";
-import { LogCleaner } from "./log-cleaner.ts";
-import { TxnTimeouts } from "./transactions/index.ts";
+import { deferredTask } from "./periodic-task.ts";
 
 export interface RunningBroker {
   readonly port: number;
@@ -40,10 +39,14 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
       },
     },
   });
-  const cleaner = new LogCleaner(ctx);
+  // Background work is imported when it is first due, not at start-up.
+  const cleaner = deferredTask("log cleaner", ctx.config.cleanerIntervalMs, async () => new (await import("./log-cleaner.ts")).LogCleaner(ctx));
   cleaner.start();
   // Any broker may abort a transaction that outlived its timeout; CAS keeps concurrent sweeps safe.
-  const txnTimeouts = new TxnTimeouts(ctx, ctx.config.transactionSweepIntervalMs);
+  const txnTimeouts = deferredTask("transaction timeout sweep", ctx.config.transactionSweepIntervalMs, async () => {
+    const { TxnTimeouts } = await import("./transactions/txn-timeouts.ts");
+    return new TxnTimeouts(ctx, ctx.config.transactionSweepIntervalMs);
+  });
   txnTimeouts.start();
 
   return {

@@ -1,14 +1,13 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define-command.ts";
 import { LogLevels, type LogType } from "consola/core";
 import { consola } from "../log.ts";
 import { listen } from "../broker/server.ts";
-import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
+import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/txn-settings.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
 import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
-import { listenHttp, type RunningHttp } from "../http/server.ts";
-import { healthRoutes } from "../http/health.ts";
+import type { RunningHttp } from "../http/server.ts";
 
 const env = process.env;
 
@@ -86,6 +85,9 @@ export const brokerCommand = defineCommand({
     let http: RunningHttp | null = null;
     if (httpListener) {
       try {
+        // Imported only when enabled, like everything off the start-up path (docs/ARCHITECTURE.md).
+        const { listenHttp } = await import("../http/server.ts");
+        const { healthRoutes } = await import("../http/health.ts");
         http = listenHttp(httpListener.host, httpListener.port, [healthRoutes()]);
       } catch (error) {
         await broker.stop();

@@ -49,14 +49,16 @@ export class KafkaConnection {
     return connection;
   }
 
-  request<K extends keyof RequestTypes & keyof ResponseTypes>(apiKey: K, apiVersion: number, body: RequestTypes[K]): Promise<ResponseTypes[K]> {
-    if (this.#closed) return Promise.reject(new KafkaConnectionError(`connection to ${this.address} is closed`));
+  async request<K extends keyof RequestTypes & keyof ResponseTypes>(apiKey: K, apiVersion: number, body: RequestTypes[K]): Promise<ResponseTypes[K]> {
+    if (this.#closed) throw new KafkaConnectionError(`connection to ${this.address} is closed`);
     const correlationId = this.#nextCorrelationId++;
-    const frame = encodeRequest({ apiKey, apiVersion, correlationId, clientId: this.clientId }, body);
-    return new Promise<Uint8Array>((resolve, reject) => {
+    const frame = await encodeRequest({ apiKey, apiVersion, correlationId, clientId: this.clientId }, body);
+    if (this.#closed) throw new KafkaConnectionError(`connection to ${this.address} is closed`);
+    const response = await new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(correlationId, { apiKey, apiVersion, resolve, reject });
       this.#socket.write(frame);
-    }).then((response) => decodeResponse(apiKey, apiVersion, response).body as ResponseTypes[K]);
+    });
+    return (await decodeResponse(apiKey, apiVersion, response)).body as ResponseTypes[K];
   }
 
   close(): void {

@@ -4,9 +4,12 @@
 // v2 (plus tagged fields) for flexible ones, v0 (no client id) only for ControlledShutdown v0.
 // Response header v0 for classic versions and always for ApiVersions (a client must be able to read
 // it before it knows which versions the broker speaks, KIP-511), v1 (plus tagged fields) otherwise.
+//
+// Bodies are encoded and decoded by the API's generated codec, imported the first time that API is
+// used (generated/apis.ts): so these functions are async, and resolve at once once it is loaded.
 
 import { MalformedMessageError, ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "./errors.ts";
-import { ApiKey, apis, type ApiSpec, type RequestTypes } from "./generated/apis.ts";
+import { ApiKey, apis, type ApiCodec, type ApiSpec, type RequestTypes } from "./generated/apis.ts";
 import { decodeRequestHeader as decodeRequestHeaderFields, encodeRequestHeader } from "./generated/request-header.ts";
 import { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
@@ -52,6 +55,17 @@ function specFor(apiKey: number, apiVersion: number): ApiSpec {
   return spec;
 }
 
+const loadedCodecs = new Map<number, ApiCodec>();
+
+/** The API's codec, imported on its first use. */
+async function codecOf(spec: ApiSpec): Promise<ApiCodec> {
+  const loaded = loadedCodecs.get(spec.apiKey);
+  if (loaded) return loaded;
+  const codec = await spec.loadCodec();
+  loadedCodecs.set(spec.apiKey, codec);
+  return codec;
+}
+
 /**
  * Best-effort client id of a request we cannot fully parse: every header version from 1 on starts
  * with the same classic nullable string, so it is readable even for versions we do not know.
@@ -93,14 +107,15 @@ export function decodeRequestHeader(frame: Uint8Array): { header: RequestHeader;
 }
 
 /** Decodes a request body that starts at `bodyOffset`; trailing bytes are malformed. */
-export function decodeRequestBody<K extends keyof RequestTypes>(
+export async function decodeRequestBody<K extends keyof RequestTypes>(
   header: RequestHeader,
   frame: Uint8Array,
   bodyOffset: number,
-): RequestTypes[K] {
+): Promise<RequestTypes[K]> {
   const spec = specFor(header.apiKey, header.apiVersion);
+  const codec = await codecOf(spec);
   const r = new Reader(frame, bodyOffset);
-  const body = spec.decodeRequest(r, header.apiVersion);
+  const body = codec.decodeRequest(r, header.apiVersion);
   if (r.remaining !== 0) {
     throw new MalformedMessageError(
       `${r.remaining} bytes left after a ${spec.name} v${header.apiVersion} request body`,
@@ -110,8 +125,9 @@ export function decodeRequestBody<K extends keyof RequestTypes>(
 }
 
 /** Encodes a whole request frame, 4-byte size prefix included. */
-export function encodeRequest(header: RequestHeader, body: unknown): Uint8Array {
+export async function encodeRequest(header: RequestHeader, body: unknown): Promise<Uint8Array> {
   const spec = specFor(header.apiKey, header.apiVersion);
+  const codec = await codecOf(spec);
   const w = new Writer();
   const sizeAt = w.reserveInt32();
   encodeRequestHeader(w, requestHeaderVersion(spec, header.apiVersion), {
@@ -120,30 +136,32 @@ export function encodeRequest(header: RequestHeader, body: unknown): Uint8Array 
     correlationId: header.correlationId,
     clientId: header.clientId,
   });
-  spec.encodeRequest(w, header.apiVersion, body);
+  codec.encodeRequest(w, header.apiVersion, body);
   w.patchSizePrefix(sizeAt);
   return w.finish();
 }
 
 /** Encodes a whole response frame, 4-byte size prefix included. */
-export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Uint8Array {
+export async function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Promise<Uint8Array> {
   const spec = specFor(apiKey, apiVersion);
+  const codec = await codecOf(spec);
   const w = new Writer();
   const sizeAt = w.reserveInt32();
   w.writeInt32(correlationId);
   if (responseHeaderVersion(spec, apiVersion) >= 1) w.writeUnsignedVarint(0); // no header tagged fields
-  spec.encodeResponse(w, apiVersion, body);
+  codec.encodeResponse(w, apiVersion, body);
   w.patchSizePrefix(sizeAt);
   return w.finish();
 }
 
 /** Decodes a response frame (without the size prefix); trailing bytes are malformed. */
-export function decodeResponse(apiKey: number, apiVersion: number, frame: Uint8Array): { correlationId: number; body: any } {
+export async function decodeResponse(apiKey: number, apiVersion: number, frame: Uint8Array): Promise<{ correlationId: number; body: any }> {
   const spec = specFor(apiKey, apiVersion);
+  const codec = await codecOf(spec);
   const r = new Reader(frame);
   const correlationId = r.readInt32();
   if (responseHeaderVersion(spec, apiVersion) >= 1) r.skipTaggedFields();
-  const body = spec.decodeResponse(r, apiVersion);
+  const body = codec.decodeResponse(r, apiVersion);
   if (r.remaining !== 0) {
     throw new MalformedMessageError(`${r.remaining} bytes left after a ${spec.name} v${apiVersion} response body`);
   }

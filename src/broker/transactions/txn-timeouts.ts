@@ -4,9 +4,7 @@ import { PeriodicTask } from "../periodic-task.ts";
 import { completeTransaction } from "./txn-completion.ts";
 import { fenceAndAbort, isExpired, isStalled } from "./txn-state.ts";
 import { listTxns, writeTxn } from "./txn-store.ts";
-
-/** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms default. */
-export const TXN_SWEEP_INTERVAL_MS = 10_000;
+import { TXN_SWEEP_INTERVAL_MS } from "./txn-settings.ts";
 
 /**
  * Every broker sweeps the store for transactions that outlived their timeout and aborts
