@@ -18,7 +18,7 @@ import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
 import { hasCleanupPolicy, topicConfig } from "./topic-config.ts";
 import { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactions/index.ts";
-import { hasPartition, lookupTopic } from "./topic-lookup.ts";
+import { hasPartition, lookupTopic, topicPartitionKey } from "./topic-lookup.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -110,7 +110,6 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
   minVersion: 0,
   maxVersion: 11,
   async handle(ctx, request, rc) {
-    const responses: ProduceResponse["responses"] = [];
     if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
       return {
         responses: request.topicData.map((t) => ({
@@ -123,24 +122,31 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
     const transactionalId = request.transactionalId ?? null;
     // Read the transaction at most once for the whole request.
     const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
-    for (const topicData of request.topicData) {
-      const partitionResponses: PartitionResponse[] = [];
-      const { topic, errorCode } = await lookupTopic(ctx, topicData.name, "produce to");
-      for (const partition of topicData.partitionData) {
-        if (!topic) {
-          partitionResponses.push(failure(partition.index, errorCode));
-          continue;
-        }
-        try {
-          partitionResponses.push(await producePartition(ctx, topic, partition.index, partition.records, checkTransaction, rc.apiVersion));
-        } catch (error) {
-          partitionResponses.push(
-            failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),
-          );
-        }
-      }
-      responses.push({ name: topicData.name, partitionResponses });
-    }
+    // Partitions are appended concurrently, so a request waits for its slowest partition, not
+    // for the sum of them (each append is a store round trip on s3:// and postgres://). A
+    // partition named twice is still appended in request order.
+    const lookups = new Map<string, ReturnType<typeof lookupTopic>>();
+    for (const { name } of request.topicData) if (!lookups.has(name)) lookups.set(name, lookupTopic(ctx, name, "produce to"));
+    const previous = new Map<string, Promise<PartitionResponse>>();
+    const responses: ProduceResponse["responses"] = await Promise.all(
+      request.topicData.map(async (topicData) => ({
+        name: topicData.name,
+        partitionResponses: await Promise.all(
+          topicData.partitionData.map((partition) => {
+            const key = topicPartitionKey(topicData.name, partition.index);
+            const append = (previous.get(key) ?? Promise.resolve()).then(async () => {
+              const { topic, errorCode } = await lookups.get(topicData.name)!;
+              if (!topic) return failure(partition.index, errorCode);
+              return producePartition(ctx, topic, partition.index, partition.records, checkTransaction, rc.apiVersion).catch((error) =>
+                failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),
+              );
+            });
+            previous.set(key, append);
+            return append;
+          }),
+        ),
+      })),
+    );
     return request.acks === 0 ? null : { responses, throttleTimeMs: 0 };
   },
 });
