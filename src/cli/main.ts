@@ -10,6 +10,7 @@ const main: CommandDef = {
   subCommands: {
     broker: async () => (await import("./broker-command.ts")).brokerCommand,
     topic: async () => (await import("./topic-command.ts")).topicCommand,
+    perf: async () => (await import("./perf-command.ts")).perfCommand,
   },
   default: "broker",
 };

@@ -1,5 +1,6 @@
 import { defineCommand } from "citty";
 import { consola } from "../log.ts";
+import { reportingFailure as run } from "./command-errors.ts";
 import { KafkaConnection } from "../client/kafka-connection.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
@@ -24,15 +25,6 @@ function check(errorCode: number, errorMessage: string | null | undefined, what:
   if (errorCode !== ErrorCode.NONE) throw new TopicCommandError(`${what}: ${errorName(errorCode)}${errorMessage ? `: ${errorMessage}` : ""}`);
 }
 
-/** Reports a failure as one line and a non-zero exit, as Kafka's CLI tools do. */
-async function run(work: () => Promise<void>): Promise<void> {
-  try {
-    await work();
-  } catch (error) {
-    consola.error((error as Error).message);
-    process.exit(1);
-  }
-}
 
 const create = defineCommand({
   meta: { name: "create", description: "Create a topic" },
