@@ -69,7 +69,7 @@ export const brokerCommand = defineCommand({
         defaultPartitions,
         autoCreateTopics: args["auto-create-topics"],
         maxRequestBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? 100 * 1024 * 1024),
-        fetchPollMs: Number(env.FETCH_POLL_MS ?? 250),
+        fetchPollMs: Number(env.FETCH_POLL_MS ?? storage.pollIntervalMs ?? 250),
         cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
         transactionSweepIntervalMs: Number(env.TRANSACTION_SWEEP_INTERVAL_MS ?? TXN_SWEEP_INTERVAL_MS),
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
