@@ -199,6 +199,7 @@ const section = [
   "created and the idle connections opened, and after the throughput run (memory:// holds every record in RAM, so its",
   "second figure grows with the data). Broker, producer and benchmark share the 2 cores, so more processes also means",
   "less CPU for each: the brokers curve shows what sharing a store costs on one machine, not a cluster's scaling.",
+  "Each figure is one run on a machine shared with other work: an isolated spike is noise, not a trend.",
   "Another engine is one more `--engines` entry, e.g. `--engines memory://,sqlite://,postgres://…` once postgres:// lands.",
   "",
   `Against partitions (one producer, one broker):`,
