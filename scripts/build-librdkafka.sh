@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds a current librdkafka (KIP-848 consumer groups need 2.4+; Debian 12 ships 2.0) from the
+# Builds a current librdkafka (the client tests run against it as well as Debian 12's 2.0: it speaks newer
+# protocol versions, and KIP-848 consumer groups need 2.4+) from the
 # sources @confluentinc/kafka-javascript publishes on npm, the one registry reachable here, into
 # node_modules/.cache/tansu-librdkafka. Debian's python3-confluent-kafka loads it through
 # LD_LIBRARY_PATH (same soname, stable ABI). Nothing is downloaded but the npm tarball.

@@ -2,6 +2,9 @@
 //
 //   bun scripts/generate-protocol.ts [outDir] [specDir]
 //
+// Definitions in scripts/kafka-messages/ (versions newer than the shared snapshot) replace the shared
+// file of the same name.
+//
 // One module per API (request + response), one per header, and one per selected "data" message.
 // The output is deterministic so a test can regenerate into a temp dir and compare byte for byte.
 
@@ -12,6 +15,7 @@ const ROOT = resolve(import.meta.dir, "..");
 // The message definitions live in shared/ beside the repository checkout.
 export const DEFAULT_SPEC_DIR = resolve(import.meta.dir, "../../shared/kafka-protocol/message");
 export const DEFAULT_OUT_DIR = join(ROOT, "src/protocol/generated");
+export const NEWER_SPEC_DIR = join(ROOT, "scripts/kafka-messages");
 
 /** "data" messages that are part of the wire protocol (embedded as bytes in group coordination). */
 const DATA_MESSAGES = new Set(["ConsumerProtocolAssignment", "ConsumerProtocolSubscription"]);
@@ -94,12 +98,15 @@ export function stripJsonComments(text: string): string {
   return out;
 }
 
-export function loadMessageSpecs(specDir: string = DEFAULT_SPEC_DIR): MessageSpec[] {
-  return readdirSync(specDir)
-    .filter((f) => f.endsWith(".json"))
+export function loadMessageSpecs(specDir: string = DEFAULT_SPEC_DIR, newerDir: string = NEWER_SPEC_DIR): MessageSpec[] {
+  const paths = new Map<string, string>();
+  for (const dir of [specDir, newerDir]) {
+    for (const f of readdirSync(dir)) if (f.endsWith(".json")) paths.set(f, join(dir, f));
+  }
+  return [...paths.keys()]
     .sort()
     .map((f) => {
-      const path = join(specDir, f);
+      const path = paths.get(f)!;
       try {
         return JSON.parse(stripJsonComments(readFileSync(path, "utf8"))) as MessageSpec;
       } catch (cause) {

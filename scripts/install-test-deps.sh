@@ -30,7 +30,15 @@ missing=()
 command -v kcat >/dev/null || missing+=(kcat)
 /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+# python confluent-kafka's SchemaRegistryClient, JSONSerializer and ProtobufSerializer (test/integration/schema-clients.test.ts).
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema)
+/usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
+/usr/bin/python3 -c 'import requests' 2>/dev/null || missing+=(python3-requests)
+# test/lake decodes Iceberg manifests with an Avro reader that is not the writer's (avsc).
+/usr/bin/python3 -c 'import avro' 2>/dev/null || missing+=(python3-avro)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+# test/harness/certs.ts makes the TLS tests' CA and certificates.
+command -v openssl >/dev/null || missing+=(openssl)
 # test/ship/scratch.test.ts copies the CA bundle into the container file set.
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
 # scripts/build-librdkafka.sh compiles librdkafka against Debian's TLS and zlib headers.
@@ -42,6 +50,10 @@ done
 for pkg in radosgw ceph-mon ceph-osd ceph-common; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+# test/http/console.test.ts drives the web console in Debian's Chromium (through playwright-core);
+# test/harness/prometheus.ts parses /metrics with the Prometheus project's Python client.
+command -v chromium >/dev/null || missing+=(chromium)
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
 # runuser runs Postgres as non-root; unshare runs the image's file set as its root with its own /proc.
 for tool in runuser unshare; do
   command -v "$tool" >/dev/null || { missing+=(util-linux); break; }
@@ -58,7 +70,8 @@ if (( ${#missing[@]} )); then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# KIP-848 consumer-group tests need a librdkafka newer than Debian's.
+# The librdkafka client tests run against Debian's librdkafka and a current build (newer protocol
+# versions, KIP-848 consumer groups).
 for tool in cc make; do
   command -v "$tool" >/dev/null || { echo "install-test-deps: $tool is needed to build librdkafka" >&2; exit 1; }
 done

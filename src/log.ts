@@ -20,16 +20,40 @@ function format(arg: unknown): string {
   return typeof arg === "string" ? arg : Bun.inspect(arg);
 }
 
-export const consola = createConsola({
-  reporters: [
-    {
-      log(entry) {
-        const badge = BADGES[entry.type];
-        const line = `${badge ? `${badge} ` : ""}${entry.args.map(format).join(" ")}`;
-        // Errors and warnings to stderr, the rest to stdout, as consola's own reporters do.
-        if (entry.level < 2) console.error(line);
-        else console.log(line);
-      },
-    },
-  ],
-});
+function write(entry: LogObject, line: string): void {
+  // Errors and warnings to stderr, the rest to stdout, as consola's own reporters do.
+  if (entry.level < 2) console.error(line);
+  else console.log(line);
+}
+
+const textReporter = {
+  log(entry: LogObject) {
+    const badge = BADGES[entry.type];
+    write(entry, `${badge ? `${badge} ` : ""}${entry.args.map(format).join(" ")}`);
+  },
+};
+
+/**
+ * One JSON object per line for log collectors: time (ISO 8601), level (consola's type: info, warn,
+ * error, debug, success...), msg (the text arguments joined), and error (name, message, stack) when
+ * an Error was logged.
+ */
+const jsonReporter = {
+  log(entry: LogObject) {
+    const error = entry.args.find((a): a is Error => a instanceof Error);
+    const text = entry.args.filter((a) => !(a instanceof Error)).map(format).join(" ");
+    const line: Record<string, unknown> = { time: entry.date.toISOString(), level: entry.type, msg: text };
+    if (error) line.error = { name: error.name, message: error.message, stack: error.stack };
+    write(entry, JSON.stringify(line));
+  },
+};
+
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export const consola = createConsola({ reporters: [textReporter] });
+
+/** Switches every later log line to `format` (--log-format, LOG_FORMAT). */
+export function setLogFormat(format: LogFormat): void {
+  consola.setReporters([format === "json" ? jsonReporter : textReporter]);
+}

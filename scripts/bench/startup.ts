@@ -159,6 +159,17 @@ function brokerSubjects(binary: string, label: string, storage: Record<"memory" 
   return subjects;
 }
 
+/** The broker on memory://, configured by flags with `extra` options too. */
+function withOptions(binary: string, name: string, extra: () => string[], baseline: Subject): Subject {
+  return {
+    name,
+    binary,
+    argv: (copy, port) => [copy, "broker", "--listener-url", `tcp://127.0.0.1:${port}`, "--advertised-listener-url", `tcp://127.0.0.1:${port}`, "--storage-engine", "memory://", ...extra()],
+    env: () => ({}),
+    baseline,
+  };
+}
+
 function section(results: Summary[], runs: number, command: string): string {
   const bare = results[0];
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -181,7 +192,8 @@ function section(results: Summary[], runs: number, command: string): string {
     "(bare-sqlite.ts): the least a broker on sqlite:// can cost. The sqlite store exists already (created by the",
     "warm-up), as it does when a stopped machine wakes up. \"Configured by environment\" is `tansu broker` with",
     "LISTENER_URL and STORAGE_ENGINE set, as the container image and fly.toml run it; \"by flags\" passes",
-    "them as options, which citty parses.",
+    "them as options, which citty parses. The last two tansu rows add an HTTP listener (metrics counted, /metrics, /ui/",
+    "and the registry API routed) and SASL SCRAM with the ACL authorizer: what those options cost at start-up.",
     "",
     row(["program", "startup median (ms)", "min–max (ms)", "VmRSS (MiB)", "RssAnon (MiB)", "binary (MiB)", "startup ×bare", "VmRSS −bare (MiB)", "startup ×floor", "VmRSS −floor (MiB)", "floor"]),
     row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", ":---:"]),
@@ -257,6 +269,10 @@ const subjects: Subject[] = [
   bare,
   bareSqlite,
   ...brokerSubjects(broker, "tansu broker", storage, { memory: bare, sqlite: bareSqlite }),
+  // Metrics set up, /health, /ready, /metrics and /ui/ routed; the lag code and console load on first request.
+  withOptions(broker, "tansu broker, memory://, HTTP listener (metrics on)", () => ["--http-listener-url", `http://127.0.0.1:${freePort()}`], bare),
+  // Security modules load only with security options; this row is what they cost.
+  withOptions(broker, "tansu broker, memory://, SASL SCRAM + ACLs", () => ["--sasl-mechanisms", "SCRAM-SHA-256", "--authorizer", "acl"], bare),
   ...(compare ? brokerSubjects(compare, `compared build (${basename(compare)})`, storage, { memory: bare, sqlite: bareSqlite }) : []),
 ];
 const results = await benchAll(subjects, runs, work);

@@ -25,6 +25,16 @@ export function allApis(): ApiHandler[] {
     lazyApi(ApiKey.IncrementalAlterConfigs, 0, 1, async () => (await import("./configs.ts")).incrementalAlterConfigsApi),
     lazyApi(ApiKey.DescribeCluster, 0, 1, async () => (await import("./metadata.ts")).describeClusterApi),
     lazyApi(ApiKey.DescribeTopicPartitions, 0, 0, async () => (await import("./metadata.ts")).describeTopicPartitionsApi),
+    // Security: SASL, SCRAM credentials, ACLs and client quotas.
+    lazyApi(ApiKey.SaslHandshake, 0, 1, async () => (await import("./sasl.ts")).saslHandshakeApi),
+    lazyApi(ApiKey.SaslAuthenticate, 0, 2, async () => (await import("./sasl.ts")).saslAuthenticateApi),
+    lazyApi(ApiKey.AlterUserScramCredentials, 0, 0, async () => (await import("./scram-credentials.ts")).alterUserScramCredentialsApi),
+    lazyApi(ApiKey.DescribeUserScramCredentials, 0, 0, async () => (await import("./scram-credentials.ts")).describeUserScramCredentialsApi),
+    lazyApi(ApiKey.CreateAcls, 0, 3, async () => (await import("./acls.ts")).createAclsApi),
+    lazyApi(ApiKey.DescribeAcls, 0, 3, async () => (await import("./acls.ts")).describeAclsApi),
+    lazyApi(ApiKey.DeleteAcls, 0, 3, async () => (await import("./acls.ts")).deleteAclsApi),
+    lazyApi(ApiKey.AlterClientQuotas, 0, 1, async () => (await import("./client-quotas.ts")).alterClientQuotasApi),
+    lazyApi(ApiKey.DescribeClientQuotas, 0, 1, async () => (await import("./client-quotas.ts")).describeClientQuotasApi),
     // The idempotent-producer and transaction coordinator.
     lazyApi(ApiKey.InitProducerId, 0, 5, async () => (await import("./transactions/init-producer-id.ts")).initProducerIdApi),
     lazyApi(ApiKey.AddPartitionsToTxn, 0, 5, async () => (await import("./transactions/add-partitions-to-txn.ts")).addPartitionsToTxnApi),
@@ -47,6 +57,14 @@ export function allApis(): ApiHandler[] {
     lazyApi(ApiKey.DeleteGroups, 0, 2, async () => (await import("./groups/delete-groups.ts")).deleteGroupsApi),
     lazyApi(ApiKey.ConsumerGroupHeartbeat, 0, 1, async () => (await import("./groups/consumer-group-heartbeat.ts")).consumerGroupHeartbeatApi),
     lazyApi(ApiKey.ConsumerGroupDescribe, 0, 0, async () => (await import("./groups/consumer-group-describe.ts")).consumerGroupDescribeApi),
+    // Share groups (KIP-932).
+    lazyApi(ApiKey.ShareGroupHeartbeat, 1, 1, async () => (await import("./share/share-group-heartbeat.ts")).shareGroupHeartbeatApi),
+    lazyApi(ApiKey.ShareGroupDescribe, 1, 1, async () => (await import("./share/share-group-describe.ts")).shareGroupDescribeApi),
+    lazyApi(ApiKey.ShareFetch, 1, 1, async () => (await import("./share/share-fetch.ts")).shareFetchApi),
+    lazyApi(ApiKey.ShareAcknowledge, 1, 1, async () => (await import("./share/share-acknowledge.ts")).shareAcknowledgeApi),
+    lazyApi(ApiKey.DescribeShareGroupOffsets, 0, 1, async () => (await import("./share/share-offsets.ts")).describeShareGroupOffsetsApi),
+    lazyApi(ApiKey.AlterShareGroupOffsets, 0, 0, async () => (await import("./share/share-offsets.ts")).alterShareGroupOffsetsApi),
+    lazyApi(ApiKey.DeleteShareGroupOffsets, 0, 0, async () => (await import("./share/share-offsets.ts")).deleteShareGroupOffsetsApi),
   ];
   apis.push(apiVersionsApi(() => apis));
   return apis;

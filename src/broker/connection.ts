@@ -8,31 +8,55 @@ import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "../p
 import { apiVersionsResponse } from "./api-versions.ts";
 import type { BrokerContext } from "./context.ts";
 import type { Dispatcher } from "./dispatcher.ts";
+import { ALLOW_ALL, type PeerInfo, type SaslSession } from "./security-hooks.ts";
+
+/** Responses waiting for a slow client beyond this stop the next request from being handled. */
+const MAX_BUFFERED_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** Requests read but not yet answered beyond this stop reading from the socket. */
+const MAX_QUEUED_REQUESTS = 32;
+/** Kafka's sasl.server.max.receive.size: the largest frame a client may send before it has authenticated. */
+export const PRE_AUTH_MAX_FRAME_BYTES = 524_288;
 
 /**
  * One client connection. Requests are handled one at a time in arrival order, as Kafka
  * does, so pipelined requests are answered in order; reading continues meanwhile and frames
- * queue up behind the one in progress.
+ * queue up behind the one in progress. A client that sends faster than it reads is held back,
+ * as Kafka mutes such a channel: past a few MiB of unread responses no further request is
+ * handled, and past a few dozen queued requests the socket is not read, until it drains.
  */
 export class Connection {
   readonly #frames: FrameReader;
   readonly #abort = new AbortController();
   #queue: Promise<void> = Promise.resolve();
   #pendingWrites: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #readingPaused = false;
+  #drainWaiters: Array<() => void> = [];
   #closed = false;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
+  /** Present when the listener requires SASL: nothing but ApiVersions and SASL passes until it authenticates. */
+  readonly #sasl: SaslSession | null;
 
   constructor(
     readonly socket: Socket<Connection>,
     readonly ctx: BrokerContext,
     readonly dispatcher: Dispatcher,
+    readonly peer: PeerInfo,
   ) {
-    this.#frames = new FrameReader({ maxFrameBytes: ctx.config.maxRequestBytes });
+    const security = ctx.security;
+    this.#sasl = security && security.saslMechanisms.length > 0 ? security.saslSession(peer) : null;
+    // Before authentication a client's claimed frame sizes are capped low, so garbage or a hostile
+    // size prefix closes the connection before anything of that size is allocated.
+    this.#frames = new FrameReader({ maxFrameBytes: this.#sasl ? Math.min(PRE_AUTH_MAX_FRAME_BYTES, ctx.config.maxRequestBytes) : ctx.config.maxRequestBytes });
   }
 
   get remote(): string {
-    return `${this.socket.remoteAddress}`;
+    return this.peer.address;
+  }
+
+  get #principal(): string {
+    return this.#sasl?.principal ?? this.peer.principal;
   }
 
   onData(chunk: Uint8Array): void {
@@ -52,23 +76,33 @@ export class Connection {
       this.#inFlight++;
       this.#queue = this.#queue.then(() => this.#handle(owned)).finally(() => this.#settled());
     }
+    this.#applyBackpressure();
+  }
+
+  /** Bytes of responses the client has not read yet (bounded by the backpressure above). */
+  get bufferedBytes(): number {
+    return this.#pendingBytes;
   }
 
   onDrain(): void {
     while (this.#pendingWrites.length > 0) {
       const next = this.#pendingWrites[0]!;
-      const written = this.socket.write(next);
+      const written = Math.max(this.socket.write(next), 0);
+      this.#pendingBytes -= written;
       if (written < next.byteLength) {
-        this.#pendingWrites[0] = next.subarray(Math.max(written, 0));
-        return;
+        this.#pendingWrites[0] = next.subarray(written);
+        break;
       }
       this.#pendingWrites.shift();
     }
+    if (this.#pendingBytes <= MAX_BUFFERED_RESPONSE_BYTES) for (const wake of this.#drainWaiters.splice(0)) wake();
+    this.#applyBackpressure();
   }
 
   onClose(): void {
     this.#closed = true;
     this.#abort.abort();
+    for (const wake of this.#drainWaiters.splice(0)) wake();
   }
 
   /** Resolves once every request received so far has been answered. */
@@ -82,13 +116,41 @@ export class Connection {
     this.#abort.abort();
   }
 
+  /** Stops reading while too much is queued either way; reads again once both are back under their bounds. */
+  #applyBackpressure(): void {
+    const full = this.#inFlight >= MAX_QUEUED_REQUESTS || this.#pendingBytes > MAX_BUFFERED_RESPONSE_BYTES;
+    if (full && !this.#readingPaused && !this.#closed) {
+      this.#readingPaused = true;
+      this.socket.pause();
+    } else if (!full && this.#readingPaused) {
+      this.#readingPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Resolves once the client has read enough of what is buffered for it, the connection closes, or the broker stops. */
+  #writable(): Promise<void> {
+    if (this.#pendingBytes <= MAX_BUFFERED_RESPONSE_BYTES || this.#closed || this.#abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#drainWaiters.push(resolve);
+      this.#abort.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+
   #settled(): void {
     this.#inFlight--;
+    this.#applyBackpressure();
     if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   async #handle(frame: Uint8Array): Promise<void> {
+    await this.#writable();
     if (this.#closed) return;
+    if (this.#sasl?.awaitingRawToken) {
+      await this.#rawSaslToken(frame);
+      return;
+    }
+    const started = performance.now();
     let header: RequestHeader;
     let bodyOffset: number;
     try {
@@ -100,6 +162,7 @@ export class Connection {
     const handler = this.dispatcher.handler(header.apiKey);
     if (!handler || header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
       await this.#unsupported(header);
+      this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
       return;
     }
     let request: unknown;
@@ -107,23 +170,121 @@ export class Connection {
       request = await decodeRequestBody(header, frame, bodyOffset);
     } catch (error) {
       this.#fail(`malformed ${apiName(header.apiKey)} v${header.apiVersion} request: ${(error as Error).message}`);
+      this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
       return;
     }
-    let response: unknown;
+    if (this.#sasl && !(await this.#passesSasl(this.#sasl, header, request))) return;
+    const principal = this.#principal;
+    const authorizer = this.ctx.security?.authorizer;
+    let response: { throttleTimeMs?: number } | null;
     try {
       response = await handler.handle(this.ctx, request, {
         apiKey: header.apiKey,
         apiVersion: header.apiVersion,
         clientId: header.clientId,
         signal: this.#abort.signal,
+        principal,
+        clientHost: this.remote,
+        authz: authorizer ? await authorizer.forRequest(principal, this.remote) : ALLOW_ALL,
       });
     } catch (error) {
       // Handlers map expected failures to error codes themselves; reaching here is a bug.
       consola.error(`${apiName(header.apiKey)} v${header.apiVersion} from ${this.remote} failed:`, error);
       this.#fail("internal error");
+      this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
       return;
     }
-    if (response !== null) this.#send(await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response));
+    let bytes = response === null ? null : await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+    const quotas = this.ctx.security?.quotas;
+    const throttleMs = quotas
+      ? await quotas.record({
+          principal,
+          clientId: header.clientId ?? "",
+          apiKey: header.apiKey,
+          requestBytes: frame.byteLength,
+          responseBytes: bytes?.byteLength ?? 0,
+          handlerMs: performance.now() - started,
+        })
+      : 0;
+    if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) {
+      response.throttleTimeMs = throttleMs;
+      bytes = await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+    }
+    if (bytes !== null) this.#send(bytes);
+    if (this.ctx.metrics) {
+      // Imported here: only a broker with metrics on (an HTTP listener) walks responses for their error.
+      const errorCode = response === null ? ErrorCode.NONE : (await import("./response-error.ts")).firstErrorCode(response);
+      this.#account(header, errorCode, started);
+    }
+    // Kafka's throttling (KIP-219): the answer goes out at once carrying the throttle time, and
+    // the connection is muted for that long, so a client that ignores it is slowed all the same.
+    if (throttleMs > 0) await this.#mute(throttleMs);
+  }
+
+  /** Per-request metrics: count by API, version and outcome, and the time from dequeue to answer. */
+  #account(header: RequestHeader, errorCode: number, started: number): void {
+    this.ctx.metrics?.request(header.apiKey, header.apiVersion, errorCode, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * SASL requests are answered here, from the connection's session; any other request passes
+   * only once the session has authenticated (ApiVersions also before) and is not past its
+   * re-authentication deadline. Returns whether the request goes on to its handler.
+   */
+  async #passesSasl(sasl: SaslSession, header: RequestHeader, request: unknown): Promise<boolean> {
+    const reply = async (body: unknown) => this.#send(await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, body));
+    if (header.apiKey === ApiKey.SaslHandshake) {
+      const { response, close } = sasl.handshake((request as { mechanism: string }).mechanism, header.apiVersion);
+      await reply(response);
+      if (close) this.#fail(`SASL handshake refused: ${response.mechanisms.join(",")} only`);
+      return false;
+    }
+    if (header.apiKey === ApiKey.SaslAuthenticate) {
+      const { response, close } = await sasl.authenticate((request as { authBytes: Uint8Array }).authBytes, header.apiVersion);
+      await reply(response);
+      if (close) this.#fail(`SASL authentication failed: ${response.errorMessage}`);
+      else if (sasl.principal !== null) this.#frames.maxFrameBytes = this.ctx.config.maxRequestBytes;
+      return false;
+    }
+    if (sasl.principal === null) {
+      if (header.apiKey === ApiKey.ApiVersions) return true;
+      this.#fail(`${apiName(header.apiKey)} request before SASL authentication`);
+      return false;
+    }
+    if (sasl.expiresAt !== null && Date.now() > sasl.expiresAt) {
+      this.#fail(`${apiName(header.apiKey)} request from client ${header.clientId ?? "(none)"} after the SASL session expired without re-authentication`);
+      return false;
+    }
+    return true;
+  }
+
+  /** After SaslHandshake v0 the SASL exchange travels as bare size-prefixed tokens (Kafka before KIP-152). */
+  async #rawSaslToken(token: Uint8Array): Promise<void> {
+    const sasl = this.#sasl!;
+    const { reply, close } = await sasl.rawToken(token);
+    if (reply !== null) {
+      const framed = new Uint8Array(4 + reply.byteLength);
+      new DataView(framed.buffer).setInt32(0, reply.byteLength);
+      framed.set(reply, 4);
+      this.#send(framed);
+    }
+    if (close !== null) this.#fail(`SASL authentication failed: ${close}`);
+    else if (sasl.principal !== null) this.#frames.maxFrameBytes = this.ctx.config.maxRequestBytes;
+  }
+
+  /** Holds back this connection's next requests for `ms`, or until it closes. */
+  #mute(ms: number): Promise<void> {
+    const signal = this.#abort.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+    });
   }
 
   async #rejectHeader(error: unknown): Promise<void> {
@@ -154,10 +315,15 @@ export class Connection {
     if (this.#closed) return;
     if (this.#pendingWrites.length > 0) {
       this.#pendingWrites.push(bytes);
+      this.#pendingBytes += bytes.byteLength;
       return;
     }
-    const written = this.socket.write(bytes);
-    if (written < bytes.byteLength) this.#pendingWrites.push(bytes.subarray(Math.max(written, 0)));
+    const written = Math.max(this.socket.write(bytes), 0);
+    if (written < bytes.byteLength) {
+      this.#pendingWrites.push(bytes.subarray(written));
+      this.#pendingBytes += bytes.byteLength - written;
+      this.#applyBackpressure();
+    }
   }
 
   #fail(reason: string): void {

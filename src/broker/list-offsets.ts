@@ -8,7 +8,8 @@ import type { Storage, TopicPartition } from "../storage/storage.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
-import { hasPartition, lookupTopic } from "./topic-lookup.ts";
+import { hasPartition, lookupAuthorizedTopic } from "./topic-lookup.ts";
+import { AclOperation } from "../protocol/acl-codes.ts";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -61,12 +62,12 @@ export const listOffsetsApi = defineApi<ListOffsetsRequest, ListOffsetsResponse>
   apiKey: ApiKey.ListOffsets,
   minVersion: 0,
   maxVersion: 10,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const readCommitted = (request.isolationLevel ?? 0) === 1;
     const topics: ListOffsetsResponse["topics"] = [];
     for (const t of request.topics) {
       const partitions: ListOffsetsResponse["topics"][number]["partitions"] = [];
-      const { topic, errorCode } = await lookupTopic(ctx, t.name, "list offsets");
+      const { topic, errorCode } = await lookupAuthorizedTopic(ctx, rc, AclOperation.DESCRIBE, t.name, "list offsets");
       for (const p of t.partitions) {
         const base = { partitionIndex: p.partitionIndex, oldStyleOffsets: [], leaderEpoch: LEADER_EPOCH };
         if (!hasPartition(topic, p.partitionIndex)) {
@@ -92,11 +93,11 @@ export const offsetForLeaderEpochApi = defineApi<OffsetForLeaderEpochRequest, Of
   apiKey: ApiKey.OffsetForLeaderEpoch,
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const topics: OffsetForLeaderEpochResponse["topics"] = [];
     for (const t of request.topics) {
       const partitions: OffsetForLeaderEpochResponse["topics"][number]["partitions"] = [];
-      const { topic, errorCode } = await lookupTopic(ctx, t.topic, "offset for leader epoch");
+      const { topic, errorCode } = await lookupAuthorizedTopic(ctx, rc, AclOperation.DESCRIBE, t.topic, "offset for leader epoch");
       for (const p of t.partitions) {
         if (!hasPartition(topic, p.partition)) {
           partitions.push({ errorCode: errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1n });
@@ -130,11 +131,11 @@ export const deleteRecordsApi = defineApi<DeleteRecordsRequest, DeleteRecordsRes
   apiKey: ApiKey.DeleteRecords,
   minVersion: 0,
   maxVersion: 2,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const topics: DeleteRecordsResponse["topics"] = [];
     for (const t of request.topics) {
       const partitions: DeleteRecordsResponse["topics"][number]["partitions"] = [];
-      const { topic, errorCode } = await lookupTopic(ctx, t.name, "delete records");
+      const { topic, errorCode } = await lookupAuthorizedTopic(ctx, rc, AclOperation.DELETE, t.name, "delete records");
       for (const p of t.partitions) {
         if (!hasPartition(topic, p.partitionIndex)) {
           partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });

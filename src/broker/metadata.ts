@@ -8,10 +8,11 @@ import type {
   DescribeTopicPartitionsResponseTopic,
 } from "../protocol/generated/describe-topic-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType } from "../protocol/acl-codes.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import { TopicExistsError } from "../storage/errors.ts";
 import type { Topic } from "../storage/storage.ts";
-import type { BrokerContext } from "./context.ts";
+import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { invalidTopicName } from "./topic-config.ts";
@@ -33,6 +34,17 @@ function partitionsOf(ctx: BrokerContext, topic: Topic) {
     isrNodes: [me],
     offlineReplicas: [],
   }));
+}
+
+/** What the principal may do on the cluster, if it may describe it (Kafka reports 0 otherwise). */
+function clusterOperations(rc: RequestContext, requested: boolean | undefined): number {
+  if (!requested) return OPERATIONS_NOT_REQUESTED;
+  return rc.authz.allows(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME) ? rc.authz.operations(ResourceType.CLUSTER, CLUSTER_NAME) : 0;
+}
+
+/** Kafka lets a principal auto-create a topic with CREATE on the cluster or on that topic. */
+function mayCreate(rc: RequestContext, name: string): boolean {
+  return rc.authz.allows(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) || rc.authz.allows(AclOperation.CREATE, ResourceType.TOPIC, name);
 }
 
 /** Creates a topic on first use, tolerating a concurrent creation by another broker. */
@@ -61,8 +73,9 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
       topicId: topic.id,
       isInternal: false,
       partitions: partitionsOf(ctx, topic),
-      topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      topicAuthorizedOperations: request.includeTopicAuthorizedOperations ? rc.authz.operations(ResourceType.TOPIC, topic.name) : OPERATIONS_NOT_REQUESTED,
     });
+    const describable = (name: string) => rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
     const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponseTopic => ({
       errorCode,
       name,
@@ -75,14 +88,21 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
     // v0: an empty list means all topics; v1+: null means all, empty means none.
     const all = request.topics === null || (rc.apiVersion === 0 && request.topics.length === 0);
     if (all) {
-      for (const topic of await ctx.storage.listTopics()) topics.push(describe(topic));
+      // Topics the principal may not describe are left out, as if they did not exist.
+      for (const topic of await ctx.storage.listTopics()) if (describable(topic.name)) topics.push(describe(topic));
     } else {
       const autoCreate = ctx.config.autoCreateTopics && (rc.apiVersion < 4 || request.allowAutoTopicCreation !== false);
       for (const wanted of request.topics ?? []) {
         try {
           if (wanted.name === null || wanted.name === undefined) {
             const topic = wanted.topicId && wanted.topicId !== ZERO_UUID ? await ctx.storage.getTopic({ id: wanted.topicId }) : null;
-            topics.push(topic ? describe(topic) : failed(null, wanted.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
+            // Kafka does not count topic ids as secret: an undescribable one is refused by id.
+            if (topic && !describable(topic.name)) topics.push(failed(null, topic.id, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            else topics.push(topic ? describe(topic) : failed(null, wanted.topicId ?? ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_ID));
+            continue;
+          }
+          if (!describable(wanted.name)) {
+            topics.push(failed(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
             continue;
           }
           const problem = invalidTopicName(wanted.name);
@@ -91,7 +111,13 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
             continue;
           }
           let topic = await ctx.storage.getTopic({ name: wanted.name });
-          if (!topic && autoCreate) topic = await autoCreateTopic(ctx, wanted.name);
+          if (!topic && autoCreate) {
+            if (!mayCreate(rc, wanted.name)) {
+              topics.push(failed(wanted.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+              continue;
+            }
+            topic = await autoCreateTopic(ctx, wanted.name);
+          }
           topics.push(topic ? describe(topic) : failed(wanted.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         } catch (error) {
           topics.push(failed(wanted.name ?? null, ZERO_UUID, errorCodeOf(error, `metadata for ${wanted.name}`)));
@@ -104,7 +130,7 @@ export const metadataApi = defineApi<MetadataRequest, MetadataResponse>({
       clusterId: ctx.config.clusterId,
       controllerId: ctx.config.nodeId,
       topics,
-      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: clusterOperations(rc, request.includeClusterAuthorizedOperations),
     };
   },
 });
@@ -113,7 +139,7 @@ export const describeClusterApi = defineApi<DescribeClusterRequest, DescribeClus
   apiKey: ApiKey.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const endpointType = request.endpointType ?? 1;
     // Endpoint type 2 asks for controllers; a tansu broker is its own controller.
     return {
@@ -124,7 +150,7 @@ export const describeClusterApi = defineApi<DescribeClusterRequest, DescribeClus
       clusterId: ctx.config.clusterId,
       controllerId: ctx.config.nodeId,
       brokers: [{ brokerId: ctx.config.nodeId, host: ctx.config.advertisedHost, port: ctx.config.advertisedPort, rack: null }],
-      clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      clusterAuthorizedOperations: clusterOperations(rc, request.includeClusterAuthorizedOperations),
     };
   },
 });
@@ -133,16 +159,18 @@ export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsReque
   apiKey: ApiKey.DescribeTopicPartitions,
   minVersion: 0,
   maxVersion: 0,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const results: DescribeTopicPartitionsResponseTopic[] = [];
     let wanted: Topic[] = [];
     if (request.topics.length === 0) {
-      wanted = await ctx.storage.listTopics();
+      wanted = (await ctx.storage.listTopics()).filter((t) => rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name));
     } else {
       for (const { name } of request.topics) {
-        const { topic, errorCode } = invalidTopicName(name)
-          ? { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }
-          : await lookupTopic(ctx, name, "describe partitions of");
+        const { topic, errorCode } = !rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name)
+          ? { topic: null, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }
+          : invalidTopicName(name)
+            ? { topic: null, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION }
+            : await lookupTopic(ctx, name, "describe partitions of");
         if (topic) wanted.push(topic);
         else
           results.push({
@@ -175,7 +203,7 @@ export const describeTopicPartitionsApi = defineApi<DescribeTopicPartitionsReque
         topicId: topic.id,
         isInternal: false,
         partitions: taken.map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null })),
-        topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+        topicAuthorizedOperations: rc.authz.operations(ResourceType.TOPIC, topic.name),
       });
       if (taken.length < partitions.length) {
         nextCursor = { topicName: topic.name, partitionIndex: first + taken.length };

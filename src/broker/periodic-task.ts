@@ -20,8 +20,9 @@ export class PeriodicTask {
     return this.#stopped;
   }
 
-  start(): void {
-    this.#schedule();
+  /** The first pass runs after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs = this.intervalMs): void {
+    this.#schedule(firstDelayMs);
   }
 
   stop(): void {
@@ -34,7 +35,7 @@ export class PeriodicTask {
     await this.#running;
   }
 
-  #schedule(): void {
+  #schedule(delayMs = this.intervalMs): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#running = this.pass()
@@ -44,14 +45,15 @@ export class PeriodicTask {
           this.#running = null;
           this.#schedule();
         });
-    }, this.intervalMs);
+    }, delayMs);
     this.#timer.unref?.();
   }
 }
 
 /** What the broker starts and stops of a background task. */
 export interface BackgroundTask {
-  start(): void;
+  /** The first pass runs after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs?: number): void;
   stop(): void;
   /** Resolves when a pass in progress (if any) has finished. */
   idle(): Promise<void>;
@@ -59,8 +61,8 @@ export interface BackgroundTask {
 
 /**
  * A background task whose module is imported only when its first pass is due (`delayMs`
- * after start), so it costs a broker nothing at start-up; from then on it runs on its own
- * schedule.
+ * after start), so it costs a broker nothing at start-up; that pass runs as soon as it is
+ * loaded, and from then on it runs on its own schedule.
  */
 export function deferredTask(name: string, delayMs: number, load: () => Promise<BackgroundTask>): BackgroundTask {
   let task: BackgroundTask | null = null;
@@ -74,7 +76,7 @@ export function deferredTask(name: string, delayMs: number, load: () => Promise<
           .then((loaded) => {
             if (stopped) return;
             task = loaded;
-            task.start();
+            task.start(0);
           })
           .catch((error) => consola.error(`${name} could not be loaded; it will not run:`, error));
       }, delayMs);

@@ -1,6 +1,7 @@
 import { ApiKey } from "../protocol/generated/apis.ts";
 import type { ProduceRequest, ProduceResponse } from "../protocol/generated/produce.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../protocol/acl-codes.ts";
 import { upconvertMessageSet } from "../protocol/legacy-message-set.ts";
 import {
   decodeRecordBatch,
@@ -16,9 +17,10 @@ import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
 import { LEADER_EPOCH } from "./metadata.ts";
-import { hasCleanupPolicy, topicConfig } from "./topic-config.ts";
+import { lazyRecords, RECORD_VALIDATORS, recordErrorsSummary, validateRecords } from "./record-validation.ts";
+import { isLakeSink, topicConfig } from "./topic-config.ts";
 import { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactions/index.ts";
-import { hasPartition, lookupTopic, topicPartitionKey } from "./topic-lookup.ts";
+import { hasPartition, lookupAuthorizedTopic, topicPartitionKey } from "./topic-lookup.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -27,24 +29,41 @@ function failure(index: number, errorCode: number, errorMessage: string | null =
 }
 
 /** Kafka's per-batch checks before anything is written. Returns a failure, or null when acceptable. */
-function validate(topic: Topic, index: number, header: RecordBatchHeader, bytes: Uint8Array): PartitionResponse | null {
+function validateBatch(topic: Topic, index: number, header: RecordBatchHeader, bytes: Uint8Array): PartitionResponse | null {
   const maxMessageBytes = Number(topicConfig(topic.configs, "max.message.bytes"));
   if (bytes.byteLength > maxMessageBytes) {
     return failure(index, ErrorCode.MESSAGE_TOO_LARGE, `The batch is ${bytes.byteLength} bytes, larger than max.message.bytes ${maxMessageBytes}`);
   }
   if (isControl(header.attributes)) {
-    return failure(index, ErrorCode.INVALID_RECORD, "Clients may not write control batches");
-  }
-  if (hasCleanupPolicy(topic.configs, "compact")) {
-    const keyless = decodeRecordBatch(bytes).records.findIndex((r) => r.key === null);
-    if (keyless >= 0) {
-      return {
-        ...failure(index, ErrorCode.INVALID_RECORD, "Compacted topic cannot accept message without key"),
-        recordErrors: [{ batchIndex: keyless, batchIndexErrorMessage: "Compacted topic cannot accept message without key" }],
-      };
-    }
+    return failure(index, ErrorCode.INVALID_RECORD, `Clients are not allowed to write control records in topic partition ${topic.name}-${index}`);
   }
   return null;
+}
+
+/**
+ * Why a batch cannot go to a sink topic's table, or null: its records would be acknowledged without ever being
+ * committed to one. Transactions are refused because a sink acknowledges only committed rows, and rows cannot
+ * be committed before their transaction is.
+ */
+function sinkRefusal(ctx: BrokerContext, topic: Topic, hasSchema: boolean, header: RecordBatchHeader): string | null {
+  const name = `${topic.name} is a sink topic (tansu.lake.sink=true)`;
+  if (!ctx.lake) return `${name}, but this broker has no lake (--lake-location)`;
+  if (topicConfig(topic.configs, "tansu.lake.enable") === "false") return `${name}, but tansu.lake.enable=false keeps it out of the lake`;
+  if (!hasSchema) return `${name} without a schema: its records have no table`;
+  if (isTransactional(header.attributes)) return `${name}: transactional produce is not supported there`;
+  return null;
+}
+
+/** The per-record checks (RECORD_VALIDATORS): a failure listing every refused record, or null. */
+async function validateBatchRecords(ctx: BrokerContext, topic: Topic, index: number, bytes: Uint8Array): Promise<PartitionResponse | null> {
+  // splitBatches has verified the CRC.
+  const records = lazyRecords(() => decodeRecordBatch(bytes, { verifyCrc: false }).records);
+  const errors = await validateRecords(RECORD_VALIDATORS, { ctx, topic, partition: index, records });
+  if (errors.length === 0) return null;
+  return {
+    ...failure(index, ErrorCode.INVALID_RECORD, recordErrorsSummary(errors)),
+    recordErrors: errors.map((e) => ({ batchIndex: e.index, batchIndexErrorMessage: e.message })),
+  };
 }
 
 async function producePartition(
@@ -63,8 +82,20 @@ async function producePartition(
     return failure(index, ErrorCode.INVALID_RECORD, "Produce requests of version 3 or later must contain exactly one record batch");
   }
   const { header, bytes } = batches[0]!;
-  const rejected = validate(topic, index, header, bytes);
+  const rejected = validateBatch(topic, index, header, bytes) ?? (await validateBatchRecords(ctx, topic, index, bytes));
   if (rejected) return rejected;
+  // Topics with a schema: every record checked, the batch refused whole when any fails (src/schema).
+  const schemaCheck = ctx.schemas ? await ctx.schemas.validate(topic, bytes) : null;
+  if (schemaCheck?.rejected) {
+    ctx.metrics?.validationRejected(topic.name);
+    return {
+      ...failure(index, ErrorCode.INVALID_RECORD, schemaCheck.rejected.message),
+      recordErrors: schemaCheck.rejected.records.map((e) => ({ batchIndex: e.index, batchIndexErrorMessage: e.message })),
+    };
+  }
+  const sink = isLakeSink(topic.configs);
+  const refusal = sink ? sinkRefusal(ctx, topic, schemaCheck !== null, header) : null;
+  if (refusal) return failure(index, ErrorCode.POLICY_VIOLATION, refusal);
   if (isTransactional(header.attributes)) {
     if (checkTransaction === null) return failure(index, ErrorCode.INVALID_REQUEST, "Transactional batch without a transactional id");
     const refused = await checkTransaction({ topic: topic.name, partition: index }, header.producerId, header.producerEpoch);
@@ -93,7 +124,18 @@ async function producePartition(
       control: null,
     },
   );
-  if (!result.duplicate) ctx.notifier.notify(topic.name, index);
+  if (!result.duplicate) {
+    ctx.notifier.notify(topic.name, index);
+    ctx.metrics?.produced(topic.name, bytes.byteLength, header.recordCount);
+    if (schemaCheck?.accepted) ctx.schemas!.appended(schemaCheck.accepted, topic.name, index, result.baseOffset);
+  }
+  if (ctx.lake && schemaCheck?.accepted) {
+    const appended = { topic, partition: index, baseOffset: result.baseOffset, bytes, batch: schemaCheck.accepted, duplicate: result.duplicate };
+    const written = ctx.lake.appended(appended);
+    // A sink topic's produce is answered once its rows are in the table.
+    const refused = sink ? await written : null;
+    if (refused) return failure(index, refused.errorCode, refused.message);
+  }
   return {
     index,
     errorCode: ErrorCode.NONE,
@@ -110,23 +152,24 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
   minVersion: 0,
   maxVersion: 11,
   async handle(ctx, request, rc) {
-    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) {
-      return {
-        responses: request.topicData.map((t) => ({
-          name: t.name,
-          partitionResponses: t.partitionData.map((p) => failure(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
-        })),
-        throttleTimeMs: 0,
-      };
-    }
+    const refuseAll = (errorCode: number) => ({
+      responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failure(p.index, errorCode)) })),
+      throttleTimeMs: 0,
+    });
+    if (request.acks !== 0 && request.acks !== 1 && request.acks !== -1) return refuseAll(ErrorCode.INVALID_REQUIRED_ACKS);
     const transactionalId = request.transactionalId ?? null;
+    if (transactionalId !== null && !rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+      return request.acks === 0 ? null : refuseAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
     // Read the transaction at most once for the whole request.
     const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
     // Partitions are appended concurrently, so a request waits for its slowest partition, not
     // for the sum of them (each append is a store round trip on s3:// and postgres://). A
     // partition named twice is still appended in request order.
-    const lookups = new Map<string, ReturnType<typeof lookupTopic>>();
-    for (const { name } of request.topicData) if (!lookups.has(name)) lookups.set(name, lookupTopic(ctx, name, "produce to"));
+    const lookups = new Map<string, ReturnType<typeof lookupAuthorizedTopic>>();
+    for (const { name } of request.topicData) {
+      if (!lookups.has(name)) lookups.set(name, lookupAuthorizedTopic(ctx, rc, AclOperation.WRITE, name, "produce to"));
+    }
     const previous = new Map<string, Promise<PartitionResponse>>();
     const responses: ProduceResponse["responses"] = await Promise.all(
       request.topicData.map(async (topicData) => ({

@@ -1,44 +1,60 @@
-import type { TCPSocketListener } from "bun";
+import type { Socket, TCPSocketListener, TLSOptions } from "bun";
 import { consola } from "../log.ts";
 import { Connection } from "./connection.ts";
 import type { BrokerContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { allApis } from "./apis.ts";
 import { deferredTask } from "./periodic-task.ts";
+import { ANONYMOUS } from "./security-hooks.ts";
 
 export interface RunningBroker {
+  /** The first listener's port. */
   readonly port: number;
+  /** Every listener's port, in the order they were given. */
+  readonly ports: readonly number[];
   /** Stop accepting, answer what is in flight, stop background work. The store is the caller's. */
   stop(): Promise<void>;
+  /** Bytes of responses buffered for clients that have not read them yet, over every connection. */
+  bufferedBytes(): number;
 }
 
+/** TLS settings of a tls:// listener; certificates may be replaced while the broker runs. */
+export interface TlsSettings {
+  /** The current certificate, key and (with client authentication) CA. */
+  options(): TLSOptions;
+  /** Whether clients must present a certificate signed by the CA (mTLS). */
+  readonly clientAuth: boolean;
+  /** The principal of a client certificate, as Kafka's default SSL principal builder names it. */
+  principalOf(socket: Socket<unknown>): string;
+  /** Calls `changed` whenever the files change; returns a function that stops watching. */
+  watch(changed: () => void): () => void;
+}
+
+export interface ListenerSpec {
+  hostname: string;
+  port: number;
+  /** Present on tls:// listeners. */
+  tls?: TlsSettings;
+  /** What Metadata and FindCoordinator tell this listener's clients; default the context's. */
+  advertised?: { host: string; port: number };
+}
+
+/** One plaintext listener (tests and the simplest broker). */
 export function listen(ctx: BrokerContext, hostname: string, port: number): RunningBroker {
+  return listenOn(ctx, [{ hostname, port }]);
+}
+
+/** Every listener shares one API table and one set of background tasks. */
+export function listenOn(ctx: BrokerContext, specs: ListenerSpec[]): RunningBroker {
   const dispatcher = new Dispatcher(allApis());
   const connections = new Set<Connection>();
-  const listener: TCPSocketListener<Connection> = Bun.listen<Connection>({
-    hostname,
-    port,
-    socket: {
-      open(socket) {
-        const connection = new Connection(socket, ctx, dispatcher);
-        socket.data = connection;
-        connections.add(connection);
-      },
-      data(socket, chunk) {
-        socket.data.onData(chunk);
-      },
-      drain(socket) {
-        socket.data.onDrain();
-      },
-      close(socket) {
-        socket.data.onClose();
-        connections.delete(socket.data);
-      },
-      error(socket, error) {
-        consola.warn(`connection from ${socket.remoteAddress}: ${error.message}`);
-      },
-    },
-  });
+  const listeners: SwappableListener[] = [];
+  try {
+    for (const spec of specs) listeners.push(new SwappableListener(spec, listenerContext(ctx, spec), dispatcher, connections));
+  } catch (error) {
+    for (const l of listeners) l.stop(true);
+    throw error;
+  }
   // Background work is imported when it is first due, not at start-up.
   const cleaner = deferredTask("log cleaner", ctx.config.cleanerIntervalMs, async () => new (await import("./log-cleaner.ts")).LogCleaner(ctx));
   cleaner.start();
@@ -50,15 +66,116 @@ export function listen(ctx: BrokerContext, hostname: string, port: number): Runn
   txnTimeouts.start();
 
   return {
-    port: listener.port,
+    port: listeners[0]!.port,
+    ports: listeners.map((l) => l.port),
+    bufferedBytes: () => [...connections].reduce((sum, c) => sum + c.bufferedBytes, 0),
     async stop() {
-      listener.stop(false);
+      for (const l of listeners) l.stop(false);
       cleaner.stop();
       txnTimeouts.stop();
       for (const connection of connections) connection.interrupt();
       await Promise.all([...connections].map((c) => c.idle()));
       await Promise.all([cleaner.idle(), txnTimeouts.idle()]);
-      listener.stop(true);
+      for (const l of listeners) l.stop(true);
     },
   };
+}
+
+/** A listener advertising its own address sees a context whose config says so; the rest is shared. */
+function listenerContext(ctx: BrokerContext, spec: ListenerSpec): BrokerContext {
+  if (!spec.advertised) return ctx;
+  return { ...ctx, config: { ...ctx.config, advertisedHost: spec.advertised.host, advertisedPort: spec.advertised.port } };
+}
+
+/**
+ * A socket listener whose TLS certificate can change: a new listener with the new certificate
+ * binds the same port (SO_REUSEPORT) before the old one stops accepting, so rotation drops no
+ * established connection and refuses no new one. Connections keep the certificate they
+ * were accepted with.
+ */
+class SwappableListener {
+  #listener: TCPSocketListener<Connection>;
+  readonly #unwatch: (() => void) | null = null;
+  readonly #retired: TCPSocketListener<Connection>[] = [];
+
+  constructor(
+    private readonly spec: ListenerSpec,
+    private readonly ctx: BrokerContext,
+    private readonly dispatcher: Dispatcher,
+    private readonly connections: Set<Connection>,
+  ) {
+    this.#listener = this.#bind(spec.port);
+    const tls = spec.tls;
+    if (tls) this.#unwatch = tls.watch(() => this.#swap());
+  }
+
+  get port(): number {
+    return this.#listener.port;
+  }
+
+  stop(closeConnections: boolean): void {
+    this.#unwatch?.();
+    this.#listener.stop(closeConnections);
+    for (const old of this.#retired) old.stop(closeConnections);
+  }
+
+  #swap(): void {
+    let next: TCPSocketListener<Connection>;
+    try {
+      next = this.#bind(this.#listener.port);
+    } catch (error) {
+      consola.error(`TLS listener ${this.spec.hostname}:${this.port} keeps its old certificate; the new one was refused: ${(error as Error).message}`);
+      return;
+    }
+    this.#listener.stop(false);
+    this.#retired.push(this.#listener);
+    this.#listener = next;
+    consola.info(`TLS listener ${this.spec.hostname}:${this.port} now serves the reloaded certificate`);
+  }
+
+  /** The metrics' listener label: where it is bound (known once bound: port 0 picks one). */
+  get name(): string {
+    return `${this.spec.hostname}:${this.port}`;
+  }
+
+  #bind(port: number): TCPSocketListener<Connection> {
+    const { ctx, dispatcher, connections } = this;
+    const tls = this.spec.tls;
+    const self = this; // the socket handlers' `this` is the handler object
+    return Bun.listen<Connection>({
+      hostname: this.spec.hostname,
+      port,
+      ...(tls ? { tls: tls.options(), reusePort: true } : {}),
+      socket: {
+        open(socket) {
+          // Bun calls open once the TLS handshake is done, so the client certificate is known here.
+          const principal = tls ? tls.principalOf(socket) : ANONYMOUS;
+          if (tls?.clientAuth && principal === ANONYMOUS) {
+            consola.warn(`closing TLS connection from ${socket.remoteAddress}: no client certificate`);
+            socket.end();
+          }
+          // IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d; ACL hosts name them a.b.c.d, as Kafka does.
+          const address = `${socket.remoteAddress}`.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+          const connection = new Connection(socket, ctx, dispatcher, { address, tls: tls !== undefined, principal });
+          socket.data = connection;
+          connections.add(connection);
+          ctx.metrics?.connectionOpened(self.name);
+        },
+        data(socket, chunk) {
+          socket.data.onData(chunk);
+        },
+        drain(socket) {
+          socket.data.onDrain();
+        },
+        close(socket) {
+          socket.data?.onClose();
+          if (socket.data && connections.delete(socket.data)) ctx.metrics?.connectionClosed(self.name);
+        },
+        error(socket, error) {
+          consola.warn(`connection from ${socket.remoteAddress}: ${error.message}`);
+        },
+      },
+      // reusePort is honoured by Bun.listen though its listen options do not declare it.
+    } as import("bun").TCPSocketListenOptions<Connection>);
+  }
 }

@@ -3,12 +3,20 @@ import type { CreateTopicsRequest, CreateTopicsResponse } from "../protocol/gene
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from "../protocol/generated/delete-topics.ts";
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from "../protocol/generated/create-partitions.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType } from "../protocol/acl-codes.ts";
 import { TopicExistsError } from "../storage/errors.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
-import type { BrokerContext } from "./context.ts";
+import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
-import { ConfigSource, InvalidConfigError, TOPIC_CONFIGS, invalidTopicName, validateTopicConfig } from "./topic-config.ts";
+import {
+  createPartitionsAssignmentError,
+  createTopicAssignment,
+  isAssignmentError,
+  type AssignedTopic,
+  type AssignmentError,
+} from "./replica-assignment.ts";
+import { ConfigSource, InvalidConfigError, TOPIC_CONFIGS, invalidTopicName, validateTopicConfig, validateTopicConfigSet } from "./topic-config.ts";
 
 type CreatableTopicResult = CreateTopicsResponse["topics"][number];
 
@@ -18,51 +26,71 @@ function topicError(name: string, errorCode: number, errorMessage: string | null
 
 const alreadyExists = (name: string) => topicError(name, ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
 
+/** The node ids a client may name in a replica assignment: the one broker this broker reports in Metadata. */
+const assignableNodeIds = (ctx: BrokerContext): ReadonlySet<number> => new Set([ctx.config.nodeId]);
+
+/** Partitions and replication factor of a new topic, or why Kafka's controller refuses them (its order and messages). */
+function topicShape(ctx: BrokerContext, t: CreateTopicsRequest["topics"][number]): AssignedTopic | AssignmentError {
+  if (t.assignments.length > 0) return createTopicAssignment(t, assignableNodeIds(ctx));
+  if (t.replicationFactor < -1 || t.replicationFactor === 0) {
+    return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, message: "Replication factor must be larger than 0, or -1 to use the default value." };
+  }
+  if (t.numPartitions < -1 || t.numPartitions === 0) {
+    return { errorCode: ErrorCode.INVALID_PARTITIONS, message: "Number of partitions was set to an invalid non-positive value." };
+  }
+  // Every broker serves every partition from the shared store: one replica, whatever was asked for.
+  return { partitions: t.numPartitions === -1 ? ctx.config.defaultPartitions : t.numPartitions, replicationFactor: 1 };
+}
+
 async function createOne(
   ctx: BrokerContext,
+  rc: RequestContext,
   t: CreateTopicsRequest["topics"][number],
   validateOnly: boolean,
 ): Promise<CreatableTopicResult> {
+  // CREATE on the cluster covers every topic; otherwise the topic itself needs it.
+  if (!rc.authz.allows(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME) && !rc.authz.allows(AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+    return topicError(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
+  }
   const problem = invalidTopicName(t.name);
   if (problem) return topicError(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-  if (t.assignments.length > 0) {
-    return topicError(t.name, ErrorCode.INVALID_REQUEST, "Manual replica assignment is not supported: every broker serves every partition");
-  }
-  const partitions = t.numPartitions === -1 ? ctx.config.defaultPartitions : t.numPartitions;
-  if (partitions <= 0) return topicError(t.name, ErrorCode.INVALID_PARTITIONS, "Number of partitions must be larger than 0.");
-  if (t.replicationFactor !== -1 && t.replicationFactor <= 0) {
-    return topicError(t.name, ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0.");
-  }
   const configs: Record<string, string> = {};
   try {
-    for (const { name, value } of t.configs) {
-      validateTopicConfig(name, value);
-      configs[name] = value!;
-    }
+    // Kafka reports an existing topic before looking at its configs or partitions.
+    if (await ctx.storage.getTopic({ name: t.name })) return alreadyExists(t.name);
+    for (const { name, value } of t.configs) configs[name] = validateTopicConfig(name, value);
+    validateTopicConfigSet(configs);
   } catch (error) {
     if (error instanceof InvalidConfigError) return topicError(t.name, ErrorCode.INVALID_CONFIG, error.message);
-    throw error;
+    return topicError(t.name, errorCodeOf(error, `create topic ${t.name}`), messageOf(error));
   }
+  const shape = topicShape(ctx, t);
+  if (isAssignmentError(shape)) return topicError(t.name, shape.errorCode, shape.message);
   try {
-    // Creating reports an existing topic itself (TopicExistsError, below); only a dry run must look.
-    if (validateOnly && (await ctx.storage.getTopic({ name: t.name }))) return alreadyExists(t.name);
-    const topicId = validateOnly ? ZERO_UUID : (await ctx.storage.createTopic({ name: t.name, partitions, configs })).id;
+    const topicId = validateOnly ? ZERO_UUID : (await ctx.storage.createTopic({ name: t.name, partitions: shape.partitions, configs })).id;
+    // The created topic's configs are shown only to a principal that may describe them.
+    if (!rc.authz.allows(AclOperation.DESCRIBE_CONFIGS, ResourceType.TOPIC, t.name)) {
+      return { name: t.name, topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: shape.partitions, replicationFactor: shape.replicationFactor, configs: null, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+    }
     return {
       name: t.name,
       topicId,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      numPartitions: partitions,
-      replicationFactor: 1,
-      configs: Object.entries(TOPIC_CONFIGS).map(([name, def]) => ({
-        name,
-        value: configs[name] ?? def.defaultValue,
-        readOnly: false,
-        configSource: name in configs ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
-        isSensitive: false,
-      })),
+      numPartitions: shape.partitions,
+      replicationFactor: shape.replicationFactor,
+      configs: Object.keys(TOPIC_CONFIGS)
+        .sort()
+        .map((name) => ({
+          name,
+          value: configs[name] ?? TOPIC_CONFIGS[name]!.defaultValue,
+          readOnly: false,
+          configSource: name in configs ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
+          isSensitive: false,
+        })),
     };
   } catch (error) {
+    // Another broker created it between the look above and now.
     if (error instanceof TopicExistsError) return alreadyExists(t.name);
     return topicError(t.name, errorCodeOf(error, `create topic ${t.name}`), messageOf(error));
   }
@@ -72,7 +100,7 @@ export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsRespon
   apiKey: ApiKey.CreateTopics,
   minVersion: 0,
   maxVersion: 7,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const seen = new Map<string, number>();
     for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const topics: CreatableTopicResult[] = [];
@@ -82,11 +110,24 @@ export const createTopicsApi = defineApi<CreateTopicsRequest, CreateTopicsRespon
         topics.push(topicError(t.name, ErrorCode.INVALID_REQUEST, `Create topics request from client contains a duplicate topic ${t.name}`));
         continue;
       }
-      topics.push(await createOne(ctx, t, request.validateOnly ?? false));
+      topics.push(await createOne(ctx, rc, t, request.validateOnly ?? false));
     }
     return { throttleTimeMs: 0, topics };
   },
 });
+
+/**
+ * Kafka's order for DeleteTopics: an id must resolve and its topic be describable (else the
+ * name is withheld), then DELETE is needed. Null when the deletion may go ahead.
+ */
+async function deleteRefusal(ctx: BrokerContext, rc: RequestContext, name: string | null, topicId: string): Promise<DeleteTopicsResponse["responses"][number] | null> {
+  const refused = (shownName: string | null) => ({ name: shownName, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: "Authorization failed." });
+  if (name !== null) return rc.authz.allows(AclOperation.DELETE, ResourceType.TOPIC, name) ? null : refused(name);
+  const topic = await ctx.storage.getTopic({ id: topicId });
+  if (!topic) return null;
+  if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name)) return refused(null);
+  return rc.authz.allows(AclOperation.DELETE, ResourceType.TOPIC, topic.name) ? null : refused(topic.name);
+}
 
 export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>({
   apiKey: ApiKey.DeleteTopics,
@@ -103,6 +144,11 @@ export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsRespon
       try {
         if (byId && topicId === ZERO_UUID) {
           responses.push({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Neither topic name nor id given" });
+          continue;
+        }
+        const refusal = await deleteRefusal(ctx, rc, name, topicId);
+        if (refusal) {
+          responses.push(refusal);
           continue;
         }
         const deleted = await ctx.storage.deleteTopic(byId ? { id: topicId } : { name: name! });
@@ -122,27 +168,52 @@ export const deleteTopicsApi = defineApi<DeleteTopicsRequest, DeleteTopicsRespon
   },
 });
 
+/** One topic of a CreatePartitions request, checked as Kafka's controller does; null error message on success. */
+async function createPartitionsFor(
+  ctx: BrokerContext,
+  t: CreatePartitionsRequest["topics"][number],
+  validateOnly: boolean,
+): Promise<{ errorCode: number; errorMessage: string | null }> {
+  const topic = await ctx.storage.getTopic({ name: t.name });
+  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${t.name}' does not exist.` };
+  if (t.count === topic.partitions) {
+    return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic already has ${topic.partitions} partition(s).` };
+  }
+  if (t.count < topic.partitions) {
+    return {
+      errorCode: ErrorCode.INVALID_PARTITIONS,
+      errorMessage: `The topic ${t.name} currently has ${topic.partitions} partition(s); ${t.count} would not be an increase.`,
+    };
+  }
+  if (t.assignments !== null) {
+    // Metadata reports one replica (this broker) for every partition, so new ones must have one too.
+    const refused = createPartitionsAssignmentError(t.assignments, t.count - topic.partitions, 1, assignableNodeIds(ctx));
+    if (refused) return { errorCode: refused.errorCode, errorMessage: refused.message };
+  }
+  if (!validateOnly) await ctx.storage.createPartitions(t.name, t.count);
+  return { errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
 export const createPartitionsApi = defineApi<CreatePartitionsRequest, CreatePartitionsResponse>({
   apiKey: ApiKey.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: CreatePartitionsResponse["results"] = [];
     for (const t of request.topics) {
+      // Kafka answers a name given twice once, with INVALID_REQUEST, and acts on neither.
+      if (counts.get(t.name)! > 1) {
+        if (!results.some((r) => r.name === t.name)) results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Duplicate topic name." });
+        continue;
+      }
+      if (!rc.authz.allows(AclOperation.ALTER, ResourceType.TOPIC, t.name)) {
+        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: "The topic authorization is failed." });
+        continue;
+      }
       try {
-        const topic = await ctx.storage.getTopic({ name: t.name });
-        if (!topic) {
-          results.push({ name: t.name, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${t.name}' does not exist.` });
-        } else if (t.count <= topic.partitions) {
-          results.push({
-            name: t.name,
-            errorCode: ErrorCode.INVALID_PARTITIONS,
-            errorMessage: `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${t.count}.`,
-          });
-        } else {
-          if (!request.validateOnly) await ctx.storage.createPartitions(t.name, t.count);
-          results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
-        }
+        results.push({ name: t.name, ...(await createPartitionsFor(ctx, t, request.validateOnly)) });
       } catch (error) {
         results.push({ name: t.name, errorCode: errorCodeOf(error, `create partitions ${t.name}`), errorMessage: messageOf(error) });
       }

@@ -1,23 +1,36 @@
 import { defineCommand } from "./define-command.ts";
-import { LogLevels, type LogType } from "consola/core";
 import { consola } from "../log.ts";
-import { listen } from "../broker/server.ts";
+import { listenOn, type RunningBroker } from "../broker/server.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/txn-settings.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
-import { parseHttpListenerUrl, parseListenerUrl } from "./listener-url.ts";
+import { parseHttpListenerUrl, parseListenerUrls } from "./listener-url.ts";
+import { applyLogging, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSignals } from "./server-options.ts";
+import { brokerSecurity, listenerSpecs, securityArgs } from "./broker-security.ts";
 import type { RunningHttp } from "../http/server.ts";
+import type { Storage } from "../storage/storage.ts";
+import type { BrokerSchemas } from "../schema/open-schemas.ts";
+import type { LakeFeed } from "../broker/lake-feed.ts";
+import pkg from "../../package.json" with { type: "json" };
+
+// Only what every broker needs at start-up is imported here: the schema layer, the lake, metrics,
+// security and HTTP are imported where they are used, when their options ask for them
+// (docs/ARCHITECTURE.md; test/cli/startup-path.test.ts fails when a module joins the start-up path).
 
 const env = process.env;
 
 export const brokerCommand = defineCommand({
   meta: { name: "broker", description: "Run a broker (the default command)" },
   args: {
-    "listener-url": { type: "string", description: "Where to accept Kafka clients (LISTENER_URL)", default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092" },
+    "listener-url": {
+      type: "string",
+      description: "Where to accept Kafka clients: tcp:// or tls:// URLs, comma-separated (LISTENER_URL)",
+      default: env.LISTENER_URL ?? "tcp://0.0.0.0:9092",
+    },
     "advertised-listener-url": {
       type: "string",
-      description: "What clients are told to connect to (ADVERTISED_LISTENER_URL)",
+      description: "What clients are told to connect to, one per listener in the same order (ADVERTISED_LISTENER_URL)",
       default: env.ADVERTISED_LISTENER_URL ?? "tcp://localhost:9092",
     },
     "storage-engine": {
@@ -39,28 +52,75 @@ export const brokerCommand = defineCommand({
     },
     "http-listener-url": {
       type: "string",
-      description: "Where to serve HTTP: health, and later the Schema Registry API and metrics (HTTP_LISTENER_URL; off when unset)",
+      description: "Where to serve HTTP: /health, /ready, /metrics, the /ui/ console and the Schema Registry API (HTTP_LISTENER_URL; off when unset)",
       default: env.HTTP_LISTENER_URL,
     },
-    "log-level": { type: "string", description: "error, warn, info, debug (LOG_LEVEL)", default: env.LOG_LEVEL ?? "info" },
+    ...schemaArgs,
+    "lake-location": {
+      type: "string",
+      description: "file://DIR or s3://BUCKET/PREFIX/: write topics with a schema as tables there (LAKE_LOCATION; off when unset)",
+      default: env.LAKE_LOCATION,
+    },
+    "lake-format": { type: "string", description: "parquet, iceberg or delta: the tables' format unless a topic sets tansu.lake.format (LAKE_FORMAT)", default: env.LAKE_FORMAT ?? "parquet" },
+    "lake-namespace": { type: "string", description: "Tables are <namespace>.<topic> (LAKE_NAMESPACE)", default: env.LAKE_NAMESPACE ?? "tansu" },
+    "iceberg-catalog": {
+      type: "string",
+      description: "http(s) URL of an Iceberg REST catalog; without it a file-system catalog at the lake location (ICEBERG_CATALOG)",
+      default: env.ICEBERG_CATALOG,
+    },
+    ...loggingArgs,
+    ...securityArgs,
   },
   async run({ args }) {
-    const level = args["log-level"] as LogType;
-    if (!(level in LogLevels)) throw new Error(`--log-level: unknown level ${level}`);
-    consola.level = LogLevels[level];
+    applyLogging(args);
 
-    const listener = parseListenerUrl(args["listener-url"], "--listener-url");
+    const listeners = parseListenerUrls(args["listener-url"], "--listener-url");
     const httpListener = args["http-listener-url"] ? parseHttpListenerUrl(args["http-listener-url"]) : null;
-    const advertised = parseListenerUrl(args["advertised-listener-url"], "--advertised-listener-url");
+    const allAdvertised = parseListenerUrls(args["advertised-listener-url"], "--advertised-listener-url");
+    const advertised = allAdvertised[0]!;
+    const specs = await listenerSpecs(args, listeners, allAdvertised);
     const defaultPartitions = Number(args["default-partitions"]);
     if (!Number.isInteger(defaultPartitions) || defaultPartitions < 1) throw new Error("--default-partitions must be a positive integer");
     const nodeId = Number(args["node-id"]);
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
-    const storage = await openStorage(args["storage-engine"]);
+    const schemaRefreshMs = parseSchemaRefreshMs(args["schema-refresh-ms"]);
+    // With every lake option at its default there is no lake, and nothing of it is loaded.
+    const lakeOptions = {
+      location: args["lake-location"],
+      format: args["lake-format"],
+      namespace: args["lake-namespace"],
+      icebergCatalog: args["iceberg-catalog"],
+      catchUpIntervalMs: env.LAKE_CATCH_UP_INTERVAL_MS ?? "30000",
+    };
+    const lakeOptionsGiven =
+      lakeOptions.location || lakeOptions.icebergCatalog || lakeOptions.format !== "parquet" || lakeOptions.namespace !== "tansu" || env.LAKE_CATCH_UP_INTERVAL_MS;
+    const lakeCli = lakeOptionsGiven ? await import("./lake-options.ts") : null;
+    const lake = lakeCli ? lakeCli.lakeSettings(lakeOptions) : null;
+
+    const opened = await openStorage(args["storage-engine"]);
+    // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.
+    const metrics = httpListener ? new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version) : undefined;
+    const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
+    let schemas: BrokerSchemas;
+    let security: Awaited<ReturnType<typeof brokerSecurity>>;
+    let lakeFeed: LakeFeed | null;
+    try {
+      // The schema layer itself loads on the first produce or registry request (open-schemas.ts).
+      schemas = await (await import("../schema/open-schemas.ts")).openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
+      security = await brokerSecurity(args, storage);
+      lakeFeed = lake && lakeCli ? await lakeCli.openLakeFeed(lake, storage, schemas) : null;
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
     const ctx: BrokerContext = {
       storage,
+      metrics,
       notifier: new LogNotifier(),
+      schemas: schemas.validation,
+      security,
+      lake: lakeFeed ?? undefined,
       config: {
         nodeId,
         clusterId: args["cluster-id"],
@@ -73,22 +133,40 @@ export const brokerCommand = defineCommand({
         cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
         transactionSweepIntervalMs: Number(env.TRANSACTION_SWEEP_INTERVAL_MS ?? TXN_SWEEP_INTERVAL_MS),
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
+        shareMinRecordLockDurationMs: Number(env.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS ?? 15_000),
       },
     };
-    let broker: ReturnType<typeof listen>;
+    let broker: RunningBroker;
+    const where = listeners.map((l) => `${l.tls ? "tls://" : ""}${l.host}:${l.port}`).join(", ");
     try {
-      broker = listen(ctx, listener.host, listener.port);
+      broker = listenOn(ctx, specs);
     } catch (error) {
       await storage.close();
-      throw new Error(`cannot listen on ${listener.host}:${listener.port}: ${(error as Error).message}`, { cause: error });
+      throw new Error(`cannot listen on ${where}: ${(error as Error).message}`, { cause: error });
     }
     let http: RunningHttp | null = null;
     if (httpListener) {
       try {
         // Imported only when enabled, like everything off the start-up path (docs/ARCHITECTURE.md).
-        const { listenHttp } = await import("../http/server.ts");
-        const { healthRoutes } = await import("../http/health.ts");
-        http = listenHttp(httpListener.host, httpListener.port, [healthRoutes()]);
+        const [{ listenHttp }, { healthRoutes }, { readyRoutes }, { metricsRoutes }, { consoleRoutes }, { schemaRegistryRoutes }] = await Promise.all([
+          import("../http/server.ts"),
+          import("../http/health.ts"),
+          import("../http/ready.ts"),
+          import("../http/metrics.ts"),
+          import("../http/console/routes.ts"),
+          import("../http/schema-registry.ts"),
+        ]);
+        http = listenHttp(httpListener.host, httpListener.port, [
+          healthRoutes(),
+          readyRoutes(storage),
+          metricsRoutes(ctx, metrics!, {
+            refreshMs: Number(env.CONSUMER_LAG_REFRESH_MS ?? 10_000),
+            maxGroups: Number(env.CONSUMER_LAG_MAX_GROUPS ?? 500),
+            maxPartitions: Number(env.CONSUMER_LAG_MAX_PARTITIONS ?? 10_000),
+          }),
+          consoleRoutes(ctx, pkg.version),
+          schemaRegistryRoutes(schemas.registry),
+        ]);
       } catch (error) {
         await broker.stop();
         await storage.close();
@@ -96,27 +174,19 @@ export const brokerCommand = defineCommand({
       }
       consola.info(`HTTP on ${httpListener.host}:${http.port}`);
     }
-    consola.info(
-      `tansu listening on ${listener.host}:${broker.port} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
-    );
 
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      consola.info(`${signal}: finishing in-flight requests`);
-      try {
-        await broker.stop();
-        await http?.stop();
-        await storage.close();
-        consola.info("stopped");
-        process.exit(0);
-      } catch (error) {
-        consola.error("unclean stop:", error);
-        process.exit(1);
-      }
-    };
-    process.on("SIGTERM", () => void stop("SIGTERM"));
-    process.on("SIGINT", () => void stop("SIGINT"));
+    stopOnSignals("finishing in-flight requests", async () => {
+      // Buffered rows are committed now: in-flight produces to sink topics are waiting for that.
+      await Promise.all([broker.stop(), lakeFeed?.flush()]);
+      await lakeFeed?.close();
+      await http?.stop();
+      await storage.close();
+    });
+    lakeFeed?.start();
+    if (lake) consola.info(`lake at ${lake.location} (${lake.format} tables ${lake.namespace}.<topic>${lake.icebergCatalog ? `, Iceberg catalog ${lake.icebergCatalog}` : ""})`);
+    // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
+    consola.info(
+      `tansu listening on ${listeners.map((l, i) => `${l.tls ? "tls://" : ""}${l.host}:${broker.ports[i]}`).join(", ")} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
+    );
   },
 });

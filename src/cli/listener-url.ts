@@ -1,15 +1,29 @@
-/** Parses `tcp://host:port` listener URLs as the broker options take them. */
-export function parseListenerUrl(url: string, option: string): { host: string; port: number } {
+export interface ListenerUrl {
+  host: string;
+  port: number;
+  /** tls:// (Kafka's SSL, or SASL_SSL with SASL on); tcp:// is plaintext. */
+  tls: boolean;
+}
+
+/** Parses a `tcp://host:port` or `tls://host:port` listener URL as the broker options take them. */
+export function parseListenerUrl(url: string, option: string): ListenerUrl {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new Error(`${option}: "${url}" is not a URL (expected tcp://host:port)`, { cause: error });
+    throw new Error(`${option}: "${url}" is not a URL (expected tcp://host:port or tls://host:port)`, { cause: error });
   }
-  if (parsed.protocol !== "tcp:") throw new Error(`${option}: "${url}" must use the tcp:// scheme`);
+  if (parsed.protocol !== "tcp:" && parsed.protocol !== "tls:") throw new Error(`${option}: "${url}" must use the tcp:// or tls:// scheme`);
   const port = Number(parsed.port || "9092");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${option}: bad port in "${url}"`);
-  return { host: parsed.hostname.replace(/^\[|\]$/g, ""), port };
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ""), port, tls: parsed.protocol === "tls:" };
+}
+
+/** A comma-separated list of listener URLs. */
+export function parseListenerUrls(list: string, option: string): ListenerUrl[] {
+  const urls = list.split(",").map((u) => u.trim()).filter(Boolean);
+  if (urls.length === 0) throw new Error(`${option}: no listener given`);
+  return urls.map((u) => parseListenerUrl(u, option));
 }
 
 /** Parses the `http://host:port` URL of the HTTP listener (--http-listener-url). */

@@ -1,5 +1,6 @@
 import type { Socket } from "bun";
-import type { RequestTypes, ResponseTypes } from "../protocol/generated/apis.ts";
+import { ApiKey, type RequestTypes, type ResponseTypes } from "../protocol/generated/apis.ts";
+import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 import { FrameReader } from "../protocol/frame-reader.ts";
 import { decodeResponse, encodeRequest } from "../protocol/messages.ts";
 
@@ -8,6 +9,27 @@ export class KafkaConnectionError extends Error {
     super(message, options);
     this.name = "KafkaConnectionError";
   }
+}
+
+/** TLS towards the broker (librdkafka's SSL and SASL_SSL); PEM contents, not paths. */
+export interface ClientTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  /** Verify the broker's certificate (default true). */
+  verify?: boolean;
+  /** Check the certificate names the broker's host (default true, librdkafka's ssl.endpoint.identification.algorithm=https). */
+  verifyHostname?: boolean;
+}
+
+export type ClientSasl =
+  | { mechanism: "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string }
+  | { mechanism: "OAUTHBEARER"; token: string };
+
+export interface ConnectOptions {
+  tls?: ClientTls;
+  sasl?: ClientSasl;
 }
 
 interface Pending {
@@ -34,30 +56,100 @@ export class KafkaConnection {
   #nextCorrelationId = 1;
   readonly #pending = new Map<number, Pending>();
   readonly #frames = new FrameReader();
+  /** Bytes the socket has not taken yet (backpressure, or a TLS handshake still under way). */
   readonly #writes: QueuedWrite[] = [];
   #socket!: Socket<undefined>;
   #closed = false;
 
   private constructor(readonly address: string, readonly clientId: string) {}
 
-  static async connect(address: string, clientId = "tansu"): Promise<KafkaConnection> {
+  static async connect(address: string, clientId = "tansu", options: ConnectOptions = {}): Promise<KafkaConnection> {
     const [host, portText] = splitHostPort(address);
     const connection = new KafkaConnection(address, clientId);
+    const tls = options.tls;
+    // A TLS connection is usable once its handshake is done; a failed one rejects here.
+    const handshake = Promise.withResolvers<void>();
+    handshake.promise.catch(() => {}); // awaited only for TLS; a plain connection's close must not go unhandled
     try {
       connection.#socket = await Bun.connect({
         hostname: host,
         port: Number(portText),
+        ...(tls
+          ? {
+              tls: {
+                ca: tls.ca,
+                cert: tls.cert,
+                key: tls.key,
+                passphrase: tls.passphrase,
+                rejectUnauthorized: tls.verify ?? true,
+                serverName: host,
+                ...(tls.verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
+              },
+            }
+          : {}),
         socket: {
           data: (_socket, chunk) => connection.#onData(chunk),
           drain: () => connection.#onDrain(),
-          close: () => connection.#onClose(new KafkaConnectionError(`connection to ${address} closed`)),
-          error: (_socket, error) => connection.#onClose(new KafkaConnectionError(`connection to ${address} failed: ${error.message}`, { cause: error })),
+          handshake: (_socket, success, authorizationError) => {
+            if (success && (!authorizationError || tls?.verify === false)) handshake.resolve();
+            else handshake.reject(new Error(`TLS handshake failed: ${authorizationError?.message ?? "refused"}`));
+          },
+          close: () => {
+            handshake.reject(new Error("closed during the TLS handshake"));
+            connection.#onClose(new KafkaConnectionError(`connection to ${address} closed`));
+          },
+          error: (_socket, error) => {
+            handshake.reject(error);
+            connection.#onClose(new KafkaConnectionError(`connection to ${address} failed: ${error.message}`, { cause: error }));
+          },
         },
       });
+      if (tls) await handshake.promise;
     } catch (error) {
+      connection.close();
       throw new KafkaConnectionError(`cannot connect to ${address}: ${(error as Error).message}`, { cause: error });
     }
+    if (options.sasl) {
+      try {
+        await connection.#authenticate(options.sasl);
+      } catch (error) {
+        connection.close();
+        throw error;
+      }
+    }
     return connection;
+  }
+
+  /** SaslHandshake v1 then SaslAuthenticate exchanges (KIP-152). @throws KafkaConnectionError */
+  async #authenticate(sasl: ClientSasl): Promise<void> {
+    const handshake = await this.request(ApiKey.SaslHandshake, 1, { mechanism: sasl.mechanism });
+    if (handshake.errorCode !== ErrorCode.NONE) {
+      throw new KafkaConnectionError(`SASL ${sasl.mechanism} with ${this.address}: ${errorName(handshake.errorCode)} (the broker offers ${handshake.mechanisms.join(", ") || "none"})`);
+    }
+    const exchange = async (authBytes: Uint8Array) => {
+      const response = await this.request(ApiKey.SaslAuthenticate, 2, { authBytes });
+      if (response.errorCode !== ErrorCode.NONE) {
+        throw new KafkaConnectionError(`SASL ${sasl.mechanism} authentication to ${this.address} failed: ${response.errorMessage ?? errorName(response.errorCode)}`);
+      }
+      return response.authBytes;
+    };
+    const utf8 = new TextEncoder();
+    if (sasl.mechanism === "PLAIN") {
+      await exchange(utf8.encode(`\u0000${sasl.username}\u0000${sasl.password}`));
+    } else if (sasl.mechanism === "OAUTHBEARER") {
+      const challenge = await exchange(utf8.encode(`n,,\u0001auth=Bearer ${sasl.token}\u0001\u0001`));
+      // RFC 7628: a refused token comes back as an error document the client acknowledges, then fails.
+      if (challenge.byteLength > 0) {
+        await exchange(utf8.encode("\u0001"));
+        throw new KafkaConnectionError(`SASL OAUTHBEARER authentication to ${this.address} failed: ${new TextDecoder().decode(challenge)}`);
+      }
+    } else {
+      // Loaded on demand: only SCRAM needs the crypto.
+      const { ScramClient } = await import("../security/scram.ts");
+      const client = new ScramClient(sasl.mechanism, sasl.username, sasl.password);
+      const serverFirst = await exchange(client.first());
+      client.verify(await exchange(await client.final(serverFirst)));
+    }
   }
 
   /** Requests written but not yet answered. */

@@ -7,7 +7,12 @@ import { consola } from "../log.ts";
  * One feature's routes. Returns a Response for the requests it owns and undefined for the rest,
  * so features are tried in order and never need to know about each other.
  */
-export type HttpRoutes = (request: Request, url: URL) => Response | undefined | Promise<Response | undefined>;
+export type HttpRoutes = (request: Request, url: URL, client: HttpClient) => Response | undefined | Promise<Response | undefined>;
+
+/** Who sent the request: its address, for ACLs that name hosts. */
+export interface HttpClient {
+  readonly address: string;
+}
 
 export interface RunningHttp {
   readonly port: number;
@@ -26,11 +31,12 @@ export function listenHttp(hostname: string, port: number, routes: HttpRoutes[])
   const server: Server<undefined> = Bun.serve({
     hostname,
     port,
-    async fetch(request) {
+    async fetch(request, server) {
       const url = new URL(request.url);
+      const client = { address: server.requestIP(request)?.address ?? "" };
       for (const route of routes) {
         try {
-          const response = await route(request, url);
+          const response = await route(request, url, client);
           if (response) return response;
         } catch (error) {
           consola.error(`HTTP ${request.method} ${url.pathname} failed:`, error);

@@ -13,7 +13,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
 const SIZE_BYTES = 4;
 
 export class FrameReader {
-  readonly #maxFrameBytes: number;
+  #maxFrameBytes: number;
   /** A size prefix split across chunks. */
   readonly #sizePrefix = new Uint8Array(SIZE_BYTES);
   #sizePrefixFilled = 0;
@@ -23,6 +23,11 @@ export class FrameReader {
 
   constructor(options: { maxFrameBytes?: number } = {}) {
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  }
+
+  /** Changes the largest frame accepted from the next size prefix on (a SASL connection's limit rises once authenticated). */
+  set maxFrameBytes(max: number) {
+    this.#maxFrameBytes = max;
   }
 
   /** Bytes received but not yet returned as part of a frame, size prefixes included. */

@@ -23,6 +23,7 @@ export interface RequestHeader {
 
 /** An API key the codec does not know; `header` keeps the correlation id for logging/answering. */
 export class UnknownRequestApiKeyError extends UnknownApiKeyError {
+  override name = "UnknownRequestApiKeyError";
   constructor(readonly header: RequestHeader) {
     super(header.apiKey);
   }
@@ -33,6 +34,7 @@ export class UnknownRequestApiKeyError extends UnknownApiKeyError {
  * broker can still answer (ApiVersions v0 with UNSUPPORTED_VERSION per KIP-511).
  */
 export class UnsupportedRequestVersionError extends UnsupportedVersionError {
+  override name = "UnsupportedRequestVersionError";
   constructor(readonly header: RequestHeader) {
     super(header.apiKey, header.apiVersion);
   }
@@ -55,14 +57,20 @@ function specFor(apiKey: number, apiVersion: number): ApiSpec {
   return spec;
 }
 
-const loadedCodecs = new Map<number, ApiCodec>();
+const codecs = new Map<number, Promise<ApiCodec>>();
 
-/** The API's codec, imported on its first use. */
-async function codecOf(spec: ApiSpec): Promise<ApiCodec> {
-  const loaded = loadedCodecs.get(spec.apiKey);
-  if (loaded) return loaded;
-  const codec = await spec.loadCodec();
-  loadedCodecs.set(spec.apiKey, codec);
+/**
+ * The API's codec, imported on its first use. Every caller awaits the one promise, so calls made
+ * in some order resume in that order even while the module loads (a client's pipelined requests
+ * are written in the order they were made).
+ */
+function codecOf(spec: ApiSpec): Promise<ApiCodec> {
+  let codec = codecs.get(spec.apiKey);
+  if (!codec) {
+    codec = spec.loadCodec();
+    codecs.set(spec.apiKey, codec);
+    codec.catch(() => codecs.delete(spec.apiKey)); // the caller sees the failure; a later call tries again
+  }
   return codec;
 }
 
@@ -106,7 +114,13 @@ export function decodeRequestHeader(frame: Uint8Array): { header: RequestHeader;
   return { header: { apiKey, apiVersion, correlationId, clientId }, bodyOffset: r.offset };
 }
 
-/** Decodes a request body that starts at `bodyOffset`; trailing bytes are malformed. */
+/**
+ * Decodes a request body that starts at `bodyOffset`. Bytes after the fields the version defines are ignored,
+ * as Kafka's request parsing does: librdkafka 2.x sends an all-topics Metadata request (v9+) with the 4-byte
+ * placeholder of its topic count left in place, which Kafka reads as a null array followed by 3 unread bytes.
+ * Fields that run past the frame still throw.
+ * @throws TruncatedMessageError, MalformedMessageError
+ */
 export async function decodeRequestBody<K extends keyof RequestTypes>(
   header: RequestHeader,
   frame: Uint8Array,
@@ -114,14 +128,7 @@ export async function decodeRequestBody<K extends keyof RequestTypes>(
 ): Promise<RequestTypes[K]> {
   const spec = specFor(header.apiKey, header.apiVersion);
   const codec = await codecOf(spec);
-  const r = new Reader(frame, bodyOffset);
-  const body = codec.decodeRequest(r, header.apiVersion);
-  if (r.remaining !== 0) {
-    throw new MalformedMessageError(
-      `${r.remaining} bytes left after a ${spec.name} v${header.apiVersion} request body`,
-    );
-  }
-  return body;
+  return codec.decodeRequest(new Reader(frame, bodyOffset), header.apiVersion);
 }
 
 /** Encodes a whole request frame, 4-byte size prefix included. */

@@ -175,6 +175,11 @@ export function readBatchHeader(bytes: Uint8Array, offset = 0): RecordBatchHeade
   };
 }
 
+/** The record count field of the batch at the start of `bytes` (no other check: for batches already validated). */
+export function recordCountOf(bytes: Uint8Array): number {
+  return viewOf(bytes).getInt32(OFFSET_RECORD_COUNT);
+}
+
 /**
  * Splits a records field (several concatenated batches) into batch views without copying or decompressing;
  * validates lengths and magic; verifies CRC when verifyCrc (default true). A trailing partial batch (allowed in

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/messages.ts";
+import { rawSocket } from "../harness/raw-socket.ts";
 import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
 
 let b: InProcessBroker;
@@ -11,45 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => b.stop());
 
-/** A raw socket that collects whatever the broker sends and reports when it closes. */
-async function rawSocket() {
-  let received = new Uint8Array(0);
-  let onClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (onClosed = resolve));
-  const waiters: Array<() => void> = [];
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port: b.broker.port,
-    socket: {
-      data(_s, chunk) {
-        const next = new Uint8Array(received.length + chunk.length);
-        next.set(received);
-        next.set(chunk, received.length);
-        received = next;
-        for (const w of waiters.splice(0)) w();
-      },
-      close: () => onClosed(),
-      error: () => onClosed(),
-    },
-  });
-  /** Resolves with the next `count` frames (without size prefixes). */
-  const frames = async (count: number) => {
-    for (;;) {
-      const out: Uint8Array[] = [];
-      let at = 0;
-      while (out.length < count && at + 4 <= received.length) {
-        const size = new DataView(received.buffer, at).getInt32(0);
-        if (at + 4 + size > received.length) break;
-        out.push(received.slice(at + 4, at + 4 + size));
-        at += 4 + size;
-      }
-      if (out.length === count) return out;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { socket, closed, frames };
-}
-
 function apiVersionsFrame(version: number, correlationId: number) {
   return encodeRequest(
     { apiKey: ApiKey.ApiVersions, apiVersion: version, correlationId, clientId: "raw" },
@@ -58,7 +20,7 @@ function apiVersionsFrame(version: number, correlationId: number) {
 }
 
 test("an ApiVersions version from the future gets a v0 answer with UNSUPPORTED_VERSION (KIP-511)", async () => {
-  const { socket, frames } = await rawSocket();
+  const { socket, frames } = await rawSocket(b.broker.port);
   const frame = await apiVersionsFrame(3, 7);
   // Rewrite the version field to 99: the broker must not be able to parse the rest.
   new DataView(frame.buffer, frame.byteOffset).setInt16(6, 99);
@@ -72,7 +34,7 @@ test("an ApiVersions version from the future gets a v0 answer with UNSUPPORTED_V
 });
 
 test("pipelined requests are answered in order", async () => {
-  const { socket, frames } = await rawSocket();
+  const { socket, frames } = await rawSocket(b.broker.port);
   const ids = [11, 12, 13, 14, 15];
   const metadata = (id: number) =>
     encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 9, correlationId: id, clientId: "raw" }, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
@@ -90,8 +52,8 @@ test("pipelined requests are answered in order", async () => {
 });
 
 test("a malformed frame closes that connection only", async () => {
-  const bad = await rawSocket();
-  const good = await rawSocket();
+  const bad = await rawSocket(b.broker.port);
+  const good = await rawSocket(b.broker.port);
   // A size prefix followed by garbage that is not a request header.
   bad.socket.write(new Uint8Array([0, 0, 0, 3, 0xff, 0xff, 0xff]));
   await bad.closed;
@@ -102,7 +64,7 @@ test("a malformed frame closes that connection only", async () => {
 });
 
 test("an oversized request closes the connection before reading it", async () => {
-  const big = await rawSocket();
+  const big = await rawSocket(b.broker.port);
   big.socket.write(new Uint8Array([0x10, 0, 0, 0, 1, 2, 3]));
   await big.closed;
   const c = await b.connect();
@@ -111,10 +73,48 @@ test("an oversized request closes the connection before reading it", async () =>
 });
 
 test("an unsupported version of another API closes the connection", async () => {
-  const { socket, closed } = await rawSocket();
+  const { socket, closed } = await rawSocket(b.broker.port);
   const frame = await encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 1, clientId: "old" }, { transactionalId: null, acks: 1, timeoutMs: 100, topicData: [] });
   // Every Produce version the codec knows is served; v12 is past the advertised maximum.
   new DataView(frame.buffer, frame.byteOffset).setInt16(6, 12);
   socket.write(frame);
   await closed;
+});
+
+/** A request frame with its 4-byte size prefix, from hex. */
+function sizedFrame(hexDigits: string): Uint8Array {
+  const body = Uint8Array.from(Buffer.from(hexDigits.replace(/\s+/g, ""), "hex"));
+  const frame = new Uint8Array(4 + body.length);
+  new DataView(frame.buffer).setInt32(0, body.length);
+  frame.set(body, 4);
+  return frame;
+}
+
+// librdkafka 2.15.1's all-topics Metadata v12, byte for byte as captured: 3 bytes follow the fields v12 defines.
+const LIBRDKAFKA_2_15_ALL_TOPICS = "0003 000c 00000003 0007 72646b61666b61 00 00000000 010000";
+
+test("a request with bytes after its body is answered and the connection stays open (librdkafka 2.15 all-topics Metadata)", async () => {
+  const { socket, frames } = await rawSocket(b.broker.port);
+  socket.write(sizedFrame(LIBRDKAFKA_2_15_ALL_TOPICS));
+  const [metadata] = await frames(1);
+  const { correlationId, body } = await decodeResponse(ApiKey.Metadata, 12, metadata!);
+  expect(correlationId).toBe(3);
+  expect(body.brokers.map((broker: { nodeId: number }) => broker.nodeId)).toEqual([111]);
+  // Same connection, next request: still served.
+  socket.write(await apiVersionsFrame(3, 4));
+  const [, versions] = await frames(2);
+  expect((await decodeResponse(ApiKey.ApiVersions, 3, versions!)).correlationId).toBe(4);
+  socket.end();
+});
+
+test("a request whose fields run past its frame closes that connection only", async () => {
+  const bad = await rawSocket(b.broker.port);
+  const good = await rawSocket(b.broker.port);
+  // The same Metadata v12 cut inside its header's tagged fields and body: a truncated request, not trailing bytes.
+  bad.socket.write(sizedFrame("0003 000c 00000005 0007 72646b61666b61 00 05"));
+  await bad.closed;
+  good.socket.write(sizedFrame(LIBRDKAFKA_2_15_ALL_TOPICS));
+  const [response] = await good.frames(1);
+  expect((await decodeResponse(ApiKey.Metadata, 12, response!)).correlationId).toBe(3);
+  good.socket.end();
 });

@@ -1,8 +1,11 @@
 // An in-process broker on an ephemeral port for fast handler tests; integration tests with
 // real clients use the compiled binary instead (test/harness/broker.ts).
-import { KafkaConnection } from "../../src/client/kafka-connection.ts";
+import { afterAll, beforeAll } from "bun:test";
+import { KafkaConnection, type ConnectOptions } from "../../src/client/kafka-connection.ts";
 import type { BrokerConfig, BrokerContext } from "../../src/broker/context.ts";
 import { LogNotifier } from "../../src/broker/log-notifier.ts";
+import type { BrokerSecurity } from "../../src/broker/security-hooks.ts";
+import type { Storage } from "../../src/storage/storage.ts";
 import { listen, type RunningBroker } from "../../src/broker/server.ts";
 import { openStorage } from "../../src/storage/open.ts";
 
@@ -10,15 +13,22 @@ export interface InProcessBroker {
   ctx: BrokerContext;
   broker: RunningBroker;
   address: string;
-  connect(): Promise<KafkaConnection>;
+  connect(options?: ConnectOptions): Promise<KafkaConnection>;
   stop(): Promise<void>;
 }
 
-export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, storageUrl = "memory://"): Promise<InProcessBroker> {
+/** `port` 0 picks a free one; restart tests pass the previous broker's. */
+export async function startInProcessBroker(
+  config: Partial<BrokerConfig> = {},
+  storageUrl = "memory://",
+  port = 0,
+  security?: (storage: Storage) => Promise<BrokerSecurity>,
+): Promise<InProcessBroker> {
   const storage = await openStorage(storageUrl);
   const ctx: BrokerContext = {
     storage,
     notifier: new LogNotifier(),
+    ...(security ? { security: await security(storage) } : {}),
     config: {
       nodeId: 111,
       clusterId: "test-cluster",
@@ -34,7 +44,7 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
       ...config,
     },
   };
-  const broker = listen(ctx, "127.0.0.1", 0);
+  const broker = listen(ctx, "127.0.0.1", port);
   ctx.config.advertisedPort = broker.port;
   const address = `127.0.0.1:${broker.port}`;
   const connections: KafkaConnection[] = [];
@@ -42,8 +52,8 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
     ctx,
     broker,
     address,
-    async connect() {
-      const c = await KafkaConnection.connect(address, "test");
+    async connect(options) {
+      const c = await KafkaConnection.connect(address, "test", options);
       connections.push(c);
       return c;
     },
@@ -53,4 +63,16 @@ export async function startInProcessBroker(config: Partial<BrokerConfig> = {}, s
       await storage.close();
     },
   };
+}
+
+/** A broker and one connection to it for the tests of a file: started before them, stopped after. Call at top level. */
+export function connectionForFile(config: Partial<BrokerConfig> = {}): () => KafkaConnection {
+  let broker: InProcessBroker;
+  let connection: KafkaConnection;
+  beforeAll(async () => {
+    broker = await startInProcessBroker(config);
+    connection = await broker.connect();
+  });
+  afterAll(() => broker.stop());
+  return () => connection;
 }

@@ -126,12 +126,35 @@ describe("produce and fetch", () => {
     expect(f.highWatermark).toBe(0n);
   });
 
-  test("compacted topics reject keyless records with INVALID_RECORD", async () => {
+  test("compacted topics refuse a batch with keyless records, listing every one as Kafka's LogValidator does", async () => {
     await createTopic("pf-compact", 1, { "cleanup.policy": "compact" });
-    const r = await produce("pf-compact", batchOf([{ key: "k", value: "1" }, { value: "no key" }]));
+    // 100 records, every tenth without a key, in one gzip batch (the per-record check sees decompressed records).
+    const values = Array.from({ length: 100 }, (_, i) => ({ key: i % 10 === 0 ? null : `k${i}`, value: `v${i}` }));
+    const r = await produce("pf-compact", batchOf(values, 1));
     const p = r.responses[0]!.partitionResponses[0]!;
+    const message = "Compacted topic cannot accept message without key in topic partition pf-compact-0";
     expect(p.errorCode).toBe(ErrorCode.INVALID_RECORD);
-    expect(p.recordErrors![0]!.batchIndex).toBe(1);
+    expect(p.baseOffset).toBe(-1n);
+    expect(p.recordErrors).toEqual(Array.from({ length: 10 }, (_, i) => ({ batchIndex: i * 10, batchIndexErrorMessage: message })));
+    expect(p.errorMessage).toBe(
+      "One or more records have been rejected due to 10 record errors in total, and only showing the first three errors at most: " +
+        `[RecordError(batchIndex=0, message='${message}'), RecordError(batchIndex=10, message='${message}'), RecordError(batchIndex=20, message='${message}')]`,
+    );
+    // Nothing of the batch was written; a batch with keys only is.
+    expect((await fetch("pf-compact", 0n)).responses[0]!.partitions[0]!.highWatermark).toBe(0n);
+    const keyed = await produce("pf-compact", batchOf([{ key: "k", value: "1" }]));
+    expect(keyed.responses[0]!.partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n, recordErrors: [] });
+  });
+
+  test("record errors travel only in Produce v8+; older versions get the partition error alone", async () => {
+    await createTopic("pf-compact-v7", 1, { "cleanup.policy": "compact" });
+    const r = await c.request(ApiKey.Produce, 7, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: "pf-compact-v7", partitionData: [{ index: 0, records: batchOf([{ value: "no key" }]) }] }],
+    });
+    expect(r.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.INVALID_RECORD);
   });
 
   test("LogAppendTime topics stamp the broker's time", async () => {

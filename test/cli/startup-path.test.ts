@@ -24,6 +24,11 @@ const STARTUP_MODULES = [
   "src/cli/broker-command.ts",
   "src/cli/define-command.ts",
   "src/cli/listener-url.ts",
+  // The broker's option definitions (logging, schema files, security) and what acts on them at start:
+  // log level and format, the signal handlers, the listeners' TLS settings and a broker's security
+  // (none, for a plain broker; quotas load on the first request one can apply to).
+  "src/cli/server-options.ts",
+  "src/cli/broker-security.ts",
   "src/log.ts",
   "src/broker/server.ts",
   "src/broker/connection.ts",
@@ -33,6 +38,13 @@ const STARTUP_MODULES = [
   "src/broker/api-versions.ts",
   "src/broker/log-notifier.ts",
   "src/broker/periodic-task.ts",
+  // Every connection has a principal (ANONYMOUS without TLS or SASL) and every request an authorizer
+  // (ALLOW_ALL without ACLs, which reports the authorized-operations bits from acl-codes.ts).
+  "src/broker/security-hooks.ts",
+  "src/protocol/acl-codes.ts",
+  // Every broker validates produce against subjects registered in its store; this is the validator that
+  // loads the schema layer on the first produce (and the --schema-registry files only when given).
+  "src/schema/open-schemas.ts",
   "src/broker/transactions/txn-settings.ts",
   "src/protocol/messages.ts",
   "src/protocol/frame-reader.ts",
@@ -60,8 +72,16 @@ const ENGINE_MODULES: Record<string, string[]> = {
   ],
 };
 
-/** Only when there are command-line options to parse (the container runs `tansu broker` configured by environment). */
-const CITTY_MODULES = ["node_modules/citty/dist/index.mjs", "node_modules/citty/dist/_chunks/libs/scule.mjs"];
+/**
+ * Only when there are command-line options to parse (the container runs `tansu broker` configured by environment):
+ * citty, the check that refuses an unknown option, and the one-line failure report of a parsed command.
+ */
+const CITTY_MODULES = [
+  "node_modules/citty/dist/index.mjs",
+  "node_modules/citty/dist/_chunks/libs/scule.mjs",
+  "src/cli/unknown-options.ts",
+  "src/cli/failure-report.ts",
+];
 
 /** Runs a broker from source, answers one ApiVersions, stops it; the repository files it evaluated. */
 async function evaluatedModules(storage: string, flags: boolean): Promise<string[]> {

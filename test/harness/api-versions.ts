@@ -1,5 +1,6 @@
 // A raw Kafka ApiVersions v0 exchange, independent of the broker's own codec, for probing any
 // listener (the broker, the bare baseline, a binary under chroot) exactly as a client's first request would.
+import { rawSocket } from "./raw-socket.ts";
 
 const API_VERSIONS = 18;
 const REQUEST_SIZE = 10; // api_key int16 + api_version int16 + correlation_id int32 + client_id int16 (null)
@@ -49,40 +50,19 @@ export function decodeApiVersionsV0Response(body: Uint8Array): ApiVersionsV0Resp
  * be made (callers that wait for a starting server retry on that) or closes before a full response.
  */
 export async function requestApiVersions(port: number, hostname = "127.0.0.1", correlationId = 1): Promise<ApiVersionsV0Response> {
-  let settle: { resolve(r: ApiVersionsV0Response): void; reject(e: Error): void } | undefined;
-  const answered = new Promise<ApiVersionsV0Response>((resolve, reject) => (settle = { resolve, reject }));
-  let received = new Uint8Array(0);
-  const socket = await Bun.connect({
-    hostname,
-    port,
-    socket: {
-      data(_socket, chunk) {
-        const joined = new Uint8Array(received.byteLength + chunk.byteLength);
-        joined.set(received);
-        joined.set(chunk, received.byteLength);
-        received = joined;
-        if (received.byteLength < 4) return;
-        const size = new DataView(received.buffer).getInt32(0);
-        if (received.byteLength < 4 + size) return;
-        try {
-          settle?.resolve(decodeApiVersionsV0Response(received.subarray(4, 4 + size)));
-        } catch (error) {
-          settle?.reject(new Error(`malformed ApiVersions response from ${hostname}:${port}`, { cause: error }));
-        }
-      },
-      close() {
-        settle?.reject(new Error(`${hostname}:${port} closed the connection before answering ApiVersions`));
-      },
-      error(_socket, error) {
-        settle?.reject(new Error(`socket error talking to ${hostname}:${port}`, { cause: error }));
-      },
-    },
-  });
-  socket.write(encodeApiVersionsV0Request(correlationId));
+  const raw = await rawSocket(port, hostname);
+  raw.socket.write(encodeApiVersionsV0Request(correlationId));
   try {
-    return await answered;
+    const [frame] = await raw.frames(1).catch((error) => {
+      throw new Error(`${hostname}:${port} closed the connection before answering ApiVersions`, { cause: error });
+    });
+    try {
+      return decodeApiVersionsV0Response(frame!);
+    } catch (error) {
+      throw new Error(`malformed ApiVersions response from ${hostname}:${port}`, { cause: error });
+    }
   } finally {
-    socket.end();
+    raw.socket.end();
   }
 }
 

@@ -19,6 +19,8 @@ export interface StartBrokerOptions {
   port?: number;
   /** Program to run instead of dist/tansu, e.g. the bare baseline; it gets the same arguments. */
   command?: string[];
+  /** Adds a tls:// listener on another free port (its certificate options go in `args`). */
+  tls?: boolean;
 }
 
 export interface RunningBroker extends ListeningProcess {
@@ -26,6 +28,9 @@ export interface RunningBroker extends ListeningProcess {
   /** Bootstrap address for clients, host:port. */
   url: string;
   storage: string;
+  /** The tls:// listener's port and bootstrap address, when `tls` was asked for. */
+  tlsPort?: number;
+  tlsUrl?: string;
 }
 
 /** Starts `dist/tansu broker` on 127.0.0.1 and resolves once it logs that it is listening. */
@@ -35,7 +40,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   // relative path never leaks into a test.
   const dir = tempDir("tansu-broker-");
   const storage = options.storage ?? `sqlite://${join(dir, "tansu.db")}`;
-  const listener = `tcp://127.0.0.1:${port}`;
+  const tlsPort = options.tls ? freePort() : undefined;
+  const listener = `tcp://127.0.0.1:${port}${tlsPort ? `,tls://127.0.0.1:${tlsPort}` : ""}`;
   const running = await spawnListening(
     [
       ...(options.command ?? [BROKER_BINARY]),
@@ -50,5 +56,5 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     ],
     { env: options.env, cwd: dir },
   );
-  return { ...running, port, url: `127.0.0.1:${port}`, storage };
+  return { ...running, port, url: `127.0.0.1:${port}`, storage, ...(tlsPort ? { tlsPort, tlsUrl: `127.0.0.1:${tlsPort}` } : {}) };
 }

@@ -22,3 +22,13 @@ test("a program that outlives its bound is killed and reported as timed out", as
   const result = await runCommand(["sleep", "30"], { timeoutMs: 100 });
   expect(result).toMatchObject({ exitCode: 128 + 9, timedOut: true });
 });
+
+test("both librdkafka builds load in kcat and python confluent-kafka: Debian's 2.0 and a current one with KIP-848", async () => {
+  const { DEBIAN_LIBRDKAFKA, CURRENT_LIBRDKAFKA } = await import("./librdkafka.ts");
+  expect(DEBIAN_LIBRDKAFKA.version).toMatch(/^2\.0\./);
+  // KIP-848 consumer groups need 2.4 or later.
+  const [major, minor] = CURRENT_LIBRDKAFKA.version.split(".").map(Number) as [number, number];
+  expect(major > 2 || (major === 2 && minor >= 4)).toBe(true);
+  expect(CURRENT_LIBRDKAFKA.env.LD_LIBRARY_PATH).toBeDefined();
+  for (const lib of [DEBIAN_LIBRDKAFKA, CURRENT_LIBRDKAFKA]) expect(lib.features).toEqual(expect.arrayContaining(["gzip", "snappy", "lz4"]));
+});

@@ -1,3 +1,6 @@
+import { expect } from "bun:test";
+import type { RunResult } from "./run.ts";
+
 // Python shared by the consumer-group tests: the bookkeeping that checks the guarantees Kafka
 // gives a group. Every record must reach the group at least once, and once a commit covering
 // a record has succeeded nobody in the group may receive it again. A record whose commit failed
@@ -30,3 +33,28 @@ def commit_positions(c):
     except KafkaException:
         pass  # nothing consumed since its last successful commit
 `;
+
+/** What a group script prints at the end: its bookkeeping, each member's partitions, and the group's committed total. */
+export interface GroupRun {
+  delivered: Record<string, string[]>;
+  after_commit: unknown[];
+  shares: Record<string, number[]>;
+  group_offsets: number;
+}
+
+/**
+ * Checks a group script's run against Kafka's guarantees: it finished, the members' partitions cover the topic's
+ * `partitions` without overlap, each of the `records` reached the group, none again after a commit covered it,
+ * and the group ends having committed them all. Returns the output for further checks.
+ */
+export function expectGroupDelivery(run: RunResult, records: number, partitions: number): GroupRun {
+  expect(run.stderr).not.toContain("Traceback");
+  expect(run.stderr).not.toContain("timed out");
+  expect(run.exitCode).toBe(0);
+  const out = JSON.parse(run.stdout) as GroupRun;
+  expect(Object.values(out.shares).flat().sort((a, b) => a - b)).toEqual(Array.from({ length: partitions }, (_, p) => p));
+  expect(Object.keys(out.delivered).length).toBe(records);
+  expect(out.after_commit).toEqual([]);
+  expect(out.group_offsets).toBe(records);
+  return out;
+}

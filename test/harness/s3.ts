@@ -19,6 +19,10 @@ export interface RunningS3 {
   accessKeyId: string;
   secretAccessKey: string;
   createBucket(name: string): Promise<void>;
+  /** Kills the RADOS Gateway only (the cluster and its data stay): the S3 endpoint refuses connections. */
+  stopGateway(): Promise<void>;
+  /** Starts the gateway again on the same port; resolves once it answers. */
+  startGateway(): Promise<void>;
   /** Kills every daemon and removes the cluster's directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -180,6 +184,7 @@ export async function startS3(): Promise<RunningS3> {
   }
 
   let stopped = false;
+  const gateway = () => daemons.find((daemon) => daemon.name === "client.rgw");
   return {
     endpoint,
     region: REGION,
@@ -194,6 +199,17 @@ export async function startS3(): Promise<RunningS3> {
       } finally {
         s3.destroy();
       }
+    },
+    async stopGateway(): Promise<void> {
+      const running = gateway();
+      if (!running) return;
+      daemons.splice(daemons.indexOf(running), 1);
+      await killAll([running]);
+    },
+    async startGateway(): Promise<void> {
+      if (gateway()) return;
+      daemons.push(spawnDaemon(dir, "client.rgw", ["radosgw", "-n", "client.rgw"]));
+      await gatewayAnswering(endpoint, daemons, Date.now() + READY_TIMEOUT_MS);
     },
     async stop(): Promise<void> {
       if (stopped) return;

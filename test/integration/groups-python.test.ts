@@ -1,11 +1,11 @@
 // python3-confluent-kafka (librdkafka) consumer groups against the binary: three consumers on a
-// six-partition topic rebalancing as they join and leave, eagerly and cooperatively; every
-// record consumed once; committed offsets surviving a broker restart.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+// six-partition topic rebalancing as they join and leave, eagerly and cooperatively, with Debian's
+// librdkafka and the current build; KIP-848 groups with the current build (Debian's predates them);
+// every record consumed once; committed offsets surviving a broker restart.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
-import { GROUP_DELIVERY } from "../harness/group-delivery.ts";
+import { expectGroupDelivery, GROUP_DELIVERY } from "../harness/group-delivery.ts";
+import { CURRENT_LIBRDKAFKA, LIBRDKAFKAS, type Librdkafka } from "../harness/librdkafka.ts";
 import { python } from "../harness/python.ts";
 
 let broker: RunningBroker;
@@ -75,46 +75,15 @@ print(json.dumps({"delivered": delivered, "after_commit": after_commit, "shares"
                   "group_offsets": sum(tp.offset for tp in group_offsets)}))
 `;
 
-async function runGroup(topic: string, settings: Record<string, string | number>, env: Record<string, string> = {}) {
-  const run = await python(GROUP_DELIVERY + GROUP_RUN, [broker.url, topic, `${topic}-group`, JSON.stringify(settings)], { timeoutMs: 180_000, env });
-  expect(run.stderr).not.toContain("Traceback");
-  expect(run.stderr).not.toContain("timed out");
-  expect(run.exitCode).toBe(0);
-  const out = JSON.parse(run.stdout) as {
-    delivered: Record<string, string[]>;
-    after_commit: unknown[];
-    shares: Record<string, number[]>;
-    group_offsets: number;
-  };
-  // Three members, two partitions each, no partition twice.
+async function runGroup(lib: Librdkafka, topic: string, settings: Record<string, string | number>) {
+  const run = await python(GROUP_DELIVERY + GROUP_RUN, [broker.url, topic, `${topic}-group`, JSON.stringify(settings)], { timeoutMs: 180_000, env: lib.env });
+  const out = expectGroupDelivery(run, 600, 6);
+  // Three members, two partitions each.
   expect(Object.values(out.shares).map((p) => p.length)).toEqual([2, 2, 2]);
-  expect(Object.values(out.shares).flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
-  // Every record reached the group; none came again once committed; the group ends having committed all 600.
   for (let i = 0; i < 600; i++) expect(out.delivered[`r${i}`]).toBeDefined();
-  expect(Object.keys(out.delivered).length).toBe(600);
-  expect(out.after_commit).toEqual([]);
-  expect(out.group_offsets).toBe(600);
 }
 
 const CLASSIC = { "session.timeout.ms": 6000, "heartbeat.interval.ms": 300 };
-
-test("three consumers join and leave with eager rebalancing (range)", () => runGroup("py-eager", { ...CLASSIC, "partition.assignment.strategy": "range" }), 200_000);
-
-test(
-  "three consumers join and leave with cooperative rebalancing (cooperative-sticky)",
-  () => runGroup("py-coop", { ...CLASSIC, "partition.assignment.strategy": "cooperative-sticky" }),
-  200_000,
-);
-
-test(
-  "KIP-848: three consumers with group.protocol=consumer and server-side assignment",
-  async () => {
-    const lib = await librdkafkaWithKip848();
-    await runGroup("py-kip848", { "group.protocol": "consumer", "group.remote.assignor": "uniform" }, { LD_LIBRARY_PATH: lib });
-  },
-  600_000,
-);
-
 const COMMITTED = String.raw`
 import sys, json
 from confluent_kafka import Consumer, TopicPartition
@@ -125,28 +94,38 @@ print(json.dumps(sorted([tp.partition, tp.offset] for tp in got)))
 c.close()
 `;
 
-test("committed offsets survive a broker restart", async () => {
-  const before = await python(COMMITTED, [broker.url, "py-eager", "py-eager-group"]);
-  expect(before.exitCode).toBe(0);
-  const offsets = JSON.parse(before.stdout) as Array<[number, number]>;
-  // All 600 records were committed: the offsets add up to the record count.
-  expect(offsets.reduce((sum, [, offset]) => sum + offset, 0)).toBe(600);
+for (const lib of LIBRDKAFKAS) {
+  describe(lib.name, () => {
+    const eager = `py-eager-${lib.version}`;
 
-  await broker.stop();
-  broker = await startBroker({ storage: broker.storage, port: broker.port, env: { FETCH_POLL_MS: "50" } });
-  const after = await python(COMMITTED, [broker.url, "py-eager", "py-eager-group"]);
-  expect(after.exitCode).toBe(0);
-  expect(JSON.parse(after.stdout)).toEqual(offsets);
-}, 60_000);
+    test("three consumers join and leave with eager rebalancing (range)", () => runGroup(lib, eager, { ...CLASSIC, "partition.assignment.strategy": "range" }), 200_000);
 
-// Debian's librdkafka (2.0) predates KIP-848; scripts/build-librdkafka.sh (run by `npm test`
-// through scripts/install-test-deps.sh) builds a current one that Debian's python3-confluent-kafka
-// loads through LD_LIBRARY_PATH.
-const LIBRDKAFKA_LIB = resolve(import.meta.dir, "../../node_modules/.cache/tansu-librdkafka/install/lib");
+    test(
+      "three consumers join and leave with cooperative rebalancing (cooperative-sticky)",
+      () => runGroup(lib, `py-coop-${lib.version}`, { ...CLASSIC, "partition.assignment.strategy": "cooperative-sticky" }),
+      200_000,
+    );
 
-async function librdkafkaWithKip848(): Promise<string> {
-  if (!existsSync(join(LIBRDKAFKA_LIB, "librdkafka.so.1"))) {
-    throw new Error(`no KIP-848 capable librdkafka in ${LIBRDKAFKA_LIB}: run scripts/build-librdkafka.sh`);
-  }
-  return LIBRDKAFKA_LIB;
+    if (lib === CURRENT_LIBRDKAFKA) {
+      test(
+        "KIP-848: three consumers with group.protocol=consumer and server-side assignment",
+        () => runGroup(lib, `py-kip848-${lib.version}`, { "group.protocol": "consumer", "group.remote.assignor": "uniform" }),
+        600_000,
+      );
+    }
+
+    test("committed offsets survive a broker restart", async () => {
+      const before = await python(COMMITTED, [broker.url, eager, `${eager}-group`], { env: lib.env });
+      expect(before.exitCode).toBe(0);
+      const offsets = JSON.parse(before.stdout) as Array<[number, number]>;
+      // All 600 records were committed: the offsets add up to the record count.
+      expect(offsets.reduce((sum, [, offset]) => sum + offset, 0)).toBe(600);
+
+      await broker.stop();
+      broker = await startBroker({ storage: broker.storage, port: broker.port, env: { FETCH_POLL_MS: "50" } });
+      const after = await python(COMMITTED, [broker.url, eager, `${eager}-group`], { env: lib.env });
+      expect(after.exitCode).toBe(0);
+      expect(JSON.parse(after.stdout)).toEqual(offsets);
+    }, 60_000);
+  });
 }

@@ -1,6 +1,8 @@
-// python3-confluent-kafka (librdkafka) AdminClient, producer and consumer against the binary.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+// python3-confluent-kafka (librdkafka) AdminClient, producer and consumer against the binary, with Debian's
+// librdkafka and the current build.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startBroker, type RunningBroker } from "../harness/broker.ts";
+import { LIBRDKAFKAS } from "../harness/librdkafka.ts";
 import { python } from "../harness/python.ts";
 
 let broker: RunningBroker;
@@ -15,10 +17,11 @@ import sys, json
 from confluent_kafka.admin import AdminClient, NewTopic, NewPartitions, ConfigResource
 from confluent_kafka import KafkaException
 a = AdminClient({"bootstrap.servers": sys.argv[1]})
+topic = sys.argv[2]
 out = {}
-a.create_topics([NewTopic("py-admin", num_partitions=3, replication_factor=1, config={"retention.ms": "12345"})])["py-admin"].result()
+a.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1, config={"retention.ms": "12345"})])[topic].result()
 try:
-    a.create_topics([NewTopic("py-admin", num_partitions=3, replication_factor=1)])["py-admin"].result()
+    a.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[topic].result()
     out["again"] = "created twice"
 except KafkaException as e:
     out["again"] = e.args[0].code()
@@ -27,34 +30,34 @@ try:
 except KafkaException as e:
     out["invalid"] = e.args[0].code()
 md = a.list_topics(timeout=10)
-out["listed"] = "py-admin" in md.topics and len(md.topics["py-admin"].partitions)
-r = ConfigResource(ConfigResource.Type.TOPIC, "py-admin")
+out["listed"] = topic in md.topics and len(md.topics[topic].partitions)
+r = ConfigResource(ConfigResource.Type.TOPIC, topic)
 cfg = list(a.describe_configs([r]).values())[0].result()
 out["retention.ms"] = [cfg["retention.ms"].value, cfg["retention.ms"].is_default]
 out["cleanup.policy"] = [cfg["cleanup.policy"].value, cfg["cleanup.policy"].is_default]
-list(a.alter_configs([ConfigResource(ConfigResource.Type.TOPIC, "py-admin", set_config={"cleanup.policy": "compact"})]).values())[0].result()
+list(a.alter_configs([ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"cleanup.policy": "compact"})]).values())[0].result()
 cfg = list(a.describe_configs([r]).values())[0].result()
 out["altered"] = [cfg["cleanup.policy"].value, cfg["retention.ms"].value]
-list(a.create_partitions([NewPartitions("py-admin", 5)]).values())[0].result()
-out["partitions"] = len(a.list_topics(timeout=10).topics["py-admin"].partitions)
-a.delete_topics(["py-admin"])["py-admin"].result()
-out["deleted"] = "py-admin" not in a.list_topics(timeout=10).topics
+list(a.create_partitions([NewPartitions(topic, 5)]).values())[0].result()
+out["partitions"] = len(a.list_topics(timeout=10).topics[topic].partitions)
+a.delete_topics([topic])[topic].result()
+out["deleted"] = topic not in a.list_topics(timeout=10).topics
 print(json.dumps(out))
 `;
 
 const PRODUCE_CONSUME = String.raw`
 import sys, json
 from confluent_kafka import Producer, Consumer, TopicPartition
-bootstrap = sys.argv[1]
+bootstrap, topic = sys.argv[1], sys.argv[2]
 acked = []
 def report(err, msg):
     if err is None: acked.append((msg.partition(), msg.offset()))
 p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "compression.type": "lz4"})
 for i in range(200):
-    p.produce("py-records", key=("k%d" % i).encode(), value=("v%d" % i).encode(), headers=[("n", str(i).encode())], on_delivery=report)
+    p.produce(topic, key=("k%d" % i).encode(), value=("v%d" % i).encode(), headers=[("n", str(i).encode())], on_delivery=report)
 p.flush(30)
 c = Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False})
-c.assign([TopicPartition("py-records", 0, 0)])
+c.assign([TopicPartition(topic, 0, 0)])
 got = []
 while len(got) < 200:
     m = c.poll(10)
@@ -65,26 +68,30 @@ c.close()
 print(json.dumps({"acked": len(acked), "got": got}))
 `;
 
-test("AdminClient: create, describe, alter and delete topics and configs", async () => {
-  const result = await python(ADMIN, [broker.url]);
-  expect(result.exitCode).toBe(0);
-  const out = JSON.parse(result.stdout);
-  expect(out).toEqual({
-    again: 36, // TOPIC_ALREADY_EXISTS
-    invalid: 17, // INVALID_TOPIC_EXCEPTION
-    listed: 3,
-    "retention.ms": ["12345", false],
-    "cleanup.policy": ["delete", true],
-    altered: ["compact", "604800000"],
-    partitions: 5,
-    deleted: true,
-  });
-});
+for (const lib of LIBRDKAFKAS) {
+  describe(lib.name, () => {
+    test("AdminClient: create, describe, alter and delete topics and configs", async () => {
+      const result = await python(ADMIN, [broker.url, `py-admin-${lib.version}`], { env: lib.env });
+      expect(result.exitCode, result.stderr).toBe(0);
+      const out = JSON.parse(result.stdout);
+      expect(out).toEqual({
+        again: 36, // TOPIC_ALREADY_EXISTS
+        invalid: 17, // INVALID_TOPIC_EXCEPTION
+        listed: 3,
+        "retention.ms": ["12345", false],
+        "cleanup.policy": ["delete", true],
+        altered: ["compact", "604800000"],
+        partitions: 5,
+        deleted: true,
+      });
+    });
 
-test("producer and consumer: every acknowledged record read back in order", async () => {
-  const result = await python(PRODUCE_CONSUME, [broker.url]);
-  expect(result.exitCode).toBe(0);
-  const out = JSON.parse(result.stdout);
-  expect(out.acked).toBe(200);
-  expect(out.got).toEqual(Array.from({ length: 200 }, (_, i) => [i, `k${i}`, `v${i}`, String(i)]));
-});
+    test("producer and consumer: every acknowledged record read back in order", async () => {
+      const result = await python(PRODUCE_CONSUME, [broker.url, `py-records-${lib.version}`], { env: lib.env });
+      expect(result.exitCode, result.stderr).toBe(0);
+      const out = JSON.parse(result.stdout);
+      expect(out.acked).toBe(200);
+      expect(out.got).toEqual(Array.from({ length: 200 }, (_, i) => [i, `k${i}`, `v${i}`, String(i)]));
+    });
+  });
+}

@@ -1,4 +1,5 @@
-// Two broker processes sharing one SQLite file: the store, not a broker, is the source of truth.
+// Two broker processes sharing one SQLite file: the store, not a broker, is the source of truth. The two
+// producers use different librdkafka builds (Debian's and the current one), as independent applications would.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { KafkaConnection } from "../../src/client/kafka-connection.ts";
@@ -6,6 +7,7 @@ import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { decodeRecordBatches } from "../../src/protocol/record-batch.ts";
 import { startBroker, tempDir, type RunningBroker } from "../harness/broker.ts";
 import { kcat } from "../harness/kcat.ts";
+import { CURRENT_LIBRDKAFKA, DEBIAN_LIBRDKAFKA } from "../harness/librdkafka.ts";
 import { python } from "../harness/python.ts";
 
 let a: RunningBroker;
@@ -37,11 +39,14 @@ p.flush(60)
 print(json.dumps(acked))
 `;
 
-test("two brokers on one SQLite file producing concurrently to one partition", async () => {
+test(`two brokers on one SQLite file producing concurrently to one partition (${DEBIAN_LIBRDKAFKA.name} and ${CURRENT_LIBRDKAFKA.name})`, async () => {
   const created = await kcat(["-b", a.url, "-L", "-t", "shared"]);
   expect(created.exitCode).toBe(0);
   const n = 500;
-  const [fromA, fromB] = await Promise.all([python(PRODUCER, [a.url, "a", String(n)], { timeoutMs: 90_000 }), python(PRODUCER, [b.url, "b", String(n)], { timeoutMs: 90_000 })]);
+  const [fromA, fromB] = await Promise.all([
+    python(PRODUCER, [a.url, "a", String(n)], { timeoutMs: 90_000, env: DEBIAN_LIBRDKAFKA.env }),
+    python(PRODUCER, [b.url, "b", String(n)], { timeoutMs: 90_000, env: CURRENT_LIBRDKAFKA.env }),
+  ]);
   expect(fromA.exitCode).toBe(0);
   expect(fromB.exitCode).toBe(0);
   const acked = [...JSON.parse(fromA.stdout), ...JSON.parse(fromB.stdout)] as Array<[number, string]>;

@@ -1,26 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { FrameTooLargeError, MalformedMessageError } from "../../src/protocol/errors.ts";
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader } from "../../src/protocol/frame-reader.ts";
-
-function frame(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + payload.length);
-  new DataView(out.buffer).setInt32(0, payload.length);
-  out.set(payload, 4);
-  return out;
-}
+import { concat, frame } from "./frames.ts";
 
 function payload(length: number, seed: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (i * 31 + seed) & 0xff);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 function asArrays(frames: Uint8Array[]): number[][] {

@@ -283,16 +283,35 @@ describe("request headers", () => {
 });
 
 describe("bodies and frames", () => {
-  test("trailing bytes after a request body are malformed", async () => {
-    const frame = await encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 0, correlationId: 1, clientId: "c" }, {
-      groupId: "g",
-      generationId: 1,
-      memberId: "m",
+  // Captured from librdkafka 2.15.1 (python confluent-kafka list_topics()): an all-topics Metadata v12 whose topic
+  // count is still the 4-byte placeholder librdkafka reserves (00000000), so after Kafka reads it as a null compact
+  // array, allow_auto_topic_creation, include_topic_authorized_operations and empty tagged fields, 3 bytes
+  // (01 00 00) are left. Kafka reads the fields it knows and ignores the rest.
+  const LIBRDKAFKA_2_15_ALL_TOPICS = hex("0003 000c 00000003 0007 72646b61666b61 00", "00 00 00 00 00 01 00 00");
+
+  test("bytes after the fields a request version defines are ignored, as Kafka does (librdkafka 2.15's all-topics Metadata)", async () => {
+    const { header, bodyOffset } = decodeRequestHeader(LIBRDKAFKA_2_15_ALL_TOPICS);
+    expect(header).toEqual({ apiKey: ApiKey.Metadata, apiVersion: 12, correlationId: 3, clientId: "rdkafka" });
+    expect(await decodeRequestBody(header, LIBRDKAFKA_2_15_ALL_TOPICS, bodyOffset)).toEqual({
+      topics: null,
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false, // v8-10 only: the generated default
+      includeTopicAuthorizedOperations: false,
     });
-    const padded = new Uint8Array(frame.length + 1);
-    padded.set(frame);
-    const { header, bodyOffset } = decodeRequestHeader(padded.subarray(4));
-    await expect(decodeRequestBody(header, padded.subarray(4), bodyOffset)).rejects.toThrow(MalformedMessageError);
+  });
+
+  test("a request body cut short is still truncated, wherever the cut falls", async () => {
+    const frame = (await encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 1, clientId: "c" }, {
+      groupId: "group",
+      generationId: 1,
+      memberId: "member",
+      groupInstanceId: "instance",
+    })).subarray(4);
+    const { header, bodyOffset } = decodeRequestHeader(frame);
+    // The last byte is the (empty) tagged fields count: every shorter frame ends inside a field.
+    for (let cut = bodyOffset; cut < frame.length; cut++) {
+      await expect(decodeRequestBody(header, frame.subarray(0, cut), bodyOffset)).rejects.toThrow(TruncatedMessageError);
+    }
   });
 
   test("trailing bytes after a response body are malformed", async () => {

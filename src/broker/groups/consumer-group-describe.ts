@@ -3,22 +3,13 @@ import type { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from
 import { ErrorCode } from "../../protocol/error-codes.ts";
 import { defineApi } from "../handler.ts";
 import type { Assignment } from "./assignors.ts";
-import { consumerGroupState, tickConsumer, toTopicPartitions, type ConsumerGroup } from "./consumer-group.ts";
-import { groupErrorCode } from "./group-errors.ts";
-import { changeGroup } from "./group-store.ts";
-import { OPERATIONS_NOT_REQUESTED } from "../metadata.ts";
+import { consumerGroupState, tickConsumer, type ConsumerGroup } from "./consumer-group.ts";
+import { describeModernGroups, namedAssignment, undescribed } from "./modern-group-describe.ts";
 
 type DescribedGroup = ConsumerGroupDescribeResponse["groups"][number];
 
-
-function notFound(groupId: string, errorCode: number, errorMessage: string | null): DescribedGroup {
-  return { errorCode, errorMessage, groupId, groupState: "Dead", groupEpoch: -1, assignmentEpoch: -1, assignorName: "", members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
-}
-
-function describe(group: ConsumerGroup, topicNames: Map<string, string>): DescribedGroup {
-  const named = (a: Assignment) => ({
-    topicPartitions: toTopicPartitions(a).map(({ topicId, partitions }) => ({ topicId, topicName: topicNames.get(topicId) ?? "", partitions })),
-  });
+function describe(group: ConsumerGroup, topicNames: Map<string, string>, authorizedOperations: number): DescribedGroup {
+  const named = (a: Assignment) => namedAssignment(a, topicNames);
   return {
     errorCode: ErrorCode.NONE,
     errorMessage: null,
@@ -39,7 +30,7 @@ function describe(group: ConsumerGroup, topicNames: Map<string, string>): Descri
       assignment: named(m.assigned),
       targetAssignment: named(group.targetAssignment[m.memberId] ?? {}),
     })),
-    authorizedOperations: OPERATIONS_NOT_REQUESTED,
+    authorizedOperations,
   };
 }
 
@@ -47,28 +38,13 @@ export const consumerGroupDescribeApi = defineApi<ConsumerGroupDescribeRequest, 
   apiKey: ApiKey.ConsumerGroupDescribe,
   minVersion: 0,
   maxVersion: 0,
-  async handle(ctx, request) {
-    let topicNames: Map<string, string>;
-    try {
-      topicNames = new Map((await ctx.storage.listTopics()).map((t) => [t.id, t.name]));
-    } catch (error) {
-      const errorCode = groupErrorCode(error, "ConsumerGroupDescribe");
-      return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => notFound(groupId, errorCode, null)) };
-    }
-    const groups = await Promise.all(
-      request.groupIds.map(async (groupId): Promise<DescribedGroup> => {
-        try {
-          return await changeGroup(ctx, groupId, (group, now) => {
-            if (!group) return { result: notFound(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`) };
-            if (group.type !== "consumer") return { result: notFound(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
-            const changed = tickConsumer(group, now);
-            return { result: describe(group, topicNames), save: changed ? group : undefined };
-          });
-        } catch (error) {
-          return notFound(groupId, groupErrorCode(error, `ConsumerGroupDescribe ${groupId}`), null);
-        }
-      }),
-    );
+  async handle(ctx, request, rc) {
+    const groups = await describeModernGroups<DescribedGroup>(ctx, rc, request.groupIds, request.includeAuthorizedOperations, "ConsumerGroupDescribe", (groupId, group, now, topicNames, operations) => {
+      if (!group) return { result: undescribed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`) };
+      if (group.type !== "consumer") return { result: undescribed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
+      const changed = tickConsumer(group, now);
+      return { result: describe(group, topicNames, operations), save: changed ? group : undefined };
+    });
     return { throttleTimeMs: 0, groups };
   },
 });

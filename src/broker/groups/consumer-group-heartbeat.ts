@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from "../../protocol/generated/consumer-group-heartbeat.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 import { clientIdentity } from "./client-identity.ts";
 import { consumerHeartbeat, heartbeatError, newConsumerGroup, validateConsumerHeartbeat, type ConsumerHeartbeatAnswer, type ConsumerHeartbeatInput } from "./consumer-group.ts";
@@ -21,6 +22,11 @@ export const consumerGroupHeartbeatApi = defineApi<ConsumerGroupHeartbeatRequest
   async handle(ctx, request, rc) {
     const { groupId } = request;
     if (groupId === "") return response(heartbeatError(ErrorCode.INVALID_REQUEST, "GroupId can't be empty."));
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return response(heartbeatError(ErrorCode.GROUP_AUTHORIZATION_FAILED));
+    // As Kafka: a member may subscribe only to topics it may describe.
+    if (request.subscribedTopicNames?.some((name) => !rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, name))) {
+      return response(heartbeatError(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+    }
     const hb: ConsumerHeartbeatInput = {
       memberId: request.memberId,
       memberEpoch: request.memberEpoch,
@@ -42,6 +48,9 @@ export const consumerGroupHeartbeatApi = defineApi<ConsumerGroupHeartbeatRequest
       const topics = (await ctx.storage.listTopics()).map((t) => ({ name: t.name, id: t.id, partitions: t.partitions }));
       const answer = await changeGroup(ctx, groupId, (current, now) => {
         let group = current;
+        if (group?.type === "share") {
+          return { result: heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
+        }
         if (group?.type === "classic" && group.members.length > 0) {
           return { result: heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) };
         }

@@ -111,7 +111,7 @@ export function consumerGroupState(group: ConsumerGroup): "Empty" | "Assigning" 
 
 // --- assignment sets -----------------------------------------------------------------
 
-function sameAssignment(a: Assignment, b: Assignment): boolean {
+export function sameAssignment(a: Assignment, b: Assignment): boolean {
   const x = assignmentKeys(a);
   const y = assignmentKeys(b);
   return x.size === y.size && [...x].every((k) => y.has(k));
@@ -146,19 +146,25 @@ function subscribedNames(m: ConsumerMember, topics: TopicInfo[]): string[] {
   return [...names];
 }
 
-function subscriptionMetadata(group: ConsumerGroup, topics: TopicInfo[]): Record<string, SubscribedTopic> {
+/** The named topics that exist, by name, with their ids and partition counts. */
+export function topicMetadata(names: Iterable<string>, topics: TopicInfo[]): Record<string, SubscribedTopic> {
   const byName = new Map(topics.map((t) => [t.name, t]));
   const out: Record<string, SubscribedTopic> = {};
-  for (const m of group.members) {
-    for (const name of subscribedNames(m, topics)) {
-      const t = byName.get(name);
-      if (t) out[name] = { id: t.id, partitions: t.partitions };
-    }
+  for (const name of names) {
+    const t = byName.get(name);
+    if (t) out[name] = { id: t.id, partitions: t.partitions };
   }
   return out;
 }
 
-function sameMetadata(a: Record<string, SubscribedTopic>, b: Record<string, SubscribedTopic>): boolean {
+function subscriptionMetadata(group: ConsumerGroup, topics: TopicInfo[]): Record<string, SubscribedTopic> {
+  return topicMetadata(
+    group.members.flatMap((m) => subscribedNames(m, topics)),
+    topics,
+  );
+}
+
+export function sameMetadata(a: Record<string, SubscribedTopic>, b: Record<string, SubscribedTopic>): boolean {
   const names = Object.keys(a);
   return names.length === Object.keys(b).length && names.every((n) => b[n]?.id === a[n]!.id && b[n]?.partitions === a[n]!.partitions);
 }

@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from "../../protocol/generated/find-coordinator.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 
 const GROUP_KEY = 0;
@@ -17,19 +18,19 @@ export const findCoordinatorApi = defineApi<FindCoordinatorRequest, FindCoordina
   async handle(ctx, request, rc) {
     const { nodeId, advertisedHost: host, advertisedPort: port } = ctx.config;
     const keyType = request.keyType ?? GROUP_KEY;
-    const supported = keyType === GROUP_KEY || keyType === TRANSACTION_KEY;
-    const errorCode = supported ? ErrorCode.NONE : ErrorCode.INVALID_REQUEST;
-    const errorMessage = supported ? null : `Unsupported key type ${keyType}`;
-    if (rc.apiVersion >= 4) {
-      return {
-        throttleTimeMs: 0,
-        coordinators: (request.coordinatorKeys ?? []).map((key) =>
-          supported ? { key, nodeId, host, port, errorCode, errorMessage } : { key, nodeId: -1, host: "", port: -1, errorCode, errorMessage },
-        ),
-      };
-    }
-    return supported
-      ? { throttleTimeMs: 0, errorCode, errorMessage, nodeId, host, port }
-      : { throttleTimeMs: 0, errorCode, errorMessage, nodeId: -1, host: "", port: -1 };
+    // The principal must be allowed to describe the group or transactional id it asks about.
+    const errorFor = (key: string): [number, string | null] => {
+      if (keyType === GROUP_KEY) return rc.authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, key) ? [ErrorCode.NONE, null] : [ErrorCode.GROUP_AUTHORIZATION_FAILED, null];
+      if (keyType === TRANSACTION_KEY) {
+        return rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key) ? [ErrorCode.NONE, null] : [ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null];
+      }
+      return [ErrorCode.INVALID_REQUEST, `Unsupported key type ${keyType}`];
+    };
+    const answer = (key: string) => {
+      const [errorCode, errorMessage] = errorFor(key);
+      return errorCode === ErrorCode.NONE ? { nodeId, host, port, errorCode, errorMessage } : { nodeId: -1, host: "", port: -1, errorCode, errorMessage };
+    };
+    if (rc.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: (request.coordinatorKeys ?? []).map((key) => ({ key, ...answer(key) })) };
+    return { throttleTimeMs: 0, ...answer(request.key ?? "") };
   },
 });

@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from "../../protocol/generated/describe-groups.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { EMPTY_BYTES } from "../../protocol/reader.ts";
 import { defineApi } from "../handler.ts";
 import { metadataFor, type ClassicGroup } from "./classic-group.ts";
@@ -16,7 +17,7 @@ function dead(groupId: string, errorCode: number = ErrorCode.NONE): DescribedGro
   return { errorCode, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
 }
 
-function describe(group: ClassicGroup): DescribedGroup {
+function describe(group: ClassicGroup, authorizedOperations: number): DescribedGroup {
   // Only a stable group has settled metadata and assignments to show.
   const stable = group.state === "Stable";
   return {
@@ -33,7 +34,7 @@ function describe(group: ClassicGroup): DescribedGroup {
       memberMetadata: stable ? metadataFor(m, group.protocolName) : EMPTY_BYTES,
       memberAssignment: stable ? m.assignment : EMPTY_BYTES,
     })),
-    authorizedOperations: OPERATIONS_NOT_REQUESTED,
+    authorizedOperations,
   };
 }
 
@@ -41,15 +42,17 @@ export const describeGroupsApi = defineApi<DescribeGroupsRequest, DescribeGroups
   apiKey: ApiKey.DescribeGroups,
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const groups = await Promise.all(
       request.groups.map(async (groupId): Promise<DescribedGroup> => {
+        if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) return dead(groupId, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+        const operations = request.includeAuthorizedOperations ? rc.authz.operations(ResourceType.GROUP, groupId) : OPERATIONS_NOT_REQUESTED;
         try {
           return await changeGroup(ctx, groupId, (group, now) => {
             // KIP-848 groups are described by ConsumerGroupDescribe; here, as in Kafka, they are not classic groups.
             if (!group || group.type !== "classic") return { result: dead(groupId) };
             const changed = applyDeadlines(group, now);
-            return { result: describe(group), save: changed ? group : undefined };
+            return { result: describe(group, operations), save: changed ? group : undefined };
           });
         } catch (error) {
           return dead(groupId, groupErrorCode(error, `DescribeGroups ${groupId}`));

@@ -7,8 +7,9 @@ import type { BrokerContext } from "../context.ts";
 import type { ClassicGroup } from "./classic-group.ts";
 import type { ConsumerGroup } from "./consumer-group.ts";
 import { notifyGroupChanged } from "./group-notifier.ts";
+import type { ShareGroup } from "./share-group.ts";
 
-export type GroupRecord = ClassicGroup | ConsumerGroup;
+export type GroupRecord = ClassicGroup | ConsumerGroup | ShareGroup;
 
 const GROUP_NAMESPACE = "group";
 
@@ -38,12 +39,15 @@ export class GroupContentionError extends Error {
 export async function changeGroup<R>(ctx: BrokerContext, groupId: string, change: (group: GroupRecord | null, now: number) => GroupChange<R>): Promise<R> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await ctx.storage.getRecord<GroupRecord>(GROUP_NAMESPACE, groupId);
+    // Read before `change`, which mutates the record it is given.
+    const epochBefore = current ? rebalanceEpoch(current.value) : 0;
     const outcome = change(current?.value ?? null, Date.now());
     if (outcome.remove) {
       if (!current) return outcome.result;
       if (!(await ctx.storage.deleteRecord(GROUP_NAMESPACE, groupId, current.version))) continue;
     } else if (outcome.save) {
       if ((await ctx.storage.putRecord(GROUP_NAMESPACE, groupId, outcome.save, current?.version ?? null)) === null) continue;
+      if (rebalanceEpoch(outcome.save) > epochBefore) ctx.metrics?.groupRebalanced(outcome.save.type);
     } else {
       return outcome.result;
     }
@@ -51,6 +55,11 @@ export async function changeGroup<R>(ctx: BrokerContext, groupId: string, change
     return outcome.result;
   }
   throw new GroupContentionError(groupId);
+}
+
+/** Grows by one with every rebalance: the classic generation, the KIP-848 group epoch. */
+function rebalanceEpoch(group: GroupRecord): number {
+  return group.type === "classic" ? group.generationId : group.groupEpoch;
 }
 
 export async function readGroup(ctx: BrokerContext, groupId: string): Promise<GroupRecord | null> {

@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { HeartbeatRequest, HeartbeatResponse } from "../../protocol/generated/heartbeat.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 import { heartbeatClassic } from "./classic-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
@@ -12,8 +13,9 @@ export const heartbeatApi = defineApi<HeartbeatRequest, HeartbeatResponse>({
   apiKey: ApiKey.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const { groupId, memberId, generationId } = request;
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     try {
       const errorCode = await changeGroup(ctx, groupId, (current, now) => {
         if (!current || current.type !== "classic") return { result: ErrorCode.UNKNOWN_MEMBER_ID };

@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { JoinGroupRequest, JoinGroupResponse } from "../../protocol/generated/join-group.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 import { joinClassic, joinError, joinResult, newClassicGroup, tickClassic, type JoinAnswer, type JoinInput, type JoinOutcome } from "./classic-group.ts";
 import { clientIdentity } from "./client-identity.ts";
@@ -32,6 +33,7 @@ export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({
   async handle(ctx, request, rc) {
     const { groupId, memberId, sessionTimeoutMs } = request;
     if (groupId === "") return response(joinError(ErrorCode.INVALID_GROUP_ID, memberId), rc.apiVersion);
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return response(joinError(ErrorCode.GROUP_AUTHORIZATION_FAILED, memberId), rc.apiVersion);
     if (sessionTimeoutMs < SETTINGS.minSessionTimeoutMs || sessionTimeoutMs > SETTINGS.maxSessionTimeoutMs) {
       return response(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, memberId), rc.apiVersion);
     }
@@ -52,7 +54,8 @@ export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({
     };
     try {
       const outcome = await changeGroup<JoinOutcome>(ctx, groupId, (current, now) => {
-        if (current && current.type !== "classic" && current.members.length > 0) {
+        // A share group never becomes a classic group, empty or not.
+        if (current && current.type !== "classic" && (current.members.length > 0 || current.type === "share")) {
           return { result: { answer: joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, memberId) } };
         }
         // An empty KIP-848 group is converted, as Kafka does; a known member id needs a group.

@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { LeaveGroupRequest, LeaveGroupResponse } from "../../protocol/generated/leave-group.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 import { leaveClassic } from "./classic-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
@@ -15,6 +16,7 @@ export const leaveGroupApi = defineApi<LeaveGroupRequest, LeaveGroupResponse>({
   maxVersion: 5,
   async handle(ctx, request, rc) {
     const { groupId } = request;
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     // v3+ batches members (KIP-345); before that the request names one member by id.
     const leaving = rc.apiVersion >= 3 ? (request.members ?? []) : [{ memberId: request.memberId ?? "", groupInstanceId: null }];
     let members: MemberResponse[];

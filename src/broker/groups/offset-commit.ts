@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { OffsetCommitRequest, OffsetCommitResponse } from "../../protocol/generated/offset-commit.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import type { CommittedOffset } from "../../storage/storage.ts";
 import type { BrokerContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
@@ -31,6 +32,8 @@ function authorizeCommit(ctx: BrokerContext, c: Committer): Promise<number> {
       // v9 (KIP-848) reports the missing group; older clients expect ILLEGAL_GENERATION.
       return { result: c.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION };
     }
+    // A share group's progress is its share-partition state, never committed offsets.
+    if (group.type === "share") return { result: ErrorCode.GROUP_ID_NOT_FOUND };
     if (group.type === "classic") return { result: validateClassicCommit(group, c.memberId, c.groupInstanceId, c.generationIdOrMemberEpoch) };
     const code = validateConsumerMemberEpoch(group, c.memberId, c.generationIdOrMemberEpoch);
     // Members of a KIP-848 group commit with v9+, which carries the member epoch.
@@ -50,6 +53,7 @@ export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitRespon
       topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) })),
     });
     if (groupId === "") return answer(() => ErrorCode.INVALID_GROUP_ID);
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return answer(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
     let groupError: number;
     try {
       groupError = await authorizeCommit(ctx, {
@@ -68,6 +72,7 @@ export const offsetCommitApi = defineApi<OffsetCommitRequest, OffsetCommitRespon
       ctx,
       request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
       "commit offsets of",
+      (name) => rc.authz.allows(AclOperation.READ, ResourceType.TOPIC, name),
     );
     const offsets: CommittedOffset[] = [];
     const now = BigInt(Date.now());

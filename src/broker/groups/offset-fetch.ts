@@ -1,8 +1,9 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { OffsetFetchRequest, OffsetFetchResponse } from "../../protocol/generated/offset-fetch.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import type { CommittedOffset, TopicPartition } from "../../storage/storage.ts";
-import type { BrokerContext } from "../context.ts";
+import type { BrokerContext, RequestContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
 import { validateConsumerMemberEpoch } from "./consumer-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
@@ -61,9 +62,29 @@ async function markUnstable(ctx: BrokerContext, wanted: WantedGroup, fetched: Fe
   return { ...fetched, topics };
 }
 
-async function fetchGroup(ctx: BrokerContext, wanted: WantedGroup): Promise<FetchedGroup> {
+/**
+ * Kafka's authorization of OffsetFetch: DESCRIBE on the group, and offsets only of topics the
+ * principal may describe (left out of "all partitions", TOPIC_AUTHORIZATION_FAILED when named).
+ */
+function authorized(rc: RequestContext, wanted: WantedGroup, fetched: FetchedGroup): FetchedGroup {
+  const describable = (topic: string) => rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
+  if (wanted.topics === null) return { ...fetched, topics: fetched.topics.filter((t) => describable(t.name)) };
+  return {
+    ...fetched,
+    topics: fetched.topics.map((t) =>
+      describable(t.name)
+        ? t
+        : { name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) },
+    ),
+  };
+}
+
+async function fetchGroup(ctx: BrokerContext, rc: RequestContext, wanted: WantedGroup): Promise<FetchedGroup> {
+  if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.GROUP, wanted.groupId)) {
+    return { groupId: wanted.groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+  }
   try {
-    return await markUnstable(ctx, wanted, await fetchCommitted(ctx, wanted));
+    return authorized(rc, wanted, await markUnstable(ctx, wanted, await fetchCommitted(ctx, wanted)));
   } catch (error) {
     return { groupId: wanted.groupId, errorCode: groupErrorCode(error, `OffsetFetch ${wanted.groupId}`), topics: [] };
   }
@@ -99,12 +120,12 @@ export const offsetFetchApi = defineApi<OffsetFetchRequest, OffsetFetchResponse>
     if (rc.apiVersion >= 8) {
       // v8+ (KIP-709) asks for several groups at once.
       const groups = await Promise.all(
-        (request.groups ?? []).map((g) => fetchGroup(ctx, { groupId: g.groupId, memberId: g.memberId ?? null, memberEpoch: g.memberEpoch ?? -1, topics: g.topics, requireStable: request.requireStable ?? false })),
+        (request.groups ?? []).map((g) => fetchGroup(ctx, rc, { groupId: g.groupId, memberId: g.memberId ?? null, memberEpoch: g.memberEpoch ?? -1, topics: g.topics, requireStable: request.requireStable ?? false })),
       );
       return { throttleTimeMs: 0, groups };
     }
     // Before v2 there is no "all partitions" request: topics is never null.
-    const fetched = await fetchGroup(ctx, { groupId: request.groupId ?? "", memberId: null, memberEpoch: -1, topics: request.topics ?? null, requireStable: request.requireStable ?? false });
+    const fetched = await fetchGroup(ctx, rc, { groupId: request.groupId ?? "", memberId: null, memberEpoch: -1, topics: request.topics ?? null, requireStable: request.requireStable ?? false });
     // v0 and v1 have no group-level error code; each partition carries it instead.
     const topics =
       rc.apiVersion < 2 && fetched.errorCode !== ErrorCode.NONE

@@ -10,7 +10,7 @@ import type { GroupRecord } from "./group-store.ts";
  * subscriptions, or for a classic "consumer" group from the ConsumerProtocolSubscription each
  * member sent with its chosen protocol. Other classic protocols (Connect, Streams' own) are opaque.
  */
-export function subscribedTopics(group: GroupRecord): Set<string> {
+export function subscribedTopics(group: Exclude<GroupRecord, { type: "share" }>): Set<string> {
   const topics = new Set<string>();
   if (group.type === "consumer") {
     for (const m of group.members) for (const t of m.subscribedTopicNames) topics.add(t);

@@ -1,6 +1,7 @@
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { SyncGroupRequest, SyncGroupResponse } from "../../protocol/generated/sync-group.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { defineApi } from "../handler.ts";
 import { syncClassic, syncError, syncResult, tickClassic, type SyncAnswer, type SyncOutcome } from "./classic-group.ts";
 import { groupErrorCode } from "./group-errors.ts";
@@ -19,6 +20,7 @@ export const syncGroupApi = defineApi<SyncGroupRequest, SyncGroupResponse>({
   maxVersion: 5,
   async handle(ctx, request, rc) {
     const { groupId } = request;
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return response(syncError(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     const sync = {
       memberId: request.memberId,
       groupInstanceId: request.groupInstanceId ?? null,

@@ -1,4 +1,5 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from "../../protocol/generated/add-offsets-to-txn.ts";
 import { defineApi } from "../handler.ts";
@@ -22,6 +23,8 @@ export const addOffsetsToTxnApi = defineApi<AddOffsetsToTxnRequest, AddOffsetsTo
   async handle(ctx, request, rc) {
     const { transactionalId, producerId, producerEpoch, groupId } = request;
     if (transactionalId === "") return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST };
+    if (!rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     try {
       const refusal = await updateTxn(ctx, transactionalId, "AddOffsetsToTxn", (current, now) =>
         addGroup(current, producerId, producerEpoch, groupId, now),

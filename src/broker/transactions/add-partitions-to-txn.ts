@@ -1,4 +1,5 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type {
   AddPartitionsToTxnRequest,
@@ -7,7 +8,7 @@ import type {
   AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult as TopicResult,
 } from "../../protocol/generated/add-partitions-to-txn.ts";
 import type { TopicPartition } from "../../storage/storage.ts";
-import type { BrokerContext } from "../context.ts";
+import type { BrokerContext, RequestContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
 import { missingPartitions, topicPartitionKey } from "../topic-lookup.ts";
 import { coordinatorErrorCode, refusalCode } from "./txn-errors.ts";
@@ -30,14 +31,15 @@ function resultsFor(topics: TransactionRequest["topics"], code: (tp: TopicPartit
  * Partitions of unknown topics fail alone, and then (as in Kafka) nothing is added and the
  * others are OPERATION_NOT_ATTEMPTED. Null when every partition exists.
  */
-async function unknownPartitions(ctx: BrokerContext, topics: TransactionRequest["topics"]): Promise<TopicResult[] | null> {
-  const failed = await missingPartitions(ctx, topics, "add to a transaction");
+async function unknownPartitions(ctx: BrokerContext, rc: RequestContext, topics: TransactionRequest["topics"]): Promise<TopicResult[] | null> {
+  const failed = await missingPartitions(ctx, topics, "add to a transaction", (name) => rc.authz.allows(AclOperation.WRITE, ResourceType.TOPIC, name));
   if (failed.size === 0) return null;
   return resultsFor(topics, (tp) => failed.get(topicPartitionKey(tp.topic, tp.partition)) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
 }
 
-async function add(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
-  const rejected = await unknownPartitions(ctx, txn.topics);
+async function add(ctx: BrokerContext, rc: RequestContext, txn: TransactionRequest): Promise<TopicResult[]> {
+  const apiVersion = rc.apiVersion;
+  const rejected = await unknownPartitions(ctx, rc, txn.topics);
   if (rejected) return rejected;
   const partitions = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
   const refusal = await updateTxn(ctx, txn.transactionalId, "AddPartitionsToTxn", (current, now) =>
@@ -57,10 +59,15 @@ async function verify(ctx: BrokerContext, txn: TransactionRequest, apiVersion: n
   });
 }
 
-async function handleOne(ctx: BrokerContext, txn: TransactionRequest, apiVersion: number): Promise<TopicResult[]> {
+async function handleOne(ctx: BrokerContext, rc: RequestContext, txn: TransactionRequest): Promise<TopicResult[]> {
   if (txn.transactionalId === "") return resultsFor(txn.topics, () => ErrorCode.INVALID_REQUEST);
+  // Kafka asks v4+ (its brokers' batched form) for CLUSTER_ACTION; clients that send it (see
+  // maxVersion) are held to what a v3 request needs instead.
+  if (!rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, txn.transactionalId)) {
+    return resultsFor(txn.topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
   try {
-    return await (txn.verifyOnly ? verify(ctx, txn, apiVersion) : add(ctx, txn, apiVersion));
+    return await (txn.verifyOnly ? verify(ctx, txn, rc.apiVersion) : add(ctx, rc, txn));
   } catch (error) {
     const code = coordinatorErrorCode(error, `AddPartitionsToTxn for ${txn.transactionalId}`);
     return resultsFor(txn.topics, () => code);
@@ -77,7 +84,7 @@ export const addPartitionsToTxnApi = defineApi<AddPartitionsToTxnRequest, AddPar
     if (rc.apiVersion >= 4) {
       const resultsByTransaction = [];
       for (const txn of request.transactions ?? []) {
-        resultsByTransaction.push({ transactionalId: txn.transactionalId, topicResults: await handleOne(ctx, txn, rc.apiVersion) });
+        resultsByTransaction.push({ transactionalId: txn.transactionalId, topicResults: await handleOne(ctx, rc, txn) });
       }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
     }
@@ -88,6 +95,6 @@ export const addPartitionsToTxnApi = defineApi<AddPartitionsToTxnRequest, AddPar
       verifyOnly: false,
       topics: request.v3AndBelowTopics ?? [],
     };
-    return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await handleOne(ctx, txn, rc.apiVersion) };
+    return { throttleTimeMs: 0, resultsByTopicV3AndBelow: await handleOne(ctx, rc, txn) };
   },
 });

@@ -1,7 +1,8 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from "../../protocol/generated/describe-transactions.ts";
-import type { BrokerContext } from "../context.ts";
+import type { BrokerContext, RequestContext } from "../context.ts";
 import { defineApi } from "../handler.ts";
 import { coordinatorErrorCode } from "./txn-errors.ts";
 import type { TxnState } from "./txn-state.ts";
@@ -22,8 +23,12 @@ function failure(transactionalId: string, errorCode: number): Described {
   };
 }
 
-function described(transactionalId: string, txn: TxnState): Described {
-  const topics = Map.groupBy(txn.partitions, (tp) => tp.topic);
+function described(rc: RequestContext, transactionalId: string, txn: TxnState): Described {
+  // Only partitions of topics the principal may describe are shown.
+  const topics = Map.groupBy(
+    txn.partitions.filter((tp) => rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, tp.topic)),
+    (tp) => tp.topic,
+  );
   return {
     errorCode: ErrorCode.NONE,
     transactionalId,
@@ -36,11 +41,12 @@ function described(transactionalId: string, txn: TxnState): Described {
   };
 }
 
-async function describe(ctx: BrokerContext, transactionalId: string): Promise<Described> {
+async function describe(ctx: BrokerContext, rc: RequestContext, transactionalId: string): Promise<Described> {
   if (transactionalId === "") return failure(transactionalId, ErrorCode.INVALID_REQUEST);
+  if (!rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return failure(transactionalId, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   try {
     const current = await readTxn(ctx.storage, transactionalId);
-    return current === null ? failure(transactionalId, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND) : described(transactionalId, current.value);
+    return current === null ? failure(transactionalId, ErrorCode.TRANSACTIONAL_ID_NOT_FOUND) : described(rc, transactionalId, current.value);
   } catch (error) {
     return failure(transactionalId, coordinatorErrorCode(error, `DescribeTransactions for ${transactionalId}`));
   }
@@ -50,9 +56,9 @@ export const describeTransactionsApi = defineApi<DescribeTransactionsRequest, De
   apiKey: ApiKey.DescribeTransactions,
   minVersion: 0,
   maxVersion: 0,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const transactionStates: Described[] = [];
-    for (const transactionalId of request.transactionalIds) transactionStates.push(await describe(ctx, transactionalId));
+    for (const transactionalId of request.transactionalIds) transactionStates.push(await describe(ctx, rc, transactionalId));
     return { throttleTimeMs: 0, transactionStates };
   },
 });

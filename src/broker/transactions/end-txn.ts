@@ -1,4 +1,5 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { EndTxnRequest, EndTxnResponse } from "../../protocol/generated/end-txn.ts";
 import type { BrokerContext } from "../context.ts";
@@ -49,6 +50,9 @@ export const endTxnApi = defineApi<EndTxnRequest, EndTxnResponse>({
   maxVersion: 4,
   async handle(ctx, request, rc) {
     if (request.transactionalId === "") return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST };
+    if (!rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    }
     try {
       return { throttleTimeMs: 0, errorCode: await endTransaction(ctx, request, rc.apiVersion) };
     } catch (error) {

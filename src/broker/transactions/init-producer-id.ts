@@ -1,4 +1,5 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, CLUSTER_NAME, ResourceType } from "../../protocol/acl-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { InitProducerIdRequest, InitProducerIdResponse } from "../../protocol/generated/init-producer-id.ts";
 import type { BrokerContext } from "../context.ts";
@@ -88,6 +89,13 @@ export const initProducerIdApi = defineApi<InitProducerIdRequest, InitProducerId
   maxVersion: 5,
   async handle(ctx, request, rc) {
     const transactionalId = request.transactionalId;
+    if (transactionalId !== null && !rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+      return failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    // An idempotent producer needs IDEMPOTENT_WRITE on the cluster or, since Kafka 2.8, WRITE on some topic.
+    if (transactionalId === null && !rc.authz.allows(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_NAME) && !rc.authz.allowsAny(AclOperation.WRITE, ResourceType.TOPIC)) {
+      return failure(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     try {
       // An idempotent producer without transactions: a fresh id every time, as Kafka does.
       if (transactionalId === null) return granted({ producerId: await ctx.storage.allocateProducerId(), producerEpoch: 0 });

@@ -1,4 +1,5 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { ListTransactionsRequest, ListTransactionsResponse } from "../../protocol/generated/list-transactions.ts";
 import { defineApi } from "../handler.ts";
@@ -15,7 +16,7 @@ export const listTransactionsApi = defineApi<ListTransactionsRequest, ListTransa
   apiKey: ApiKey.ListTransactions,
   minVersion: 0,
   maxVersion: 1,
-  async handle(ctx, request) {
+  async handle(ctx, request, rc) {
     const unknownStateFilters = request.stateFilters.filter((s) => !isStateName(s));
     const states = new Set(request.stateFilters.filter(isStateName));
     const producerIds = new Set(request.producerIdFilters);
@@ -28,7 +29,7 @@ export const listTransactionsApi = defineApi<ListTransactionsRequest, ListTransa
       (durationMs < 0n || now - txn.startTimestamp > durationMs);
     try {
       const transactionStates = (await listTxns(ctx.storage))
-        .filter((r) => wanted(r.value))
+        .filter((r) => wanted(r.value) && rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, r.key))
         .map((r) => ({ transactionalId: r.key, producerId: r.value.producerId, transactionState: r.value.state }));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters, transactionStates };
     } catch (error) {

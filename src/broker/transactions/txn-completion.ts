@@ -44,7 +44,9 @@ export async function completeTransaction(
     await commitOffsets(ctx, txn.offsets, now);
   }
   const written = await writeTxn(ctx.storage, transactionalId, complete(txn, now), prepared.version);
-  return written === null ? "superseded" : "completed";
+  if (written === null) return "superseded";
+  ctx.metrics?.transactionEnded(commit ? "committed" : "aborted");
+  return "completed";
 }
 
 async function writeMarker(ctx: BrokerContext, txn: TxnState, tp: TopicPartition, commit: boolean, now: bigint): Promise<void> {

@@ -1,4 +1,5 @@
 import { ErrorCode } from "../../protocol/error-codes.ts";
+import { AclOperation, ResourceType } from "../../protocol/acl-codes.ts";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from "../../protocol/generated/txn-offset-commit.ts";
 import { defineApi } from "../handler.ts";
@@ -28,8 +29,15 @@ export const txnOffsetCommitApi = defineApi<TxnOffsetCommitRequest, TxnOffsetCom
     });
     const { transactionalId, groupId, producerId, producerEpoch } = request;
     if (transactionalId === "") return answer(() => ErrorCode.INVALID_REQUEST);
+    if (!rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return answer(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
     try {
-      const failed = await missingPartitions(ctx, request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })), "commit transactional offsets for");
+      const failed = await missingPartitions(
+        ctx,
+        request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+        "commit transactional offsets for",
+        (name) => rc.authz.allows(AclOperation.READ, ResourceType.TOPIC, name),
+      );
       const offsets: PendingOffset[] = request.topics.flatMap((t) =>
         t.partitions
           .filter((p) => !failed.has(topicPartitionKey(t.name, p.partitionIndex)))

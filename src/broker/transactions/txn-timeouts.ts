@@ -23,8 +23,9 @@ export class TxnTimeouts {
     this.#task = new PeriodicTask("transaction timeout sweep", intervalMs, () => this.sweepOnce());
   }
 
-  start(): void {
-    this.#task.start();
+  /** The first pass runs after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs?: number): void {
+    this.#task.start(firstDelayMs);
   }
 
   stop(): void {

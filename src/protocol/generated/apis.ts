@@ -94,6 +94,9 @@ import type * as readShareGroupState from "./read-share-group-state.ts";
 import type * as writeShareGroupState from "./write-share-group-state.ts";
 import type * as deleteShareGroupState from "./delete-share-group-state.ts";
 import type * as readShareGroupStateSummary from "./read-share-group-state-summary.ts";
+import type * as describeShareGroupOffsets from "./describe-share-group-offsets.ts";
+import type * as alterShareGroupOffsets from "./alter-share-group-offsets.ts";
+import type * as deleteShareGroupOffsets from "./delete-share-group-offsets.ts";
 
 export const ApiKey = {
   Produce: 0,
@@ -184,6 +187,9 @@ export const ApiKey = {
   WriteShareGroupState: 85,
   DeleteShareGroupState: 86,
   ReadShareGroupStateSummary: 87,
+  DescribeShareGroupOffsets: 90,
+  AlterShareGroupOffsets: 91,
+  DeleteShareGroupOffsets: 92,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;
@@ -1124,10 +1130,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [76, {
     apiKey: 76,
     name: "ShareGroupHeartbeat",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     loadCodec: async () => {
       const m = await import("./share-group-heartbeat.ts");
       return { encodeRequest: m.encodeShareGroupHeartbeatRequest, decodeRequest: m.decodeShareGroupHeartbeatRequest, encodeResponse: m.encodeShareGroupHeartbeatResponse, decodeResponse: m.decodeShareGroupHeartbeatResponse };
@@ -1136,10 +1142,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [77, {
     apiKey: 77,
     name: "ShareGroupDescribe",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     loadCodec: async () => {
       const m = await import("./share-group-describe.ts");
       return { encodeRequest: m.encodeShareGroupDescribeRequest, decodeRequest: m.decodeShareGroupDescribeRequest, encodeResponse: m.encodeShareGroupDescribeResponse, decodeResponse: m.decodeShareGroupDescribeResponse };
@@ -1148,10 +1154,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [78, {
     apiKey: 78,
     name: "ShareFetch",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     loadCodec: async () => {
       const m = await import("./share-fetch.ts");
       return { encodeRequest: m.encodeShareFetchRequest, decodeRequest: m.decodeShareFetchRequest, encodeResponse: m.encodeShareFetchResponse, decodeResponse: m.decodeShareFetchResponse };
@@ -1160,10 +1166,10 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [79, {
     apiKey: 79,
     name: "ShareAcknowledge",
-    minVersion: 0,
-    maxVersion: 0,
+    minVersion: 1,
+    maxVersion: 1,
     firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     loadCodec: async () => {
       const m = await import("./share-acknowledge.ts");
       return { encodeRequest: m.encodeShareAcknowledgeRequest, decodeRequest: m.decodeShareAcknowledgeRequest, encodeResponse: m.encodeShareAcknowledgeResponse, decodeResponse: m.decodeShareAcknowledgeResponse };
@@ -1265,6 +1271,42 @@ export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
       return { encodeRequest: m.encodeReadShareGroupStateSummaryRequest, decodeRequest: m.decodeReadShareGroupStateSummaryRequest, encodeResponse: m.encodeReadShareGroupStateSummaryResponse, decodeResponse: m.decodeReadShareGroupStateSummaryResponse };
     },
   }],
+  [90, {
+    apiKey: 90,
+    name: "DescribeShareGroupOffsets",
+    minVersion: 0,
+    maxVersion: 1,
+    firstFlexibleVersion: 0,
+    latestVersionUnstable: false,
+    loadCodec: async () => {
+      const m = await import("./describe-share-group-offsets.ts");
+      return { encodeRequest: m.encodeDescribeShareGroupOffsetsRequest, decodeRequest: m.decodeDescribeShareGroupOffsetsRequest, encodeResponse: m.encodeDescribeShareGroupOffsetsResponse, decodeResponse: m.decodeDescribeShareGroupOffsetsResponse };
+    },
+  }],
+  [91, {
+    apiKey: 91,
+    name: "AlterShareGroupOffsets",
+    minVersion: 0,
+    maxVersion: 0,
+    firstFlexibleVersion: 0,
+    latestVersionUnstable: false,
+    loadCodec: async () => {
+      const m = await import("./alter-share-group-offsets.ts");
+      return { encodeRequest: m.encodeAlterShareGroupOffsetsRequest, decodeRequest: m.decodeAlterShareGroupOffsetsRequest, encodeResponse: m.encodeAlterShareGroupOffsetsResponse, decodeResponse: m.decodeAlterShareGroupOffsetsResponse };
+    },
+  }],
+  [92, {
+    apiKey: 92,
+    name: "DeleteShareGroupOffsets",
+    minVersion: 0,
+    maxVersion: 0,
+    firstFlexibleVersion: 0,
+    latestVersionUnstable: false,
+    loadCodec: async () => {
+      const m = await import("./delete-share-group-offsets.ts");
+      return { encodeRequest: m.encodeDeleteShareGroupOffsetsRequest, decodeRequest: m.decodeDeleteShareGroupOffsetsRequest, encodeResponse: m.encodeDeleteShareGroupOffsetsResponse, decodeResponse: m.decodeDeleteShareGroupOffsetsResponse };
+    },
+  }],
 ]);
 
 export interface RequestTypes {
@@ -1356,6 +1398,9 @@ export interface RequestTypes {
   85: writeShareGroupState.WriteShareGroupStateRequest;
   86: deleteShareGroupState.DeleteShareGroupStateRequest;
   87: readShareGroupStateSummary.ReadShareGroupStateSummaryRequest;
+  90: describeShareGroupOffsets.DescribeShareGroupOffsetsRequest;
+  91: alterShareGroupOffsets.AlterShareGroupOffsetsRequest;
+  92: deleteShareGroupOffsets.DeleteShareGroupOffsetsRequest;
 }
 
 export interface ResponseTypes {
@@ -1447,4 +1492,7 @@ export interface ResponseTypes {
   85: writeShareGroupState.WriteShareGroupStateResponse;
   86: deleteShareGroupState.DeleteShareGroupStateResponse;
   87: readShareGroupStateSummary.ReadShareGroupStateSummaryResponse;
+  90: describeShareGroupOffsets.DescribeShareGroupOffsetsResponse;
+  91: alterShareGroupOffsets.AlterShareGroupOffsetsResponse;
+  92: deleteShareGroupOffsets.DeleteShareGroupOffsetsResponse;
 }

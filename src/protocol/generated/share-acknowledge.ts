@@ -4,36 +4,36 @@ import { ZERO_UUID, type Reader } from "../reader.ts";
 import type { Writer } from "../writer.ts";
 
 export interface ShareAcknowledgeRequest {
-  /** The group identifier. (versions 0+; nullable 0+; default "null") */
+  /** The share group. (versions 0+; nullable 0+; default "null") */
   groupId: string | null;
-  /** The member ID. (versions 0+; nullable 0+) */
+  /** The member id. (versions 0+; nullable 0+) */
   memberId: string | null;
-  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. (versions 0+) */
+  /** -1 closes the share session, otherwise its next epoch. (versions 0+) */
   shareSessionEpoch: number;
-  /** The topics containing records to acknowledge. (versions 0+) */
+  /** The acknowledgements, by topic. (versions 0+) */
   topics: ShareAcknowledgeRequestAcknowledgeTopic[];
 }
 
 export interface ShareAcknowledgeRequestAcknowledgeTopic {
-  /** The unique topic ID. (versions 0+) */
+  /** The topic id. (versions 0+) */
   topicId: string;
-  /** The partitions containing records to acknowledge. (versions 0+) */
+  /** The partitions. (versions 0+) */
   partitions: ShareAcknowledgeRequestAcknowledgePartition[];
 }
 
 export interface ShareAcknowledgeRequestAcknowledgePartition {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
-  /** Record batches to acknowledge. (versions 0+) */
+  /** Acknowledgements of records acquired earlier. (versions 0+) */
   acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
 }
 
 export interface ShareAcknowledgeRequestAcknowledgementBatch {
-  /** First offset of batch of records to acknowledge. (versions 0+) */
+  /** The first offset acknowledged. (versions 0+) */
   firstOffset: bigint;
-  /** Last offset (inclusive) of batch of records to acknowledge. (versions 0+) */
+  /** The last offset acknowledged (inclusive). (versions 0+) */
   lastOffset: bigint;
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject. (versions 0+) */
+  /** One type for the whole range or one per offset: 0 gap, 1 accept, 2 release, 3 reject. (versions 0+) */
   acknowledgeTypes: number[];
 }
 
@@ -104,51 +104,51 @@ function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: n
 }
 
 export interface ShareAcknowledgeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
+  /** How long the response was throttled, in milliseconds. (versions 0+) */
   throttleTimeMs: number;
-  /** The top level response error code. (versions 0+) */
+  /** The error of the whole request, or 0. (versions 0+) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0+; nullable 0+; default "null") */
+  /** What went wrong, or null. (versions 0+; nullable 0+; default "null") */
   errorMessage: string | null;
-  /** The response topics. (versions 0+) */
+  /** The partitions, by topic. (versions 0+) */
   responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
-  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 0+) */
+  /** Brokers named as leaders in CurrentLeader. (versions 0+) */
   nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
 }
 
 export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
-  /** The unique topic ID. (versions 0+) */
+  /** The topic id. (versions 0+) */
   topicId: string;
-  /** The topic partitions. (versions 0+) */
+  /** The partitions. (versions 0+) */
   partitions: ShareAcknowledgeResponsePartitionData[];
 }
 
 export interface ShareAcknowledgeResponsePartitionData {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
-  /** The error code, or 0 if there was no error. (versions 0+) */
+  /** The error, or 0. (versions 0+) */
   errorCode: number;
-  /** The error message, or null if there was no error. (versions 0+; nullable 0+; default "null") */
+  /** What went wrong, or null. (versions 0+; nullable 0+; default "null") */
   errorMessage: string | null;
-  /** (versions 0+) */
+  /** The partition's leader when it moved. (versions 0+) */
   currentLeader: ShareAcknowledgeResponseLeaderIdAndEpoch;
 }
 
 export interface ShareAcknowledgeResponseLeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. (versions 0+) */
+  /** The leader's id, or -1. (versions 0+) */
   leaderId: number;
-  /** The latest known leader epoch. (versions 0+) */
+  /** The leader epoch. (versions 0+) */
   leaderEpoch: number;
 }
 
 export interface ShareAcknowledgeResponseNodeEndpoint {
-  /** The ID of the associated node. (versions 0+) */
+  /** The node id. (versions 0+) */
   nodeId: number;
-  /** The node's hostname. (versions 0+) */
+  /** The host. (versions 0+) */
   host: string;
-  /** The node's port. (versions 0+) */
+  /** The port. (versions 0+) */
   port: number;
-  /** The rack of the node, or null if it has not been assigned to a rack. (versions 0+; nullable 0+; default "null") */
+  /** The rack, or null. (versions 0+; nullable 0+; default "null") */
   rack: string | null;
 }
 

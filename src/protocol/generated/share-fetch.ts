@@ -4,53 +4,55 @@ import { ZERO_UUID, type Reader } from "../reader.ts";
 import type { Writer } from "../writer.ts";
 
 export interface ShareFetchRequest {
-  /** The group identifier. (versions 0+; nullable 0+; default "null") */
+  /** The share group. (versions 0+; nullable 0+; default "null") */
   groupId: string | null;
-  /** The member ID. (versions 0+; nullable 0+) */
+  /** The member id. (versions 0+; nullable 0+) */
   memberId: string | null;
-  /** The current share session epoch: 0 to open a share session; -1 to close it; otherwise increments for consecutive requests. (versions 0+) */
+  /** 0 opens a share session, -1 closes it, otherwise the next epoch of the session. (versions 0+) */
   shareSessionEpoch: number;
-  /** The maximum time in milliseconds to wait for the response. (versions 0+) */
+  /** The longest to wait for records, in milliseconds. (versions 0+) */
   maxWaitMs: number;
-  /** The minimum bytes to accumulate in the response. (versions 0+) */
+  /** The bytes to wait for. (versions 0+) */
   minBytes: number;
-  /** The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored. (versions 0+; default "0x7fffffff") */
+  /** The most bytes to return (the first batch is returned whole). (versions 0+; default "0x7fffffff") */
   maxBytes: number;
-  /** The topics to fetch. (versions 0+) */
+  /** The most records to acquire; whole batches may exceed it. (versions 1+) */
+  maxRecords: number;
+  /** The preferred number of records per acquired range. (versions 1+) */
+  batchSize: number;
+  /** Partitions to add to the session or to acknowledge in. (versions 0+) */
   topics: ShareFetchRequestFetchTopic[];
-  /** The partitions to remove from this share session. (versions 0+) */
+  /** Partitions to remove from the session. (versions 0+) */
   forgottenTopicsData: ShareFetchRequestForgottenTopic[];
 }
 
 export interface ShareFetchRequestFetchTopic {
-  /** The unique topic ID. (versions 0+) */
+  /** The topic id. (versions 0+) */
   topicId: string;
-  /** The partitions to fetch. (versions 0+) */
+  /** The partitions. (versions 0+) */
   partitions: ShareFetchRequestFetchPartition[];
 }
 
 export interface ShareFetchRequestFetchPartition {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
-  /** The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. (versions 0+) */
-  partitionMaxBytes: number;
-  /** Record batches to acknowledge. (versions 0+) */
+  /** Acknowledgements of records acquired earlier. (versions 0+) */
   acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
 }
 
 export interface ShareFetchRequestAcknowledgementBatch {
-  /** First offset of batch of records to acknowledge. (versions 0+) */
+  /** The first offset acknowledged. (versions 0+) */
   firstOffset: bigint;
-  /** Last offset (inclusive) of batch of records to acknowledge. (versions 0+) */
+  /** The last offset acknowledged (inclusive). (versions 0+) */
   lastOffset: bigint;
-  /** Array of acknowledge types - 0:Gap,1:Accept,2:Release,3:Reject. (versions 0+) */
+  /** One type for the whole range or one per offset: 0 gap, 1 accept, 2 release, 3 reject. (versions 0+) */
   acknowledgeTypes: number[];
 }
 
 export interface ShareFetchRequestForgottenTopic {
-  /** The unique topic ID. (versions 0+) */
+  /** The topic id. (versions 0+) */
   topicId: string;
-  /** The partitions indexes to forget. (versions 0+) */
+  /** The partition indexes. (versions 0+) */
   partitions: number[];
 }
 
@@ -61,6 +63,8 @@ export function encodeShareFetchRequest(w: Writer, version: number, m: ShareFetc
   w.writeInt32(m.maxWaitMs ?? 0);
   w.writeInt32(m.minBytes ?? 0);
   w.writeInt32(m.maxBytes ?? 2147483647);
+  w.writeInt32(m.maxRecords ?? 0);
+  w.writeInt32(m.batchSize ?? 0);
   w.writeCompactArray(m.topics ?? [], (w, e) => encodeShareFetchRequestFetchTopic(w, version, e));
   w.writeCompactArray(m.forgottenTopicsData ?? [], (w, e) => encodeShareFetchRequestForgottenTopic(w, version, e));
   w.writeUnsignedVarint(0);
@@ -74,6 +78,8 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
     maxWaitMs: r.readInt32(),
     minBytes: r.readInt32(),
     maxBytes: r.readInt32(),
+    maxRecords: r.readInt32(),
+    batchSize: r.readInt32(),
     topics: r.readCompactArray((r) => decodeShareFetchRequestFetchTopic(r, version)),
     forgottenTopicsData: r.readCompactArray((r) => decodeShareFetchRequestForgottenTopic(r, version)),
   };
@@ -98,7 +104,6 @@ function decodeShareFetchRequestFetchTopic(r: Reader, version: number): ShareFet
 
 function encodeShareFetchRequestFetchPartition(w: Writer, version: number, m: ShareFetchRequestFetchPartition): void {
   w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt32(m.partitionMaxBytes ?? 0);
   w.writeCompactArray(m.acknowledgementBatches ?? [], (w, e) => encodeShareFetchRequestAcknowledgementBatch(w, version, e));
   w.writeUnsignedVarint(0);
 }
@@ -106,7 +111,6 @@ function encodeShareFetchRequestFetchPartition(w: Writer, version: number, m: Sh
 function decodeShareFetchRequestFetchPartition(r: Reader, version: number): ShareFetchRequestFetchPartition {
   const m: ShareFetchRequestFetchPartition = {
     partitionIndex: r.readInt32(),
-    partitionMaxBytes: r.readInt32(),
     acknowledgementBatches: r.readCompactArray((r) => decodeShareFetchRequestAcknowledgementBatch(r, version)),
   };
   r.skipTaggedFields();
@@ -146,68 +150,70 @@ function decodeShareFetchRequestForgottenTopic(r: Reader, version: number): Shar
 }
 
 export interface ShareFetchResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
+  /** How long the response was throttled, in milliseconds. (versions 0+) */
   throttleTimeMs: number;
-  /** The top-level response error code. (versions 0+) */
+  /** The error of the whole request, or 0. (versions 0+) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0+; nullable 0+; default "null") */
+  /** What went wrong, or null. (versions 0+; nullable 0+; default "null") */
   errorMessage: string | null;
-  /** The response topics. (versions 0+) */
+  /** How long the acquired records stay locked to the member, in milliseconds. (versions 1+) */
+  acquisitionLockTimeoutMs: number;
+  /** The partitions, by topic. (versions 0+) */
   responses: ShareFetchResponseShareFetchableTopicResponse[];
-  /** Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 0+) */
+  /** Brokers named as leaders in CurrentLeader. (versions 0+) */
   nodeEndpoints: ShareFetchResponseNodeEndpoint[];
 }
 
 export interface ShareFetchResponseShareFetchableTopicResponse {
-  /** The unique topic ID. (versions 0+) */
+  /** The topic id. (versions 0+) */
   topicId: string;
-  /** The topic partitions. (versions 0+) */
+  /** The partitions. (versions 0+) */
   partitions: ShareFetchResponsePartitionData[];
 }
 
 export interface ShareFetchResponsePartitionData {
   /** The partition index. (versions 0+) */
   partitionIndex: number;
-  /** The fetch error code, or 0 if there was no fetch error. (versions 0+) */
+  /** The fetch error, or 0. (versions 0+) */
   errorCode: number;
-  /** The fetch error message, or null if there was no fetch error. (versions 0+; nullable 0+; default "null") */
+  /** What went wrong fetching, or null. (versions 0+; nullable 0+; default "null") */
   errorMessage: string | null;
-  /** The acknowledge error code, or 0 if there was no acknowledge error. (versions 0+) */
+  /** The error of the acknowledgements in the request, or 0. (versions 0+) */
   acknowledgeErrorCode: number;
-  /** The acknowledge error message, or null if there was no acknowledge error. (versions 0+; nullable 0+; default "null") */
+  /** What went wrong acknowledging, or null. (versions 0+; nullable 0+; default "null") */
   acknowledgeErrorMessage: string | null;
-  /** (versions 0+) */
+  /** The partition's leader when it moved. (versions 0+) */
   currentLeader: ShareFetchResponseLeaderIdAndEpoch;
-  /** The record data. (versions 0+; nullable 0+) */
+  /** The record batches holding the acquired records. (versions 0+; nullable 0+) */
   records: Uint8Array | null;
-  /** The acquired records. (versions 0+) */
+  /** The offset ranges acquired by the member. (versions 0+) */
   acquiredRecords: ShareFetchResponseAcquiredRecords[];
 }
 
 export interface ShareFetchResponseLeaderIdAndEpoch {
-  /** The ID of the current leader or -1 if the leader is unknown. (versions 0+) */
+  /** The leader's id, or -1. (versions 0+) */
   leaderId: number;
-  /** The latest known leader epoch. (versions 0+) */
+  /** The leader epoch. (versions 0+) */
   leaderEpoch: number;
 }
 
 export interface ShareFetchResponseAcquiredRecords {
-  /** The earliest offset in this batch of acquired records. (versions 0+) */
+  /** The first offset of the range. (versions 0+) */
   firstOffset: bigint;
-  /** The last offset of this batch of acquired records. (versions 0+) */
+  /** The last offset of the range (inclusive). (versions 0+) */
   lastOffset: bigint;
-  /** The delivery count of this batch of acquired records. (versions 0+) */
+  /** How many times the records have been delivered, this time included. (versions 0+) */
   deliveryCount: number;
 }
 
 export interface ShareFetchResponseNodeEndpoint {
-  /** The ID of the associated node. (versions 0+) */
+  /** The node id. (versions 0+) */
   nodeId: number;
-  /** The node's hostname. (versions 0+) */
+  /** The host. (versions 0+) */
   host: string;
-  /** The node's port. (versions 0+) */
+  /** The port. (versions 0+) */
   port: number;
-  /** The rack of the node, or null if it has not been assigned to a rack. (versions 0+; nullable 0+; default "null") */
+  /** The rack, or null. (versions 0+; nullable 0+; default "null") */
   rack: string | null;
 }
 
@@ -215,6 +221,7 @@ export function encodeShareFetchResponse(w: Writer, version: number, m: ShareFet
   w.writeInt32(m.throttleTimeMs ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
+  w.writeInt32(m.acquisitionLockTimeoutMs ?? 0);
   w.writeCompactArray(m.responses ?? [], (w, e) => encodeShareFetchResponseShareFetchableTopicResponse(w, version, e));
   w.writeCompactArray(m.nodeEndpoints ?? [], (w, e) => encodeShareFetchResponseNodeEndpoint(w, version, e));
   w.writeUnsignedVarint(0);
@@ -225,6 +232,7 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
     throttleTimeMs: r.readInt32(),
     errorCode: r.readInt16(),
     errorMessage: r.readCompactNullableString(),
+    acquisitionLockTimeoutMs: r.readInt32(),
     responses: r.readCompactArray((r) => decodeShareFetchResponseShareFetchableTopicResponse(r, version)),
     nodeEndpoints: r.readCompactArray((r) => decodeShareFetchResponseNodeEndpoint(r, version)),
   };

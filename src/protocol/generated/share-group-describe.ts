@@ -4,9 +4,9 @@ import { ZERO_UUID, type Reader } from "../reader.ts";
 import type { Writer } from "../writer.ts";
 
 export interface ShareGroupDescribeRequest {
-  /** The ids of the groups to describe (versions 0+) */
+  /** The groups to describe. (versions 0+) */
   groupIds: string[];
-  /** Whether to include authorized operations. (versions 0+) */
+  /** Whether to report the caller's authorized operations. (versions 0+) */
   includeAuthorizedOperations: boolean;
 }
 
@@ -26,61 +26,61 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
 }
 
 export interface ShareGroupDescribeResponse {
-  /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
+  /** How long the response was throttled, in milliseconds. (versions 0+) */
   throttleTimeMs: number;
-  /** Each described group. (versions 0+) */
+  /** One entry per requested group. (versions 0+) */
   groups: ShareGroupDescribeResponseDescribedGroup[];
 }
 
 export interface ShareGroupDescribeResponseDescribedGroup {
-  /** The describe error, or 0 if there was no error. (versions 0+) */
+  /** The error, or 0. (versions 0+) */
   errorCode: number;
-  /** The top-level error message, or null if there was no error. (versions 0+; nullable 0+; default "null") */
+  /** What went wrong, or null. (versions 0+; nullable 0+; default "null") */
   errorMessage: string | null;
-  /** The group ID string. (versions 0+) */
+  /** The group. (versions 0+) */
   groupId: string;
-  /** The group state string, or the empty string. (versions 0+) */
+  /** The group's state. (versions 0+) */
   groupState: string;
   /** The group epoch. (versions 0+) */
   groupEpoch: number;
-  /** The assignment epoch. (versions 0+) */
+  /** The epoch of the target assignment. (versions 0+) */
   assignmentEpoch: number;
-  /** The selected assignor. (versions 0+) */
+  /** The server-side assignor. (versions 0+) */
   assignorName: string;
   /** The members. (versions 0+) */
   members: ShareGroupDescribeResponseMember[];
-  /** 32-bit bitfield to represent authorized operations for this group. (versions 0+; default "-2147483648") */
+  /** Bit field of the caller's authorized operations on the group. (versions 0+; default "-2147483648") */
   authorizedOperations: number;
 }
 
 export interface ShareGroupDescribeResponseMember {
-  /** The member ID. (versions 0+) */
+  /** The member id. (versions 0+) */
   memberId: string;
-  /** The member rack ID. (versions 0+; nullable 0+; default "null") */
+  /** The member's rack. (versions 0+; nullable 0+; default "null") */
   rackId: string | null;
-  /** The current member epoch. (versions 0+) */
+  /** The member's epoch. (versions 0+) */
   memberEpoch: number;
-  /** The client ID. (versions 0+) */
+  /** The member's client id. (versions 0+) */
   clientId: string;
-  /** The client host. (versions 0+) */
+  /** The member's host. (versions 0+) */
   clientHost: string;
-  /** The subscribed topic names. (versions 0+) */
+  /** The topics the member subscribes to. (versions 0+) */
   subscribedTopicNames: string[];
-  /** The current assignment. (versions 0+) */
+  /** The member's partitions. (versions 0+) */
   assignment: ShareGroupDescribeResponseAssignment;
 }
 
 export interface ShareGroupDescribeResponseAssignment {
-  /** The assigned topic-partitions to the member. (versions 0+) */
+  /** The partitions, by topic. (versions 0+) */
   topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
 }
 
 export interface ShareGroupDescribeResponseTopicPartitions {
-  /** The topic ID. (versions 0+) */
+  /** The topic id. (versions 0+) */
   topicId: string;
   /** The topic name. (versions 0+) */
   topicName: string;
-  /** The partitions. (versions 0+) */
+  /** The partition indexes. (versions 0+) */
   partitions: number[];
 }
 

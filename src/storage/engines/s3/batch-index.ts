@@ -138,6 +138,7 @@ export class BatchIndex {
 
 /** A chunk the head refers to is gone: the head was read before a rewrite; read it again. */
 export class VanishedError extends StorageUnavailableError {
+  override name = "VanishedError";
   constructor() {
     super("an index chunk vanished while reading: the head changed under the reader");
   }

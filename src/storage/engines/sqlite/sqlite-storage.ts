@@ -56,6 +56,24 @@ import {
 /** How long a writer waits for another connection's transaction before giving up. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Switches the file to WAL. SQLite answers SQLITE_BUSY at once, without its busy handler, when another
+ * process is switching a new file at the same moment (two brokers starting on one fresh file), so the switch
+ * is retried for as long as a busy writer would be waited for.
+ */
+function enableWal(db: Database): void {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.run("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      if (!/database is locked/i.test(messageOf(error)) || performance.now() > deadline) throw error;
+      Bun.sleepSync(5 + Math.random() * 20);
+    }
+  }
+}
+
 export class SqliteStorage implements Storage {
   readonly kind = "sqlite";
   readonly #db: Database;
@@ -77,7 +95,7 @@ export class SqliteStorage implements Storage {
       db = new Database(path, { create: true, readwrite: true, strict: true, safeIntegers: true });
       // busy_timeout first: switching to WAL itself may wait for another process.
       db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.run("PRAGMA journal_mode = WAL");
+      enableWal(db);
       // In WAL mode NORMAL survives a process crash; only an OS crash or power loss may
       // lose the last commits, like Kafka's default of leaving fsync to the OS.
       db.run("PRAGMA synchronous = NORMAL");
