@@ -193,25 +193,13 @@ export class ProxyConnection {
 
   /** `transient`: the buffer of a chunk Bun reuses after the data handler, so leftovers are copied. */
   #feedRequests(chunk: Uint8Array, transient?: ArrayBufferLike): void {
-    let paused;
-    try {
-      paused = this.#requests.push(chunk);
-    } catch (error) {
-      this.fail(describe(error));
-      return;
-    }
-    if (paused) {
-      this.#validating = true;
-      if (paused.rest.byteLength > 0) this.#held.unshift(transient ? new Uint8Array(paused.rest) : paused.rest);
-      paused.until.then(
-        () => {
-          this.#validating = false;
-          this.#feedHeld();
-          this.#finishIfDrained();
-        },
-        (error) => this.fail(describe(error)),
-      );
-    }
+    const paused = this.#feed(this.#requests, chunk, transient, this.#held, describe, () => {
+      this.#validating = false;
+      this.#feedHeld();
+      this.#finishIfDrained();
+    });
+    if (paused === null) return;
+    if (paused) this.#validating = true;
     this.#toUpstream!.flush(transient);
     this.#flushToClient();
     this.#updateClientReading();
@@ -219,28 +207,42 @@ export class ProxyConnection {
 
   /** `transient`: as for #feedRequests. */
   #feedResponses(chunk: Uint8Array, transient?: ArrayBufferLike): void {
+    const paused = this.#feed(this.#responses, chunk, transient, this.#heldResponses, (error) => `bad response from the upstream: ${describe(error)}`, () => {
+      this.#rewriting = false;
+      // The proxy's own answers queued behind the rewritten response go out next.
+      this.#flushLocal();
+      this.#feedHeldResponses();
+      this.#finishIfDrained();
+    });
+    if (paused === null) return;
+    if (paused) this.#rewriting = true;
+    this.#flushToClient(transient);
+  }
+
+  /**
+   * Pushes a chunk into one side's splitter. When a taken frame pauses it (a validation or a rewrite), the rest
+   * of the chunk goes to the front of `held` (copied if it lies in `transient`) and `resumed` runs once the frame
+   * is done. Returns whether it paused, or null when the bytes were bad and the connection is closed.
+   */
+  #feed(
+    splitter: FrameSplitter,
+    chunk: Uint8Array,
+    transient: ArrayBufferLike | undefined,
+    held: Uint8Array[],
+    why: (error: unknown) => string,
+    resumed: () => void,
+  ): boolean | null {
     let paused;
     try {
-      paused = this.#responses.push(chunk);
+      paused = splitter.push(chunk);
     } catch (error) {
-      this.fail(`bad response from the upstream: ${describe(error)}`);
-      return;
+      this.fail(why(error));
+      return null;
     }
-    if (paused) {
-      this.#rewriting = true;
-      if (paused.rest.byteLength > 0) this.#heldResponses.unshift(transient ? new Uint8Array(paused.rest) : paused.rest);
-      paused.until.then(
-        () => {
-          this.#rewriting = false;
-          // The proxy's own answers queued behind the rewritten response go out next.
-          this.#flushLocal();
-          this.#feedHeldResponses();
-          this.#finishIfDrained();
-        },
-        (error) => this.fail(`bad response from the upstream: ${describe(error)}`),
-      );
-    }
-    this.#flushToClient(transient);
+    if (!paused) return false;
+    if (paused.rest.byteLength > 0) held.unshift(transient ? new Uint8Array(paused.rest) : paused.rest);
+    paused.until.then(resumed, (error) => this.fail(why(error)));
+    return true;
   }
 
   #feedHeldResponses(): void {
