@@ -8,7 +8,6 @@ import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "../p
 import { apiVersionsResponse } from "./api-versions.ts";
 import type { BrokerContext } from "./context.ts";
 import type { Dispatcher } from "./dispatcher.ts";
-import { firstErrorCode } from "./response-error.ts";
 import { ALLOW_ALL, type PeerInfo, type SaslSession } from "./security-hooks.ts";
 
 /** Responses waiting for a slow client beyond this stop the next request from being handled. */
@@ -157,18 +156,18 @@ export class Connection {
     try {
       ({ header, bodyOffset } = decodeRequestHeader(frame));
     } catch (error) {
-      this.#rejectHeader(error);
+      await this.#rejectHeader(error);
       return;
     }
     const handler = this.dispatcher.handler(header.apiKey);
     if (!handler || header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
-      this.#unsupported(header);
+      await this.#unsupported(header);
       this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
       return;
     }
     let request: unknown;
     try {
-      request = decodeRequestBody(header, frame, bodyOffset);
+      request = await decodeRequestBody(header, frame, bodyOffset);
     } catch (error) {
       this.#fail(`malformed ${apiName(header.apiKey)} v${header.apiVersion} request: ${(error as Error).message}`);
       this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
@@ -195,7 +194,7 @@ export class Connection {
       this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
       return;
     }
-    let bytes = response === null ? null : encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+    let bytes = response === null ? null : await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
     const quotas = this.ctx.security?.quotas;
     const throttleMs = quotas
       ? await quotas.record({
@@ -209,10 +208,14 @@ export class Connection {
       : 0;
     if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) {
       response.throttleTimeMs = throttleMs;
-      bytes = encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+      bytes = await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
     }
     if (bytes !== null) this.#send(bytes);
-    if (this.ctx.metrics) this.#account(header, response === null ? ErrorCode.NONE : firstErrorCode(response), started);
+    if (this.ctx.metrics) {
+      // Imported here: only a broker with metrics on (an HTTP listener) walks responses for their error.
+      const errorCode = response === null ? ErrorCode.NONE : (await import("./response-error.ts")).firstErrorCode(response);
+      this.#account(header, errorCode, started);
+    }
     // Kafka's throttling (KIP-219): the answer goes out at once carrying the throttle time, and
     // the connection is muted for that long, so a client that ignores it is slowed all the same.
     if (throttleMs > 0) await this.#mute(throttleMs);
@@ -229,16 +232,16 @@ export class Connection {
    * re-authentication deadline. Returns whether the request goes on to its handler.
    */
   async #passesSasl(sasl: SaslSession, header: RequestHeader, request: unknown): Promise<boolean> {
-    const reply = (body: unknown) => this.#send(encodeResponse(header.apiKey, header.apiVersion, header.correlationId, body));
+    const reply = async (body: unknown) => this.#send(await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, body));
     if (header.apiKey === ApiKey.SaslHandshake) {
       const { response, close } = sasl.handshake((request as { mechanism: string }).mechanism, header.apiVersion);
-      reply(response);
+      await reply(response);
       if (close) this.#fail(`SASL handshake refused: ${response.mechanisms.join(",")} only`);
       return false;
     }
     if (header.apiKey === ApiKey.SaslAuthenticate) {
       const { response, close } = await sasl.authenticate((request as { authBytes: Uint8Array }).authBytes, header.apiVersion);
-      reply(response);
+      await reply(response);
       if (close) this.#fail(`SASL authentication failed: ${response.errorMessage}`);
       else if (sasl.principal !== null) this.#frames.maxFrameBytes = this.ctx.config.maxRequestBytes;
       return false;
@@ -284,10 +287,10 @@ export class Connection {
     });
   }
 
-  #rejectHeader(error: unknown): void {
+  async #rejectHeader(error: unknown): Promise<void> {
     const header = (error as { header?: RequestHeader }).header;
     if ((error instanceof UnsupportedVersionError || error instanceof UnknownApiKeyError) && header) {
-      this.#unsupported(header);
+      await this.#unsupported(header);
       return;
     }
     this.#fail(`bad request header: ${error instanceof ProtocolError ? error.message : String(error)}`);
@@ -299,10 +302,10 @@ export class Connection {
    * Any other unsupported API or version closes the connection, as Kafka does: there is no
    * response layout the client could parse.
    */
-  #unsupported(header: RequestHeader): void {
+  async #unsupported(header: RequestHeader): Promise<void> {
     if (header.apiKey === ApiKey.ApiVersions) {
       const body = apiVersionsResponse(this.dispatcher.handlers(), ErrorCode.UNSUPPORTED_VERSION);
-      this.#send(encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, body));
+      this.#send(await encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, body));
       return;
     }
     this.#fail(`unsupported API ${apiName(header.apiKey)} version ${header.apiVersion}`);

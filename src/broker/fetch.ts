@@ -161,13 +161,18 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
     const keys = wanted.filter((w) => w.topic).map((w) => LogNotifier.key(w.topic!.name, w.partition.partition));
 
     let pass = await readOnce(ctx, wanted, request, readCommitted);
+    let readAt = Date.now();
     // Long poll: wake on appends through this broker, and re-read the store periodically to
-    // see appends made through other brokers.
+    // see appends made through other brokers, at most once per poll interval: on s3:// every
+    // read is a billed request (a fetch that times out sooner just answers empty, and the
+    // client's next fetch reads the store again).
     while (pass.total < Math.max(1, request.minBytes) && !pass.anyError && !rc.signal.aborted && wanted.length > 0) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      await ctx.notifier.wait(keys, Math.min(remaining, ctx.config.fetchPollMs), rc.signal);
+      const appended = await ctx.notifier.wait(keys, Math.min(remaining, ctx.config.fetchPollMs), rc.signal);
+      if (!appended && (rc.signal.aborted || Date.now() - readAt < ctx.config.fetchPollMs)) break;
       pass = await readOnce(ctx, wanted, request, readCommitted);
+      readAt = Date.now();
     }
 
     if (ctx.metrics) countFetched(ctx.metrics, wanted, pass.batches);

@@ -15,3 +15,30 @@ export interface ApiHandler<Req = any, Res = any> {
 export function defineApi<Req, Res>(api: ApiHandler<Req, Res>): ApiHandler<Req, Res> {
   return api;
 }
+
+/**
+ * An API whose module is imported on its first request, so start-up evaluates none of it
+ * (apis.ts). Its versions are stated where it is listed, so that ApiVersions can advertise it
+ * unloaded; the loaded handler must state the same ones, or its first request fails loudly.
+ */
+export function lazyApi(apiKey: number, minVersion: number, maxVersion: number, load: () => Promise<ApiHandler>): ApiHandler & { load(): Promise<ApiHandler> } {
+  let loaded: Promise<ApiHandler> | undefined;
+  const loadChecked = () =>
+    (loaded ??= load().then((handler) => {
+      if (handler.apiKey !== apiKey || handler.minVersion !== minVersion || handler.maxVersion !== maxVersion) {
+        throw new Error(
+          `API ${apiKey} is listed with versions ${minVersion}-${maxVersion} but its handler serves API ${handler.apiKey} versions ${handler.minVersion}-${handler.maxVersion}`,
+        );
+      }
+      return handler;
+    }));
+  return {
+    apiKey,
+    minVersion,
+    maxVersion,
+    load: loadChecked,
+    async handle(ctx, request, rc) {
+      return (await loadChecked()).handle(ctx, request, rc);
+    },
+  };
+}

@@ -20,8 +20,9 @@ export class LogCleaner {
     this.#task = new PeriodicTask("log cleaner pass", ctx.config.cleanerIntervalMs, () => this.runOnce());
   }
 
-  start(): void {
-    this.#task.start();
+  /** The first pass runs after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs?: number): void {
+    this.#task.start(firstDelayMs);
   }
 
   stop(): void {

@@ -20,31 +20,33 @@ export class LogNotifier {
   }
 
   /**
-   * Resolves when any of `keys` is appended to, after `timeoutMs`, or when `signal` aborts,
-   * whichever comes first. Always resolves; never rejects.
+   * Resolves when any of `keys` is appended to (true), after `timeoutMs` or when `signal`
+   * aborts (false), whichever comes first. Never rejects.
    */
-  wait(keys: string[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+  wait(keys: string[], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      if (signal.aborted || timeoutMs <= 0) return resolve();
+      if (signal.aborted || timeoutMs <= 0) return resolve(false);
       let done = false;
-      const finish = () => {
+      const finish = (byAppend = false) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        signal.removeEventListener("abort", finish);
+        signal.removeEventListener("abort", aborted);
         for (const key of keys) {
           const set = this.#waiters.get(key);
-          set?.delete(finish);
+          set?.delete(onAppend);
           if (set?.size === 0) this.#waiters.delete(key);
         }
-        resolve();
+        resolve(byAppend);
       };
-      const timer = setTimeout(finish, timeoutMs);
-      signal.addEventListener("abort", finish, { once: true });
+      const timer = setTimeout(() => finish(), timeoutMs);
+      const aborted = () => finish();
+      const onAppend = () => finish(true);
+      signal.addEventListener("abort", aborted, { once: true });
       for (const key of keys) {
         let set = this.#waiters.get(key);
         if (!set) this.#waiters.set(key, (set = new Set()));
-        set.add(finish);
+        set.add(onAppend);
       }
     });
   }

@@ -49,3 +49,47 @@ export class PeriodicTask {
     this.#timer.unref?.();
   }
 }
+
+/** What the broker starts and stops of a background task. */
+export interface BackgroundTask {
+  /** The first pass runs after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs?: number): void;
+  stop(): void;
+  /** Resolves when a pass in progress (if any) has finished. */
+  idle(): Promise<void>;
+}
+
+/**
+ * A background task whose module is imported only when its first pass is due (`delayMs`
+ * after start), so it costs a broker nothing at start-up; that pass runs as soon as it is
+ * loaded, and from then on it runs on its own schedule.
+ */
+export function deferredTask(name: string, delayMs: number, load: () => Promise<BackgroundTask>): BackgroundTask {
+  let task: BackgroundTask | null = null;
+  let loading: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  return {
+    start() {
+      timer = setTimeout(() => {
+        loading = load()
+          .then((loaded) => {
+            if (stopped) return;
+            task = loaded;
+            task.start(0);
+          })
+          .catch((error) => consola.error(`${name} could not be loaded; it will not run:`, error));
+      }, delayMs);
+      timer.unref?.();
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      task?.stop();
+    },
+    async idle() {
+      await loading;
+      await task?.idle();
+    },
+  };
+}

@@ -20,7 +20,7 @@ import { LEADER_EPOCH } from "./metadata.ts";
 import { lazyRecords, RECORD_VALIDATORS, recordErrorsSummary, validateRecords } from "./record-validation.ts";
 import { isLakeSink, topicConfig } from "./topic-config.ts";
 import { transactionalProduceCheck, type TransactionalProduceCheck } from "./transactions/index.ts";
-import { hasPartition, lookupAuthorizedTopic } from "./topic-lookup.ts";
+import { hasPartition, lookupAuthorizedTopic, topicPartitionKey } from "./topic-lookup.ts";
 
 type PartitionResponse = ProduceResponse["responses"][number]["partitionResponses"][number];
 
@@ -152,7 +152,6 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
   minVersion: 0,
   maxVersion: 11,
   async handle(ctx, request, rc) {
-    const responses: ProduceResponse["responses"] = [];
     const refuseAll = (errorCode: number) => ({
       responses: request.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => failure(p.index, errorCode)) })),
       throttleTimeMs: 0,
@@ -164,24 +163,33 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
     }
     // Read the transaction at most once for the whole request.
     const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
-    for (const topicData of request.topicData) {
-      const partitionResponses: PartitionResponse[] = [];
-      const { topic, errorCode } = await lookupAuthorizedTopic(ctx, rc, AclOperation.WRITE, topicData.name, "produce to");
-      for (const partition of topicData.partitionData) {
-        if (!topic) {
-          partitionResponses.push(failure(partition.index, errorCode));
-          continue;
-        }
-        try {
-          partitionResponses.push(await producePartition(ctx, topic, partition.index, partition.records, checkTransaction, rc.apiVersion));
-        } catch (error) {
-          partitionResponses.push(
-            failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),
-          );
-        }
-      }
-      responses.push({ name: topicData.name, partitionResponses });
+    // Partitions are appended concurrently, so a request waits for its slowest partition, not
+    // for the sum of them (each append is a store round trip on s3:// and postgres://). A
+    // partition named twice is still appended in request order.
+    const lookups = new Map<string, ReturnType<typeof lookupAuthorizedTopic>>();
+    for (const { name } of request.topicData) {
+      if (!lookups.has(name)) lookups.set(name, lookupAuthorizedTopic(ctx, rc, AclOperation.WRITE, name, "produce to"));
     }
+    const previous = new Map<string, Promise<PartitionResponse>>();
+    const responses: ProduceResponse["responses"] = await Promise.all(
+      request.topicData.map(async (topicData) => ({
+        name: topicData.name,
+        partitionResponses: await Promise.all(
+          topicData.partitionData.map((partition) => {
+            const key = topicPartitionKey(topicData.name, partition.index);
+            const append = (previous.get(key) ?? Promise.resolve()).then(async () => {
+              const { topic, errorCode } = await lookups.get(topicData.name)!;
+              if (!topic) return failure(partition.index, errorCode);
+              return producePartition(ctx, topic, partition.index, partition.records, checkTransaction, rc.apiVersion).catch((error) =>
+                failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),
+              );
+            });
+            previous.set(key, append);
+            return append;
+          }),
+        ),
+      })),
+    );
     return request.acks === 0 ? null : { responses, throttleTimeMs: 0 };
   },
 });

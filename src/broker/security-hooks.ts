@@ -2,6 +2,7 @@
 // started with security options). Types only, plus the answers of a broker without it, so that a
 // plain broker never loads the security modules.
 import { SUPPORTED_OPERATIONS, operationBits } from "../protocol/acl-codes.ts";
+import { ApiKey } from "../protocol/generated/apis.ts";
 import type { SaslAuthenticateResponse } from "../protocol/generated/sasl-authenticate.ts";
 import type { SaslHandshakeResponse } from "../protocol/generated/sasl-handshake.ts";
 
@@ -52,6 +53,9 @@ export interface RequestUsage {
   readonly responseBytes: number;
   readonly handlerMs: number;
 }
+
+/** Requests no quota applies to: before and during authentication. */
+export const QUOTA_EXEMPT_APIS: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 export interface QuotaEnforcer {
   /** Records the request's usage; returns the throttle time in ms (0: within quota). */

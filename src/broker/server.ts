@@ -4,9 +4,8 @@ import { Connection } from "./connection.ts";
 import type { BrokerContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { allApis } from "./apis.ts";
-import { LogCleaner } from "./log-cleaner.ts";
+import { deferredTask } from "./periodic-task.ts";
 import { ANONYMOUS } from "./security-hooks.ts";
-import { TxnTimeouts } from "./transactions/index.ts";
 
 export interface RunningBroker {
   /** The first listener's port. */
@@ -59,10 +58,14 @@ export function listenOn(ctx: BrokerContext, specs: ListenerSpec[]): RunningBrok
   // Appends committed elsewhere (another broker, SQL) wake this broker's long polls at once,
   // where the store can tell; elsewhere the polls' periodic re-read finds them.
   const unwatch = ctx.storage.watchAppends?.((tp) => ctx.notifier.notify(tp.topic, tp.partition));
-  const cleaner = new LogCleaner(ctx);
+  // Background work is imported when it is first due, not at start-up.
+  const cleaner = deferredTask("log cleaner", ctx.config.cleanerIntervalMs, async () => new (await import("./log-cleaner.ts")).LogCleaner(ctx));
   cleaner.start();
   // Any broker may abort a transaction that outlived its timeout; CAS keeps concurrent sweeps safe.
-  const txnTimeouts = new TxnTimeouts(ctx, ctx.config.transactionSweepIntervalMs);
+  const txnTimeouts = deferredTask("transaction timeout sweep", ctx.config.transactionSweepIntervalMs, async () => {
+    const { TxnTimeouts } = await import("./transactions/txn-timeouts.ts");
+    return new TxnTimeouts(ctx, ctx.config.transactionSweepIntervalMs);
+  });
   txnTimeouts.start();
 
   return {

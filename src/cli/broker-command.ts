@@ -1,23 +1,22 @@
-import { defineCommand } from "citty";
+import { defineCommand } from "./define-command.ts";
 import { consola } from "../log.ts";
 import { listenOn, type RunningBroker } from "../broker/server.ts";
-import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/index.ts";
+import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/txn-settings.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
 import { parseHttpListenerUrl, parseListenerUrls } from "./listener-url.ts";
 import { applyLogging, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSignals } from "./server-options.ts";
 import { brokerSecurity, listenerSpecs, securityArgs } from "./broker-security.ts";
-import { listenHttp, type RunningHttp } from "../http/server.ts";
-import { healthRoutes } from "../http/health.ts";
-import { schemaRegistryRoutes } from "../http/schema-registry.ts";
-import { openSchemas } from "../schema/open-schemas.ts";
-import { readyRoutes } from "../http/ready.ts";
-import { metricsRoutes } from "../http/metrics.ts";
-import { consoleRoutes } from "../http/console/routes.ts";
+import type { RunningHttp } from "../http/server.ts";
 import type { Storage } from "../storage/storage.ts";
-import { lakeSettings, openLakeFeed } from "./lake-options.ts";
+import type { BrokerSchemas } from "../schema/open-schemas.ts";
+import type { LakeFeed } from "../broker/lake-feed.ts";
 import pkg from "../../package.json" with { type: "json" };
+
+// Only what every broker needs at start-up is imported here: the schema layer, the lake, metrics,
+// security and HTTP are imported where they are used, when their options ask for them
+// (docs/ARCHITECTURE.md; test/cli/startup-path.test.ts fails when a module joins the start-up path).
 
 const env = process.env;
 
@@ -86,25 +85,31 @@ export const brokerCommand = defineCommand({
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
     const schemaRefreshMs = parseSchemaRefreshMs(args["schema-refresh-ms"]);
-    const lake = lakeSettings({
+    // With every lake option at its default there is no lake, and nothing of it is loaded.
+    const lakeOptions = {
       location: args["lake-location"],
       format: args["lake-format"],
       namespace: args["lake-namespace"],
       icebergCatalog: args["iceberg-catalog"],
       catchUpIntervalMs: env.LAKE_CATCH_UP_INTERVAL_MS ?? "30000",
-    });
+    };
+    const lakeOptionsGiven =
+      lakeOptions.location || lakeOptions.icebergCatalog || lakeOptions.format !== "parquet" || lakeOptions.namespace !== "tansu" || env.LAKE_CATCH_UP_INTERVAL_MS;
+    const lakeCli = lakeOptionsGiven ? await import("./lake-options.ts") : null;
+    const lake = lakeCli ? lakeCli.lakeSettings(lakeOptions) : null;
 
     const opened = await openStorage(args["storage-engine"]);
     // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.
     const metrics = httpListener ? new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version) : undefined;
     const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
-    let schemas: ReturnType<typeof openSchemas>;
+    let schemas: BrokerSchemas;
     let security: Awaited<ReturnType<typeof brokerSecurity>>;
-    let lakeFeed: Awaited<ReturnType<typeof openLakeFeed>> | null;
+    let lakeFeed: LakeFeed | null;
     try {
-      schemas = openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
+      // The schema layer itself loads on the first produce or registry request (open-schemas.ts).
+      schemas = await (await import("../schema/open-schemas.ts")).openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
       security = await brokerSecurity(args, storage);
-      lakeFeed = lake ? await openLakeFeed(lake, storage, schemas) : null;
+      lakeFeed = lake && lakeCli ? await lakeCli.openLakeFeed(lake, storage, schemas) : null;
     } catch (error) {
       await storage.close();
       throw error;
@@ -124,7 +129,7 @@ export const brokerCommand = defineCommand({
         defaultPartitions,
         autoCreateTopics: args["auto-create-topics"],
         maxRequestBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? 100 * 1024 * 1024),
-        fetchPollMs: Number(env.FETCH_POLL_MS ?? 250),
+        fetchPollMs: Number(env.FETCH_POLL_MS ?? storage.pollIntervalMs ?? 250),
         cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
         transactionSweepIntervalMs: Number(env.TRANSACTION_SWEEP_INTERVAL_MS ?? TXN_SWEEP_INTERVAL_MS),
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
@@ -142,6 +147,15 @@ export const brokerCommand = defineCommand({
     let http: RunningHttp | null = null;
     if (httpListener) {
       try {
+        // Imported only when enabled, like everything off the start-up path (docs/ARCHITECTURE.md).
+        const [{ listenHttp }, { healthRoutes }, { readyRoutes }, { metricsRoutes }, { consoleRoutes }, { schemaRegistryRoutes }] = await Promise.all([
+          import("../http/server.ts"),
+          import("../http/health.ts"),
+          import("../http/ready.ts"),
+          import("../http/metrics.ts"),
+          import("../http/console/routes.ts"),
+          import("../http/schema-registry.ts"),
+        ]);
         http = listenHttp(httpListener.host, httpListener.port, [
           healthRoutes(),
           readyRoutes(storage),

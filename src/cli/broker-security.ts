@@ -2,7 +2,7 @@
 // security modules are imported only when an option asks for them, so a plain broker starts
 // as fast and as small as before.
 import type { ListenerSpec } from "../broker/server.ts";
-import type { BrokerSecurity } from "../broker/security-hooks.ts";
+import { QUOTA_EXEMPT_APIS, type BrokerSecurity, type QuotaEnforcer } from "../broker/security-hooks.ts";
 import type { Storage } from "../storage/storage.ts";
 import type { ListenerUrl } from "./listener-url.ts";
 
@@ -95,9 +95,7 @@ export async function brokerSecurity(args: SecurityArgs, storage: Storage): Prom
   const authorizer = args.authorizer ?? "none";
   if (authorizer !== "none" && authorizer !== "acl") throw new Error(`--authorizer: unknown authorizer ${authorizer} (none or acl)`);
   const reauthMs = nonNegative(args["connections-max-reauth-ms"], "--connections-max-reauth-ms");
-  // Quotas apply on every broker (another broker may set them); the module is small.
-  const { ClientQuotas } = await import("../security/quota-enforcer.ts");
-  const quotas = new ClientQuotas(storage, SECURITY_CACHE_MS, quotaWindows());
+  const quotas = lazyQuotas(storage);
   if (mechanisms.length === 0 && authorizer === "none") return { saslMechanisms: [], saslSession: noSasl, authenticatePassword: noSasl, authorizer: null, quotas };
   const { securityFor } = await import("../security/index.ts");
   return securityFor(storage, {
@@ -119,6 +117,27 @@ export async function brokerSecurity(args: SecurityArgs, storage: Storage): Prom
     cacheMs: SECURITY_CACHE_MS,
     quotas,
   });
+}
+
+/**
+ * Quotas apply on every broker (another broker may set them), but their code is imported on the
+ * first request one can apply to, so a broker starts without it.
+ */
+function lazyQuotas(storage: Storage): QuotaEnforcer {
+  const windows = quotaWindows();
+  let loaded: Promise<QuotaEnforcer> | null = null;
+  const load = () =>
+    (loaded ??= import("../security/quota-enforcer.ts").then(({ ClientQuotas }) => new ClientQuotas(storage, SECURITY_CACHE_MS, windows)));
+  return {
+    async record(usage) {
+      if (QUOTA_EXEMPT_APIS.has(usage.apiKey)) return 0;
+      return (await load()).record(usage);
+    },
+    invalidate() {
+      // Nothing is cached before the module is loaded.
+      void loaded?.then((quotas) => quotas.invalidate());
+    },
+  };
 }
 
 function noSasl(): never {

@@ -6,7 +6,8 @@ import type { CommandDef } from "citty";
 import { LogLevels } from "consola/core";
 import { consola } from "../log.ts";
 
-function report(error: unknown): never {
+/** Reports `error` as every command does, and exits 1. */
+export function reportFailure(error: unknown): never {
   console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
   if (consola.level >= LogLevels.debug) {
     for (let e: unknown = error; e instanceof Error; e = e.cause) console.error(e === error ? e.stack : `caused by: ${e.stack}`);
@@ -32,7 +33,7 @@ export function withFailureReport<T extends CommandDef<any>>(cmd: T): T {
         try {
           return await run(context);
         } catch (error) {
-          report(error);
+          reportFailure(error);
         }
       },
     }),

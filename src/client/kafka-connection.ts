@@ -39,18 +39,27 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** Bytes the socket has not taken yet, and who waits for them to be written. */
+interface QueuedWrite {
+  bytes: Uint8Array;
+  /** Called once the socket took the last byte, or with the error that stopped it. */
+  written(error?: Error): void;
+}
+
 /**
- * A minimal Kafka protocol client over one TCP connection: what the CLI tools and the
- * proxy need to talk to a broker. Responses are matched to requests by correlation id.
+ * A minimal Kafka protocol client over one TCP connection: what the CLI tools, `tansu perf`
+ * and the proxy need to talk to a broker. Requests may be pipelined: responses are matched to
+ * requests by correlation id, and writes the socket cannot take at once are queued until it
+ * drains, in order.
  */
 export class KafkaConnection {
   #nextCorrelationId = 1;
   readonly #pending = new Map<number, Pending>();
   readonly #frames = new FrameReader();
+  /** Bytes the socket has not taken yet (backpressure, or a TLS handshake still under way). */
+  readonly #writes: QueuedWrite[] = [];
   #socket!: Socket<undefined>;
   #closed = false;
-  /** Bytes the socket has not taken yet (backpressure, or a TLS handshake still under way). */
-  #unwritten: Uint8Array[] = [];
 
   private constructor(readonly address: string, readonly clientId: string) {}
 
@@ -80,7 +89,7 @@ export class KafkaConnection {
           : {}),
         socket: {
           data: (_socket, chunk) => connection.#onData(chunk),
-          drain: () => connection.#flush(),
+          drain: () => connection.#onDrain(),
           handshake: (_socket, success, authorizationError) => {
             if (success && (!authorizationError || tls?.verify === false)) handshake.resolve();
             else handshake.reject(new Error(`TLS handshake failed: ${authorizationError?.message ?? "refused"}`));
@@ -143,40 +152,62 @@ export class KafkaConnection {
     }
   }
 
-  request<K extends keyof RequestTypes & keyof ResponseTypes>(apiKey: K, apiVersion: number, body: RequestTypes[K]): Promise<ResponseTypes[K]> {
-    if (this.#closed) return Promise.reject(new KafkaConnectionError(`connection to ${this.address} is closed`));
-    const correlationId = this.#nextCorrelationId++;
-    const frame = encodeRequest({ apiKey, apiVersion, correlationId, clientId: this.clientId }, body);
-    return new Promise<Uint8Array>((resolve, reject) => {
+  /** Requests written but not yet answered. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  async request<K extends keyof RequestTypes & keyof ResponseTypes>(apiKey: K, apiVersion: number, body: RequestTypes[K]): Promise<ResponseTypes[K]> {
+    const { correlationId, frame } = await this.#encode(apiKey, apiVersion, body);
+    const response = await new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(correlationId, { apiKey, apiVersion, resolve, reject });
-      this.#write(frame);
-    }).then((response) => decodeResponse(apiKey, apiVersion, response).body as ResponseTypes[K]);
+      this.#write(frame, () => {});
+    });
+    return (await decodeResponse(apiKey, apiVersion, response)).body as ResponseTypes[K];
   }
 
-  #write(bytes: Uint8Array): void {
-    if (this.#unwritten.length > 0) {
-      this.#unwritten.push(bytes);
-      return;
-    }
-    const written = this.#socket.write(bytes);
-    if (written < bytes.byteLength) this.#unwritten.push(bytes.subarray(Math.max(written, 0)));
-  }
-
-  #flush(): void {
-    while (this.#unwritten.length > 0) {
-      const next = this.#unwritten[0]!;
-      const written = this.#socket.write(next);
-      if (written < next.byteLength) {
-        this.#unwritten[0] = next.subarray(Math.max(written, 0));
-        return;
-      }
-      this.#unwritten.shift();
-    }
+  /**
+   * Sends a request the broker does not answer (Produce with acks=0); resolves once the socket
+   * has taken all of it.
+   */
+  async send<K extends keyof RequestTypes>(apiKey: K, apiVersion: number, body: RequestTypes[K]): Promise<void> {
+    const { frame } = await this.#encode(apiKey, apiVersion, body);
+    await new Promise<void>((resolve, reject) => this.#write(frame, (error) => (error ? reject(error) : resolve())));
   }
 
   close(): void {
     this.#closed = true;
     this.#socket?.end();
+  }
+
+  async #encode(apiKey: number, apiVersion: number, body: unknown): Promise<{ correlationId: number; frame: Uint8Array }> {
+    if (this.#closed) throw new KafkaConnectionError(`connection to ${this.address} is closed`);
+    const correlationId = this.#nextCorrelationId++;
+    const frame = await encodeRequest({ apiKey, apiVersion, correlationId, clientId: this.clientId }, body);
+    if (this.#closed) throw new KafkaConnectionError(`connection to ${this.address} is closed`);
+    return { correlationId, frame };
+  }
+
+  #write(bytes: Uint8Array, written: (error?: Error) => void): void {
+    if (this.#writes.length === 0) {
+      const taken = this.#socket.write(bytes);
+      if (taken >= bytes.byteLength) return written();
+      bytes = bytes.subarray(Math.max(taken, 0));
+    }
+    this.#writes.push({ bytes, written });
+  }
+
+  #onDrain(): void {
+    while (this.#writes.length > 0) {
+      const next = this.#writes[0]!;
+      const taken = this.#socket.write(next.bytes);
+      if (taken < next.bytes.byteLength) {
+        next.bytes = next.bytes.subarray(Math.max(taken, 0));
+        return;
+      }
+      this.#writes.shift();
+      next.written();
+    }
   }
 
   #onData(chunk: Uint8Array): void {
@@ -193,8 +224,9 @@ export class KafkaConnection {
       const pending = this.#pending.get(correlationId);
       if (!pending) continue;
       this.#pending.delete(correlationId);
-      // A copy (not Buffer#slice, which is a view): the chunk is reused after this handler.
-      pending.resolve(new Uint8Array(frame));
+      // A copy when the frame is a view of the chunk, which is reused after this handler;
+      // frames the reader assembled from several chunks are already ours.
+      pending.resolve(frame.buffer === chunk.buffer ? new Uint8Array(frame) : frame);
     }
   }
 
@@ -202,6 +234,7 @@ export class KafkaConnection {
     this.#closed = true;
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
+    for (const queued of this.#writes.splice(0)) queued.written(error);
   }
 }
 

@@ -142,11 +142,11 @@ export const ErrorCode = {
 export type ErrorCodeName = keyof typeof ErrorCode;
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
 
-const NAMES = new Map<number, ErrorCodeName>(
-  (Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(([name, code]) => [code, name]),
-);
+/** Built on first use: nothing at start-up needs it (see reader.ts). */
+let names: Map<number, ErrorCodeName> | undefined;
 
 /** The Errors enum name for `code`, or `UNKNOWN_ERROR_CODE(<code>)` for codes this table predates. */
 export function errorName(code: number): string {
-  return NAMES.get(code) ?? `UNKNOWN_ERROR_CODE(${code})`;
+  names ??= new Map((Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(([name, code]) => [code, name]));
+  return names.get(code) ?? `UNKNOWN_ERROR_CODE(${code})`;
 }

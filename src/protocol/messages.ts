@@ -4,9 +4,12 @@
 // v2 (plus tagged fields) for flexible ones, v0 (no client id) only for ControlledShutdown v0.
 // Response header v0 for classic versions and always for ApiVersions (a client must be able to read
 // it before it knows which versions the broker speaks, KIP-511), v1 (plus tagged fields) otherwise.
+//
+// Bodies are encoded and decoded by the API's generated codec, imported the first time that API is
+// used (generated/apis.ts): so these functions are async, and resolve at once once it is loaded.
 
 import { MalformedMessageError, ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "./errors.ts";
-import { ApiKey, apis, type ApiSpec, type RequestTypes } from "./generated/apis.ts";
+import { ApiKey, apis, type ApiCodec, type ApiSpec, type RequestTypes } from "./generated/apis.ts";
 import { decodeRequestHeader as decodeRequestHeaderFields, encodeRequestHeader } from "./generated/request-header.ts";
 import { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
@@ -52,6 +55,23 @@ function specFor(apiKey: number, apiVersion: number): ApiSpec {
   if (!spec) throw new UnknownApiKeyError(apiKey);
   if (apiVersion < spec.minVersion || apiVersion > spec.maxVersion) throw new UnsupportedVersionError(apiKey, apiVersion);
   return spec;
+}
+
+const codecs = new Map<number, Promise<ApiCodec>>();
+
+/**
+ * The API's codec, imported on its first use. Every caller awaits the one promise, so calls made
+ * in some order resume in that order even while the module loads (a client's pipelined requests
+ * are written in the order they were made).
+ */
+function codecOf(spec: ApiSpec): Promise<ApiCodec> {
+  let codec = codecs.get(spec.apiKey);
+  if (!codec) {
+    codec = spec.loadCodec();
+    codecs.set(spec.apiKey, codec);
+    codec.catch(() => codecs.delete(spec.apiKey)); // the caller sees the failure; a later call tries again
+  }
+  return codec;
 }
 
 /**
@@ -101,18 +121,20 @@ export function decodeRequestHeader(frame: Uint8Array): { header: RequestHeader;
  * Fields that run past the frame still throw.
  * @throws TruncatedMessageError, MalformedMessageError
  */
-export function decodeRequestBody<K extends keyof RequestTypes>(
+export async function decodeRequestBody<K extends keyof RequestTypes>(
   header: RequestHeader,
   frame: Uint8Array,
   bodyOffset: number,
-): RequestTypes[K] {
+): Promise<RequestTypes[K]> {
   const spec = specFor(header.apiKey, header.apiVersion);
-  return spec.decodeRequest(new Reader(frame, bodyOffset), header.apiVersion);
+  const codec = await codecOf(spec);
+  return codec.decodeRequest(new Reader(frame, bodyOffset), header.apiVersion);
 }
 
 /** Encodes a whole request frame, 4-byte size prefix included. */
-export function encodeRequest(header: RequestHeader, body: unknown): Uint8Array {
+export async function encodeRequest(header: RequestHeader, body: unknown): Promise<Uint8Array> {
   const spec = specFor(header.apiKey, header.apiVersion);
+  const codec = await codecOf(spec);
   const w = new Writer();
   const sizeAt = w.reserveInt32();
   encodeRequestHeader(w, requestHeaderVersion(spec, header.apiVersion), {
@@ -121,30 +143,32 @@ export function encodeRequest(header: RequestHeader, body: unknown): Uint8Array 
     correlationId: header.correlationId,
     clientId: header.clientId,
   });
-  spec.encodeRequest(w, header.apiVersion, body);
+  codec.encodeRequest(w, header.apiVersion, body);
   w.patchSizePrefix(sizeAt);
   return w.finish();
 }
 
 /** Encodes a whole response frame, 4-byte size prefix included. */
-export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Uint8Array {
+export async function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Promise<Uint8Array> {
   const spec = specFor(apiKey, apiVersion);
+  const codec = await codecOf(spec);
   const w = new Writer();
   const sizeAt = w.reserveInt32();
   w.writeInt32(correlationId);
   if (responseHeaderVersion(spec, apiVersion) >= 1) w.writeUnsignedVarint(0); // no header tagged fields
-  spec.encodeResponse(w, apiVersion, body);
+  codec.encodeResponse(w, apiVersion, body);
   w.patchSizePrefix(sizeAt);
   return w.finish();
 }
 
 /** Decodes a response frame (without the size prefix); trailing bytes are malformed. */
-export function decodeResponse(apiKey: number, apiVersion: number, frame: Uint8Array): { correlationId: number; body: any } {
+export async function decodeResponse(apiKey: number, apiVersion: number, frame: Uint8Array): Promise<{ correlationId: number; body: any }> {
   const spec = specFor(apiKey, apiVersion);
+  const codec = await codecOf(spec);
   const r = new Reader(frame);
   const correlationId = r.readInt32();
   if (responseHeaderVersion(spec, apiVersion) >= 1) r.skipTaggedFields();
-  const body = spec.decodeResponse(r, apiVersion);
+  const body = codec.decodeResponse(r, apiVersion);
   if (r.remaining !== 0) {
     throw new MalformedMessageError(`${r.remaining} bytes left after a ${spec.name} v${apiVersion} response body`);
   }

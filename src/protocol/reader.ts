@@ -10,9 +10,10 @@ export const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 /** The all-zero uuid, Kafka's default (and "no topic id") value. */
 export const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+// Built on first use, not when the module loads: a broker's start-up evaluates this module,
+// and building them there costs its first request measurable memory (scripts/bench/startup.ts).
+let hexTable: string[] | undefined;
+let utf8Decoder: TextDecoder | undefined;
 
 // Below this size a plain char-code loop beats the TextDecoder call overhead for ASCII strings,
 // which is what topic names, client ids and group ids almost always are.
@@ -132,6 +133,7 @@ export class Reader {
     const b = this.bytes;
     const o = this.offset;
     this.offset += 16;
+    const HEX = (hexTable ??= Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0")));
     return (
       HEX[b[o]] + HEX[b[o + 1]] + HEX[b[o + 2]] + HEX[b[o + 3]] + "-" +
       HEX[b[o + 4]] + HEX[b[o + 5]] + "-" +
@@ -161,7 +163,8 @@ export class Reader {
 
   private decodeUtf8(start: number, length: number): string {
     try {
-      return utf8.decode(this.bytes.subarray(start, start + length));
+      utf8Decoder ??= new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+      return utf8Decoder.decode(this.bytes.subarray(start, start + length));
     } catch (cause) {
       throw new MalformedMessageError(`invalid UTF-8 in ${length}-byte string at offset ${start}`, { cause });
     }

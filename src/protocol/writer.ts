@@ -3,7 +3,8 @@
 
 import { MalformedMessageError } from "./errors.ts";
 
-const utf8 = new TextEncoder();
+/** Created on first use, not at start-up (see reader.ts). */
+let utf8Encoder: TextEncoder | undefined;
 
 /** Largest byte length an int16-prefixed STRING can carry. */
 const MAX_STRING_BYTES = 0x7fff;
@@ -147,7 +148,7 @@ export class Writer {
       for (let i = 0; i < s.length; i++) b[o++] = s.charCodeAt(i);
       this.offset = o;
     } else {
-      utf8.encodeInto(s, this.buf.subarray(this.offset, this.offset + byteLength));
+      (utf8Encoder ??= new TextEncoder()).encodeInto(s, this.buf.subarray(this.offset, this.offset + byteLength));
       this.offset += byteLength;
     }
   }

@@ -76,7 +76,7 @@ export async function validateProduce(
   frame: Uint8Array,
   bodyOffset: number,
 ): Promise<{ acks: number; verdict: ProduceVerdict }> {
-  const request = decodeRequestBody<typeof ApiKey.Produce>(header, frame, bodyOffset) as ProduceRequest;
+  const request = (await decodeRequestBody<typeof ApiKey.Produce>(header, frame, bodyOffset)) as ProduceRequest;
   const rejected: Rejections = new Map();
   const kept: ProduceRequest["topicData"] = [];
   for (const topic of request.topicData) {
@@ -98,7 +98,7 @@ export async function validateProduce(
   const acks = request.acks;
   if (rejected.size === 0) return { acks, verdict: { kind: "forward" } };
   if (kept.length === 0) return { acks, verdict: { kind: "reject", rejected } };
-  return { acks, verdict: { kind: "forward-rest", request: encodeRequest(header, { ...request, topicData: kept }), rejected } };
+  return { acks, verdict: { kind: "forward-rest", request: await encodeRequest(header, { ...request, topicData: kept }), rejected } };
 }
 
 function withRejections(response: ProduceResponse, rejected: Rejections): ProduceResponse {
@@ -112,12 +112,12 @@ function withRejections(response: ProduceResponse, rejected: Rejections): Produc
 }
 
 /** The proxy's whole answer (size prefix included) when every partition was rejected. */
-export function rejectionResponse(header: RequestHeader, rejected: Rejections): Uint8Array {
+export function rejectionResponse(header: RequestHeader, rejected: Rejections): Promise<Uint8Array> {
   return encodeResponse(ApiKey.Produce, header.apiVersion, header.correlationId, withRejections({ responses: [], throttleTimeMs: 0 }, rejected));
 }
 
 /** The upstream's answer for the forwarded partitions (`frame` without size prefix) plus the rejected ones. */
-export function mergeRejections(header: RequestHeader, frame: Uint8Array, rejected: Rejections): Uint8Array {
-  const { body } = decodeResponse(ApiKey.Produce, header.apiVersion, frame);
+export async function mergeRejections(header: RequestHeader, frame: Uint8Array, rejected: Rejections): Promise<Uint8Array> {
+  const { body } = await decodeResponse(ApiKey.Produce, header.apiVersion, frame);
   return encodeResponse(ApiKey.Produce, header.apiVersion, header.correlationId, withRejections(body as ProduceResponse, rejected));
 }

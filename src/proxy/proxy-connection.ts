@@ -25,8 +25,12 @@ interface InFlight {
   correlationId: number;
   /** The proxy's own answer (size prefix included); null when the upstream answers. */
   local: Uint8Array | null;
-  /** Turns the upstream's response (without size prefix) into the client's; null to pass it as bytes. */
-  rewrite: ((frame: Uint8Array) => Uint8Array) | null;
+  /**
+   * Turns the upstream's response (without size prefix) into the client's; null to pass it as bytes. The
+   * codec loads on first use, so this is async: meanwhile the upstream is not read and nothing else goes to
+   * the client, which keeps the responses in order.
+   */
+  rewrite: ((frame: Uint8Array) => Promise<Uint8Array>) | null;
 }
 
 /** Produce requests carry acks after the transactional id (v3+); every other head field is fixed. */
@@ -39,6 +43,8 @@ const RESPONSE_HEAD_BYTES = 4;
  * proxy must change them; responses come back in request order (Kafka's guarantee), so a FIFO of in-flight
  * requests tells which response needs rewriting and where the proxy's own answers go. Backpressure: while one
  * side cannot take more, the proxy stops reading the other, so its buffers stay bounded by a chunk or frame.
+ * While a request is validated or a response rewritten (both async), the side it came from is not read and
+ * what already arrived from it is held, in order.
  */
 export class ProxyConnection {
   readonly #toClient: SocketOutput;
@@ -53,6 +59,9 @@ export class ProxyConnection {
   /** Client bytes that arrived while a validation was pending or the upstream was not connected yet. */
   #held: Uint8Array[] = [];
   #validating = false;
+  /** Upstream bytes that arrived while a response was being rewritten. */
+  #heldResponses: Uint8Array[] = [];
+  #rewriting = false;
   #clientPaused = false;
   #upstreamPaused = false;
   #draining = false;
@@ -78,12 +87,13 @@ export class ProxyConnection {
 
   /** Bytes held for a socket that cannot take them yet. */
   get bufferedBytes(): number {
-    return this.#toClient.pendingBytes + (this.#toUpstream?.pendingBytes ?? 0) + this.#held.reduce((n, b) => n + b.byteLength, 0);
+    const held = [...this.#held, ...this.#heldResponses].reduce((n, b) => n + b.byteLength, 0);
+    return this.#toClient.pendingBytes + (this.#toUpstream?.pendingBytes ?? 0) + held;
   }
 
-  /** Requests forwarded or being validated whose responses the client has not been sent yet. */
+  /** Requests forwarded, being validated or having their response rewritten, whose responses the client has not been sent yet. */
   get inFlight(): number {
-    return this.#inFlight.length + (this.#validating ? 1 : 0);
+    return this.#inFlight.length + (this.#validating ? 1 : 0) + (this.#rewriting ? 1 : 0);
   }
 
   /** Resolves once both sockets are closed. */
@@ -116,13 +126,12 @@ export class ProxyConnection {
 
   onUpstreamData(chunk: Uint8Array): void {
     if (this.#closed) return;
-    try {
-      this.#responses.push(chunk);
-    } catch (error) {
-      this.fail(`bad response from the upstream: ${describe(error)}`);
+    // Bun may still deliver data read before a pause.
+    if (this.#rewriting || this.#heldResponses.length > 0) {
+      this.#heldResponses.push(new Uint8Array(chunk));
       return;
     }
-    this.#flushToClient(chunk.buffer);
+    this.#feedResponses(chunk, chunk.buffer);
     this.#finishIfDrained();
   }
 
@@ -159,6 +168,7 @@ export class ProxyConnection {
     this.#toClient.clear();
     this.#toUpstream?.clear();
     this.#held = [];
+    this.#heldResponses = [];
     this.client.end();
     this.#upstream?.end();
     this.#markDone();
@@ -172,7 +182,7 @@ export class ProxyConnection {
   }
 
   #finishIfDrained(): void {
-    if (!this.#draining || this.#inFlight.length > 0 || this.#validating || this.#requests.midFrame) return;
+    if (!this.#draining || this.#inFlight.length > 0 || this.#validating || this.#rewriting || this.#requests.midFrame) return;
     if (this.#toClient.pendingBytes === 0) this.close();
   }
 
@@ -183,36 +193,71 @@ export class ProxyConnection {
 
   /** `transient`: the buffer of a chunk Bun reuses after the data handler, so leftovers are copied. */
   #feedRequests(chunk: Uint8Array, transient?: ArrayBufferLike): void {
-    let paused;
-    try {
-      paused = this.#requests.push(chunk);
-    } catch (error) {
-      this.fail(describe(error));
-      return;
-    }
-    if (paused) {
-      this.#validating = true;
-      if (paused.rest.byteLength > 0) this.#held.unshift(transient ? new Uint8Array(paused.rest) : paused.rest);
-      paused.until.then(
-        () => {
-          this.#validating = false;
-          this.#feedHeld();
-          this.#finishIfDrained();
-        },
-        (error) => this.fail(describe(error)),
-      );
-    }
+    const paused = this.#feed(this.#requests, chunk, transient, this.#held, describe, () => {
+      this.#validating = false;
+      this.#feedHeld();
+      this.#finishIfDrained();
+    });
+    if (paused === null) return;
+    if (paused) this.#validating = true;
     this.#toUpstream!.flush(transient);
     this.#flushToClient();
     this.#updateClientReading();
   }
 
+  /** `transient`: as for #feedRequests. */
+  #feedResponses(chunk: Uint8Array, transient?: ArrayBufferLike): void {
+    const paused = this.#feed(this.#responses, chunk, transient, this.#heldResponses, (error) => `bad response from the upstream: ${describe(error)}`, () => {
+      this.#rewriting = false;
+      // The proxy's own answers queued behind the rewritten response go out next.
+      this.#flushLocal();
+      this.#feedHeldResponses();
+      this.#finishIfDrained();
+    });
+    if (paused === null) return;
+    if (paused) this.#rewriting = true;
+    this.#flushToClient(transient);
+  }
+
+  /**
+   * Pushes a chunk into one side's splitter. When a taken frame pauses it (a validation or a rewrite), the rest
+   * of the chunk goes to the front of `held` (copied if it lies in `transient`) and `resumed` runs once the frame
+   * is done. Returns whether it paused, or null when the bytes were bad and the connection is closed.
+   */
+  #feed(
+    splitter: FrameSplitter,
+    chunk: Uint8Array,
+    transient: ArrayBufferLike | undefined,
+    held: Uint8Array[],
+    why: (error: unknown) => string,
+    resumed: () => void,
+  ): boolean | null {
+    let paused;
+    try {
+      paused = splitter.push(chunk);
+    } catch (error) {
+      this.fail(why(error));
+      return null;
+    }
+    if (!paused) return false;
+    if (paused.rest.byteLength > 0) held.unshift(transient ? new Uint8Array(paused.rest) : paused.rest);
+    paused.until.then(resumed, (error) => this.fail(why(error)));
+    return true;
+  }
+
+  #feedHeldResponses(): void {
+    while (this.#heldResponses.length > 0 && !this.#rewriting && !this.#closed) this.#feedResponses(this.#heldResponses.shift()!);
+    this.#flushToClient();
+  }
+
   #flushToClient(transient?: ArrayBufferLike): void {
     const empty = this.#toClient.flush(transient);
-    if (empty === this.#upstreamPaused) {
-      this.#upstreamPaused = !empty;
-      if (empty) this.#upstream?.resume();
-      else this.#upstream?.pause();
+    // The upstream is read again once the client has taken everything and no response is being rewritten.
+    const paused = !empty || this.#rewriting;
+    if (paused !== this.#upstreamPaused) {
+      this.#upstreamPaused = paused;
+      if (paused) this.#upstream?.pause();
+      else this.#upstream?.resume();
     }
   }
 
@@ -237,9 +282,9 @@ export class ProxyConnection {
     this.#flushLocal();
   }
 
-  /** Sends the proxy's own answers that are next in line, unless an upstream response is half-sent. */
+  /** Sends the proxy's own answers that are next in line, unless an upstream response is half-sent or being rewritten. */
   #flushLocal(): void {
-    if (this.#responses.midFrame) return;
+    if (this.#responses.midFrame || this.#rewriting) return;
     while (this.#inFlight.length > 0 && this.#inFlight[0]!.local !== null) this.#toClient.push(this.#inFlight.shift()!.local!);
   }
 
@@ -283,8 +328,8 @@ export class ProxyConnection {
     this.#expect(
       correlationId,
       rewrite
-        ? (frame) => {
-            const { body } = decodeResponse(apiKey, apiVersion, frame);
+        ? async (frame) => {
+            const { body } = await decodeResponse(apiKey, apiVersion, frame);
             rewrite(body, this.ctx.ports, apiVersion);
             return encodeResponse(apiKey, apiVersion, correlationId, body);
           }
@@ -301,8 +346,10 @@ export class ProxyConnection {
     } catch (error) {
       const unreadable = (error as { header?: RequestHeader }).header;
       if (unreadable?.apiKey !== ApiKey.ApiVersions) throw error;
-      this.#answer(unreadable.correlationId, encodeResponse(ApiKey.ApiVersions, 0, unreadable.correlationId, proxyApiVersions(ErrorCode.UNSUPPORTED_VERSION)));
-      return;
+      // Requests after this one wait (the splitter is paused) until its answer has its place in line.
+      return encodeResponse(ApiKey.ApiVersions, 0, unreadable.correlationId, proxyApiVersions(ErrorCode.UNSUPPORTED_VERSION)).then((response) => {
+        if (!this.#closed) this.#answer(unreadable.correlationId, response);
+      });
     }
     // Only Produce with a validator is taken otherwise. Validation may wait, and the frame may be a view of a
     // chunk Bun reuses: keep a copy, with its size prefix, to forward as it came.
@@ -322,7 +369,9 @@ export class ProxyConnection {
       // Kafka's way of telling a producer that wants no answer that its request failed.
       this.fail(`acks=0 produce request with records the validator rejected`);
     } else if (verdict.kind === "reject") {
-      this.#answer(header.correlationId, rejectionResponse(header, verdict.rejected));
+      const response = await rejectionResponse(header, verdict.rejected);
+      if (this.#closed) return;
+      this.#answer(header.correlationId, response);
     } else {
       this.#expect(header.correlationId, (frame) => mergeRejections(header, frame, verdict.rejected));
       this.#toUpstream!.push(verdict.request);
@@ -332,11 +381,11 @@ export class ProxyConnection {
     this.#flushToClient();
   }
 
-  #rewriteApiVersions(frame: Uint8Array, apiVersion: number, correlationId: number): Uint8Array {
+  async #rewriteApiVersions(frame: Uint8Array, apiVersion: number, correlationId: number): Promise<Uint8Array> {
     // An upstream that cannot read this version answers UNSUPPORTED_VERSION in v0 (KIP-511), and so do we.
     const errorCode = frame.length >= 6 ? new DataView(frame.buffer, frame.byteOffset).getInt16(4) : ErrorCode.NONE;
     const version = errorCode === ErrorCode.UNSUPPORTED_VERSION ? 0 : apiVersion;
-    const { body } = decodeResponse(ApiKey.ApiVersions, version, frame);
+    const { body } = await decodeResponse(ApiKey.ApiVersions, version, frame);
     return encodeResponse(ApiKey.ApiVersions, version, correlationId, intersectApiVersions(body as ApiVersionsResponse));
   }
 
@@ -353,11 +402,12 @@ export class ProxyConnection {
         this.#answering = expected;
         return "take";
       },
-      take: (frame) => {
+      take: async (frame) => {
         const entry = this.#answering!;
         this.#answering = null;
-        this.#toClient.push(entry.rewrite!(frame));
-        this.#flushLocal();
+        // The frame may be a view of a chunk Bun reuses, and the rewrite reads it after an await.
+        const response = await entry.rewrite!(new Uint8Array(frame));
+        if (!this.#closed) this.#toClient.push(response);
       },
       passed: () => this.#flushLocal(),
     };

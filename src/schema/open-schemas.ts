@@ -1,10 +1,9 @@
 // What a broker holds of the schema layer from start-up: the --schema-registry location (checked at once, so a
-// bad URL is a start-up error) and a validator that loads the rest (schema-layer.ts) on the first produce or
-// registry request. Start-up time and RSS are measured against a bare listener; a broker whose clients never
-// touch schemas never loads them.
+// bad URL is a start-up error; its module is loaded only when one is given) and a validator that loads the rest
+// (schema-layer.ts) on the first produce or registry request. Start-up time and RSS are measured against a bare
+// listener; a broker whose clients never touch schemas never loads them.
 import type { Storage } from "../storage/storage.ts";
 import type { SchemaRegistry } from "./registry/registry.ts";
-import { openSchemaFiles } from "./schema-files.ts";
 import type { SchemaValidation, SchemaValidator } from "./schema-validation.ts";
 
 export interface SchemaOptions {
@@ -23,8 +22,8 @@ export interface BrokerSchemas {
 }
 
 /** @throws Error for a --schema-registry URL that is neither file:// nor s3:// */
-export function openSchemas(storage: Storage, options: SchemaOptions): BrokerSchemas {
-  const files = options.filesUrl ? openSchemaFiles(options.filesUrl) : null;
+export async function openSchemas(storage: Storage, options: SchemaOptions): Promise<BrokerSchemas> {
+  const files = options.filesUrl ? (await import("./schema-files.ts")).openSchemaFiles(options.filesUrl) : null;
   let loaded: Promise<{ registry: SchemaRegistry; validation: SchemaValidation }> | null = null;
   const layer = () => (loaded ??= import("./schema-layer.ts").then((m) => m.createSchemaLayer(storage, files, options.refreshMs)));
   let ready: SchemaValidation | null = null;

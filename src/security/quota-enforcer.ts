@@ -4,7 +4,7 @@
 // request's handling time against request_percentage. A client over its quota is told how long
 // to back off (throttle_time_ms) and its connection is muted for that long.
 import { ApiKey } from "../protocol/generated/apis.ts";
-import type { QuotaEnforcer, RequestUsage } from "../broker/security-hooks.ts";
+import { QUOTA_EXEMPT_APIS, type QuotaEnforcer, type RequestUsage } from "../broker/security-hooks.ts";
 import type { Storage } from "../storage/storage.ts";
 import { CachedValue } from "./cached-value.ts";
 import { applicableQuota, loadQuotas, type QuotaEntry } from "./quota-config.ts";
@@ -19,9 +19,6 @@ export const KAFKA_WINDOWS: QuotaWindows = { samples: 11, windowMs: 1000 };
 
 /** Sensors of clients gone quiet this long are dropped (Kafka's inactive sensor expiry). */
 const SENSOR_EXPIRY_MS = 3_600_000;
-
-/** Requests no quota applies to: before and during authentication. */
-const EXEMPT = new Set<number>([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 /** Kafka's Rate: a sum over sample windows divided by the time they span, at least SAMPLES - 1 windows. */
 export class RateSensor {
@@ -81,7 +78,7 @@ export class ClientQuotas implements QuotaEnforcer {
   }
 
   async record(usage: RequestUsage): Promise<number> {
-    if (EXEMPT.has(usage.apiKey)) return 0;
+    if (QUOTA_EXEMPT_APIS.has(usage.apiKey)) return 0;
     const quotas = await this.#quotas.get();
     if (!quotas || quotas.length === 0) return 0;
     const user = usage.principal.slice(usage.principal.indexOf(":") + 1);

@@ -1,8 +1,6 @@
 // Chooses the storage engine from the URL a broker is started with.
 
 import { isAbsolute, resolve } from "node:path";
-import { MemoryStorage } from "./engines/memory/memory-storage.ts";
-import { SqliteStorage } from "./engines/sqlite/sqlite-storage.ts";
 import type { Storage } from "./storage.ts";
 
 const SUPPORTED = ["memory://", "sqlite://PATH", "s3://BUCKET/PREFIX/", "postgres://USER:PASSWORD@HOST:PORT/DB"];
@@ -18,18 +16,16 @@ const SUPPORTED = ["memory://", "sqlite://PATH", "s3://BUCKET/PREFIX/", "postgre
  */
 export async function openStorage(url: string): Promise<Storage> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === "memory") return new MemoryStorage();
-  if (scheme === "sqlite") return SqliteStorage.open(sqlitePath(url));
-  if (scheme === "s3") {
-    // Loaded on demand: the AWS SDK more than doubles start-up time and adds ~8 MiB of RSS
-    // for brokers on other engines (scripts/bench/startup.ts: 18 -> 45 ms).
-    const { S3Storage } = await import("./engines/s3/s3-storage.ts");
-    return S3Storage.open(url);
+  // Each engine is imported only when chosen: a broker evaluates one engine, not all of them
+  // (the AWS SDK alone more than doubled start-up time for brokers on other engines).
+  if (scheme === "memory") return new (await import("./engines/memory/memory-storage.ts")).MemoryStorage();
+  if (scheme === "sqlite") {
+    const path = sqlitePath(url);
+    return (await import("./engines/sqlite/sqlite-storage.ts")).SqliteStorage.open(path);
   }
+  if (scheme === "s3") return (await import("./engines/s3/s3-storage.ts")).S3Storage.open(url);
   if (scheme === "postgres" || scheme === "postgresql") {
-    // Loaded on demand as well, so brokers on other engines do not pay for the client library.
-    const { PostgresStorage } = await import("./engines/postgres/postgres-storage.ts");
-    return PostgresStorage.open(url);
+    return (await import("./engines/postgres/postgres-storage.ts")).PostgresStorage.open(url);
   }
   throw new Error(`unknown storage URL ${JSON.stringify(url)}; supported: ${SUPPORTED.join(", ")}`);
 }

@@ -104,6 +104,12 @@ export interface Versioned<T> {
 export interface Storage {
   /** The engine's URL scheme, for logs. */
   readonly kind: string;
+  /**
+   * How often a broker waiting for appends made through other brokers (a fetch long poll)
+   * should read the store again, when FETCH_POLL_MS does not say; absent: the broker's default.
+   * Engines whose every read is a billed request ask for less.
+   */
+  readonly pollIntervalMs?: number;
 
   // --- topics ---------------------------------------------------------------------
   /** @throws TopicExistsError */

@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(() => broker.stop());
 
-function fetchFrame(correlationId: number): Uint8Array {
+function fetchFrame(correlationId: number): Promise<Uint8Array> {
   return encodeRequest(
     { apiKey: ApiKey.Fetch, apiVersion: 12, correlationId, clientId: "slow" },
     {
@@ -58,7 +58,7 @@ test("a client that stops reading keeps the broker's buffer bounded, then gets e
   });
   slow.pause();
   // 200 small requests: the kernel takes them all at once, whatever the broker does with them.
-  for (let i = 1; i <= FETCHES; i++) expect(slow.write(fetchFrame(i))).toBeGreaterThan(0);
+  for (let i = 1; i <= FETCHES; i++) expect(slow.write(await fetchFrame(i))).toBeGreaterThan(0);
   // The broker answers until its bound is reached, then holds the rest back.
   await until(() => broker.broker.bufferedBytes() > 4 * MiB, "the broker to buffer up to its bound");
   // Watched over ~1 s of event-loop turns: without backpressure it would go on to buffer every answer

@@ -21,12 +21,12 @@ function apiVersionsFrame(version: number, correlationId: number) {
 
 test("an ApiVersions version from the future gets a v0 answer with UNSUPPORTED_VERSION (KIP-511)", async () => {
   const { socket, frames } = await rawSocket(b.broker.port);
-  const frame = apiVersionsFrame(3, 7);
+  const frame = await apiVersionsFrame(3, 7);
   // Rewrite the version field to 99: the broker must not be able to parse the rest.
   new DataView(frame.buffer, frame.byteOffset).setInt16(6, 99);
   socket.write(frame);
   const [response] = await frames(1);
-  const { correlationId, body } = decodeResponse(ApiKey.ApiVersions, 0, response!);
+  const { correlationId, body } = await decodeResponse(ApiKey.ApiVersions, 0, response!);
   expect(correlationId).toBe(7);
   expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
   expect(body.apiKeys.length).toBeGreaterThan(5);
@@ -38,7 +38,7 @@ test("pipelined requests are answered in order", async () => {
   const ids = [11, 12, 13, 14, 15];
   const metadata = (id: number) =>
     encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 9, correlationId: id, clientId: "raw" }, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
-  const all = [apiVersionsFrame(3, 11), metadata(12), apiVersionsFrame(2, 13), metadata(14), apiVersionsFrame(0, 15)];
+  const all = await Promise.all([apiVersionsFrame(3, 11), metadata(12), apiVersionsFrame(2, 13), metadata(14), apiVersionsFrame(0, 15)]);
   const joined = new Uint8Array(all.reduce((n, f) => n + f.length, 0));
   let at = 0;
   for (const f of all) {
@@ -57,9 +57,9 @@ test("a malformed frame closes that connection only", async () => {
   // A size prefix followed by garbage that is not a request header.
   bad.socket.write(new Uint8Array([0, 0, 0, 3, 0xff, 0xff, 0xff]));
   await bad.closed;
-  good.socket.write(apiVersionsFrame(3, 1));
+  good.socket.write(await apiVersionsFrame(3, 1));
   const [response] = await good.frames(1);
-  expect(decodeResponse(ApiKey.ApiVersions, 3, response!).body.errorCode).toBe(ErrorCode.NONE);
+  expect((await decodeResponse(ApiKey.ApiVersions, 3, response!)).body.errorCode).toBe(ErrorCode.NONE);
   good.socket.end();
 });
 
@@ -74,7 +74,7 @@ test("an oversized request closes the connection before reading it", async () =>
 
 test("an unsupported version of another API closes the connection", async () => {
   const { socket, closed } = await rawSocket(b.broker.port);
-  const frame = encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 1, clientId: "old" }, { transactionalId: null, acks: 1, timeoutMs: 100, topicData: [] });
+  const frame = await encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 2, correlationId: 1, clientId: "old" }, { transactionalId: null, acks: 1, timeoutMs: 100, topicData: [] });
   // Every Produce version the codec knows is served; v12 is past the advertised maximum.
   new DataView(frame.buffer, frame.byteOffset).setInt16(6, 12);
   socket.write(frame);
@@ -97,13 +97,13 @@ test("a request with bytes after its body is answered and the connection stays o
   const { socket, frames } = await rawSocket(b.broker.port);
   socket.write(sizedFrame(LIBRDKAFKA_2_15_ALL_TOPICS));
   const [metadata] = await frames(1);
-  const { correlationId, body } = decodeResponse(ApiKey.Metadata, 12, metadata!);
+  const { correlationId, body } = await decodeResponse(ApiKey.Metadata, 12, metadata!);
   expect(correlationId).toBe(3);
   expect(body.brokers.map((broker: { nodeId: number }) => broker.nodeId)).toEqual([111]);
   // Same connection, next request: still served.
-  socket.write(apiVersionsFrame(3, 4));
+  socket.write(await apiVersionsFrame(3, 4));
   const [, versions] = await frames(2);
-  expect(decodeResponse(ApiKey.ApiVersions, 3, versions!).correlationId).toBe(4);
+  expect((await decodeResponse(ApiKey.ApiVersions, 3, versions!)).correlationId).toBe(4);
   socket.end();
 });
 
@@ -115,6 +115,6 @@ test("a request whose fields run past its frame closes that connection only", as
   await bad.closed;
   good.socket.write(sizedFrame(LIBRDKAFKA_2_15_ALL_TOPICS));
   const [response] = await good.frames(1);
-  expect(decodeResponse(ApiKey.Metadata, 12, response!).correlationId).toBe(3);
+  expect((await decodeResponse(ApiKey.Metadata, 12, response!)).correlationId).toBe(3);
   good.socket.end();
 });

@@ -48,7 +48,7 @@ function encodeWith<T>(encode: (w: Writer, v: number, m: T) => void, version: nu
 }
 
 describe("known byte layouts", () => {
-  test("ApiVersions v3 request: header v2 keeps a classic client id, body strings are compact", () => {
+  test("ApiVersions v3 request: header v2 keeps a classic client id, body strings are compact", async () => {
     const frame = hex(
       "00000021", // size: 33 bytes follow
       "0012 0003", // api key 18, version 3
@@ -61,14 +61,14 @@ describe("known byte layouts", () => {
     );
     const header = { apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 42, clientId: "kcat" };
     const body = { clientSoftwareName: "librdkafka", clientSoftwareVersion: "2.3.0" };
-    expect(encodeRequest(header, body)).toEqual(frame);
+    expect(await encodeRequest(header, body)).toEqual(frame);
 
     const decoded = decodeRequestHeader(frame.subarray(4));
     expect(decoded).toEqual({ header, bodyOffset: 15 });
-    expect(decodeRequestBody(decoded.header, frame.subarray(4), decoded.bodyOffset)).toEqual(body);
+    expect(await decodeRequestBody(decoded.header, frame.subarray(4), decoded.bodyOffset)).toEqual(body);
   });
 
-  test("Metadata v0 request: classic array of classic strings", () => {
+  test("Metadata v0 request: classic array of classic strings", async () => {
     const frame = hex(
       "00000017", // size 23
       "0003 0000 00000001", // Metadata v0, correlation id 1
@@ -78,15 +78,15 @@ describe("known byte layouts", () => {
       "0002 6263", // "bc"
     );
     const header = { apiKey: ApiKey.Metadata, apiVersion: 0, correlationId: 1, clientId: "id" };
-    expect(encodeRequest(header, { topics: [{ name: "a" }, { name: "bc" }] })).toEqual(frame);
+    expect(await encodeRequest(header, { topics: [{ name: "a" }, { name: "bc" }] })).toEqual(frame);
     const { header: h, bodyOffset } = decodeRequestHeader(frame.subarray(4));
-    expect(decodeRequestBody<3>(h, frame.subarray(4), bodyOffset).topics).toEqual([
+    expect((await decodeRequestBody<3>(h, frame.subarray(4), bodyOffset)).topics).toEqual([
       { topicId: "00000000-0000-0000-0000-000000000000", name: "a" },
       { topicId: "00000000-0000-0000-0000-000000000000", name: "bc" },
     ]);
   });
 
-  test("Produce v9 request: null client id, compact nullable strings and records", () => {
+  test("Produce v9 request: null client id, compact nullable strings and records", async () => {
     const frame = hex(
       "00000021", // size 33
       "0000 0009 00000001", // Produce v9, correlation id 1
@@ -109,13 +109,13 @@ describe("known byte layouts", () => {
       timeoutMs: 30000,
       topicData: [{ name: "t", partitionData: [{ index: 0, records: new Uint8Array([1, 2, 3]) }] }],
     };
-    expect(encodeRequest(header, body)).toEqual(frame);
+    expect(await encodeRequest(header, body)).toEqual(frame);
     const { header: h, bodyOffset } = decodeRequestHeader(frame.subarray(4));
     expect(h).toEqual(header);
-    expect(decodeRequestBody(h, frame.subarray(4), bodyOffset)).toEqual(body);
+    expect(await decodeRequestBody(h, frame.subarray(4), bodyOffset)).toEqual(body);
   });
 
-  test("ApiVersions v3 response: header v0 even though the body is flexible; tagged fields sorted", () => {
+  test("ApiVersions v3 response: header v0 even though the body is flexible; tagged fields sorted", async () => {
     const frame = hex(
       "00000027", // size 39
       "00000007", // correlation id; no header tagged fields (ApiVersions always uses header v0)
@@ -134,14 +134,14 @@ describe("known byte layouts", () => {
       supportedFeatures: [{ name: "a", minVersion: 1, maxVersion: 2 }],
       finalizedFeaturesEpoch: 5n,
     };
-    expect(encodeResponse(ApiKey.ApiVersions, 3, 7, body)).toEqual(frame);
-    expect(decodeResponse(ApiKey.ApiVersions, 3, frame.subarray(4))).toEqual({
+    expect(await encodeResponse(ApiKey.ApiVersions, 3, 7, body)).toEqual(frame);
+    expect(await decodeResponse(ApiKey.ApiVersions, 3, frame.subarray(4))).toEqual({
       correlationId: 7,
       body: { ...body, finalizedFeatures: [], zkMigrationReady: false },
     });
   });
 
-  test("Produce v10 response: header v1 and a tagged struct with its own tagged section", () => {
+  test("Produce v10 response: header v1 and a tagged struct with its own tagged section", async () => {
     const frame = hex(
       "0000003b", // size 59
       "00000009 00", // correlation id 9, header tagged fields
@@ -180,8 +180,8 @@ describe("known byte layouts", () => {
       throttleTimeMs: 0,
       nodeEndpoints: [],
     };
-    expect(encodeResponse(ApiKey.Produce, 10, 9, body)).toEqual(frame);
-    expect(decodeResponse(ApiKey.Produce, 10, frame.subarray(4))).toEqual({ correlationId: 9, body });
+    expect(await encodeResponse(ApiKey.Produce, 10, 9, body)).toEqual(frame);
+    expect(await decodeResponse(ApiKey.Produce, 10, frame.subarray(4))).toEqual({ correlationId: 9, body });
   });
 
   test("a nullable struct carries an int8 presence marker", () => {
@@ -214,13 +214,13 @@ describe("known byte layouts", () => {
 });
 
 describe("request headers", () => {
-  test("ControlledShutdown v0 uses header v0: no client id", () => {
+  test("ControlledShutdown v0 uses header v0: no client id", async () => {
     const frame = hex("0007 0000 0000000b", "00000003");
     const { header, bodyOffset } = decodeRequestHeader(frame);
     expect(header).toEqual({ apiKey: ApiKey.ControlledShutdown, apiVersion: 0, correlationId: 11, clientId: null });
     expect(bodyOffset).toBe(8);
-    expect(decodeRequestBody(header, frame, bodyOffset)).toEqual({ brokerId: 3, brokerEpoch: -1n });
-    expect(encodeRequest(header, { brokerId: 3 })).toEqual(hex("0000000c", "0007 0000 0000000b", "00000003"));
+    expect(await decodeRequestBody(header, frame, bodyOffset)).toEqual({ brokerId: 3, brokerEpoch: -1n });
+    expect(await encodeRequest(header, { brokerId: 3 })).toEqual(hex("0000000c", "0007 0000 0000000b", "00000003"));
   });
 
   test("a null client id decodes as null", () => {
@@ -289,10 +289,10 @@ describe("bodies and frames", () => {
   // (01 00 00) are left. Kafka reads the fields it knows and ignores the rest.
   const LIBRDKAFKA_2_15_ALL_TOPICS = hex("0003 000c 00000003 0007 72646b61666b61 00", "00 00 00 00 00 01 00 00");
 
-  test("bytes after the fields a request version defines are ignored, as Kafka does (librdkafka 2.15's all-topics Metadata)", () => {
+  test("bytes after the fields a request version defines are ignored, as Kafka does (librdkafka 2.15's all-topics Metadata)", async () => {
     const { header, bodyOffset } = decodeRequestHeader(LIBRDKAFKA_2_15_ALL_TOPICS);
     expect(header).toEqual({ apiKey: ApiKey.Metadata, apiVersion: 12, correlationId: 3, clientId: "rdkafka" });
-    expect(decodeRequestBody(header, LIBRDKAFKA_2_15_ALL_TOPICS, bodyOffset)).toEqual({
+    expect(await decodeRequestBody(header, LIBRDKAFKA_2_15_ALL_TOPICS, bodyOffset)).toEqual({
       topics: null,
       allowAutoTopicCreation: false,
       includeClusterAuthorizedOperations: false, // v8-10 only: the generated default
@@ -300,36 +300,36 @@ describe("bodies and frames", () => {
     });
   });
 
-  test("a request body cut short is still truncated, wherever the cut falls", () => {
-    const frame = encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 1, clientId: "c" }, {
+  test("a request body cut short is still truncated, wherever the cut falls", async () => {
+    const frame = (await encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 1, clientId: "c" }, {
       groupId: "group",
       generationId: 1,
       memberId: "member",
       groupInstanceId: "instance",
-    }).subarray(4);
+    })).subarray(4);
     const { header, bodyOffset } = decodeRequestHeader(frame);
     // The last byte is the (empty) tagged fields count: every shorter frame ends inside a field.
     for (let cut = bodyOffset; cut < frame.length; cut++) {
-      expect(() => decodeRequestBody(header, frame.subarray(0, cut), bodyOffset)).toThrow(TruncatedMessageError);
+      await expect(decodeRequestBody(header, frame.subarray(0, cut), bodyOffset)).rejects.toThrow(TruncatedMessageError);
     }
   });
 
-  test("trailing bytes after a response body are malformed", () => {
-    const frame = encodeResponse(ApiKey.Heartbeat, 0, 1, { errorCode: 0 });
+  test("trailing bytes after a response body are malformed", async () => {
+    const frame = await encodeResponse(ApiKey.Heartbeat, 0, 1, { errorCode: 0 });
     const padded = new Uint8Array(frame.length + 1);
     padded.set(frame);
-    expect(() => decodeResponse(ApiKey.Heartbeat, 0, padded.subarray(4))).toThrow(MalformedMessageError);
+    await expect(decodeResponse(ApiKey.Heartbeat, 0, padded.subarray(4))).rejects.toThrow(MalformedMessageError);
   });
 
-  test("a hostile array length in a small request fails fast as truncated", () => {
+  test("a hostile array length in a small request fails fast as truncated", async () => {
     // Metadata v1: 2^31-1 topics announced in a 20-byte frame.
     const frame = hex("0003 0001 00000001 ffff", "7fffffff", "00000000 00000000");
     const { header, bodyOffset } = decodeRequestHeader(frame);
-    expect(() => decodeRequestBody(header, frame, bodyOffset)).toThrow(TruncatedMessageError);
+    await expect(decodeRequestBody(header, frame, bodyOffset)).rejects.toThrow(TruncatedMessageError);
   });
 
-  test("frames that are views into a larger buffer decode at their own offset", () => {
-    const frame = encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 3, clientId: "c" }, {
+  test("frames that are views into a larger buffer decode at their own offset", async () => {
+    const frame = await encodeRequest({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 3, clientId: "c" }, {
       groupId: "g",
       generationId: 7,
       memberId: "m",
@@ -340,7 +340,7 @@ describe("bodies and frames", () => {
     const view = backing.subarray(13, 9 + frame.length);
     const { header, bodyOffset } = decodeRequestHeader(view);
     expect(header).toEqual({ apiKey: ApiKey.Heartbeat, apiVersion: 4, correlationId: 3, clientId: "c" });
-    expect(decodeRequestBody(header, view, bodyOffset)).toEqual({
+    expect(await decodeRequestBody(header, view, bodyOffset)).toEqual({
       groupId: "g",
       generationId: 7,
       memberId: "m",
@@ -348,19 +348,19 @@ describe("bodies and frames", () => {
     });
   });
 
-  test("encoding outside the generated version range or for an unknown key throws", () => {
-    expect(() => encodeResponse(ApiKey.Produce, 99, 1, {})).toThrow(UnsupportedVersionError);
-    expect(() => encodeResponse(999, 0, 1, {})).toThrow(UnknownApiKeyError);
-    expect(() => encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: -1, correlationId: 1, clientId: null }, {})).toThrow(
+  test("encoding outside the generated version range or for an unknown key throws", async () => {
+    await expect(encodeResponse(ApiKey.Produce, 99, 1, {})).rejects.toThrow(UnsupportedVersionError);
+    await expect(encodeResponse(999, 0, 1, {})).rejects.toThrow(UnknownApiKeyError);
+    await expect(encodeRequest({ apiKey: ApiKey.Fetch, apiVersion: -1, correlationId: 1, clientId: null }, {})).rejects.toThrow(
       UnsupportedVersionError,
     );
   });
 
-  test("responses use header v1 for flexible versions and v0 for classic ones", () => {
-    expect(encodeResponse(ApiKey.Heartbeat, 4, 5, { errorCode: 0 })).toEqual(
+  test("responses use header v1 for flexible versions and v0 for classic ones", async () => {
+    expect(await encodeResponse(ApiKey.Heartbeat, 4, 5, { errorCode: 0 })).toEqual(
       hex("0000000c", "00000005 00", "00000000 0000 00"),
     );
-    expect(encodeResponse(ApiKey.Heartbeat, 0, 5, { errorCode: 0 })).toEqual(hex("00000006", "00000005", "0000"));
+    expect(await encodeResponse(ApiKey.Heartbeat, 0, 5, { errorCode: 0 })).toEqual(hex("00000006", "00000005", "0000"));
   });
 });
 

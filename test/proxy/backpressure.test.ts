@@ -65,7 +65,7 @@ test("a client that stops reading: the proxy stops reading the upstream, then de
       topics: [{ topic: "big", topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 8 * MiB }] }],
       forgottenTopicsData: [], rackId: "",
     });
-  slow.write(Buffer.concat(Array.from({ length: FETCHES }, (_, i) => fetch(100 + i))));
+  slow.write(Buffer.concat(await Promise.all(Array.from({ length: FETCHES }, (_, i) => fetch(100 + i)))));
 
   // ~4 MiB per response, 80 MiB in all: the client's kernel buffers fill, then the proxy must hold back.
   await until(() => proxy.proxy.bufferedBytes > 0, "the proxy to hold bytes the client does not read");
@@ -84,7 +84,7 @@ test("an upstream that stops reading: the proxy stops reading the client", async
   const stalled = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open: (s) => void s.pause(), data() {} } });
   const proxy = startInProcessProxy([`127.0.0.1:${stalled.port}`]);
   // 60 MiB of produce requests, written as fast as the client's socket takes them (as a client's own buffer would).
-  const frames = Array.from({ length: 60 }, (_, i) => produceFrame(i, "stalled", MiB));
+  const frames = await Promise.all(Array.from({ length: 60 }, (_, i) => produceFrame(i, "stalled", MiB)));
   const total = frames.reduce((n, f) => n + f.length, 0);
   let written = 0;
   let next = 0;

@@ -64,11 +64,11 @@ test("ApiVersions is what both the proxy and the upstream handle", async () => {
 
 test("an ApiVersions version the proxy cannot read gets its own v0 answer with UNSUPPORTED_VERSION (KIP-511)", async () => {
   const raw = await rawSocket(proxy.port);
-  const frame = encodeRequest({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 7, clientId: "raw" }, { clientSoftwareName: "raw", clientSoftwareVersion: "1" });
+  const frame = await encodeRequest({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 7, clientId: "raw" }, { clientSoftwareName: "raw", clientSoftwareVersion: "1" });
   new DataView(frame.buffer, frame.byteOffset).setInt16(6, 99);
   raw.socket.write(frame);
   const [response] = await raw.frames(1);
-  const { correlationId, body } = decodeResponse(ApiKey.ApiVersions, 0, response!);
+  const { correlationId, body } = await decodeResponse(ApiKey.ApiVersions, 0, response!);
   expect(correlationId).toBe(7);
   expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
   expect(body.apiKeys.find((k: { apiKey: number }) => k.apiKey === ApiKey.ApiVersions).maxVersion).toBe(4);
@@ -114,11 +114,25 @@ test("pipelined requests, an acks=0 produce among them, are answered in order", 
   const metadata = (id: number) => encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 9, correlationId: id, clientId: "raw" }, METADATA_ALL);
   const apiVersions = (id: number) => encodeRequest({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: id, clientId: "raw" }, { clientSoftwareName: "raw", clientSoftwareVersion: "1" });
   const silent = encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 99, clientId: "a-longer-client-id-than-the-first-bytes-hold" }, produceRequest("pipelined", ["x"], 0));
-  const frames = [apiVersions(11), metadata(12), silent, metadata(13), apiVersions(14), metadata(15)];
+  const frames = await Promise.all([apiVersions(11), metadata(12), silent, metadata(13), apiVersions(14), metadata(15)]);
   raw.socket.write(Buffer.concat(frames));
   const responses = await raw.frames(5);
   expect(responses.map((r) => new DataView(r.buffer).getInt32(0))).toEqual([11, 12, 13, 14, 15]);
-  expect(decodeResponse(ApiKey.Metadata, 9, responses[1]!).body.brokers[0].port).toBe(proxy.port + 1);
+  expect((await decodeResponse(ApiKey.Metadata, 9, responses[1]!)).body.brokers[0].port).toBe(proxy.port + 1);
+  raw.socket.end();
+});
+
+test("the proxy's own answer waits behind a response being rewritten, pipelined", async () => {
+  const raw = await rawSocket(proxy.port);
+  const metadata = (id: number) => encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 9, correlationId: id, clientId: "raw" }, METADATA_ALL);
+  // An ApiVersions version the proxy cannot read: it answers that one itself (KIP-511), between two upstream answers it rewrites.
+  const unreadable = await encodeRequest({ apiKey: ApiKey.ApiVersions, apiVersion: 3, correlationId: 22, clientId: "raw" }, { clientSoftwareName: "raw", clientSoftwareVersion: "1" });
+  new DataView(unreadable.buffer, unreadable.byteOffset).setInt16(6, 99);
+  raw.socket.write(Buffer.concat([await metadata(21), unreadable, await metadata(23)]));
+  const responses = await raw.frames(3);
+  expect(responses.map((r) => new DataView(r.buffer).getInt32(0))).toEqual([21, 22, 23]);
+  expect((await decodeResponse(ApiKey.ApiVersions, 0, responses[1]!)).body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+  expect((await decodeResponse(ApiKey.Metadata, 9, responses[2]!)).body.brokers[0].port).toBe(proxy.port + 1);
   raw.socket.end();
 });
 
@@ -127,9 +141,9 @@ test("malformed frames close only their own connection", async () => {
   const cases = [
     new Uint8Array([0xff, 0xff, 0xff, 0xf0, 1, 2, 3]), // negative size
     new Uint8Array([0, 0, 0, 3, 0, 1, 2]), // too short for a request header
-    encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 9, correlationId: 1, clientId: "x" }, METADATA_ALL).map((b, i) => (i === 4 ? 0x7f : b)), // unknown api key
-    encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: "x" }, produceRequest("t", ["x"])).map((b, i) => (i === 7 ? 10 : b)), // Produce v10: held back
-    encodeRequest({ apiKey: ApiKey.LeaderAndIsr, apiVersion: 0, correlationId: 1, clientId: "x" }, { controllerId: 1, controllerEpoch: 1, ungroupedPartitionStates: [], liveLeaders: [] }), // broker-to-broker API
+    (await encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 9, correlationId: 1, clientId: "x" }, METADATA_ALL)).map((b, i) => (i === 4 ? 0x7f : b)), // unknown api key
+    (await encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: "x" }, produceRequest("t", ["x"]))).map((b, i) => (i === 7 ? 10 : b)), // Produce v10: held back
+    await encodeRequest({ apiKey: ApiKey.LeaderAndIsr, apiVersion: 0, correlationId: 1, clientId: "x" }, { controllerId: 1, controllerEpoch: 1, ungroupedPartitionStates: [], liveLeaders: [] }), // broker-to-broker API
   ];
   for (const bytes of cases) {
     const bad = await rawSocket(proxy.port);

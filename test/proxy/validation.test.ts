@@ -114,17 +114,19 @@ test("responses stay in request order around the proxy's own answers", async () 
   const header = (apiKey: number, apiVersion: number, correlationId: number) => ({ apiKey, apiVersion, correlationId, clientId: "raw" });
   const metadata = (id: number) => encodeRequest(header(ApiKey.Metadata, 9, id), { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   raw.socket.write(
-    Buffer.concat([
-      metadata(1),
-      encodeRequest(header(ApiKey.Produce, 9, 2), produce("ordered", { 0: [{ value: "bad" }] })),
-      encodeRequest(header(ApiKey.Produce, 9, 3), produce("ordered", { 0: [{ key: "k", value: "good" }] })),
-      encodeRequest(header(ApiKey.Produce, 9, 4), produce("ordered", { 0: [{ value: "bad" }] })),
-      metadata(5),
-    ]),
+    Buffer.concat(
+      await Promise.all([
+        metadata(1),
+        encodeRequest(header(ApiKey.Produce, 9, 2), produce("ordered", { 0: [{ value: "bad" }] })),
+        encodeRequest(header(ApiKey.Produce, 9, 3), produce("ordered", { 0: [{ key: "k", value: "good" }] })),
+        encodeRequest(header(ApiKey.Produce, 9, 4), produce("ordered", { 0: [{ value: "bad" }] })),
+        metadata(5),
+      ]),
+    ),
   );
   const frames = await raw.frames(5);
   expect(frames.map((f) => new DataView(f.buffer).getInt32(0))).toEqual([1, 2, 3, 4, 5]);
-  const codes = [2, 3, 4].map((i) => decodeResponse(ApiKey.Produce, 9, frames[i - 1]!).body.responses[0].partitionResponses[0].errorCode);
+  const codes = await Promise.all([2, 3, 4].map(async (i) => (await decodeResponse(ApiKey.Produce, 9, frames[i - 1]!)).body.responses[0].partitionResponses[0].errorCode));
   expect(codes).toEqual([ErrorCode.INVALID_RECORD, ErrorCode.NONE, ErrorCode.INVALID_RECORD]);
   expect(await upstreamValues("ordered", 0)).toEqual(["good"]);
   raw.socket.end();
@@ -133,7 +135,7 @@ test("responses stay in request order around the proxy's own answers", async () 
 test("acks=0 with a rejected record closes the connection, as Kafka tells a producer that wants no answer", async () => {
   await createTopic("silent");
   const raw = await rawSocket(proxy.port);
-  raw.socket.write(encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: "raw" }, produce("silent", { 0: [{ value: "bad" }] }, 0)));
+  raw.socket.write(await encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: "raw" }, produce("silent", { 0: [{ value: "bad" }] }, 0)));
   await raw.closed;
   const c = await proxy.connect();
   await c.request(ApiKey.Produce, 9, produce("silent", { 0: [{ key: "k", value: "after" }] }, 1));
@@ -151,7 +153,7 @@ test("a batch the validator cannot read is CORRUPT_MESSAGE; a request that canno
   expect(await upstreamValues("corrupt", 0)).toEqual([]);
 
   const raw = await rawSocket(proxy.port);
-  const frame = encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: "raw" }, produce("corrupt", { 0: [{ key: "k", value: "x" }] }));
+  const frame = await encodeRequest({ apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 1, clientId: "raw" }, produce("corrupt", { 0: [{ key: "k", value: "x" }] }));
   raw.socket.write(frame.subarray(0, frame.length - 3).map((b, i) => (i === 3 ? b - 3 : b)));
   await raw.closed;
 });

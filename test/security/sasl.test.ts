@@ -102,9 +102,11 @@ describe("before authentication", () => {
 
   test("after a v0 handshake the exchange travels as bare tokens (kafka-python's framing)", async () => {
     const raw = await rawSocket(broker.broker.port);
-    raw.socket.write(encodeRequest({ apiKey: ApiKey.SaslHandshake, apiVersion: 0, correlationId: 7, clientId: "raw" }, { mechanism: "PLAIN" }));
+    const handshakeFrame = await encodeRequest({ apiKey: ApiKey.SaslHandshake, apiVersion: 0, correlationId: 7, clientId: "raw" }, { mechanism: "PLAIN" });
+    const metadataFrame = await encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 1, correlationId: 8, clientId: "raw" }, { topics: [] });
+    raw.socket.write(handshakeFrame);
     raw.socket.write(sizePrefixed(new TextEncoder().encode("\u0000alice\u0000alice-secret")));
-    raw.socket.write(encodeRequest({ apiKey: ApiKey.Metadata, apiVersion: 1, correlationId: 8, clientId: "raw" }, { topics: [] }));
+    raw.socket.write(metadataFrame);
     // The handshake response, an empty token frame (PLAIN's success), then the Metadata response.
     const [handshake, token, answer] = await raw.frames(3);
     expect(new DataView(handshake!.buffer).getInt32(0)).toBe(7);

@@ -123,9 +123,10 @@ describe("sqlite://", () => restartTests(async () => ({})));
 describe("s3://", () => {
   let s3: RunningS3;
   let buckets = 0;
+  // Starting Ceph takes seconds, more on a loaded machine: past the default hook timeout.
   beforeAll(async () => {
     s3 = await startS3();
-  });
+  }, 300_000);
   afterAll(() => s3?.stop());
 
   /** A store in a bucket of its own. */

@@ -11,6 +11,7 @@ import { StorageUnavailableError, UnknownTopicError } from "../../src/storage/er
 import { openStorage } from "../../src/storage/open.ts";
 import type { Storage } from "../../src/storage/storage.ts";
 import { startS3, type RunningS3 } from "../harness/s3.ts";
+import { startCountingProxy } from "../harness/s3-counting-proxy.ts";
 import { baseOffsetOf, fakeBatch, payloadOf, storageContract } from "./contract.ts";
 import { fetchAll, s3Env } from "./s3-fixtures.ts";
 
@@ -340,5 +341,110 @@ describe("s3: failures", () => {
         else process.env[key] = saved[key];
       }
     }
+  });
+});
+
+describe("s3: what reads and appends cost, counted at the server", () => {
+  /** A store whose requests go through a counting proxy in front of the test server. */
+  async function counted(url: string, options: S3StorageOptions = {}) {
+    const proxy = startCountingProxy(s3.endpoint);
+    const store = await S3Storage.open(url, { env: { ...env, AWS_ENDPOINT_URL_S3: proxy.endpoint }, ...options });
+    return { proxy, store };
+  }
+
+  test("re-reading an unchanged head or catalog is a conditional GET answered 304, without a body", async () => {
+    const { proxy, store } = await counted(freshUrl());
+    await store.createTopic({ name: "t", partitions: 1, configs: {} });
+    await store.append(tp, fakeBatch("x"));
+    await store.getTopic({ name: "t" });
+    proxy.reset();
+    for (let i = 0; i < 3; i++) expect((await store.offsets(tp)).highWatermark).toBe(1n);
+    expect((await store.getTopic({ name: "t" }))?.partitions).toBe(1);
+    expect(proxy.counts()).toMatchObject({ get: 4, notModified: 4, put: 0 });
+    expect(proxy.requests().every((r) => r.conditional)).toBe(true);
+    await store.close();
+    proxy.stop();
+  });
+
+  test("two brokers: a revalidated head or catalog shows the other broker's changes at once", async () => {
+    const url = freshUrl();
+    const a = await open(url);
+    const { proxy, store: b } = await counted(url);
+    await a.createTopic({ name: "t", partitions: 1, configs: {} });
+    expect((await b.offsets(tp)).highWatermark).toBe(0n);
+    await a.append(tp, fakeBatch("from a"));
+    // b holds the head version from before a's append: its conditional GET gets the new one.
+    proxy.reset();
+    expect((await b.offsets(tp)).highWatermark).toBe(1n);
+    expect(await payloads(b)).toEqual(["from a"]);
+    expect(proxy.requests()[0]).toMatchObject({ method: "GET", conditional: true, status: 200 });
+    // b's append decides against the version it just revalidated, and a sees it.
+    expect((await b.append(tp, fakeBatch("from b"))).baseOffset).toBe(1n);
+    expect(await payloads(a)).toEqual(["from a", "from b"]);
+    // The catalog: a topic a creates, grows and deletes is seen by b on its next read.
+    await a.createTopic({ name: "u", partitions: 1, configs: {} });
+    expect((await b.getTopic({ name: "u" }))?.partitions).toBe(1);
+    await a.createPartitions("u", 3);
+    expect((await b.getTopic({ name: "u" }))?.partitions).toBe(3);
+    await a.deleteTopic({ name: "t" });
+    expect(await b.getTopic({ name: "t" })).toBeNull();
+    await expect(b.offsets(tp)).rejects.toThrow(UnknownTopicError);
+    await a.close();
+    await b.close();
+    proxy.stop();
+  });
+
+  const headWrites = (proxy: ReturnType<typeof startCountingProxy>) => proxy.counts((r) => r.path.endsWith("/head.json")).conditionalPut;
+
+  /** A topic with one batch in it, so that counting starts after a store's first If-Match (RGW makes it find out which ETag form to send). */
+  async function warmTopic(store: Storage, proxy: ReturnType<typeof startCountingProxy>) {
+    await store.createTopic({ name: "t", partitions: 1, configs: {} });
+    await store.append(tp, fakeBatch("warm-up"));
+    proxy.reset();
+  }
+
+  test("without batch_max_delay, appends share a head write only when they arrive during one", async () => {
+    const { proxy, store } = await counted(freshUrl());
+    await warmTopic(store, proxy);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => store.append(tp, fakeBatch(`m${i}`))));
+    // The first goes alone; the four queued behind it share the next write.
+    expect(headWrites(proxy)).toBe(2);
+    await store.close();
+    proxy.stop();
+  });
+
+  test("batch_max_delay: appends within the delay share one head write; one append alone still gets one", async () => {
+    const { proxy, store } = await counted(`${freshUrl()}?batch_max_delay=300ms`);
+    await warmTopic(store, proxy);
+    const acks = await Promise.all(Array.from({ length: 5 }, (_, i) => store.append(tp, fakeBatch(`m${i}`))));
+    expect(acks.map((a) => a.baseOffset)).toEqual([1n, 2n, 3n, 4n, 5n]);
+    expect(headWrites(proxy)).toBe(1);
+    expect(proxy.counts((r) => r.path.includes("/batches/")).put).toBe(5);
+    expect(await payloads(store)).toEqual(["warm-up", "m0", "m1", "m2", "m3", "m4"]);
+    proxy.reset();
+    expect((await store.append(tp, fakeBatch("alone"))).baseOffset).toBe(6n);
+    expect(headWrites(proxy)).toBe(1);
+    await store.close();
+    proxy.stop();
+  });
+
+  test("batch_min_size: waiting appends are written as soon as they hold more than that many bytes", async () => {
+    const size = fakeBatch("m0").bytes.byteLength;
+    // A delay no test could wait out: only the size can have ended it.
+    const { proxy, store } = await counted(`${freshUrl()}?batch_max_delay=10m&batch_min_size=${2 * size}`);
+    // The warm-up append alone waits out no delay: it holds more than batch_min_size bytes.
+    await store.createTopic({ name: "t", partitions: 1, configs: {} });
+    await store.append(tp, fakeBatch(`${"w".repeat(2 * size)}`));
+    proxy.reset();
+    const acks = await Promise.all(Array.from({ length: 3 }, (_, i) => store.append(tp, fakeBatch(`m${i}`))));
+    expect(acks.map((a) => a.baseOffset)).toEqual([1n, 2n, 3n]);
+    expect(headWrites(proxy)).toBe(1);
+    await store.close();
+    proxy.stop();
+  });
+
+  test("the URL's settings are checked when the store opens", async () => {
+    await expect(open(`${freshUrl()}?batch_max_delay=soon`)).rejects.toThrow("batch_max_delay=soon is not a number");
+    await expect(open(`${freshUrl()}?batch_size=1`)).rejects.toThrow("unknown setting batch_size");
   });
 });

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from "../../protocol/generated/consumer-group-heartbeat.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
@@ -40,7 +39,7 @@ export const consumerGroupHeartbeatApi = defineApi<ConsumerGroupHeartbeatRequest
       topicPartitions: request.topicPartitions,
       ...clientIdentity(rc),
       // v0: the coordinator names new members; v1 (KIP-1082): members name themselves.
-      newMemberId: randomUUID(),
+      newMemberId: crypto.randomUUID(),
     };
     const invalid = validateConsumerHeartbeat(hb, rc.apiVersion);
     if (invalid) return response(invalid);

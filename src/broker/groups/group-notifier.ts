@@ -22,7 +22,7 @@ export function notifyGroupChanged(ctx: BrokerContext, groupId: string): void {
 }
 
 /** Resolves on a local change to the group, after at most fetchPollMs (or `maxMs`), or on abort. */
-export function groupChangedOrPoll(ctx: BrokerContext, groupId: string, signal: AbortSignal, maxMs = Infinity): Promise<void> {
+export function groupChangedOrPoll(ctx: BrokerContext, groupId: string, signal: AbortSignal, maxMs = Infinity): Promise<boolean> {
   const timeout = Math.max(0, Math.min(ctx.config.fetchPollMs, maxMs));
   return notifierOf(ctx).wait([LogNotifier.key(groupId, GROUP_PARTITION)], timeout, signal);
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { ApiKey } from "../../protocol/generated/apis.ts";
 import type { JoinGroupRequest, JoinGroupResponse } from "../../protocol/generated/join-group.ts";
 import { ErrorCode } from "../../protocol/error-codes.ts";
@@ -51,7 +50,7 @@ export const joinGroupApi = defineApi<JoinGroupRequest, JoinGroupResponse>({
       // Decoded bytes are views into the request frame; the group keeps copies of its own.
       protocols: request.protocols.map((p) => ({ name: p.name, metadata: p.metadata.slice() })),
       requireKnownMemberId: rc.apiVersion >= 4,
-      newMemberId: `${clientId}-${randomUUID()}`,
+      newMemberId: `${clientId}-${crypto.randomUUID()}`,
     };
     try {
       const outcome = await changeGroup<JoinOutcome>(ctx, groupId, (current, now) => {

@@ -9,12 +9,14 @@ import { errorCodeOf } from "../error-mapping.ts";
 import { shareGroupConfig } from "../groups/group-configs.ts";
 import { acknowledgeIn, byTopic, continueSession, GROUP_REFUSED, NO_LEADER_CHANGE, requestedPartitions, sessions, topicsById } from "./share-delivery.ts";
 import { FINAL_EPOCH, INITIAL_EPOCH } from "./share-sessions.ts";
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import { defineApi } from "../handler.ts";
 
 function failed(errorCode: number, errorMessage: string): ShareAcknowledgeResponse {
   return { throttleTimeMs: 0, errorCode, errorMessage, responses: [], nodeEndpoints: [] };
 }
 
-export async function handleShareAcknowledge(ctx: BrokerContext, request: ShareAcknowledgeRequest, rc: RequestContext): Promise<ShareAcknowledgeResponse> {
+async function handleShareAcknowledge(ctx: BrokerContext, request: ShareAcknowledgeRequest, rc: RequestContext): Promise<ShareAcknowledgeResponse> {
   const groupId = request.groupId ?? "";
   const memberId = request.memberId ?? "";
   // READ on the group first, as Kafka; READ on each topic is checked per partition.
@@ -45,3 +47,5 @@ export async function handleShareAcknowledge(ctx: BrokerContext, request: ShareA
   if (request.shareSessionEpoch === FINAL_EPOCH) await all.close(checked.session);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses: byTopic(entries), nodeEndpoints: [] };
 }
+
+export const shareAcknowledgeApi = defineApi({ apiKey: ApiKey.ShareAcknowledge, minVersion: 1, maxVersion: 1, handle: handleShareAcknowledge });

@@ -29,6 +29,8 @@ import {
 import type { AcquiredRange } from "./share-partition.ts";
 import { sharePartitionWakeKey } from "./share-partition-store.ts";
 import { FINAL_EPOCH, INITIAL_EPOCH, partitionId, type ShareSession, type TopicIdPartition } from "./share-sessions.ts";
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import { defineApi } from "../handler.ts";
 
 type PartitionData = ShareFetchResponse["responses"][number]["partitions"][number];
 
@@ -124,7 +126,7 @@ async function gather(plan: FetchPlan): Promise<Map<string, Gathered>> {
   }
 }
 
-export async function handleShareFetch(ctx: BrokerContext, request: ShareFetchRequest, rc: RequestContext): Promise<ShareFetchResponse> {
+async function handleShareFetch(ctx: BrokerContext, request: ShareFetchRequest, rc: RequestContext): Promise<ShareFetchResponse> {
   const groupId = request.groupId ?? "";
   const memberId = request.memberId ?? "";
   // READ on the group first, as Kafka; READ on each topic is checked per partition.
@@ -213,3 +215,5 @@ export async function handleShareFetch(ctx: BrokerContext, request: ShareFetchRe
     nodeEndpoints: [],
   };
 }
+
+export const shareFetchApi = defineApi({ apiKey: ApiKey.ShareFetch, minVersion: 1, maxVersion: 1, handle: handleShareFetch });

@@ -6,6 +6,8 @@ import type { BrokerContext, RequestContext } from "../context.ts";
 import { describeModernGroups, namedAssignment, undescribed } from "../groups/modern-group-describe.ts";
 import { shareGroupState, tickShare, type ShareGroup } from "../groups/share-group.ts";
 import { SIMPLE_ASSIGNOR } from "./simple-assignor.ts";
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import { defineApi } from "../handler.ts";
 
 type DescribedGroup = ShareGroupDescribeResponse["groups"][number];
 
@@ -31,7 +33,7 @@ function describe(group: ShareGroup, topicNames: Map<string, string>, authorized
   };
 }
 
-export async function handleShareGroupDescribe(ctx: BrokerContext, request: ShareGroupDescribeRequest, rc: RequestContext): Promise<ShareGroupDescribeResponse> {
+async function handleShareGroupDescribe(ctx: BrokerContext, request: ShareGroupDescribeRequest, rc: RequestContext): Promise<ShareGroupDescribeResponse> {
   const groups = await describeModernGroups<DescribedGroup>(ctx, rc, request.groupIds, request.includeAuthorizedOperations, "ShareGroupDescribe", (groupId, group, now, topicNames, operations) => {
     if (groupId === "") return { result: undescribed(groupId, ErrorCode.INVALID_GROUP_ID, null) };
     if (!group) return { result: undescribed(groupId, ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} not found.`) };
@@ -41,3 +43,5 @@ export async function handleShareGroupDescribe(ctx: BrokerContext, request: Shar
   });
   return { throttleTimeMs: 0, groups };
 }
+
+export const shareGroupDescribeApi = defineApi({ apiKey: ApiKey.ShareGroupDescribe, minVersion: 1, maxVersion: 1, handle: handleShareGroupDescribe });

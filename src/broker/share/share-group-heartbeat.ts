@@ -12,12 +12,14 @@ import { changeGroup } from "../groups/group-store.ts";
 import { noteGroupServed } from "../groups/group-sweeper.ts";
 import { newShareGroup } from "../groups/share-group.ts";
 import { shareHeartbeat, shareHeartbeatError, validateShareHeartbeat, type ShareHeartbeatAnswer, type ShareHeartbeatInput } from "./share-membership.ts";
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import { defineApi } from "../handler.ts";
 
 function response(answer: ShareHeartbeatAnswer): ShareGroupHeartbeatResponse {
   return { throttleTimeMs: 0, ...answer };
 }
 
-export async function handleShareGroupHeartbeat(ctx: BrokerContext, request: ShareGroupHeartbeatRequest, rc: RequestContext): Promise<ShareGroupHeartbeatResponse> {
+async function handleShareGroupHeartbeat(ctx: BrokerContext, request: ShareGroupHeartbeatRequest, rc: RequestContext): Promise<ShareGroupHeartbeatResponse> {
   const { groupId } = request;
   // As Kafka: READ on the group, and DESCRIBE on every subscribed topic, before anything else.
   if (!rc.authz.allows(AclOperation.READ, ResourceType.GROUP, groupId)) return response(shareHeartbeatError(ErrorCode.GROUP_AUTHORIZATION_FAILED));
@@ -50,3 +52,5 @@ export async function handleShareGroupHeartbeat(ctx: BrokerContext, request: Sha
     return response(shareHeartbeatError(groupErrorCode(error, `ShareGroupHeartbeat ${groupId}`), null));
   }
 }
+
+export const shareGroupHeartbeatApi = defineApi({ apiKey: ApiKey.ShareGroupHeartbeat, minVersion: 1, maxVersion: 1, handle: handleShareGroupHeartbeat });

@@ -23,6 +23,8 @@ import { hasPartition, lookupAuthorizedTopic } from "../topic-lookup.ts";
 import { clampToLogStart, expireLocks, initialState, lag, type SharePartitionState } from "./share-partition.ts";
 import { changeSharePartition, deleteSharePartitions, listSharePartitions, readSharePartition } from "./share-partition-store.ts";
 import { GROUP_REFUSED } from "./share-delivery.ts";
+import { ApiKey } from "../../protocol/generated/apis.ts";
+import { defineApi } from "../handler.ts";
 
 const UNKNOWN_PARTITION = { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "This server does not host this topic-partition." };
 const NOT_EMPTY = { errorCode: ErrorCode.NON_EMPTY_GROUP, errorMessage: "The group is not empty." };
@@ -106,7 +108,7 @@ async function describeGroup(ctx: BrokerContext, wanted: DescribeShareGroupOffse
   return { groupId, topics, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
-export async function handleDescribeShareGroupOffsets(ctx: BrokerContext, request: DescribeShareGroupOffsetsRequest, rc: RequestContext): Promise<DescribeShareGroupOffsetsResponse> {
+async function handleDescribeShareGroupOffsets(ctx: BrokerContext, request: DescribeShareGroupOffsetsRequest, rc: RequestContext): Promise<DescribeShareGroupOffsetsResponse> {
   const describable = (topic: string) => rc.authz.allows(AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
   const groups = await Promise.all(
     request.groups.map(async (wanted): Promise<DescribedGroup> => {
@@ -123,7 +125,7 @@ export async function handleDescribeShareGroupOffsets(ctx: BrokerContext, reques
   return { throttleTimeMs: 0, groups };
 }
 
-export async function handleAlterShareGroupOffsets(ctx: BrokerContext, request: AlterShareGroupOffsetsRequest, rc: RequestContext): Promise<AlterShareGroupOffsetsResponse> {
+async function handleAlterShareGroupOffsets(ctx: BrokerContext, request: AlterShareGroupOffsetsRequest, rc: RequestContext): Promise<AlterShareGroupOffsetsResponse> {
   const { groupId } = request;
   const failed = (errorCode: number, errorMessage: string | null): AlterShareGroupOffsetsResponse => ({
     throttleTimeMs: 0,
@@ -167,7 +169,7 @@ export async function handleAlterShareGroupOffsets(ctx: BrokerContext, request: 
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, responses };
 }
 
-export async function handleDeleteShareGroupOffsets(ctx: BrokerContext, request: DeleteShareGroupOffsetsRequest, rc: RequestContext): Promise<DeleteShareGroupOffsetsResponse> {
+async function handleDeleteShareGroupOffsets(ctx: BrokerContext, request: DeleteShareGroupOffsetsRequest, rc: RequestContext): Promise<DeleteShareGroupOffsetsResponse> {
   const { groupId } = request;
   const failed = (errorCode: number, errorMessage: string | null): DeleteShareGroupOffsetsResponse => ({ throttleTimeMs: 0, errorCode, errorMessage, responses: [] });
   if (!rc.authz.allows(AclOperation.DELETE, ResourceType.GROUP, groupId)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, GROUP_REFUSED);
@@ -193,3 +195,9 @@ export async function handleDeleteShareGroupOffsets(ctx: BrokerContext, request:
     return failed(groupErrorCode(error, `DeleteShareGroupOffsets ${groupId}`), null);
   }
 }
+
+export const describeShareGroupOffsetsApi = defineApi({ apiKey: ApiKey.DescribeShareGroupOffsets, minVersion: 0, maxVersion: 1, handle: handleDescribeShareGroupOffsets });
+
+export const alterShareGroupOffsetsApi = defineApi({ apiKey: ApiKey.AlterShareGroupOffsets, minVersion: 0, maxVersion: 0, handle: handleAlterShareGroupOffsets });
+
+export const deleteShareGroupOffsetsApi = defineApi({ apiKey: ApiKey.DeleteShareGroupOffsets, minVersion: 0, maxVersion: 0, handle: handleDeleteShareGroupOffsets });

@@ -4,9 +4,7 @@ import { PeriodicTask } from "../periodic-task.ts";
 import { completeTransaction } from "./txn-completion.ts";
 import { fenceAndAbort, isExpired, isStalled } from "./txn-state.ts";
 import { listTxns, writeTxn } from "./txn-store.ts";
-
-/** Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms default. */
-export const TXN_SWEEP_INTERVAL_MS = 10_000;
+import { TXN_SWEEP_INTERVAL_MS } from "./txn-settings.ts";
 
 /**
  * Every broker sweeps the store for transactions that outlived their timeout and aborts
@@ -25,8 +23,9 @@ export class TxnTimeouts {
     this.#task = new PeriodicTask("transaction timeout sweep", intervalMs, () => this.sweepOnce());
   }
 
-  start(): void {
-    this.#task.start();
+  /** The first pass runs after `firstDelayMs` (default: one interval). */
+  start(firstDelayMs?: number): void {
+    this.#task.start(firstDelayMs);
   }
 
   stop(): void {

@@ -3,6 +3,8 @@
 // head write together: each is still decided in order against the head that write starts
 // from (sequence checks, duplicates), but one conditional PUT commits them all. Across
 // processes nothing changes: the CAS still decides, and a lost race re-decides the group.
+// With a coalescing delay (the store URL's batch_max_delay), appends also wait for more to
+// arrive before their head write, up to that delay or until they hold batch_min_size bytes.
 
 import type { AppendBatch, AppendResult } from "../../storage.ts";
 import { LOST_RACE, retryLostRaces, type Document } from "./cas-document.ts";
@@ -38,8 +40,19 @@ export interface Upload {
   written: Promise<string>;
 }
 
+/** How long appends wait for company before their head write; maxDelayMs 0 never waits. */
+export interface Coalescing {
+  maxDelayMs: number;
+  /** Write at once when the waiting appends hold more than this many bytes. */
+  minBytes: number;
+}
+
+export const NO_COALESCING: Coalescing = { maxDelayMs: 0, minBytes: Infinity };
+
 interface PendingAppend {
   batch: AppendBatch;
+  /** performance.now() when it was queued. */
+  queuedAt: number;
   /** Name of the batch object, fixed for the append's life; its log may change. */
   object: string;
   upload: Upload;
@@ -54,16 +67,22 @@ export class AppendGroup<L extends GroupLocation> {
   readonly #access: HeadAccess<L>;
   readonly #what: string;
   readonly #onIdle: () => void;
+  readonly #coalescing: Coalescing;
   #location: L;
   #queue: PendingAppend[] = [];
+  /** Bytes of the appends in #queue. */
+  #queuedBytes = 0;
+  /** Ends a coalescing wait early, once enough bytes are queued. */
+  #enough: (() => void) | null = null;
   #running = false;
 
   /** `onIdle` runs whenever the queue has drained, so the owner can forget idle groups. */
-  constructor(access: HeadAccess<L>, location: L, what: string, onIdle: () => void) {
+  constructor(access: HeadAccess<L>, location: L, what: string, onIdle: () => void, coalescing: Coalescing = NO_COALESCING) {
     this.#access = access;
     this.#location = location;
     this.#what = what;
     this.#onIdle = onIdle;
+    this.#coalescing = coalescing;
   }
 
   /**
@@ -73,7 +92,9 @@ export class AppendGroup<L extends GroupLocation> {
   append(batch: AppendBatch, object: string): Promise<AppendResult> {
     const upload = this.#access.upload(this.#location, object, batch.bytes);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.#queue.push({ batch, object, upload, settled: false, resolve, reject });
+      this.#queue.push({ batch, queuedAt: performance.now(), object, upload, settled: false, resolve, reject });
+      this.#queuedBytes += batch.bytes.byteLength;
+      if (this.#queuedBytes > this.#coalescing.minBytes) this.#enough?.();
       if (!this.#running) void this.#run();
     });
   }
@@ -81,7 +102,9 @@ export class AppendGroup<L extends GroupLocation> {
   async #run(): Promise<void> {
     this.#running = true;
     while (this.#queue.length > 0) {
+      if (this.#coalescing.maxDelayMs > 0) await this.#coalesce();
       const group = this.#queue.splice(0, MAX_GROUP);
+      for (const item of group) this.#queuedBytes -= item.batch.bytes.byteLength;
       try {
         await this.#commit(group);
       } catch (error) {
@@ -92,6 +115,23 @@ export class AppendGroup<L extends GroupLocation> {
     }
     this.#running = false;
     this.#onIdle();
+  }
+
+  /** Waits while the oldest queued append has waited less than the delay and the queue holds too few bytes. */
+  async #coalesce(): Promise<void> {
+    const { maxDelayMs, minBytes } = this.#coalescing;
+    for (;;) {
+      const waitMs = this.#queue[0]!.queuedAt + maxDelayMs - performance.now();
+      if (waitMs <= 0 || this.#queuedBytes > minBytes) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        this.#enough = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#enough = null;
+    }
   }
 
   /** Commits `group`, settling every append in it unless the store fails. */

@@ -5,7 +5,7 @@
 
 import { StorageUnavailableError } from "../../errors.ts";
 import { decodeValue, encodeValue } from "../../record-codec.ts";
-import type { ObjectStore } from "./object-store.ts";
+import { NOT_MODIFIED, type ObjectStore } from "./object-store.ts";
 
 export interface Document<T> {
   value: T;
@@ -42,6 +42,22 @@ export function decodeDocument<T, J = T>(key: string, body: Uint8Array, convert:
 export async function readDocument<T>(store: ObjectStore, key: string): Promise<Document<T> | null> {
   const object = await store.get(key);
   return object && { value: decodeDocument<T>(key, object.body), etag: object.etag };
+}
+
+/**
+ * Reads `key` as current as readDocument does, sending the ETag of `known` (a version this
+ * process read or wrote) as If-None-Match: an unchanged object then costs the request but no
+ * body and no decoding, and `known` itself is returned. Null when the object is gone.
+ */
+export async function revalidateDocument<T>(
+  store: ObjectStore,
+  key: string,
+  known: Document<T> | undefined,
+  decode: (body: Uint8Array) => T,
+): Promise<Document<T> | null> {
+  const object = known ? await store.getIfChanged(key, known.etag) : await store.get(key);
+  if (object === NOT_MODIFIED) return known!;
+  return object && { value: decode(object.body), etag: object.etag };
 }
 
 /** Writes `value` if the object is still at `etag` (null: still absent); the new ETag, or null on a lost race. */

@@ -21,6 +21,9 @@ export interface StoredObject {
   etag: string;
 }
 
+/** What a conditional GET returns when the object is still at the ETag given. */
+export const NOT_MODIFIED = Symbol("not modified");
+
 /** The server's reasons for refusing a conditional request that mean "not at that version". */
 const LOST_RACE_STATUS = new Set([412, 409]);
 
@@ -61,16 +64,30 @@ export class ObjectStore {
   }
 
   /** The object's bytes and ETag, or null when there is no such object. */
-  async get(key: string): Promise<StoredObject | null> {
+  get(key: string): Promise<StoredObject | null> {
+    return this.#get(key, undefined) as Promise<StoredObject | null>;
+  }
+
+  /**
+   * A conditional GET (If-None-Match): NOT_MODIFIED while the object is still at `etag`, which
+   * costs the request but no body; otherwise its bytes and ETag, or null when it is gone.
+   */
+  getIfChanged(key: string, etag: string): Promise<StoredObject | null | typeof NOT_MODIFIED> {
+    return this.#get(key, etag);
+  }
+
+  async #get(key: string, ifNoneMatch: string | undefined): Promise<StoredObject | null | typeof NOT_MODIFIED> {
     try {
-      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: ifNoneMatch }));
       if (response.Body === undefined || response.ETag === undefined) {
         throw new Error("response has no body or no ETag");
       }
       return { body: await response.Body.transformToByteArray(), etag: response.ETag };
     } catch (error) {
-      if (statusOf(error) === 404) return null;
-      throw this.#failure("GET", key, error);
+      const status = statusOf(error);
+      if (status === 404) return null;
+      if (status === 304 && ifNoneMatch !== undefined) return NOT_MODIFIED;
+      throw this.#failure(ifNoneMatch === undefined ? "GET" : "GET If-None-Match", key, error);
     }
   }
 

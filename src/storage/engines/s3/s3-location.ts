@@ -35,7 +35,8 @@ const CONNECTION_TIMEOUT_MS = 5_000;
  * @throws Error for a URL without a bucket
  */
 export function s3Location(url: string, env: Record<string, string | undefined> = process.env): S3Location {
-  const match = /^s3:\/\/([^/?#]+)\/?([^?#]*)$/i.exec(url);
+  // The query holds settings (s3-url-settings.ts), not part of the location.
+  const match = /^s3:\/\/([^/?#]+)\/?([^?#]*)(?:\?[^#]*)?$/i.exec(url);
   if (!match) throw new Error(`s3 storage URL ${JSON.stringify(url)} needs a bucket: s3://BUCKET/ or s3://BUCKET/PREFIX/`);
   const [, bucket, path] = match;
   const prefix = path === "" || path.endsWith("/") ? path : `${path}/`;

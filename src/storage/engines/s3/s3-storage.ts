@@ -24,7 +24,13 @@
 //   is one GET of the head; a tombstoned or missing head sends it back to the catalog) and
 //   the last head version it saw (an append's first CAS guess; a refusal or duplicate is
 //   only reported after the CAS succeeds or a fresh read confirms it). A broker's own
-//   concurrent appends to one partition share one head CAS (append-group.ts).
+//   concurrent appends to one partition share one head CAS (append-group.ts), and with
+//   batch_max_delay they wait for company first; each is still decided against the head
+//   that CAS replaces.
+// - Every read of a head or of the catalog is a GET: when this process holds a version, it
+//   sends that version's ETag as If-None-Match and keeps its copy only on 304 Not Modified.
+//   So a read is exactly as current as a plain GET; the copy only saves the body and its
+//   decoding. Nothing is ever answered from a copy that such a GET did not just confirm.
 
 import { consola } from "../../../log.ts";
 import {
@@ -57,11 +63,12 @@ import {
   LOST_RACE,
   readDocument,
   retryLostRaces,
+  revalidateDocument,
   updateDocument,
   writeDocument,
   type Document,
 } from "./cas-document.ts";
-import { AppendGroup, type HeadAccess } from "./append-group.ts";
+import { AppendGroup, NO_COALESCING, type Coalescing, type HeadAccess } from "./append-group.ts";
 import { BatchIndex, type HeadLocation } from "./batch-index.ts";
 import { CasRecords, compareText } from "./cas-records.ts";
 import { GroupOffsets } from "./group-offsets.ts";
@@ -82,6 +89,7 @@ import {
   type PartitionHead,
 } from "./partition-head.ts";
 import { s3Location } from "./s3-location.ts";
+import { s3UrlSettings } from "./s3-url-settings.ts";
 import { findTopic, topicView, withTopic, type Catalog, type CatalogTopic } from "./topic-catalog.ts";
 
 export interface S3StorageOptions {
@@ -91,10 +99,17 @@ export interface S3StorageOptions {
   headIndexLimit?: number;
   /** Entries kept in the head when a chunk is cut, so readers near the end need no chunk. */
   headIndexKeep?: number;
+  /** Overrides the URL's batch_max_delay / batch_min_size (s3-url-settings.ts). */
+  coalescing?: Coalescing;
 }
 
 const DEFAULT_HEAD_INDEX_LIMIT = 256;
 const DEFAULT_HEAD_INDEX_KEEP = 64;
+/**
+ * How often a fetch waiting for other brokers' appends reads the head again: each look is a
+ * billed GET, and appends through this broker wake the fetch at once anyway.
+ */
+const POLL_INTERVAL_MS = 10_000;
 /** Objects deleted at once. */
 const DELETE_CONCURRENCY = 16;
 /** Times a read retries with a fresh head when an object it refers to was just rewritten. */
@@ -102,6 +117,7 @@ const VANISHED_RETRIES = 5;
 
 export class S3Storage implements Storage {
   readonly kind = "s3";
+  readonly pollIntervalMs = POLL_INTERVAL_MS;
   readonly #store: ObjectStore;
   readonly #keys: ObjectKeys;
   readonly #offsets: GroupOffsets;
@@ -109,10 +125,13 @@ export class S3Storage implements Storage {
   readonly #index: BatchIndex;
   readonly #indexLimit: number;
   readonly #indexKeep: number;
+  readonly #coalescing: Coalescing;
   /** Topic name -> catalog entry as last read; revalidated by the head it leads to. */
   readonly #topics = new Map<string, CatalogTopic>();
   /** Head key -> the last version this process read or wrote: an append's first CAS guess. */
   readonly #heads = new Map<string, Document<PartitionHead>>();
+  /** The topic catalog as last read, sent back as If-None-Match on the next read. */
+  #catalog: Document<Catalog> | null = null;
   /** Head key -> this process's appends to that head, committed a group per head write. */
   readonly #appendGroups = new Map<string, AppendGroup<HeadLocation>>();
   readonly #headAccess: HeadAccess<HeadLocation> = {
@@ -139,6 +158,7 @@ export class S3Storage implements Storage {
     this.#index = new BatchIndex(store, this.#keys);
     this.#indexLimit = options.headIndexLimit ?? DEFAULT_HEAD_INDEX_LIMIT;
     this.#indexKeep = Math.min(options.headIndexKeep ?? DEFAULT_HEAD_INDEX_KEEP, this.#indexLimit - 1);
+    this.#coalescing = options.coalescing ?? NO_COALESCING;
   }
 
   /**
@@ -147,6 +167,8 @@ export class S3Storage implements Storage {
    */
   static async open(url: string, options: S3StorageOptions = {}): Promise<S3Storage> {
     const location = s3Location(url, options.env);
+    const { batchMaxDelayMs, batchMinBytes } = s3UrlSettings(url);
+    options = { coalescing: { maxDelayMs: batchMaxDelayMs, minBytes: batchMinBytes }, ...options };
     const store = new ObjectStore(location.bucket, location.endpoint, location.client, location.headers);
     try {
       await store.checkBucket();
@@ -260,9 +282,15 @@ export class S3Storage implements Storage {
     const location = await this.#locate(tp);
     let group = this.#appendGroups.get(location.key);
     if (!group) {
-      const created = new AppendGroup(this.#headAccess, location, `${tp.topic}-${tp.partition}`, () => {
-        if (this.#appendGroups.get(location.key) === created) this.#appendGroups.delete(location.key);
-      });
+      const created = new AppendGroup(
+        this.#headAccess,
+        location,
+        `${tp.topic}-${tp.partition}`,
+        () => {
+          if (this.#appendGroups.get(location.key) === created) this.#appendGroups.delete(location.key);
+        },
+        this.#coalescing,
+      );
       this.#appendGroups.set(location.key, (group = created));
     }
     return group.append(batch, freshObjectName());
@@ -470,10 +498,14 @@ export class S3Storage implements Storage {
   // --- topics: internals ------------------------------------------------------------
 
   async #readCatalog(): Promise<Catalog | null> {
-    const catalog = (await readDocument<Catalog>(this.#store, this.#keys.topics()))?.value ?? null;
-    this.#topics.clear();
-    for (const topic of catalog?.topics ?? []) this.#topics.set(topic.name, topic);
-    return catalog;
+    const key = this.#keys.topics();
+    const read = await revalidateDocument(this.#store, key, this.#catalog ?? undefined, (body) => decodeDocument<Catalog>(key, body));
+    if (read !== this.#catalog) {
+      this.#catalog = read;
+      this.#topics.clear();
+      for (const topic of read?.value.topics ?? []) this.#topics.set(topic.name, topic);
+    }
+    return read?.value ?? null;
   }
 
   #checkNewTopic(catalog: Catalog | null, topic: CatalogTopic): void {
@@ -531,18 +563,16 @@ export class S3Storage implements Storage {
    */
   async #headAt(location: HeadLocation): Promise<{ location: HeadLocation; head: Document<PartitionHead> }> {
     for (;;) {
-      const object = await this.#store.get(location.key);
-      if (object) {
-        const head = { value: decodeDocument(location.key, object.body, decodeHead), etag: object.etag };
-        if (!head.value.deleted) {
-          this.#heads.set(location.key, head);
-          return { location, head };
-        }
+      const key = location.key;
+      const head = await revalidateDocument(this.#store, key, this.#heads.get(key), (body) => decodeDocument(key, body, decodeHead));
+      if (head && !head.value.deleted) {
+        this.#heads.set(key, head);
+        return { location, head };
       }
       this.#heads.delete(location.key);
       const topic = await this.#freshTopic({ topic: location.topic.name, partition: location.partition });
       if (topic.logId === location.topic.logId) {
-        if (object) throw new UnknownTopicError(`topic ${topic.name} is being deleted`);
+        if (head) throw new UnknownTopicError(`topic ${topic.name} is being deleted`);
         throw new StorageUnavailableError(`s3 head ${location.key} of listed partition ${topic.name}-${location.partition} is missing`);
       }
       location = { topic, logId: topic.logId, partition: location.partition, key: this.#keys.head(topic.logId, location.partition) };

@@ -118,6 +118,9 @@ export function schemaVersion(db: Database): number {
  * @throws StorageError when the file was written by a newer tansu
  */
 export function migrate(db: Database): number[] {
+  // The common case, a store already up to date, needs no write transaction: a version read
+  // as current was committed. Anything else is decided again inside the transaction.
+  if (schemaVersion(db) === LATEST_SCHEMA_VERSION) return [];
   return db
     .transaction(() => {
       const current = schemaVersion(db);

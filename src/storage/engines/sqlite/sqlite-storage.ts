@@ -368,18 +368,18 @@ export class SqliteStorage implements Storage {
 
   /** Several reads that must see one snapshot. */
   #read<T>(operation: string, body: (sql: Statements) => T): T {
-    return this.#transaction(operation, this.#sql.beginRead, body);
+    return this.#transaction(operation, "beginRead", body);
   }
 
   /** A read-modify-write: IMMEDIATE takes the write lock up front, so no other writer interleaves. */
   #write<T>(operation: string, body: (sql: Statements) => T): T {
-    return this.#transaction(operation, this.#sql.beginWrite, body);
+    return this.#transaction(operation, "beginWrite", body);
   }
 
-  #transaction<T>(operation: string, begin: Statements["beginRead"], body: (sql: Statements) => T): T {
+  #transaction<T>(operation: string, begin: "beginRead" | "beginWrite", body: (sql: Statements) => T): T {
     this.#checkOpen(operation);
     try {
-      begin.run();
+      this.#sql[begin].run();
       const result = body(this.#sql);
       this.#sql.commit.run();
       return result;
