@@ -7,18 +7,19 @@
 // RSS is the broker's after the setup (topic created, connections open) and after the
 // throughput run. Writes the "Scaling" section of docs/BENCHMARKS.md and docs/scaling.svg.
 //
-//   npm run build && bun scripts/bench/scaling.ts [--engines memory://,sqlite://] [--records 200000]
+//   npm run build && bun scripts/bench/scaling.ts [--engines memory://,sqlite://,postgres://] [--records 200000]
 //
-// An engine is a storage URL; sqlite:// gets a fresh file per measurement. A store that several
-// processes can share (sqlite://, s3://, postgres://) is also measured with 2 and 3 brokers;
-// memory:// is one broker's alone. postgres://URL is one more entry in --engines once that engine
-// exists (each measurement then needs a fresh database or schema in the URL).
+// An engine is a storage URL; sqlite:// gets a fresh file per measurement, and postgres:// a fresh
+// database on a throwaway PostgreSQL cluster the benchmark starts (test/harness/postgres.ts). A store
+// that several processes can share (sqlite://, postgres://, s3://) is also measured with 2 and 3
+// brokers; memory:// is one broker's alone.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { encodeApiVersionsV0Request } from "../../test/harness/api-versions.ts";
 import { startBroker, tempDir, type RunningBroker } from "../../test/harness/broker.ts";
+import { databaseMaker, startPostgres } from "../../test/harness/postgres.ts";
 import { buildRdkafkaPerf, rdkafkaPerf, type ProduceSettings } from "./clients/perf-clients.ts";
 import { writeBenchmarkSection } from "./report.ts";
 import { svgCharts, type Chart } from "./svg-chart.ts";
@@ -28,7 +29,7 @@ function option(name: string): string | undefined {
   return at >= 0 ? process.argv[at + 1] : undefined;
 }
 
-const ENGINES = (option("--engines") ?? "memory://,sqlite://").split(",");
+const ENGINES = (option("--engines") ?? "memory://,sqlite://,postgres://").split(",");
 const RECORDS = Number(option("--records") ?? 200_000);
 const RECORD_SIZE = 1024;
 const PARTITIONS = [1, 10, 100, 1000];
@@ -62,9 +63,12 @@ const points: Point[] = [];
 
 const engineName = (url: string) => url.split("://")[0]!;
 const shareable = (url: string) => engineName(url) !== "memory";
-/** A storage URL for one measurement: a fresh sqlite file; other URLs as given. */
-function storeFor(url: string): string {
-  return engineName(url) === "sqlite" ? `sqlite://${join(work, `store-${++stores}.db`)}` : url;
+const databases = ENGINES.some((url) => engineName(url) === "postgres") ? databaseMaker(await startPostgres()) : null;
+/** A storage URL for one measurement: a fresh sqlite file or postgres database; other URLs as given. */
+async function storeFor(url: string): Promise<string> {
+  if (engineName(url) === "sqlite") return `sqlite://${join(work, `store-${++stores}.db`)}`;
+  if (engineName(url) === "postgres") return databases!.fresh();
+  return url;
 }
 
 function rssMiB(pid: number): number {
@@ -120,7 +124,7 @@ async function produceRuns(brokers: RunningBroker[], topic: string, producers: n
 }
 
 async function measure(engine: string, curve: Point["curve"], x: number) {
-  const storage = storeFor(engine);
+  const storage = await storeFor(engine);
   const brokerCount = curve === "brokers" ? x : 1;
   const brokers: RunningBroker[] = [];
   const connections: Array<{ end(): void }> = [];
@@ -200,7 +204,8 @@ const section = [
   "second figure grows with the data). Broker, producer and benchmark share the 2 cores, so more processes also means",
   "less CPU for each: the brokers curve shows what sharing a store costs on one machine, not a cluster's scaling.",
   "Each figure is one run on a machine shared with other work: an isolated spike is noise, not a trend.",
-  "Another engine is one more `--engines` entry, e.g. `--engines memory://,sqlite://,postgres://…` once postgres:// lands.",
+  "postgres:// is a throwaway PostgreSQL cluster (fsync off) on the same 2 cores, a fresh database per measurement;",
+  "another engine is one more `--engines` entry (an s3:// URL, for instance).",
   "",
   `Against partitions (one producer, one broker):`,
   "",
@@ -216,3 +221,4 @@ const section = [
 ].join("\n");
 console.log(section);
 writeBenchmarkSection("scaling", section);
+await databases?.end();
