@@ -4,6 +4,7 @@
 // Refusals are CommandErrors; main.ts reports any failure as one line and exit 1 (failure-report.ts).
 import { readFileSync } from "node:fs";
 import { KafkaConnection, type ClientSasl, type ConnectOptions } from "../client/kafka-connection.ts";
+import { fetchAccessToken } from "../client/oauth-token.ts";
 import { ErrorCode, errorName } from "../protocol/error-codes.ts";
 import { optionValues } from "./option-values.ts";
 
@@ -72,6 +73,11 @@ const KNOWN = [
   "sasl.username",
   "sasl.password",
   "sasl.jaas.config",
+  "sasl.oauthbearer.method",
+  "sasl.oauthbearer.client.id",
+  "sasl.oauthbearer.client.secret",
+  "sasl.oauthbearer.token.endpoint.url",
+  "sasl.oauthbearer.scope",
   "ssl.ca.location",
   "ssl.certificate.location",
   "ssl.key.location",
@@ -79,6 +85,29 @@ const KNOWN = [
   "enable.ssl.certificate.verification",
   "ssl.endpoint.identification.algorithm",
 ];
+
+/**
+ * OAUTHBEARER as librdkafka's sasl.oauthbearer.method=oidc: a token from the provider's endpoint by the
+ * client credentials grant. librdkafka's default method, an unsigned token, is what a broker verifying
+ * tokens refuses, so the tools do not offer it.
+ */
+function oidcSasl(props: Map<string, string>): ClientSasl {
+  if ((props.get("sasl.oauthbearer.method") ?? "default").toLowerCase() !== "oidc") {
+    throw new ClientPropertiesError("sasl.mechanism=OAUTHBEARER: tansu's tools get tokens with sasl.oauthbearer.method=oidc");
+  }
+  const required = (key: string) => {
+    const value = props.get(key);
+    if (!value) throw new ClientPropertiesError(`sasl.oauthbearer.method=oidc needs ${key}`);
+    return value;
+  };
+  const credentials = {
+    tokenEndpoint: required("sasl.oauthbearer.token.endpoint.url"),
+    clientId: required("sasl.oauthbearer.client.id"),
+    clientSecret: required("sasl.oauthbearer.client.secret"),
+    scope: props.get("sasl.oauthbearer.scope"),
+  };
+  return { mechanism: "OAUTHBEARER", token: () => fetchAccessToken(credentials) };
+}
 
 /** Connection options from client properties (later ones win, as with librdkafka's -X). */
 export function connectOptions(properties: Array<[string, string]>): ConnectOptions {
@@ -105,11 +134,15 @@ export function connectOptions(properties: Array<[string, string]>): ConnectOpti
   }
   if (protocol.startsWith("SASL_")) {
     const mechanism = (props.get("sasl.mechanism") ?? props.get("sasl.mechanisms") ?? "GSSAPI").toUpperCase();
+    if (mechanism === "OAUTHBEARER") {
+      options.sasl = oidcSasl(props);
+      return options;
+    }
     const jaas = jaasCredentials(props.get("sasl.jaas.config") ?? "");
     const username = props.get("sasl.username") ?? jaas.username;
     const password = props.get("sasl.password") ?? jaas.password;
     if (mechanism !== "PLAIN" && mechanism !== "SCRAM-SHA-256" && mechanism !== "SCRAM-SHA-512") {
-      throw new ClientPropertiesError(`sasl.mechanism=${mechanism}: tansu's tools support PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512`);
+      throw new ClientPropertiesError(`sasl.mechanism=${mechanism}: tansu's tools support PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER`);
     }
     if (username === undefined || password === undefined) throw new ClientPropertiesError(`${protocol} needs sasl.username and sasl.password`);
     options.sasl = { mechanism, username, password } satisfies ClientSasl;

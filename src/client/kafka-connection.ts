@@ -25,7 +25,8 @@ export interface ClientTls {
 
 export type ClientSasl =
   | { mechanism: "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string }
-  | { mechanism: "OAUTHBEARER"; token: string };
+  /** The token is asked for on each authentication, so a provider can hand out a fresh one. */
+  | { mechanism: "OAUTHBEARER"; token: () => Promise<string> };
 
 export interface ConnectOptions {
   tls?: ClientTls;
@@ -137,7 +138,7 @@ export class KafkaConnection {
     if (sasl.mechanism === "PLAIN") {
       await exchange(utf8.encode(`\u0000${sasl.username}\u0000${sasl.password}`));
     } else if (sasl.mechanism === "OAUTHBEARER") {
-      const challenge = await exchange(utf8.encode(`n,,\u0001auth=Bearer ${sasl.token}\u0001\u0001`));
+      const challenge = await exchange(utf8.encode(`n,,\u0001auth=Bearer ${await sasl.token()}\u0001\u0001`));
       // RFC 7628: a refused token comes back as an error document the client acknowledges, then fails.
       if (challenge.byteLength > 0) {
         await exchange(utf8.encode("\u0001"));

@@ -1,12 +1,14 @@
 // SASL/OAUTHBEARER against the compiled broker: python confluent-kafka (librdkafka 2.0 and 2.15)
 // hands tokens the test signed (RS256, ES256) through oauth_cb, over SASL_PLAINTEXT and SASL_SSL;
-// expired, badly signed and unsigned tokens (librdkafka's unsecured JWTs, as kcat sends) are refused.
+// expired, badly signed and unsigned tokens (librdkafka's unsecured JWTs, as kcat sends) are refused;
+// tansu's own tools get a token from a token endpoint (client credentials), as librdkafka's oidc method.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startBroker, type RunningBroker } from "../harness/broker.ts";
+import { BROKER_BINARY, startBroker, type RunningBroker } from "../harness/broker.ts";
 import { issue, makeCa, type Ca } from "../harness/certs.ts";
 import { claims, signingKey, writeJwks, type SigningKey } from "../harness/jwt.ts";
 import { kcat } from "../harness/kcat.ts";
 import { LIBRDKAFKAS } from "../harness/librdkafka.ts";
+import { runCommand } from "../harness/run.ts";
 import { confluentListTopics, confluentRoundTrip, EXPECTED_ROUNDTRIP } from "../harness/secure-clients.ts";
 
 let rsa: SigningKey;
@@ -69,4 +71,40 @@ test("expired, badly signed, wrong-audience and unsigned tokens are refused; val
   });
   expect(unsecured.exitCode).not.toBe(0);
   expect(broker.logs()).toContain("algorithm none is not accepted");
+}, 60_000);
+
+test("tansu's tools authenticate with a token from the provider's token endpoint (sasl.oauthbearer.method=oidc)", async () => {
+  const grants: Array<{ authorization: string | null; form: string }> = [];
+  // The identity provider's token endpoint: client credentials in HTTP Basic, a signed token back.
+  const idp = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const form = await request.text();
+      grants.push({ authorization: request.headers.get("authorization"), form });
+      if (request.headers.get("authorization") !== `Basic ${btoa("tansu-cli:s3cret")}`) {
+        return Response.json({ error: "invalid_client", error_description: "bad client credentials" }, { status: 401 });
+      }
+      return Response.json({ access_token: await token(rsa, "carol"), token_type: "Bearer", expires_in: 600 });
+    },
+  });
+  try {
+    const endpoint = `http://127.0.0.1:${idp.port}/oauth2/token`;
+    const x = (secret: string) =>
+      ["security.protocol=SASL_SSL", "sasl.mechanism=OAUTHBEARER", "sasl.oauthbearer.method=oidc", "sasl.oauthbearer.client.id=tansu-cli",
+        `sasl.oauthbearer.client.secret=${secret}`, `sasl.oauthbearer.token.endpoint.url=${endpoint}`, "sasl.oauthbearer.scope=kafka",
+        `ssl.ca.location=${ca.cert}`].flatMap((p) => ["-X", p]);
+    const created = await runCommand([BROKER_BINARY, "topic", "create", "oidc-cli", "--partitions", "2", "--broker", broker.tlsUrl!, ...x("s3cret")]);
+    expect(created.stderr).toBe("");
+    expect(created.exitCode).toBe(0);
+    const listed = await runCommand([BROKER_BINARY, "topic", "list", "--broker", broker.tlsUrl!, ...x("s3cret")]);
+    expect(listed.stdout).toContain("oidc-cli");
+    expect(grants[0]!.form).toBe("grant_type=client_credentials&scope=kafka");
+
+    const refused = await runCommand([BROKER_BINARY, "topic", "list", "--broker", broker.tlsUrl!, ...x("wrong")]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr.trim()).toBe(`error: token endpoint ${endpoint} answered 401: invalid_client: bad client credentials`);
+  } finally {
+    idp.stop(true);
+  }
 }, 60_000);
