@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { Compression } from "../protocol/record-batch.ts";
-import { CommandError } from "./broker-client.ts";
+import { brokerArgs, clientOptionsOf, CommandError } from "./broker-client.ts";
 import { consumePerf, consumeSummary } from "./perf/consume-perf.ts";
 import { producePerf, produceSummary } from "./perf/produce-perf.ts";
 
@@ -10,6 +10,8 @@ const brokerArg = {
     description: "Broker(s) to talk to, host:port, comma-separated; producers take them in turn (TANSU_BROKER)",
     default: process.env.TANSU_BROKER ?? "localhost:9092",
   },
+  X: brokerArgs.X,
+  "command-config": brokerArgs["command-config"],
 } as const;
 
 function integer(name: string, text: string, min: number): number {
@@ -45,9 +47,10 @@ const produce = defineCommand({
     "linger-ms": { type: "string", description: "linger.ms", default: "5" },
     json: { type: "boolean", description: "Print only the summary, as one JSON object", default: false },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const result = await producePerf({
       brokers: args.broker.split(","),
+      connect: clientOptionsOf(args, rawArgs),
       topic: args.topic,
       records: integer("records", args.records, 1),
       recordSize: integer("record-size", args["record-size"], 0),
@@ -77,10 +80,11 @@ const consume = defineCommand({
     "fetch-max-bytes": { type: "string", description: "fetch.max.bytes", default: String(50 * 1024 * 1024) },
     json: { type: "boolean", description: "Print only the summary, as one JSON object", default: false },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const wanted = integer("records", args.records, 1);
     const result = await consumePerf({
       broker: args.broker.split(",")[0]!,
+      connect: clientOptionsOf(args, rawArgs),
       topic: args.topic,
       records: wanted,
       timeoutMs: integer("timeout", args.timeout, 1),

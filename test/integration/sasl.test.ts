@@ -168,3 +168,17 @@ print(json.dumps({"acked": sum(acked)}))
     await reauth.stop();
   }
 }, 90_000);
+
+test("tansu perf produces and consumes over SASL_SSL with -X properties", async () => {
+  const x = ["-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanism=SCRAM-SHA-512", "-X", "sasl.username=alice", "-X", "sasl.password=alice-secret", "-X", `ssl.ca.location=${ca.cert}`];
+  const produced = await tansu("perf", "produce", "perf-sasl", "--records", "500", "--record-size", "100", "--json", "--broker", broker.tlsUrl!, ...x);
+  expect(produced.stderr).toBe("");
+  expect(JSON.parse(produced.stdout)).toMatchObject({ records: 500, errors: 0 });
+  const consumed = await tansu("perf", "consume", "perf-sasl", "--records", "500", "--json", "--broker", broker.tlsUrl!, ...x);
+  expect(JSON.parse(consumed.stdout)).toMatchObject({ records: 500, timedOut: false });
+
+  const refused = await tansu("perf", "produce", "perf-sasl", "--records", "1", "--record-size", "1", "--broker", broker.tlsUrl!, ...x.slice(0, -4), "-X", "sasl.password=nope", "-X", `ssl.ca.location=${ca.cert}`);
+  expect(refused.exitCode).toBe(1);
+  expect(refused.stderr).toContain("SCRAM-SHA-512 authentication to 127.0.0.1");
+  expect(refused.stderr).toContain("Invalid user credentials");
+}, 60_000);

@@ -3,12 +3,14 @@
 // report records/s and MB/s (key and value bytes, MB being 2^20 bytes as Kafka's tool counts),
 // with the latency of each Fetch round trip.
 import { Consumer, type ConsumerOptions } from "../../client/consumer.ts";
-import { KafkaConnection } from "../../client/kafka-connection.ts";
+import { KafkaConnection, type ConnectOptions } from "../../client/kafka-connection.ts";
 import { LatencyHistogram } from "../../client/latency-histogram.ts";
 import { partitionCount } from "../../client/topic-metadata.ts";
 
 export interface ConsumePerfOptions {
   broker: string;
+  /** TLS and SASL settings (-X, --command-config). */
+  connect?: ConnectOptions;
   topic: string;
   records: number;
   /** Give up after this long without a record (kafka-consumer-perf-test --timeout). */
@@ -35,7 +37,7 @@ export interface ConsumePerfResult {
 const MB = 1024 * 1024;
 
 export async function consumePerf(options: ConsumePerfOptions): Promise<ConsumePerfResult> {
-  const connection = await KafkaConnection.connect(options.broker, "tansu-perf-consumer");
+  const connection = await KafkaConnection.connect(options.broker, "tansu-perf-consumer", options.connect);
   try {
     const consumer = new Consumer(connection, options.topic, await partitionCount(connection, options.topic, false), options.consumer);
     await consumer.seekToBeginning();

@@ -2,7 +2,7 @@
 // records of a fixed size (one random payload, as Kafka's tool uses), sent at a target rate or as
 // fast as the producers go, each record's latency from being handed to its producer to its
 // acknowledgement, reported every few seconds and as a summary with percentiles.
-import { KafkaConnection } from "../../client/kafka-connection.ts";
+import { KafkaConnection, type ConnectOptions } from "../../client/kafka-connection.ts";
 import { LatencyHistogram } from "../../client/latency-histogram.ts";
 import { Producer, type DeliveredBatch, type ProducerOptions } from "../../client/producer.ts";
 import { partitionCount } from "../../client/topic-metadata.ts";
@@ -11,6 +11,8 @@ import { ErrorCode, errorName } from "../../protocol/error-codes.ts";
 export interface ProducePerfOptions {
   /** Bootstrap brokers; producers connect to them in turn. */
   brokers: string[];
+  /** TLS and SASL settings (-X, --command-config). */
+  connect?: ConnectOptions;
   topic: string;
   records: number;
   recordSize: number;
@@ -64,7 +66,7 @@ class Window {
 
 export async function producePerf(options: ProducePerfOptions): Promise<ProducePerfResult> {
   const connections = await Promise.all(
-    Array.from({ length: options.producers }, (_, i) => KafkaConnection.connect(options.brokers[i % options.brokers.length]!, `tansu-perf-producer-${i}`)),
+    Array.from({ length: options.producers }, (_, i) => KafkaConnection.connect(options.brokers[i % options.brokers.length]!, `tansu-perf-producer-${i}`, options.connect)),
   );
   try {
     const partitions = await partitionCount(connections[0]!, options.topic, true);
