@@ -8,14 +8,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 package="@confluentinc/kafka-javascript@1.10.1"
+configure=(--disable-curl --disable-gssapi --disable-lz4-ext)
 cache="$PWD/node_modules/.cache/tansu-librdkafka"
-[[ -f "$cache/install/lib/librdkafka.so.1" ]] && exit 0
+# The stamp names what was built: a cache built from another package or configuration is rebuilt.
+stamp="$package ${configure[*]}"
+[[ -f "$cache/install/lib/librdkafka.so.1" && "$(cat "$cache/stamp" 2>/dev/null)" == "$stamp" ]] && exit 0
 
 echo "build-librdkafka: building librdkafka from $package (once)"
 rm -rf "$cache" && mkdir -p "$cache" && cd "$cache"
 tarball=$(npm pack --silent "$package" | tail -n 1)
 tar xzf "$tarball"
 cd package/deps/librdkafka
-./configure --prefix="$cache/install" --disable-zstd --disable-curl --disable-gssapi --disable-lz4-ext >../../../configure-output.txt  # not configure.*: mklove would load it as a module
+./configure --prefix="$cache/install" "${configure[@]}" >../../../configure-output.txt  # not configure.*: mklove would load it as a module
 make -j"$(nproc)" libs >make.log 2>&1 || { tail -n 50 make.log >&2; exit 1; }
 make -C src install >>make.log 2>&1
+echo "$stamp" >"$cache/stamp"

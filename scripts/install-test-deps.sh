@@ -41,8 +41,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql
 command -v openssl >/dev/null || missing+=(openssl)
 # test/ship/scratch.test.ts copies the CA bundle into the container file set.
 [[ -f /etc/ssl/certs/ca-certificates.crt ]] || missing+=(ca-certificates)
-# scripts/build-librdkafka.sh compiles librdkafka against Debian's TLS and zlib headers.
-for dev in libssl-dev zlib1g-dev; do
+# scripts/build-librdkafka.sh compiles librdkafka against Debian's TLS, zlib and zstd headers.
+for dev in libssl-dev zlib1g-dev libzstd-dev; do
   dpkg -s "$dev" >/dev/null 2>&1 || missing+=("$dev")
 done
 # test/harness/s3.ts runs a throwaway Ceph cluster (monitor, in-memory OSD, RADOS Gateway) as the

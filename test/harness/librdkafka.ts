@@ -15,7 +15,7 @@ export interface Librdkafka {
   version: string;
   /** What to add to a kcat or python process's environment to make it load this build. */
   env: Record<string, string>;
-  /** builtin.features (codecs among them: the current build has no zstd). */
+  /** builtin.features (codecs among them). */
   features: string[];
 }
 
