@@ -1,13 +1,13 @@
 // One transaction for a group of appends to one partition, in two round trips:
 //   1. BEGIN, lock the partition's watermark row and read the group's producers
-//      (tansu.lock_partition), and start the COPY of the record rows, all sent together; while
-//      the server works on them, decode the batches,
+//      (tansu.lock_partition), and start the COPY of the record rows, all sent together,
 //   2. decide each append in order: duplicate, refused, or the next offsets,
 //   3. stream the accepted batches' rows into the COPY, written as they go out (the server
 //      starts on the first chunk while later ones are written),
 //   4. right behind the data, one statement writes their framing, the producers, aborted
 //      transactions and the new high watermark, and queues the NOTIFY that wakes long polls on
 //      every broker; then COMMIT.
+// The batches were decoded when they were handed over (prepareAppend), not here.
 // Offsets come from the locked row in the transaction that writes the rows, so appends from
 // any number of brokers (and tansu.produce()) get contiguous, distinct offsets, and nothing is
 // acknowledged before it is committed: the outcomes wait for the COPY's verdict and COMMIT.
@@ -24,9 +24,18 @@ import type { Outcome } from "./group-commit.ts";
 import type { Db } from "./client.ts";
 import { inPipelinedTransaction } from "./transaction.ts";
 
-interface PendingAppend {
+/** A batch handed over for a group commit, decoded. */
+export interface PendingAppend {
   batch: AppendBatch;
   prepared: PreparedBatch;
+}
+
+/**
+ * Decodes `batch` for commitAppends.
+ * @throws MalformedMessageError, CorruptRecordError for bytes that are not a valid batch
+ */
+export function prepareAppend(batch: AppendBatch): PendingAppend {
+  return { batch, prepared: prepareBatch(batch) };
 }
 
 interface LockRow {
@@ -46,16 +55,15 @@ interface Accepted {
 
 export const COPY_RECORDS = `COPY tansu.batch_records (${RECORD_COLUMNS}) FROM STDIN (FORMAT binary)`;
 
-/** Appends `batches` to `tp` in one transaction; one outcome per batch, in order. */
-export async function commitAppends(sql: Db, tp: TopicPartition, batches: AppendBatch[]): Promise<Outcome<AppendResult>[]> {
-  const producerIds = [...new Set(batches.map((b) => b.producerId).filter((id) => id >= 0n))];
+/** Appends `group` to `tp` in one transaction; one outcome per batch, in order. */
+export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingAppend[]): Promise<Outcome<AppendResult>[]> {
+  const producerIds = [...new Set(group.map((a) => a.batch.producerId).filter((id) => id >= 0n))];
   return inPipelinedTransaction(sql, async (tx, begun) => {
     const locking = tx<LockRow[]>`
       SELECT * FROM tansu.lock_partition(${tp.topic}, ${tp.partition}, ${`{${producerIds.join(",")}}`}::bigint[])`.execute();
-    locking.catch(() => {}); // awaited below, after the batches are decoded
     const copy = copyIn(tx, COPY_RECORDS);
     try {
-      return await decideAndWrite(tx, tp, batches, locking, copy, begun);
+      return await decideAndWrite(tx, tp, group, locking, copy, begun);
     } catch (error) {
       // The connection must leave COPY mode before the transaction can be rolled back.
       await copy.abort(error instanceof Error ? error : new Error(String(error)));
@@ -67,20 +75,11 @@ export async function commitAppends(sql: Db, tp: TopicPartition, batches: Append
 async function decideAndWrite(
   tx: Db,
   tp: TopicPartition,
-  batches: AppendBatch[],
+  group: PendingAppend[],
   locking: Promise<LockRow[]>,
   copy: CopyIn,
   begun: Promise<unknown>,
 ): Promise<Outcome<AppendResult>[]> {
-  // The library sends statements from a setImmediate: let them go out before decoding.
-  await statementsSent();
-  const group = batches.map((batch): PendingAppend | { batch: AppendBatch; error: unknown } => {
-    try {
-      return { batch, prepared: prepareBatch(batch) };
-    } catch (error) {
-      return { batch, error };
-    }
-  });
   const locked = await locking;
   // The rows are data, not statements: they go into the transaction only if BEGIN succeeded.
   await begun;
@@ -106,7 +105,6 @@ async function decideAndWrite(
   const changed = new Set<bigint>();
   const aborted: Array<{ last_offset: string; producer_id: string; first_offset: string }> = [];
   const outcomes = group.map((append): Outcome<AppendResult> => {
-    if ("error" in append) return { error: append.error };
     const { batch } = append;
     try {
       const idempotent = batch.producerId >= 0n;
@@ -197,11 +195,6 @@ export async function sendRows(
   }
   await copy.end();
   writer.recycle();
-}
-
-/** Two turns of the event loop: statements the `postgres` library queued in this one have been sent. */
-function statementsSent(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** Inserts framing rows (framingJson) of one partition. */
