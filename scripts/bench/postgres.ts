@@ -188,13 +188,15 @@ try {
     "",
     "",
     `Per 1,000 records (about one produce request): the client and the broker's protocol path take ${viaMemory.toFixed(1)} ms`,
-    `(memory://), PostgreSQL's COPY ${copyFloorMs.toFixed(1)} ms (the floor); a broker handles a connection's requests one at a`,
-    `time, as Kafka does, so with one producer these add up: ${(viaMemory + copyFloorMs).toFixed(1)} ms, at best`,
-    `${(copyFloorMs / (viaMemory + copyFloorMs)).toFixed(2)} × the floor. postgres:// took ${viaPostgres.toFixed(1)} ms, so its own work beyond the COPY`,
-    `(parsing the batch into rows, the partition lock, framing and commit round trips) is ${(viaPostgres - viaMemory - copyFloorMs).toFixed(1)} ms.`,
+    `(memory://), PostgreSQL's COPY ${copyFloorMs.toFixed(1)} ms (the floor), produce on postgres:// ${viaPostgres.toFixed(1)} ms. Handled one request`,
+    `at a time, as Kafka handles a connection's requests, protocol path and COPY would add up to ${(viaMemory + copyFloorMs).toFixed(1)} ms, at best`,
+    `${(copyFloorMs / (viaMemory + copyFloorMs)).toFixed(2)} × the floor. On postgres:// a connection starts a Produce while the Produces before it wait for`,
+    `their commit (appends still reach the store, and answers go out, in request order), so the protocol path overlaps the COPY.`,
+    `What postgres:// spends beyond the floor, ${(viaPostgres - copyFloorMs).toFixed(1)} ms, is the protocol path that does not overlap, parsing batches`,
+    `into rows, the partition lock, framing and commit round trips.`,
     ratio >= 0.7
       ? `At ${ratio.toFixed(2)} × the COPY floor, produce meets the goal of 0.7.`
-      : `At ${ratio.toFixed(2)} × the COPY floor, produce misses the goal of 0.7: the protocol path alone leaves at most ${(copyFloorMs / (viaMemory + copyFloorMs)).toFixed(2)}.`,
+      : `At ${ratio.toFixed(2)} × the COPY floor, produce misses the goal of 0.7.`,
   ].join("\n");
   console.log(table + split);
   writeBenchmarkSection("postgres", table + split);
