@@ -54,6 +54,13 @@ function copyData(from: number, to: number): Buffer {
   return out;
 }
 
+/** The commit the measured build came from, marked when src/ differs from it. */
+function sourceCommit(): string {
+  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: import.meta.dir }).stdout.toString().trim();
+  const commit = git("rev-parse", "--short", "HEAD");
+  return git("status", "--porcelain", "--untracked-files=no", "--", "../../src") === "" ? commit : `${commit} with uncommitted changes to src/`;
+}
+
 async function copy(sql: postgres.Sql, data: Buffer): Promise<void> {
   const stream = await sql`COPY rows FROM STDIN (FORMAT binary)`.writable();
   await new Promise<void>((resolve, reject) => {
@@ -163,7 +170,7 @@ try {
   const table = [
     "## postgres:// storage engine",
     "",
-    `Command: \`npm run build && bun scripts/bench/postgres.ts ${RECORDS} ${ROUNDS}\` (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}).`,
+    `Command: \`npm run build && bun scripts/bench/postgres.ts ${RECORDS} ${ROUNDS}\` (${new Date().toISOString().slice(0, 10)}, commit ${sourceCommit()}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}).`,
     `One throwaway PostgreSQL 15 cluster (loopback, fsync off) for every row. ${RECORDS.toLocaleString("en")} records of ${VALUE_BYTES} B;`,
     `the COPY floor and the broker alternate for ${ROUNDS} rounds (a fresh table or database each) and report their best;`,
     "the broker's client is python3-confluent-kafka (librdkafka) with acks=all, no compression, one partition;",
