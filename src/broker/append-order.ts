@@ -5,6 +5,13 @@
 // for the turns before it to end before it calls the store: one append at a time per
 // partition and connection, the same as when requests are handled one after another.
 
+/**
+ * A connection's turns: per partition key, the promise that the last turn taken (and every one
+ * before it) has ended. A plain Map, so the connection holds one without loading this module
+ * (only Produce uses it).
+ */
+export type AppendTurns = Map<string, Promise<void>>;
+
 export interface AppendTurn {
   /** Resolves once every earlier turn for the same partition has ended. */
   ready: Promise<void>;
@@ -12,20 +19,15 @@ export interface AppendTurn {
   end(): void;
 }
 
-export class AppendOrder {
-  /** Per key, the promise that the last turn taken (and every one before it) has ended. */
-  readonly #tails = new Map<string, Promise<void>>();
-
-  /** The next turn for `key`. */
-  take(key: string): AppendTurn {
-    const ready = this.#tails.get(key) ?? Promise.resolve();
-    let end!: () => void;
-    const ended = new Promise<void>((resolve) => (end = resolve));
-    // A turn that ends early (a refused batch) still lets the next one go only after those before it.
-    const tail = Promise.all([ready, ended]).then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    this.#tails.set(key, tail);
-    return { ready, end };
-  }
+/** The next turn for `key` among `turns`. */
+export function takeTurn(turns: AppendTurns, key: string): AppendTurn {
+  const ready = turns.get(key) ?? Promise.resolve();
+  let end!: () => void;
+  const ended = new Promise<void>((resolve) => (end = resolve));
+  // A turn that ends early (a refused batch) still lets the next one go only after those before it.
+  const tail = Promise.all([ready, ended]).then(() => {
+    if (turns.get(key) === tail) turns.delete(key);
+  });
+  turns.set(key, tail);
+  return { ready, end };
 }

@@ -6,7 +6,7 @@ import { FrameReader } from "../protocol/frame-reader.ts";
 import { decodeRequestBody, decodeRequestHeader, encodeResponse, type RequestHeader } from "../protocol/messages.ts";
 import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "../protocol/errors.ts";
 import { apiVersionsResponse } from "./api-versions.ts";
-import { AppendOrder } from "./append-order.ts";
+import type { AppendTurns } from "./append-order.ts";
 import type { BrokerContext } from "./context.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import type { ApiHandler } from "./handler.ts";
@@ -28,7 +28,7 @@ export const PRE_AUTH_MAX_FRAME_BYTES = 524_288;
  * one at a time, with one exception that no client can tell apart: a Produce may start while
  * the Produce before it waits for its appends (#overlaps). Its decoding, CRC checks and topic
  * lookups then overlap that wait, its appends still reach the store after the earlier ones,
- * partition by partition (AppendOrder), and its answer goes out after theirs. A client that
+ * partition by partition (append-order.ts), and its answer goes out after theirs. A client that
  * sends faster than it reads is held back, as Kafka mutes such a channel: past a few MiB of
  * unread responses no further request is handled, and past a few dozen queued requests the
  * socket is not read, until it drains.
@@ -46,7 +46,7 @@ export class Connection {
   #idleWaiters: Array<() => void> = [];
   /** Answers of the requests started and not yet answered, oldest first; they settle in this order. */
   readonly #unanswered: Array<Promise<void>> = [];
-  readonly #appendOrder = new AppendOrder();
+  readonly #appendTurns: AppendTurns = new Map();
   /** Present when the listener requires SASL: nothing but ApiVersions and SASL passes until it authenticates. */
   readonly #sasl: SaslSession | null;
 
@@ -86,7 +86,14 @@ export class Connection {
       // that is a view too). Frames the reader assembled across chunks are already ours.
       const owned = frame.buffer === chunk.buffer ? new Uint8Array(frame) : frame;
       this.#inFlight++;
-      const started = this.#queue.then(() => this.#handle(owned));
+      const started = this.#queue
+        .then(() => this.#handle(owned))
+        .catch((error: unknown) => {
+          // #handle answers what it expects itself; reaching here is a bug, and the connection cannot go on.
+          consola.error(`request from ${this.remote} failed:`, error);
+          this.#fail("internal error");
+          return { answered: Promise.resolve() };
+        });
       this.#queue = started.then(() => {});
       void started.then(({ answered }) => answered).finally(() => this.#settled());
     }
@@ -279,7 +286,7 @@ export class Connection {
         principal,
         clientHost: this.remote,
         authz,
-        appendOrder: this.#appendOrder,
+        appendTurns: this.#appendTurns,
       });
     } catch (error) {
       // Handlers map expected failures to error codes themselves; reaching here is a bug.

@@ -13,7 +13,7 @@ import {
   type RecordBatchHeader,
 } from "../protocol/record-batch.ts";
 import type { Topic } from "../storage/storage.ts";
-import type { AppendTurn } from "./append-order.ts";
+import { takeTurn, type AppendTurn } from "./append-order.ts";
 import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
@@ -80,7 +80,7 @@ function splitRecords(records: Uint8Array | null, apiVersion: number): SplitReco
   }
 }
 
-/** Checks and appends one partition's batch; the append waits for its turn (AppendOrder). */
+/** Checks and appends one partition's batch; the append waits for its turn (append-order.ts). */
 async function producePartition(
   ctx: BrokerContext,
   topic: Topic,
@@ -183,8 +183,8 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
     }
     // Turns are taken before anything is awaited, so that each partition is appended in the
     // order requests arrived on the connection, however the checks of requests handled side by
-    // side interleave (AppendOrder); a partition named twice is appended in request order.
-    const turns = request.topicData.map((t) => t.partitionData.map((p) => rc.appendOrder.take(topicPartitionKey(t.name, p.index))));
+    // side interleave (append-order.ts); a partition named twice is appended in request order.
+    const turns = request.topicData.map((t) => t.partitionData.map((p) => takeTurn(rc.appendTurns, topicPartitionKey(t.name, p.index))));
     // Read the transaction at most once for the whole request.
     const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
     // Partitions are appended concurrently, so a request waits for its slowest partition, not
