@@ -54,6 +54,13 @@ function copyData(from: number, to: number): Buffer {
   return out;
 }
 
+/** The commit the measured build came from, marked when src/ differs from it. */
+function sourceCommit(): string {
+  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: import.meta.dir }).stdout.toString().trim();
+  const commit = git("rev-parse", "--short", "HEAD");
+  return git("status", "--porcelain", "--untracked-files=no", "--", "../../src") === "" ? commit : `${commit} with uncommitted changes to src/`;
+}
+
 async function copy(sql: postgres.Sql, data: Buffer): Promise<void> {
   const stream = await sql`COPY rows FROM STDIN (FORMAT binary)`.writable();
   await new Promise<void>((resolve, reject) => {
@@ -163,7 +170,7 @@ try {
   const table = [
     "## postgres:// storage engine",
     "",
-    `Command: \`npm run build && bun scripts/bench/postgres.ts ${RECORDS} ${ROUNDS}\` (${new Date().toISOString().slice(0, 10)}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}).`,
+    `Command: \`npm run build && bun scripts/bench/postgres.ts ${RECORDS} ${ROUNDS}\` (${new Date().toISOString().slice(0, 10)}, commit ${sourceCommit()}, ${navigator.hardwareConcurrency} cores, Bun ${Bun.version}).`,
     `One throwaway PostgreSQL 15 cluster (loopback, fsync off) for every row. ${RECORDS.toLocaleString("en")} records of ${VALUE_BYTES} B;`,
     `the COPY floor and the broker alternate for ${ROUNDS} rounds (a fresh table or database each) and report their best;`,
     "the broker's client is python3-confluent-kafka (librdkafka) with acks=all, no compression, one partition;",
@@ -188,13 +195,15 @@ try {
     "",
     "",
     `Per 1,000 records (about one produce request): the client and the broker's protocol path take ${viaMemory.toFixed(1)} ms`,
-    `(memory://), PostgreSQL's COPY ${copyFloorMs.toFixed(1)} ms (the floor); a broker handles a connection's requests one at a`,
-    `time, as Kafka does, so with one producer these add up: ${(viaMemory + copyFloorMs).toFixed(1)} ms, at best`,
-    `${(copyFloorMs / (viaMemory + copyFloorMs)).toFixed(2)} × the floor. postgres:// took ${viaPostgres.toFixed(1)} ms, so its own work beyond the COPY`,
-    `(parsing the batch into rows, the partition lock, framing and commit round trips) is ${(viaPostgres - viaMemory - copyFloorMs).toFixed(1)} ms.`,
+    `(memory://), PostgreSQL's COPY ${copyFloorMs.toFixed(1)} ms (the floor), produce on postgres:// ${viaPostgres.toFixed(1)} ms. Handled one request`,
+    `at a time, as Kafka handles a connection's requests, protocol path and COPY would add up to ${(viaMemory + copyFloorMs).toFixed(1)} ms, at best`,
+    `${(copyFloorMs / (viaMemory + copyFloorMs)).toFixed(2)} × the floor. On postgres:// a connection starts a Produce while the Produces before it wait for`,
+    `their commit (appends still reach the store, and answers go out, in request order), so the protocol path overlaps the COPY.`,
+    `What postgres:// spends beyond the floor, ${(viaPostgres - copyFloorMs).toFixed(1)} ms, is the protocol path that does not overlap, parsing batches`,
+    `into rows, the partition lock, framing and commit round trips.`,
     ratio >= 0.7
       ? `At ${ratio.toFixed(2)} × the COPY floor, produce meets the goal of 0.7.`
-      : `At ${ratio.toFixed(2)} × the COPY floor, produce misses the goal of 0.7: the protocol path alone leaves at most ${(copyFloorMs / (viaMemory + copyFloorMs)).toFixed(2)}.`,
+      : `At ${ratio.toFixed(2)} × the COPY floor, produce misses the goal of 0.7.`,
   ].join("\n");
   console.log(table + split);
   writeBenchmarkSection("postgres", table + split);

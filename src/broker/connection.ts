@@ -6,23 +6,32 @@ import { FrameReader } from "../protocol/frame-reader.ts";
 import { decodeRequestBody, decodeRequestHeader, encodeResponse, type RequestHeader } from "../protocol/messages.ts";
 import { ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "../protocol/errors.ts";
 import { apiVersionsResponse } from "./api-versions.ts";
+import type { AppendTurns } from "./append-order.ts";
 import type { BrokerContext } from "./context.ts";
 import type { Dispatcher } from "./dispatcher.ts";
-import { ALLOW_ALL, type PeerInfo, type SaslSession } from "./security-hooks.ts";
+import type { ApiHandler } from "./handler.ts";
+import { ALLOW_ALL, type PeerInfo, type RequestAuthorizer, type SaslSession } from "./security-hooks.ts";
 
 /** Responses waiting for a slow client beyond this stop the next request from being handled. */
 const MAX_BUFFERED_RESPONSE_BYTES = 4 * 1024 * 1024;
 /** Requests read but not yet answered beyond this stop reading from the socket. */
 const MAX_QUEUED_REQUESTS = 32;
+/** Produce requests under way at once on a connection (see #mayOverlap). */
+const MAX_OVERLAPPING_PRODUCES = 16;
 /** Kafka's sasl.server.max.receive.size: the largest frame a client may send before it has authenticated. */
 export const PRE_AUTH_MAX_FRAME_BYTES = 524_288;
 
 /**
- * One client connection. Requests are handled one at a time in arrival order, as Kafka
- * does, so pipelined requests are answered in order; reading continues meanwhile and frames
- * queue up behind the one in progress. A client that sends faster than it reads is held back,
- * as Kafka mutes such a channel: past a few MiB of unread responses no further request is
- * handled, and past a few dozen queued requests the socket is not read, until it drains.
+ * One client connection. Requests are handled in arrival order and answered in that order;
+ * reading continues meanwhile and frames queue up behind the one in progress. Each request
+ * starts once every one before it has been answered, as Kafka handles a connection's requests
+ * one at a time, with one exception that no client can tell apart: a Produce may start while
+ * the Produce before it waits for its appends (#overlaps). Its decoding, CRC checks and topic
+ * lookups then overlap that wait, its appends still reach the store after the earlier ones,
+ * partition by partition (append-order.ts), and its answer goes out after theirs. A client that
+ * sends faster than it reads is held back, as Kafka mutes such a channel: past a few MiB of
+ * unread responses no further request is handled, and past a few dozen queued requests the
+ * socket is not read, until it drains.
  */
 export class Connection {
   readonly #frames: FrameReader;
@@ -35,6 +44,9 @@ export class Connection {
   #closed = false;
   #inFlight = 0;
   #idleWaiters: Array<() => void> = [];
+  /** Answers of the requests started and not yet answered, oldest first; they settle in this order. */
+  readonly #unanswered: Array<Promise<void>> = [];
+  readonly #appendTurns: AppendTurns = new Map();
   /** Present when the listener requires SASL: nothing but ApiVersions and SASL passes until it authenticates. */
   readonly #sasl: SaslSession | null;
 
@@ -74,7 +86,16 @@ export class Connection {
       // that is a view too). Frames the reader assembled across chunks are already ours.
       const owned = frame.buffer === chunk.buffer ? new Uint8Array(frame) : frame;
       this.#inFlight++;
-      this.#queue = this.#queue.then(() => this.#handle(owned)).finally(() => this.#settled());
+      const started = this.#queue
+        .then(() => this.#handle(owned))
+        .catch((error: unknown) => {
+          // #handle answers what it expects itself; reaching here is a bug, and the connection cannot go on.
+          consola.error(`request from ${this.remote} failed:`, error);
+          this.#fail("internal error");
+          return { answered: Promise.resolve() };
+        });
+      this.#queue = started.then(() => {});
+      void started.then(({ answered }) => answered).finally(() => this.#settled());
     }
     this.#applyBackpressure();
   }
@@ -143,12 +164,19 @@ export class Connection {
     if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
-  async #handle(frame: Uint8Array): Promise<void> {
+  /**
+   * Handles one request: resolves once the next one may start, with `answered` settling once
+   * this one has been answered (or dropped). Anything that answers or closes the connection
+   * waits for the answers before it.
+   */
+  async #handle(frame: Uint8Array): Promise<{ answered: Promise<void> }> {
+    const done = { answered: Promise.resolve() };
     await this.#writable();
-    if (this.#closed) return;
+    if (this.#closed) return done;
     if (this.#sasl?.awaitingRawToken) {
+      await this.#allAnswered();
       await this.#rawSaslToken(frame);
-      return;
+      return done;
     }
     const started = performance.now();
     let header: RequestHeader;
@@ -156,26 +184,98 @@ export class Connection {
     try {
       ({ header, bodyOffset } = decodeRequestHeader(frame));
     } catch (error) {
+      await this.#allAnswered();
       await this.#rejectHeader(error);
-      return;
+      return done;
     }
     const handler = this.dispatcher.handler(header.apiKey);
     if (!handler || header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      await this.#allAnswered();
       await this.#unsupported(header);
       this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
-      return;
+      return done;
     }
     let request: unknown;
     try {
       request = await decodeRequestBody(header, frame, bodyOffset);
     } catch (error) {
+      await this.#allAnswered();
       this.#fail(`malformed ${apiName(header.apiKey)} v${header.apiVersion} request: ${(error as Error).message}`);
       this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
-      return;
+      return done;
     }
-    if (this.#sasl && !(await this.#passesSasl(this.#sasl, header, request))) return;
+    let overlaps = await this.#mayOverlap(header);
+    if (overlaps) {
+      await this.#overlapTurn();
+      // Again after the wait, in which a SASL session may have expired or quotas been read anew.
+      overlaps = await this.#mayOverlap(header);
+    }
+    if (!overlaps) {
+      await this.#allAnswered();
+      if (this.#sasl && !(await this.#passesSasl(this.#sasl, header, request))) return done;
+    }
+    if (this.#closed) return done;
     const principal = this.#principal;
     const authorizer = this.ctx.security?.authorizer;
+    const authz = authorizer ? await authorizer.forRequest(principal, this.remote) : ALLOW_ALL;
+    // The handler is called now, before the next request may start: a Produce takes its append
+    // turns before its first await, so they are taken in arrival order (lazyApi's wrapper first
+    // awaits its module, and calls waiting on the same promise resume in the order they came).
+    const before = this.#unanswered.at(-1) ?? Promise.resolve();
+    // Never rejects: the answers after this one wait for it.
+    const answered = this.#answer(handler, header, request, frame, started, principal, authz, before).catch(async (error: unknown) => {
+      consola.error(`answering ${apiName(header.apiKey)} v${header.apiVersion} from ${this.remote} failed:`, error);
+      await before;
+      this.#fail("internal error");
+    });
+    this.#unanswered.push(answered);
+    void answered.then(() => this.#unanswered.splice(this.#unanswered.indexOf(answered), 1));
+    if (!overlaps) await answered;
+    return { answered };
+  }
+
+  /**
+   * Whether a request may start before the ones before it have been answered: only a Produce,
+   * and only while all of those are Produces too (anything else is answered before the next
+   * request starts). Produce's checks read nothing an earlier Produce changes, and its appends
+   * wait their turn. Only on a store that applies a partition's appends in call order
+   * (Storage.appendsInCallOrder): there the turn passes as soon as an append is handed over,
+   * so appends queue up behind the one in progress and are committed together; elsewhere
+   * each would wait for the one before to complete, and overlapping would gain nothing. Not
+   * when a client quota applies, whose throttling mutes the connection after an answer (such
+   * a Produce is answered, and muted, before the next starts), nor unless the SASL session
+   * lets a Produce through as #passesSasl would (otherwise that answers or closes the
+   * connection, after the answers before it).
+   */
+  async #mayOverlap(header: RequestHeader): Promise<boolean> {
+    if (header.apiKey !== ApiKey.Produce || !this.ctx.storage.appendsInCallOrder) return false;
+    const sasl = this.#sasl;
+    if (sasl !== null && (sasl.principal === null || (sasl.expiresAt !== null && Date.now() > sasl.expiresAt))) return false;
+    const quotas = this.ctx.security?.quotas;
+    return !quotas || !(await quotas.mayThrottle({ principal: this.#principal, clientId: header.clientId ?? "", apiKey: header.apiKey }));
+  }
+
+  /** Resolves once fewer than MAX_OVERLAPPING_PRODUCES requests are unanswered (all of them Produces). */
+  async #overlapTurn(): Promise<void> {
+    while (this.#unanswered.length >= MAX_OVERLAPPING_PRODUCES) await this.#unanswered[0];
+  }
+
+  /** Resolves once every request started so far has been answered. */
+  async #allAnswered(): Promise<void> {
+    while (this.#unanswered.length > 0) await this.#unanswered.at(-1);
+  }
+
+  /** Runs the handler and sends its answer once `before` (the previous request's answer) went out. */
+  async #answer(
+    handler: ApiHandler,
+    header: RequestHeader,
+    request: unknown,
+    frame: Uint8Array,
+    started: number,
+    principal: string,
+    authz: RequestAuthorizer,
+    before: Promise<void>,
+  ): Promise<void> {
     let response: { throttleTimeMs?: number } | null;
     try {
       response = await handler.handle(this.ctx, request, {
@@ -185,11 +285,13 @@ export class Connection {
         signal: this.#abort.signal,
         principal,
         clientHost: this.remote,
-        authz: authorizer ? await authorizer.forRequest(principal, this.remote) : ALLOW_ALL,
+        authz,
+        appendTurns: this.#appendTurns,
       });
     } catch (error) {
       // Handlers map expected failures to error codes themselves; reaching here is a bug.
       consola.error(`${apiName(header.apiKey)} v${header.apiVersion} from ${this.remote} failed:`, error);
+      await before;
       this.#fail("internal error");
       this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
       return;
@@ -210,6 +312,7 @@ export class Connection {
       response.throttleTimeMs = throttleMs;
       bytes = await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
     }
+    await before;
     if (bytes !== null) this.#send(bytes);
     if (this.ctx.metrics) {
       // Imported here: only a broker with metrics on (an HTTP listener) walks responses for their error.

@@ -1,6 +1,7 @@
 import type { Storage, Topic } from "../storage/storage.ts";
 import type { SchemaValidator } from "../schema/schema-validation.ts";
 import type { ValidatedBatch } from "../schema/types.ts";
+import type { AppendTurns } from "./append-order.ts";
 import type { BrokerMetrics } from "./broker-metrics.ts";
 import type { LogNotifier } from "./log-notifier.ts";
 import type { BrokerSecurity, RequestAuthorizer } from "./security-hooks.ts";
@@ -75,4 +76,6 @@ export interface RequestContext {
   readonly clientHost: string;
   /** What the principal may do; allows everything on a broker without an authorizer. */
   readonly authz: RequestAuthorizer;
+  /** The connection's order of appends: a Produce takes a turn per partition (append-order.ts). */
+  readonly appendTurns: AppendTurns;
 }

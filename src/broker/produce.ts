@@ -13,6 +13,7 @@ import {
   type RecordBatchHeader,
 } from "../protocol/record-batch.ts";
 import type { Topic } from "../storage/storage.ts";
+import { takeTurn, type AppendTurn } from "./append-order.ts";
 import type { BrokerContext } from "./context.ts";
 import { errorCodeOf, messageOf } from "./error-mapping.ts";
 import { defineApi } from "./handler.ts";
@@ -66,18 +67,32 @@ async function validateBatchRecords(ctx: BrokerContext, topic: Topic, index: num
   };
 }
 
+/** A partition's record batches, CRC-checked; why they cannot be read; or null when there are none. */
+type SplitRecords = { batches: ReturnType<typeof splitBatches> } | { error: unknown } | null;
+
+function splitRecords(records: Uint8Array | null, apiVersion: number): SplitRecords {
+  if (!records || records.byteLength === 0) return null;
+  try {
+    // v0-2 carry a legacy message set; it is stored as one magic-2 batch like any other.
+    return { batches: splitBatches(apiVersion < 3 ? upconvertMessageSet(records) : records) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Checks and appends one partition's batch; the append waits for its turn (append-order.ts). */
 async function producePartition(
   ctx: BrokerContext,
   topic: Topic,
   index: number,
-  records: Uint8Array | null,
+  split: SplitRecords,
   checkTransaction: TransactionalProduceCheck | null,
-  apiVersion: number,
+  turn: AppendTurn,
 ): Promise<PartitionResponse> {
   if (!hasPartition(topic, index)) return failure(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  if (!records || records.byteLength === 0) return failure(index, ErrorCode.INVALID_RECORD, "No record batch");
-  // v0-2 carry a legacy message set; it is stored as one magic-2 batch like any other.
-  const batches = splitBatches(apiVersion < 3 ? upconvertMessageSet(records) : records);
+  if (split === null) return failure(index, ErrorCode.INVALID_RECORD, "No record batch");
+  if ("error" in split) throw split.error;
+  const { batches } = split;
   if (batches.length !== 1) {
     return failure(index, ErrorCode.INVALID_RECORD, "Produce requests of version 3 or later must contain exactly one record batch");
   }
@@ -102,6 +117,7 @@ async function producePartition(
     if (refused !== null) return failure(index, refused);
   }
 
+  await turn.ready;
   setPartitionLeaderEpoch(bytes, LEADER_EPOCH);
   let logAppendTimeMs = -1n;
   if (topicConfig(topic.configs, "message.timestamp.type") === "LogAppendTime") {
@@ -111,7 +127,7 @@ async function producePartition(
   // A batch without timestamps (magic 0, up-converted) ages from its arrival for retention, as Kafka falls back
   // to the segment's modification time.
   const maxTimestamp = logAppendTimeMs >= 0n ? logAppendTimeMs : header.maxTimestamp >= 0n ? header.maxTimestamp : BigInt(Date.now());
-  const result = await ctx.storage.append(
+  const appending = ctx.storage.append(
     { topic: topic.name, partition: index },
     {
       bytes,
@@ -124,6 +140,10 @@ async function producePartition(
       control: null,
     },
   );
+  // A store that keeps call order takes the next append before this one is done (and may
+  // commit them together); any other gets it only afterwards.
+  if (ctx.storage.appendsInCallOrder) turn.end();
+  const result = await appending;
   if (!result.duplicate) {
     ctx.notifier.notify(topic.name, index);
     ctx.metrics?.produced(topic.name, bytes.byteLength, header.recordCount);
@@ -161,31 +181,34 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
     if (transactionalId !== null && !rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
       return request.acks === 0 ? null : refuseAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
+    // Turns are taken before anything is awaited, so that each partition is appended in the
+    // order requests arrived on the connection, however the checks of requests handled side by
+    // side interleave (append-order.ts); a partition named twice is appended in request order.
+    const turns = request.topicData.map((t) => t.partitionData.map((p) => takeTurn(rc.appendTurns, topicPartitionKey(t.name, p.index))));
     // Read the transaction at most once for the whole request.
     const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
     // Partitions are appended concurrently, so a request waits for its slowest partition, not
-    // for the sum of them (each append is a store round trip on s3:// and postgres://). A
-    // partition named twice is still appended in request order.
+    // for the sum of them (each append is a store round trip on s3:// and postgres://).
     const lookups = new Map<string, ReturnType<typeof lookupAuthorizedTopic>>();
     for (const { name } of request.topicData) {
       if (!lookups.has(name)) lookups.set(name, lookupAuthorizedTopic(ctx, rc, AclOperation.WRITE, name, "produce to"));
     }
-    const previous = new Map<string, Promise<PartitionResponse>>();
+    const splits = request.topicData.map((t) => t.partitionData.map((p) => splitRecords(p.records, rc.apiVersion)));
     const responses: ProduceResponse["responses"] = await Promise.all(
-      request.topicData.map(async (topicData) => ({
+      request.topicData.map(async (topicData, t) => ({
         name: topicData.name,
         partitionResponses: await Promise.all(
-          topicData.partitionData.map((partition) => {
-            const key = topicPartitionKey(topicData.name, partition.index);
-            const append = (previous.get(key) ?? Promise.resolve()).then(async () => {
+          topicData.partitionData.map(async (partition, p) => {
+            const turn = turns[t]![p]!;
+            try {
               const { topic, errorCode } = await lookups.get(topicData.name)!;
               if (!topic) return failure(partition.index, errorCode);
-              return producePartition(ctx, topic, partition.index, partition.records, checkTransaction, rc.apiVersion).catch((error) =>
+              return await producePartition(ctx, topic, partition.index, splits[t]![p]!, checkTransaction, turn).catch((error) =>
                 failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),
               );
-            });
-            previous.set(key, append);
-            return append;
+            } finally {
+              turn.end();
+            }
           }),
         ),
       })),

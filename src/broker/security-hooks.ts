@@ -60,6 +60,8 @@ export const QUOTA_EXEMPT_APIS: ReadonlySet<number> = new Set([ApiKey.ApiVersion
 export interface QuotaEnforcer {
   /** Records the request's usage; returns the throttle time in ms (0: within quota). */
   record(usage: RequestUsage): Promise<number>;
+  /** False when no quota set (as last read) applies to such a request, which then cannot be throttled. */
+  mayThrottle(request: Pick<RequestUsage, "principal" | "clientId" | "apiKey">): Promise<boolean>;
   /** Forget cached quota settings (after this broker changed them). */
   invalidate(): void;
 }

@@ -133,6 +133,10 @@ function lazyQuotas(storage: Storage): QuotaEnforcer {
       if (QUOTA_EXEMPT_APIS.has(usage.apiKey)) return 0;
       return (await load()).record(usage);
     },
+    async mayThrottle(request) {
+      if (QUOTA_EXEMPT_APIS.has(request.apiKey)) return false;
+      return (await load()).mayThrottle(request);
+    },
     invalidate() {
       // Nothing is cached before the module is loaded.
       void loaded?.then((quotas) => quotas.invalidate());

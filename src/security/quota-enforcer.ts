@@ -64,6 +64,11 @@ function measures(usage: RequestUsage, windowMs: number): Measured[] {
   return measured;
 }
 
+/** The user name of a principal ("User:alice" -> "alice"), as quota entities name users. */
+function userOf(principal: string): string {
+  return principal.slice(principal.indexOf(":") + 1);
+}
+
 export class ClientQuotas implements QuotaEnforcer {
   readonly #quotas: CachedValue<QuotaEntry[]>;
   readonly #sensors = new Map<string, RateSensor>();
@@ -81,7 +86,7 @@ export class ClientQuotas implements QuotaEnforcer {
     if (QUOTA_EXEMPT_APIS.has(usage.apiKey)) return 0;
     const quotas = await this.#quotas.get();
     if (!quotas || quotas.length === 0) return 0;
-    const user = usage.principal.slice(usage.principal.indexOf(":") + 1);
+    const user = userOf(usage.principal);
     const now = performance.now();
     this.#expire(now);
     let throttleMs = 0;
@@ -94,6 +99,15 @@ export class ClientQuotas implements QuotaEnforcer {
       throttleMs = Math.max(throttleMs, Math.min(cap, sensor.record(value, now, quota.bound)));
     }
     return throttleMs;
+  }
+
+  async mayThrottle(request: Pick<RequestUsage, "principal" | "clientId" | "apiKey">): Promise<boolean> {
+    if (QUOTA_EXEMPT_APIS.has(request.apiKey)) return false;
+    const quotas = await this.#quotas.get();
+    if (!quotas || quotas.length === 0) return false;
+    const user = userOf(request.principal);
+    const usage = { ...request, requestBytes: 0, responseBytes: 0, handlerMs: 0 };
+    return measures(usage, this.windows.windowMs).some(({ key }) => applicableQuota(quotas, key, user, request.clientId) !== null);
   }
 
   /** Forget the cached quotas (after this broker changed them). */

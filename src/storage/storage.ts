@@ -110,6 +110,13 @@ export interface Storage {
    * Engines whose every read is a billed request ask for less.
    */
   readonly pollIntervalMs?: number;
+  /**
+   * True when appends to one partition take effect in the order append() was called, also when
+   * a call comes before the previous one has resolved. A broker then hands a connection's next
+   * append to a partition over without waiting for the one before, and the store may commit
+   * them together; without it, the broker waits.
+   */
+  readonly appendsInCallOrder?: boolean;
 
   // --- topics ---------------------------------------------------------------------
   /** @throws TopicExistsError */

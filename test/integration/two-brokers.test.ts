@@ -68,6 +68,11 @@ describeStores((fresh, engine) => {
     const byOffset = new Map(rows.map(([offset, value]) => [Number(offset), value]));
     for (const [offset, value] of acked) expect(byOffset.get(offset)).toBe(value);
     expect(new Set(rows.map(([, value]) => value)).size).toBe(2 * n);
+    // Each producer's records in the order it sent them (librdkafka keeps up to 5 requests in flight).
+    for (const tag of ["a", "b"]) {
+      const sequence = rows.filter(([, value]) => value.startsWith(`${tag}-`)).map(([, value]) => Number(value.slice(2)));
+      expect(sequence).toEqual(Array.from({ length: n }, (_, i) => i));
+    }
   });
 
   test("a long poll on one broker returns when a record is produced through the other", async () => {

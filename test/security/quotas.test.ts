@@ -91,6 +91,15 @@ describe("AlterClientQuotas and DescribeClientQuotas, and throttle_time_ms", () 
     expect((await c.request(ApiKey.DescribeClientQuotas, 1, { components: [{ entityType: "user", matchType: 1, match: null }], strict: false })).entries).toEqual([]);
   });
 
+  test("mayThrottle: only a request some quota applies to can be throttled", async () => {
+    // Left by the test above: producer_byte_rate for client id "test" only.
+    const quotas = b.ctx.security!.quotas!;
+    const produce = { principal: "User:ANONYMOUS", apiKey: ApiKey.Produce };
+    expect(await quotas.mayThrottle({ ...produce, clientId: "test" })).toBe(true);
+    expect(await quotas.mayThrottle({ ...produce, clientId: "other" })).toBe(false);
+    expect(await quotas.mayThrottle({ ...produce, clientId: "test", apiKey: ApiKey.ApiVersions })).toBe(false);
+  });
+
   test("a client over its quota is told to back off in throttle_time_ms", async () => {
     // The connection's client id is "test", whose producer_byte_rate is 1000 B/s.
     const produce = () =>

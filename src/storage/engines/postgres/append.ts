@@ -1,30 +1,41 @@
-// One transaction for a group of appends to one partition:
-//   1. lock the partition's watermark row and read the group's producers (tansu.lock_partition);
-//      while the server works on that, parse the batches into rows,
+// One transaction for a group of appends to one partition, in two round trips:
+//   1. BEGIN, lock the partition's watermark row and read the group's producers
+//      (tansu.lock_partition), and start the COPY of the record rows, all sent together,
 //   2. decide each append in order: duplicate, refused, or the next offsets,
-//   3. COPY the accepted batches' record rows,
-//   4. one statement writes their framing, the producers, aborted transactions and the new
-//      high watermark, and queues the NOTIFY that wakes long polls on every broker,
-//   5. commit, sent together with 4.
+//   3. stream the accepted batches' rows into the COPY, written as they go out (the server
+//      starts on the first chunk while later ones are written),
+//   4. right behind the data, one statement writes their framing, the producers, aborted
+//      transactions and the new high watermark, and queues the NOTIFY that wakes long polls on
+//      every broker; then COMMIT.
+// The batches were decoded when they were handed over (prepareAppend), not here.
 // Offsets come from the locked row in the transaction that writes the rows, so appends from
 // any number of brokers (and tansu.produce()) get contiguous, distinct offsets, and nothing is
-// acknowledged before it is committed.
+// acknowledged before it is committed: the outcomes wait for the COPY's verdict and COMMIT.
 
 import { UnknownTopicError } from "../../errors.ts";
 import { afterProducerBatch, checkProducerBatch, type ProducerBatch, type ProducerState } from "../../producer-sequence.ts";
 import { decodeValue, encodeValue } from "../../record-codec.ts";
 import type { AppendBatch, AppendResult, TopicPartition } from "../../storage.ts";
-import { prepareBatch, RECORD_COLUMNS, stampRows, type PreparedBatch } from "./batch-rows.ts";
-import { COPY_HEADER, COPY_TRAILER } from "./copy-binary.ts";
-import { copyIn } from "./copy-streams.ts";
+import { prepareBatch, RECORD_COLUMNS, writeRows, type PreparedBatch } from "./batch-rows.ts";
+import { CopyWriter } from "./copy-binary.ts";
+import { copyIn, type CopyIn } from "./copy-streams.ts";
 import { APPEND_CHANNEL, partitionKey } from "./functions.ts";
 import type { Outcome } from "./group-commit.ts";
 import type { Db } from "./client.ts";
 import { inPipelinedTransaction } from "./transaction.ts";
 
-interface PendingAppend {
+/** A batch handed over for a group commit, decoded. */
+export interface PendingAppend {
   batch: AppendBatch;
   prepared: PreparedBatch;
+}
+
+/**
+ * Decodes `batch` for commitAppends.
+ * @throws MalformedMessageError, CorruptRecordError for bytes that are not a valid batch
+ */
+export function prepareAppend(batch: AppendBatch): PendingAppend {
+  return { batch, prepared: prepareBatch(batch) };
 }
 
 interface LockRow {
@@ -44,107 +55,146 @@ interface Accepted {
 
 export const COPY_RECORDS = `COPY tansu.batch_records (${RECORD_COLUMNS}) FROM STDIN (FORMAT binary)`;
 
-/** Appends `batches` to `tp` in one transaction; one outcome per batch, in order. */
-export async function commitAppends(sql: Db, tp: TopicPartition, batches: AppendBatch[]): Promise<Outcome<AppendResult>[]> {
-  const producerIds = [...new Set(batches.map((b) => b.producerId).filter((id) => id >= 0n))];
-  return inPipelinedTransaction(sql, async (tx) => {
+/** Appends `group` to `tp` in one transaction; one outcome per batch, in order. */
+export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingAppend[]): Promise<Outcome<AppendResult>[]> {
+  const producerIds = [...new Set(group.map((a) => a.batch.producerId).filter((id) => id >= 0n))];
+  return inPipelinedTransaction(sql, async (tx, begun) => {
     const locking = tx<LockRow[]>`
       SELECT * FROM tansu.lock_partition(${tp.topic}, ${tp.partition}, ${`{${producerIds.join(",")}}`}::bigint[])`.execute();
-    const group = batches.map((batch): PendingAppend | { batch: AppendBatch; error: unknown } => {
-      try {
-        return { batch, prepared: prepareBatch(batch, tp.partition) };
-      } catch (error) {
-        return { batch, error };
-      }
-    });
-    const locked = await locking;
-    if (locked.length === 0) {
-      await tx`COMMIT`;
-      const error = new UnknownTopicError(`unknown topic or partition ${tp.topic}-${tp.partition}`);
-      return group.map(() => ({ error }));
+    const copy = copyIn(tx, COPY_RECORDS);
+    try {
+      return await decideAndWrite(tx, tp, group, locking, copy, begun);
+    } catch (error) {
+      // The connection must leave COPY mode before the transaction can be rolled back.
+      await copy.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
     }
-    const { topic_key: topicKey, log_start_offset: logStartOffset } = locked[0];
-    const producers = new Map<bigint, ProducerState>();
-    for (const row of locked) {
-      if (row.producer_id === null) continue;
-      producers.set(row.producer_id, {
-        epoch: row.epoch!,
-        batches: decodeValue<ProducerBatch[]>(row.batches!),
-        txnFirstOffset: row.txn_first_offset,
-      });
-    }
-
-    let highWatermark = locked[0].high_watermark;
-    const accepted: Accepted[] = [];
-    const changed = new Set<bigint>();
-    const aborted: Array<{ last_offset: string; producer_id: string; first_offset: string }> = [];
-    const outcomes = group.map((append): Outcome<AppendResult> => {
-      if ("error" in append) return { error: append.error };
-      const { batch } = append;
-      try {
-        const idempotent = batch.producerId >= 0n;
-        const state = producers.get(batch.producerId) ?? null;
-        const duplicateOf = idempotent ? checkProducerBatch(state, batch) : null;
-        if (duplicateOf !== null) return { result: { baseOffset: duplicateOf, logStartOffset, duplicate: true } };
-        const baseOffset = highWatermark;
-        highWatermark += BigInt(batch.offsetCount);
-        accepted.push({ append, baseOffset });
-        if (idempotent) {
-          const { state: next, completed } = afterProducerBatch(state, batch, baseOffset);
-          producers.set(batch.producerId, next);
-          changed.add(batch.producerId);
-          if (completed?.aborted) {
-            aborted.push({
-              last_offset: String(completed.lastOffset),
-              producer_id: String(batch.producerId),
-              first_offset: String(completed.firstOffset),
-            });
-          }
-        }
-        return { result: { baseOffset, logStartOffset, duplicate: false } };
-      } catch (error) {
-        return { error };
-      }
-    });
-    if (accepted.length === 0) {
-      await tx`COMMIT`;
-      return outcomes;
-    }
-
-    const rows = accepted.filter((a) => a.append.prepared.rows.starts.length > 0);
-    if (rows.length > 0) {
-      for (const { append, baseOffset } of rows) stampRows(append.prepared.rows, topicKey, baseOffset);
-      await copyIn(tx, COPY_RECORDS, [COPY_HEADER, ...rows.map((a) => a.append.prepared.rows.tuples), COPY_TRAILER]);
-    }
-    const framing = accepted.map(({ append: { prepared }, baseOffset }) => framingJson(prepared, baseOffset));
-    const states = [...changed].map((id) => {
-      const state = producers.get(id)!;
-      return {
-        producer_id: String(id),
-        epoch: state.epoch,
-        batches: encodeValue(state.batches),
-        txn_first_offset: state.txnFirstOffset === null ? null : String(state.txnFirstOffset),
-      };
-    });
-    const finished = tx`
-      WITH framing AS (${insertFraming(tx, topicKey, tp.partition, framing)}
-      ), producers AS (
-        INSERT INTO tansu.producers (topic_key, partition, producer_id, epoch, batches, txn_first_offset)
-        SELECT ${topicKey}, ${tp.partition}, p.* FROM jsonb_to_recordset(${tx.json(states)}) AS p(
-          producer_id bigint, epoch smallint, batches text, txn_first_offset bigint)
-        ON CONFLICT (topic_key, partition, producer_id) DO UPDATE
-          SET epoch = excluded.epoch, batches = excluded.batches, txn_first_offset = excluded.txn_first_offset
-      ), aborted AS (
-        INSERT INTO tansu.aborted_transactions (topic_key, partition, last_offset, producer_id, first_offset)
-        SELECT ${topicKey}, ${tp.partition}, a.* FROM jsonb_to_recordset(${tx.json(aborted)}) AS a(
-          last_offset bigint, producer_id bigint, first_offset bigint)
-      )
-      UPDATE tansu.partitions SET high_watermark = ${highWatermark}
-      WHERE topic_key = ${topicKey} AND partition = ${tp.partition}
-      RETURNING pg_notify(${APPEND_CHANNEL}, ${partitionKey(tp)})`;
-    await Promise.all([finished, tx`COMMIT`]);
-    return outcomes;
   });
+}
+
+async function decideAndWrite(
+  tx: Db,
+  tp: TopicPartition,
+  group: PendingAppend[],
+  locking: Promise<LockRow[]>,
+  copy: CopyIn,
+  begun: Promise<unknown>,
+): Promise<Outcome<AppendResult>[]> {
+  const locked = await locking;
+  // The rows are data, not statements: they go into the transaction only if BEGIN succeeded.
+  await begun;
+  if (locked.length === 0) {
+    await sendRows(copy, 0, tp.partition, []);
+    await Promise.all([copy.accepted, tx`COMMIT`]);
+    const error = new UnknownTopicError(`unknown topic or partition ${tp.topic}-${tp.partition}`);
+    return group.map(() => ({ error }));
+  }
+  const { topic_key: topicKey, log_start_offset: logStartOffset } = locked[0];
+  const producers = new Map<bigint, ProducerState>();
+  for (const row of locked) {
+    if (row.producer_id === null) continue;
+    producers.set(row.producer_id, {
+      epoch: row.epoch!,
+      batches: decodeValue<ProducerBatch[]>(row.batches!),
+      txnFirstOffset: row.txn_first_offset,
+    });
+  }
+
+  let highWatermark = locked[0].high_watermark;
+  const accepted: Accepted[] = [];
+  const changed = new Set<bigint>();
+  const aborted: Array<{ last_offset: string; producer_id: string; first_offset: string }> = [];
+  const outcomes = group.map((append): Outcome<AppendResult> => {
+    const { batch } = append;
+    try {
+      const idempotent = batch.producerId >= 0n;
+      const state = producers.get(batch.producerId) ?? null;
+      const duplicateOf = idempotent ? checkProducerBatch(state, batch) : null;
+      if (duplicateOf !== null) return { result: { baseOffset: duplicateOf, logStartOffset, duplicate: true } };
+      const baseOffset = highWatermark;
+      highWatermark += BigInt(batch.offsetCount);
+      accepted.push({ append, baseOffset });
+      if (idempotent) {
+        const { state: next, completed } = afterProducerBatch(state, batch, baseOffset);
+        producers.set(batch.producerId, next);
+        changed.add(batch.producerId);
+        if (completed?.aborted) {
+          aborted.push({
+            last_offset: String(completed.lastOffset),
+            producer_id: String(batch.producerId),
+            first_offset: String(completed.firstOffset),
+          });
+        }
+      }
+      return { result: { baseOffset, logStartOffset, duplicate: false } };
+    } catch (error) {
+      return { error };
+    }
+  });
+  await sendRows(
+    copy,
+    topicKey,
+    tp.partition,
+    accepted.map(({ append, baseOffset }) => ({ prepared: append.prepared, baseOffset })),
+  );
+  if (accepted.length === 0) {
+    await Promise.all([copy.accepted, tx`COMMIT`]);
+    return outcomes;
+  }
+
+  const framing = accepted.map(({ append: { prepared }, baseOffset }) => framingJson(prepared, baseOffset));
+  const states = [...changed].map((id) => {
+    const state = producers.get(id)!;
+    return {
+      producer_id: String(id),
+      epoch: state.epoch,
+      batches: encodeValue(state.batches),
+      txn_first_offset: state.txnFirstOffset === null ? null : String(state.txnFirstOffset),
+    };
+  });
+  const finished = tx`
+    WITH framing AS (${insertFraming(tx, topicKey, tp.partition, framing)}
+    ), producers AS (
+      INSERT INTO tansu.producers (topic_key, partition, producer_id, epoch, batches, txn_first_offset)
+      SELECT ${topicKey}, ${tp.partition}, p.* FROM jsonb_to_recordset(${tx.json(states)}) AS p(
+        producer_id bigint, epoch smallint, batches text, txn_first_offset bigint)
+      ON CONFLICT (topic_key, partition, producer_id) DO UPDATE
+        SET epoch = excluded.epoch, batches = excluded.batches, txn_first_offset = excluded.txn_first_offset
+    ), aborted AS (
+      INSERT INTO tansu.aborted_transactions (topic_key, partition, last_offset, producer_id, first_offset)
+      SELECT ${topicKey}, ${tp.partition}, a.* FROM jsonb_to_recordset(${tx.json(aborted)}) AS a(
+        last_offset bigint, producer_id bigint, first_offset bigint)
+    )
+    UPDATE tansu.partitions SET high_watermark = ${highWatermark}
+    WHERE topic_key = ${topicKey} AND partition = ${tp.partition}
+    RETURNING pg_notify(${APPEND_CHANNEL}, ${partitionKey(tp)})`;
+  // A refused COPY fails the transaction, so the statements behind it fail and COMMIT rolls
+  // back; the COPY's verdict is awaited with them, so a refusal is never taken for success.
+  await Promise.all([copy.accepted, finished, tx`COMMIT`]);
+  return outcomes;
+}
+
+/**
+ * Writes the rows of `batches` (each at its base offset) as the data of `copy` and ends it;
+ * resolves once the data is on its way and the connection takes statements again.
+ */
+export async function sendRows(
+  copy: CopyIn,
+  topicKey: number,
+  partition: number,
+  batches: Array<{ prepared: PreparedBatch; baseOffset: bigint }>,
+): Promise<void> {
+  await copy.ready;
+  const writer = new CopyWriter((chunk) => copy.write(chunk));
+  try {
+    for (const { prepared, baseOffset } of batches) writeRows(writer, prepared, topicKey, partition, baseOffset);
+    writer.end();
+  } catch (error) {
+    await copy.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+  await copy.end();
+  writer.recycle();
 }
 
 /** Inserts framing rows (framingJson) of one partition. */

@@ -20,7 +20,7 @@ import {
 import { MalformedMessageError } from "../../../protocol/errors.ts";
 import { decodeValue, encodeValue } from "../../record-codec.ts";
 import type { AppendBatch } from "../../storage.ts";
-import { CopyTupleWriter, fieldSize } from "./copy-binary.ts";
+import { fieldSize, type CopyWriter } from "./copy-binary.ts";
 
 const COMPRESSION_BITS = 0x07;
 
@@ -42,17 +42,10 @@ export interface Framing {
   controlRecords: string | null;
 }
 
-/** COPY tuples of a batch's data records, with the topic key and offsets stamped at commit. */
-export interface RecordRows {
-  tuples: Uint8Array;
-  /** Where each tuple starts in `tuples`. */
-  starts: number[];
-  offsetDeltas: number[];
-}
-
+/** A batch ready to be written: its framing, and its data records (none for a control batch). */
 export interface PreparedBatch {
   framing: Framing;
-  rows: RecordRows;
+  records: KafkaRecord[];
 }
 
 /** A tansu.batch_records row as fetch reads it. */
@@ -67,27 +60,18 @@ export interface StoredRecord {
 /** Columns COPY writes to tansu.batch_records, in this order. */
 export const RECORD_COLUMNS = "topic_key, partition, offset_id, timestamp_ms, key, value, headers";
 const RECORD_FIELDS = 7;
-// Within a tuple: field count (2), then topic_key's length and value (4 + 4), partition (4 + 4), offset_id's length.
-const TOPIC_KEY_AT = 2 + 4;
-const OFFSET_AT = 2 + 8 + 8 + 4;
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 /**
- * Splits a batch into its framing and record rows, decompressing it.
+ * Splits a batch into its framing and records, decompressing it; writeRows writes the records
+ * once their offsets are known.
  * @throws MalformedMessageError, CorruptRecordError for bytes that are not a valid batch
  */
-export function prepareBatch(batch: AppendBatch, partition: number): PreparedBatch {
+export function prepareBatch(batch: AppendBatch): PreparedBatch {
   const decoded = decodeRecordBatch(batch.bytes, { verifyCrc: false });
-  const logAppendTime = timestampTypeOf(decoded.attributes) === TimestampType.logAppendTime;
   const control = isControl(decoded.attributes);
-  // Rebuilt deltas are against the stored timestamps, which for LogAppendTime are the batch's time.
-  const timestampOf = (record: KafkaRecord) => (logAppendTime ? decoded.maxTimestamp : decoded.baseTimestamp + record.timestampDelta);
-  const uncompressedAsIs = compressionOf(decoded.attributes) === 0 && !logAppendTime;
-  const sizeBytes = uncompressedAsIs
-    ? batch.bytes.byteLength
-    : BATCH_HEADER_BYTES + recordsSize(decoded.records.map((r) => ({ ...r, timestampDelta: timestampOf(r) - decoded.baseTimestamp })));
   const framing: Framing = {
     lastOffsetDelta: batch.offsetCount - 1,
     recordCount: decoded.records.length,
@@ -99,41 +83,42 @@ export function prepareBatch(batch: AppendBatch, partition: number): PreparedBat
     producerId: batch.producerId,
     producerEpoch: batch.producerEpoch,
     baseSequence: batch.baseSequence,
-    sizeBytes,
+    sizeBytes: batch.bytes.byteLength,
     controlRecords: control ? encodeValue(decoded.records) : null,
   };
-  if (control) return { framing, rows: { tuples: new Uint8Array(0), starts: [], offsetDeltas: [] } };
-
-  const headers = decoded.records.map((r) => (r.headers.length === 0 ? null : utf8.encode(headersJson(r.headers))));
-  let size = 0;
-  decoded.records.forEach((record, i) => {
-    size += 2 + fieldSize.int32 * 2 + fieldSize.int64 * 2 + fieldSize.bytes(record.key) + fieldSize.bytes(record.value) + fieldSize.jsonb(headers[i]);
-  });
-  const writer = new CopyTupleWriter(size);
-  const starts: number[] = [];
-  const offsetDeltas: number[] = [];
-  decoded.records.forEach((record, i) => {
-    starts.push(writer.at);
-    offsetDeltas.push(record.offsetDelta);
-    writer.tuple(RECORD_FIELDS);
-    writer.int32(0); // topic key, stamped at commit
-    writer.int32(partition);
-    writer.int64(0n); // offset, stamped at commit
-    writer.int64(timestampOf(record));
-    writer.bytesOrNull(record.key);
-    writer.bytesOrNull(record.value);
-    writer.jsonbOrNull(headers[i]);
-  });
-  return { framing, rows: { tuples: writer.bytes, starts, offsetDeltas } };
+  // An uncompressed CreateTime batch is rebuilt byte for byte; any other is rebuilt uncompressed,
+  // its deltas against the stored timestamps (for LogAppendTime, the batch's time).
+  if (compressionOf(decoded.attributes) !== 0 || logAppendTime(framing)) {
+    const stored = decoded.records.map((r) => ({ ...r, timestampDelta: storedTimestamp(framing, r) - decoded.baseTimestamp }));
+    framing.sizeBytes = BATCH_HEADER_BYTES + recordsSize(stored);
+  }
+  return { framing, records: control ? [] : decoded.records };
 }
 
-/** Writes where the rows belong into their tuples, once the partition is locked. */
-export function stampRows(rows: RecordRows, topicKey: number, baseOffset: bigint): void {
-  const view = new DataView(rows.tuples.buffer, rows.tuples.byteOffset, rows.tuples.byteLength);
-  for (let i = 0; i < rows.starts.length; i++) {
-    view.setInt32(rows.starts[i] + TOPIC_KEY_AT, topicKey);
-    view.setBigInt64(rows.starts[i] + OFFSET_AT, baseOffset + BigInt(rows.offsetDeltas[i]));
+/** Writes the rows of a prepared batch, its first record at `baseOffset`, as COPY tuples. */
+export function writeRows(writer: CopyWriter, prepared: PreparedBatch, topicKey: number, partition: number, baseOffset: bigint): void {
+  const { framing } = prepared;
+  for (const record of prepared.records) {
+    const headers = record.headers.length === 0 ? null : utf8.encode(headersJson(record.headers));
+    const size = 2 + fieldSize.int32 * 2 + fieldSize.int64 * 2 + fieldSize.bytes(record.key) + fieldSize.bytes(record.value) + fieldSize.jsonb(headers);
+    writer.tuple(RECORD_FIELDS, size);
+    writer.int32(topicKey);
+    writer.int32(partition);
+    writer.int64(baseOffset + BigInt(record.offsetDelta));
+    writer.int64(storedTimestamp(framing, record));
+    writer.bytesOrNull(record.key);
+    writer.bytesOrNull(record.value);
+    writer.jsonbOrNull(headers);
   }
+}
+
+function logAppendTime(framing: Framing): boolean {
+  return timestampTypeOf(framing.attributes) === TimestampType.logAppendTime;
+}
+
+/** A record's timestamp as stored: a LogAppendTime batch's records all have the batch's time. */
+function storedTimestamp(framing: Framing, record: KafkaRecord): bigint {
+  return logAppendTime(framing) ? framing.encodedMaxTimestamp : framing.baseTimestamp + record.timestampDelta;
 }
 
 /** The batch a fetch hands out: the framing at `baseOffset` with `records` (offset order). */

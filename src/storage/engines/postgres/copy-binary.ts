@@ -21,53 +21,104 @@ export const fieldSize = {
   jsonb: (text: Uint8Array | null) => 4 + (text === null ? 0 : 1 + text.byteLength),
 };
 
-/** Writes tuples into a buffer sized up front; `at` is where the next byte goes. */
-export class CopyTupleWriter {
-  readonly bytes: Uint8Array;
-  readonly view: DataView;
-  at = 0;
+/** COPY data goes to the server in chunks of this size (a tuple larger than that in one of its own). */
+const CHUNK_BYTES = 128 * 1024;
+/** Chunks kept for reuse across COPYs: enough for a few MiB of rows in flight. */
+const POOLED_CHUNKS = 32;
+const pool: Uint8Array[] = [];
 
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
+/**
+ * Writes COPY data (signature, tuples, trailer) into chunks and hands each to `emit` once it is
+ * full, so the server starts on the first rows while later ones are still being written. Chunks
+ * come from a pool, and go back to it with recycle() once the caller knows `emit`'s consumer is
+ * done with them; a writer that is not recycled leaves them to the garbage collector.
+ */
+export class CopyWriter {
+  readonly #emit: (chunk: Uint8Array) => void;
+  readonly #taken: Uint8Array[] = [];
+  #bytes: Uint8Array;
+  #view: DataView;
+  #at: number;
+
+  constructor(emit: (chunk: Uint8Array) => void) {
+    this.#emit = emit;
+    this.#bytes = this.#take(CHUNK_BYTES);
+    this.#view = new DataView(this.#bytes.buffer);
+    this.#bytes.set(COPY_HEADER);
+    this.#at = COPY_HEADER.byteLength;
   }
 
-  tuple(fields: number): void {
-    this.view.setInt16(this.at, fields);
-    this.at += 2;
+  /** Starts a tuple of `fields` fields taking `size` bytes in all (its field count included). */
+  tuple(fields: number, size: number): void {
+    if (this.#at + size > this.#bytes.byteLength) {
+      this.#flush();
+      this.#bytes = this.#take(size);
+      this.#view = new DataView(this.#bytes.buffer);
+      this.#at = 0;
+    }
+    this.#view.setInt16(this.#at, fields);
+    this.#at += 2;
   }
 
   int32(value: number): void {
-    this.view.setInt32(this.at, 4);
-    this.view.setInt32(this.at + 4, value);
-    this.at += 8;
+    this.#view.setInt32(this.#at, 4);
+    this.#view.setInt32(this.#at + 4, value);
+    this.#at += 8;
   }
 
   int64(value: bigint): void {
-    this.view.setInt32(this.at, 8);
-    this.view.setBigInt64(this.at + 4, value);
-    this.at += 12;
+    this.#view.setInt32(this.#at, 8);
+    this.#view.setBigInt64(this.#at + 4, value);
+    this.#at += 12;
   }
 
   bytesOrNull(value: Uint8Array | null): void {
     if (value === null) return this.null();
-    this.view.setInt32(this.at, value.byteLength);
-    this.bytes.set(value, this.at + 4);
-    this.at += 4 + value.byteLength;
+    this.#view.setInt32(this.#at, value.byteLength);
+    this.#bytes.set(value, this.#at + 4);
+    this.#at += 4 + value.byteLength;
   }
 
   /** `text` is UTF-8 JSON. */
   jsonbOrNull(text: Uint8Array | null): void {
     if (text === null) return this.null();
-    this.view.setInt32(this.at, 1 + text.byteLength);
-    this.bytes[this.at + 4] = JSONB_VERSION;
-    this.bytes.set(text, this.at + 5);
-    this.at += 5 + text.byteLength;
+    this.#view.setInt32(this.#at, 1 + text.byteLength);
+    this.#bytes[this.#at + 4] = JSONB_VERSION;
+    this.#bytes.set(text, this.#at + 5);
+    this.#at += 5 + text.byteLength;
   }
 
   null(): void {
-    this.view.setInt32(this.at, -1);
-    this.at += 4;
+    this.#view.setInt32(this.#at, -1);
+    this.#at += 4;
+  }
+
+  /** Writes the trailer and hands over what is left. */
+  end(): void {
+    if (this.#at + COPY_TRAILER.byteLength > this.#bytes.byteLength) {
+      this.#flush();
+      this.#bytes = this.#take(COPY_TRAILER.byteLength);
+      this.#at = 0;
+    }
+    this.#bytes.set(COPY_TRAILER, this.#at);
+    this.#at += COPY_TRAILER.byteLength;
+    this.#flush();
+  }
+
+  /** Returns the chunks to the pool: only once nothing reads the chunks handed to `emit` any more. */
+  recycle(): void {
+    for (const chunk of this.#taken.splice(0)) if (pool.length < POOLED_CHUNKS) pool.push(chunk);
+  }
+
+  #flush(): void {
+    if (this.#at > 0) this.#emit(this.#bytes.subarray(0, this.#at));
+  }
+
+  #take(size: number): Uint8Array {
+    if (size > CHUNK_BYTES) return new Uint8Array(size);
+    const chunk = pool.pop() ?? new Uint8Array(CHUNK_BYTES);
+    this.#taken.push(chunk);
+    return chunk;
   }
 }
 

@@ -6,9 +6,8 @@ import { OffsetOutOfRangeError, UnknownTopicError } from "../../errors.ts";
 import { logStartAfterDelete, visibleOffset } from "../../log-rules.ts";
 import { readBatchHeader } from "../../../protocol/record-batch.ts";
 import type { BatchSummary, TopicPartition } from "../../storage.ts";
-import { COPY_RECORDS, framingJson, insertFraming } from "./append.ts";
-import { prepareBatch, stampRows } from "./batch-rows.ts";
-import { COPY_HEADER, COPY_TRAILER } from "./copy-binary.ts";
+import { COPY_RECORDS, framingJson, insertFraming, sendRows } from "./append.ts";
+import { prepareBatch } from "./batch-rows.ts";
 import { copyIn } from "./copy-streams.ts";
 import type { Db } from "./client.ts";
 import { inTransaction } from "./transaction.ts";
@@ -83,11 +82,11 @@ export async function replaceBatch(sql: Db, tp: TopicPartition, baseOffset: bigi
         transactional: false,
         control: null,
       },
-      tp.partition,
     );
-    if (prepared.rows.starts.length > 0) {
-      stampRows(prepared.rows, log.topic_key, baseOffset);
-      await copyIn(tx, COPY_RECORDS, [COPY_HEADER, prepared.rows.tuples, COPY_TRAILER]);
+    if (prepared.records.length > 0) {
+      const copy = copyIn(tx, COPY_RECORDS);
+      await sendRows(copy, log.topic_key, tp.partition, [{ prepared, baseOffset }]);
+      await copy.accepted;
     }
     await insertFraming(tx, log.topic_key, tp.partition, [framingJson(prepared, baseOffset)]);
   });

@@ -15,7 +15,7 @@
 
 import { StorageUnavailableError, UnknownTopicError } from "../../errors.ts";
 import type * as contract from "../../storage.ts";
-import { commitAppends } from "./append.ts";
+import { commitAppends, prepareAppend, type PendingAppend } from "./append.ts";
 import { listenForAppends } from "./append-listener.ts";
 import { ConnectionPool, failure, OPERATION_TIMEOUT_MS, withDeadline, type Db } from "./client.ts";
 import * as coordinator from "./coordinator-state.ts";
@@ -32,9 +32,11 @@ const GROUP_LIMITS = { items: 256, bytes: 16 * 1024 * 1024 };
 
 export class PostgresStorage implements contract.Storage {
   readonly kind = "postgres";
+  /** append() queues its batch on the partition's group commit before it awaits anything. */
+  readonly appendsInCallOrder = true;
   readonly #pool: ConnectionPool;
   readonly #where: string;
-  readonly #appends: GroupCommit<contract.AppendBatch, contract.AppendResult>;
+  readonly #appends: GroupCommit<PendingAppend, contract.AppendResult>;
   readonly #unlisteners = new Set<() => void>();
   #closed = false;
 
@@ -110,9 +112,12 @@ export class PostgresStorage implements contract.Storage {
 
   // --- the log --------------------------------------------------------------------
 
-  /** Waits for the partition's next group commit, which takes a connection of its own. */
+  /**
+   * Decodes the batch now, while earlier appends may still be committing, and waits for the
+   * partition's next group commit, which takes a connection of its own.
+   */
   append(tp: contract.TopicPartition, batch: contract.AppendBatch): Promise<contract.AppendResult> {
-    return this.#guard("append", () => this.#appends.submit(partitionKey(tp), batch, batch.bytes.byteLength));
+    return this.#guard("append", () => this.#appends.submit(partitionKey(tp), prepareAppend(batch), batch.bytes.byteLength));
   }
 
   fetch(tp: contract.TopicPartition, options: contract.FetchOptions): Promise<contract.FetchResult> {

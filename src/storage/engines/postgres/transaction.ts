@@ -16,8 +16,10 @@ export function inTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<
 /**
  * Runs `body` after BEGIN on `db`; `body` sends COMMIT itself, pipelined with its last
  * statement (`await Promise.all([tx\`...\`, tx\`COMMIT\`])`). Rolls back when it throws.
+ * `begun` settles with BEGIN: a body that sends data that is not a statement (a COPY's) before
+ * BEGIN was answered awaits it first, since the guard below only stops statements.
  */
-export async function inPipelinedTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
+export async function inPipelinedTransaction<T>(db: Db, body: (tx: Db, begun: Promise<unknown>) => Promise<T>): Promise<T> {
   let beginFailed = false;
   const begun = db`BEGIN`.execute();
   begun.catch(() => (beginFailed = true));
@@ -25,7 +27,7 @@ export async function inPipelinedTransaction<T>(db: Db, body: (tx: Db) => Promis
   // the body can send a second one, which would otherwise run outside any transaction.
   const tx = guarded(db, () => (beginFailed ? "BEGIN failed" : null));
   try {
-    const [, result] = await Promise.all([begun, body(tx)]);
+    const [, result] = await Promise.all([begun, body(tx, begun)]);
     return result;
   } catch (error) {
     // A lost connection took its transaction with it; rolling back would only reconnect.
