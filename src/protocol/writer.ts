@@ -231,10 +231,23 @@ export class Writer {
 
   /** Reserves 4 bytes (e.g. a frame size) and returns their position for {@link patchSizePrefix}. */
   reserveInt32(): number {
-    this.ensure(4);
+    return this.reserve(4);
+  }
+
+  /**
+   * Reserves `n` bytes and returns their position. The caller fills them through {@link dataView} before its
+   * next write, which may reallocate: the generated codecs write arrays of fixed-width structs so, in one loop.
+   */
+  reserve(n: number): number {
+    this.ensure(n);
     const at = this.offset;
-    this.offset += 4;
+    this.offset += n;
     return at;
+  }
+
+  /** The buffer's view, valid until the next write. */
+  get dataView(): DataView {
+    return this.view;
   }
 
   /** Fills a {@link reserveInt32} slot with the number of bytes written after it. */
