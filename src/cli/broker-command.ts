@@ -10,7 +10,7 @@ import { applyLogging, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSign
 import { brokerSecurity, listenerSpecs, securityArgs } from "./broker-security.ts";
 import type { RunningHttp } from "../http/server.ts";
 import type { Storage } from "../storage/storage.ts";
-import type { BrokerSchemas } from "../schema/open-schemas.ts";
+import { openSchemas, type BrokerSchemas } from "../schema/open-schemas.ts";
 import type { LakeFeed } from "../broker/lake-feed.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -107,7 +107,7 @@ export const brokerCommand = defineCommand({
     let lakeFeed: LakeFeed | null;
     try {
       // The schema layer itself loads on the first produce or registry request (open-schemas.ts).
-      schemas = await (await import("../schema/open-schemas.ts")).openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
+      schemas = await openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
       security = await brokerSecurity(args, storage);
       lakeFeed = lake && lakeCli ? await lakeCli.openLakeFeed(lake, storage, schemas) : null;
     } catch (error) {

@@ -34,12 +34,18 @@ function hexNibble(c: number, uuid: string): number {
   throw new MalformedMessageError(`invalid uuid ${JSON.stringify(uuid)}`);
 }
 
+/** Below this, zero-filling costs nothing worth avoiding. */
+const ZEROED_UP_TO = 4096;
+
 /**
- * Uninitialised memory: zero-filling dominates the cost of large frames (a fetch response full of
- * records) in Bun. Safe because only bytes below `offset` are ever exposed, and every byte below it
- * has been written (reserved slots are always patched before `finish`).
+ * Uninitialised memory for large buffers: zero-filling dominates the cost of large frames (a fetch
+ * response full of records) in Bun. Safe because only bytes below `offset` are ever exposed, and every
+ * byte below it has been written (reserved slots are always patched before `finish`). Small ones are
+ * plain arrays: Buffer's pool is first touched by a broker's first response otherwise, which costs its
+ * start-up memory (docs/BENCHMARKS.md, Startup).
  */
 function allocate(size: number): Uint8Array {
+  if (size <= ZEROED_UP_TO) return new Uint8Array(size);
   const b = Buffer.allocUnsafe(size);
   return new Uint8Array(b.buffer, b.byteOffset, size);
 }
