@@ -130,7 +130,7 @@ export const brokerCommand = defineCommand({
         autoCreateTopics: args["auto-create-topics"],
         maxRequestBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? 100 * 1024 * 1024),
         fetchPollMs: Number(env.FETCH_POLL_MS ?? storage.pollIntervalMs ?? 250),
-        cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
+        cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? storage.cleanerIntervalMs ?? 30_000),
         transactionSweepIntervalMs: Number(env.TRANSACTION_SWEEP_INTERVAL_MS ?? TXN_SWEEP_INTERVAL_MS),
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
         shareMinRecordLockDurationMs: Number(env.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS ?? 15_000),
