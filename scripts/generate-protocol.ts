@@ -151,6 +151,19 @@ const PRIMITIVES = new Set([
   "bool", "int8", "int16", "uint16", "int32", "uint32", "int64", "float64", "string", "bytes", "uuid", "records",
 ]);
 
+/** Bytes of the fixed-width types, and the DataView setter writing each as the Writer does. */
+const FIXED_WIDTHS: Record<string, number> = { bool: 1, int8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, float64: 8 };
+const FIXED_SETTERS: Record<string, string> = {
+  bool: "setUint8",
+  int8: "setInt8",
+  int16: "setInt16",
+  uint16: "setUint16",
+  int32: "setInt32",
+  uint32: "setUint32",
+  int64: "setBigInt64",
+  float64: "setFloat64",
+};
+
 export function isStructType(type: string): boolean {
   return !PRIMITIVES.has(elementType(type));
 }
@@ -343,7 +356,7 @@ function numberLiteral(raw: string | number, type: string): string {
 class StructGenerator {
   constructor(
     private readonly model: MessageModel,
-    private readonly info: StructInfo,
+    readonly info: StructInfo,
   ) {}
 
   private get scope(): Set<number> {
@@ -673,6 +686,11 @@ class StructGenerator {
     const elem = elementType(f.type);
 
     if (isArrayType(f.type)) {
+      const layout = this.inlineLayout(f);
+      if (layout) {
+        this.writeFixedArray(e, f, flex, whenNotNullable, layout, openBlock, closeBlock);
+        return;
+      }
       const writeElement = isStructType(f.type)
         ? `(w, e) => encode${this.structOf(f).tsName}(w, version, e)`
         : `(w, e) => ${this.writePrimitive(elem, flex, false, "e")}`;
@@ -713,6 +731,72 @@ class StructGenerator {
       this.emitPrimitiveWrite(e, f, flex, false, whenNotNullable);
       e.close();
     }
+  }
+
+  /** The layout of a non-null array field written inline ({@link writeFixedArray}), or null. */
+  inlineLayout(f: FieldSpec): ReturnType<StructGenerator["fixedLayout"]> {
+    if (!isArrayType(f.type) || this.nullableIn(f) !== "false" || f.flexibleVersions !== undefined) return null;
+    return this.fixedLayout(f);
+  }
+
+  /** The structs this one's encoder calls the encoder of: those of its struct fields not written inline. */
+  encodedStructs(): StructInfo[] {
+    return this.info.fields.filter((f) => isStructType(f.type) && !this.inlineLayout(f)).map((f) => this.structOf(f));
+  }
+
+  /**
+   * For an array of structs whose fields are all fixed-width numbers or booleans, present and untagged in every
+   * version (ApiVersions' API list): each field's type, byte offset and default, and the element's size before its
+   * (empty) tagged section. Null for any other array.
+   */
+  private fixedLayout(f: FieldSpec): { fields: { prop: string; type: string; at: number; fallback: string }[]; size: number } | null {
+    if (!isStructType(f.type)) return null;
+    const element = new StructGenerator(this.model, this.structOf(f));
+    const fields: { prop: string; type: string; at: number; fallback: string }[] = [];
+    let size = 0;
+    for (const field of element.info.fields) {
+      const width = FIXED_WIDTHS[field.type];
+      if (width === undefined || element.isTagged(field) || element.presentIn(field) !== "true") return null;
+      fields.push({ prop: propertyName(field.name), type: field.type, at: size, fallback: element.nonNullDefault(field) });
+      size += width;
+    }
+    return { fields, size };
+  }
+
+  /**
+   * Writes such an array in one loop straight into the buffer: one capacity check and no call per element. A
+   * broker's first answer, ApiVersions, lists ~50 APIs; written through a call per element and per field, that
+   * was enough calls for the JIT to compile the writer's methods before the first request was answered, which
+   * cost start-up ~1 ms and ~2 MiB (docs/BENCHMARKS.md, Startup).
+   */
+  private writeFixedArray(
+    e: Emitter,
+    f: FieldSpec,
+    flex: Flex,
+    value: string,
+    layout: NonNullable<ReturnType<StructGenerator["fixedLayout"]>>,
+    openBlock: () => Emitter,
+    closeBlock: () => Emitter,
+  ): void {
+    openBlock();
+    e.line(`const v = ${value};`);
+    this.emitWrite(e, flex, "w.writeCompactArrayLength(v.length)", "w.writeArrayLength(v.length)");
+    // Flexible versions end each element with its tagged-field count: always 0, as no field is tagged.
+    const size = bare(choose(flex, String(layout.size + 1), String(layout.size)));
+    e.line(`const size = ${size};`);
+    e.line("let at = w.reserve(v.length * size);");
+    e.line("const view = w.dataView;");
+    e.open("for (const x of v) {");
+    for (const field of layout.fields) {
+      const where = field.at === 0 ? "at" : `at + ${field.at}`;
+      const fieldValue = `x.${field.prop} ?? ${field.fallback}`;
+      e.line(`view.${FIXED_SETTERS[field.type]}(${where}, ${field.type === "bool" ? `(${fieldValue}) ? 1 : 0` : fieldValue});`);
+    }
+    if (flex === "always") e.line(`view.setUint8(at + ${layout.size}, 0);`);
+    else if (flex === "runtime") e.line(`if (flexible) view.setUint8(at + ${layout.size}, 0);`);
+    e.line("at += size;");
+    e.close();
+    closeBlock();
   }
 
   private emitEncoder(e: Emitter): void {
@@ -810,7 +894,8 @@ class StructGenerator {
     e.line();
   }
 
-  emitFunctions(e: Emitter): void {
+  /** `encoded`: whether any encoder calls this struct's (the message's own is exported, so always). */
+  emitFunctions(e: Emitter, encoded: boolean): void {
     if (this.info.needsDefaultFactory) {
       this.emitDefaultFactory(e);
       e.line();
@@ -819,8 +904,10 @@ class StructGenerator {
       this.emitDefaultCheck(e);
       e.line();
     }
-    this.emitEncoder(e);
-    e.line();
+    if (encoded) {
+      this.emitEncoder(e);
+      e.line();
+    }
     this.emitDecoder(e);
     e.line();
   }
@@ -832,7 +919,8 @@ class StructGenerator {
 function emitMessage(e: Emitter, model: MessageModel): void {
   const generators = [...model.structs.values()].map((info) => new StructGenerator(model, info));
   for (const g of generators) g.emitTypes(e);
-  for (const g of generators) g.emitFunctions(e);
+  const encoded = new Set([model.structs.get("")!, ...generators.flatMap((g) => g.encodedStructs())]);
+  for (const g of generators) g.emitFunctions(e, encoded.has(g.info));
 }
 
 function moduleSource(messages: MessageSpec[]): string {

@@ -407,7 +407,7 @@ export class Connection {
    */
   async #unsupported(header: RequestHeader): Promise<void> {
     if (header.apiKey === ApiKey.ApiVersions) {
-      const body = apiVersionsResponse(this.dispatcher.handlers(), ErrorCode.UNSUPPORTED_VERSION);
+      const body = apiVersionsResponse(this.dispatcher.apis, ErrorCode.UNSUPPORTED_VERSION);
       this.#send(await encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, body));
       return;
     }

@@ -16,6 +16,9 @@ export function defineApi<Req, Res>(api: ApiHandler<Req, Res>): ApiHandler<Req, 
   return api;
 }
 
+/** An API as the table lists it (apis.ts): its key, the versions ApiVersions advertises, and how to import its handler. */
+export type ListedApi = readonly [apiKey: number, minVersion: number, maxVersion: number, load: () => Promise<ApiHandler>];
+
 /**
  * An API whose module is imported on its first request, so start-up evaluates none of it
  * (apis.ts). Its versions are stated where it is listed, so that ApiVersions can advertise it

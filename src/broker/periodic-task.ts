@@ -9,6 +9,10 @@ export class PeriodicTask {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
+  /** When the pending timer fires (Date.now() ms); meaningful while #timer is set and no pass runs. */
+  #dueAt = 0;
+  /** The delay after the pass in progress, when not one interval. */
+  #nextDelayMs: number | null = null;
 
   constructor(
     private readonly name: string,
@@ -35,15 +39,34 @@ export class PeriodicTask {
     await this.#running;
   }
 
+  /** Called by a pass: the next one runs `delayMs` after it instead of one interval (once). */
+  delayNext(delayMs: number): void {
+    this.#nextDelayMs = delayMs;
+  }
+
+  /** Brings the next pass forward to at most one interval from now (or from the end of the pass in progress). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#nextDelayMs = Math.min(this.#nextDelayMs ?? this.intervalMs, this.intervalMs);
+    } else if (this.#timer && this.#dueAt > Date.now() + this.intervalMs) {
+      clearTimeout(this.#timer);
+      this.#schedule();
+    }
+  }
+
   #schedule(delayMs = this.intervalMs): void {
     if (this.#stopped) return;
+    this.#dueAt = Date.now() + delayMs;
     this.#timer = setTimeout(() => {
       this.#running = this.pass()
         .then(() => undefined)
         .catch((error) => consola.warn(`${this.name} failed; retrying next interval:`, error))
         .finally(() => {
           this.#running = null;
-          this.#schedule();
+          const delayMs = this.#nextDelayMs ?? this.intervalMs;
+          this.#nextDelayMs = null;
+          this.#schedule(delayMs);
         });
     }, delayMs);
     this.#timer.unref?.();

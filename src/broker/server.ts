@@ -85,6 +85,15 @@ export function listenOn(ctx: BrokerContext, specs: ListenerSpec[]): RunningBrok
   };
 }
 
+/**
+ * IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d; ACL hosts name them a.b.c.d, as Kafka does.
+ * (The hexadecimal form ::ffff:102:304 has no dots.) Not a regular expression: nothing else on the start-up
+ * path uses one, and the first costs about 1 MiB of runtime code (docs/BENCHMARKS.md, Startup).
+ */
+export function clientAddress(remote: string): string {
+  return remote.startsWith("::ffff:") && remote.includes(".") ? remote.slice("::ffff:".length) : remote;
+}
+
 /** A listener advertising its own address sees a context whose config says so; the rest is shared. */
 function listenerContext(ctx: BrokerContext, spec: ListenerSpec): BrokerContext {
   if (!spec.advertised) return ctx;
@@ -158,8 +167,7 @@ class SwappableListener {
             consola.warn(`closing TLS connection from ${socket.remoteAddress}: no client certificate`);
             socket.end();
           }
-          // IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d; ACL hosts name them a.b.c.d, as Kafka does.
-          const address = `${socket.remoteAddress}`.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+          const address = clientAddress(`${socket.remoteAddress}`);
           const connection = new Connection(socket, ctx, dispatcher, { address, tls: tls !== undefined, principal });
           socket.data = connection;
           connections.add(connection);

@@ -10,7 +10,7 @@ import { applyLogging, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSign
 import { brokerSecurity, listenerSpecs, securityArgs } from "./broker-security.ts";
 import type { RunningHttp } from "../http/server.ts";
 import type { Storage } from "../storage/storage.ts";
-import type { BrokerSchemas } from "../schema/open-schemas.ts";
+import { openSchemas, type BrokerSchemas } from "../schema/open-schemas.ts";
 import type { LakeFeed } from "../broker/lake-feed.ts";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -107,7 +107,7 @@ export const brokerCommand = defineCommand({
     let lakeFeed: LakeFeed | null;
     try {
       // The schema layer itself loads on the first produce or registry request (open-schemas.ts).
-      schemas = await (await import("../schema/open-schemas.ts")).openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
+      schemas = await openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
       security = await brokerSecurity(args, storage);
       lakeFeed = lake && lakeCli ? await lakeCli.openLakeFeed(lake, storage, schemas) : null;
     } catch (error) {
@@ -130,7 +130,7 @@ export const brokerCommand = defineCommand({
         autoCreateTopics: args["auto-create-topics"],
         maxRequestBytes: Number(env.SOCKET_REQUEST_MAX_BYTES ?? 100 * 1024 * 1024),
         fetchPollMs: Number(env.FETCH_POLL_MS ?? storage.pollIntervalMs ?? 250),
-        cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? 30_000),
+        cleanerIntervalMs: Number(env.LOG_CLEANER_INTERVAL_MS ?? storage.cleanerIntervalMs ?? 30_000),
         transactionSweepIntervalMs: Number(env.TRANSACTION_SWEEP_INTERVAL_MS ?? TXN_SWEEP_INTERVAL_MS),
         transactionMaxTimeoutMs: Number(env.TRANSACTION_MAX_TIMEOUT_MS ?? 900_000),
         shareMinRecordLockDurationMs: Number(env.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS ?? 15_000),

@@ -51,7 +51,14 @@ type SecurityArgs = { [K in keyof typeof securityArgs]: (typeof securityArgs)[K]
 
 /** Environment-only tuning: how often TLS files are re-read, and how long ACLs and quotas are cached. */
 const TLS_RELOAD_INTERVAL_MS = Number(env.TLS_RELOAD_INTERVAL_MS ?? 10_000);
-const SECURITY_CACHE_MS = Number(env.SECURITY_CACHE_MS ?? 1_000);
+/**
+ * How long ACLs and quotas are reused. Every request reads them, so on an engine whose reads are billed (s3://) the
+ * default is the engine's poll interval, the delay it accepts for other brokers' changes anyway: at 1 s a broker
+ * serving any client GETs the quota object sixty times a minute.
+ */
+function securityCacheMs(storage: Storage): number {
+  return Number(env.SECURITY_CACHE_MS ?? storage.pollIntervalMs ?? 1_000);
+}
 /** Kafka's quota.window.num and quota.window.size.seconds: the span client rates are measured over. */
 function quotaWindows(): { samples: number; windowMs: number } {
   const samples = Number(env.QUOTA_WINDOW_NUM ?? 11);
@@ -114,7 +121,7 @@ export async function brokerSecurity(args: SecurityArgs, storage: Storage): Prom
             allowEveryoneIfNoAclFound: args["allow-everyone-if-no-acl-found"],
           }
         : null,
-    cacheMs: SECURITY_CACHE_MS,
+    cacheMs: securityCacheMs(storage),
     quotas,
   });
 }
@@ -127,7 +134,7 @@ function lazyQuotas(storage: Storage): QuotaEnforcer {
   const windows = quotaWindows();
   let loaded: Promise<QuotaEnforcer> | null = null;
   const load = () =>
-    (loaded ??= import("../security/quota-enforcer.ts").then(({ ClientQuotas }) => new ClientQuotas(storage, SECURITY_CACHE_MS, windows)));
+    (loaded ??= import("../security/quota-enforcer.ts").then(({ ClientQuotas }) => new ClientQuotas(storage, securityCacheMs(storage), windows)));
   return {
     async record(usage) {
       if (QUOTA_EXEMPT_APIS.has(usage.apiKey)) return 0;

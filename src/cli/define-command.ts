@@ -10,5 +10,7 @@ export function defineCommand<const T extends ArgsDef = ArgsDef>(def: CommandDef
 /** The arguments a command runs with when none are given: each one's default. */
 export function defaultArgs(def: CommandDef<any>): Record<string, unknown> {
   const args = (def.args ?? {}) as ArgsDef;
-  return Object.fromEntries(Object.entries(args).map(([name, arg]) => [name, arg.default]));
+  const out: Record<string, unknown> = {};
+  for (const name in args) out[name] = args[name]!.default;
+  return out;
 }

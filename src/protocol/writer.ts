@@ -34,12 +34,18 @@ function hexNibble(c: number, uuid: string): number {
   throw new MalformedMessageError(`invalid uuid ${JSON.stringify(uuid)}`);
 }
 
+/** Below this, zero-filling costs nothing worth avoiding. */
+const ZEROED_UP_TO = 4096;
+
 /**
- * Uninitialised memory: zero-filling dominates the cost of large frames (a fetch response full of
- * records) in Bun. Safe because only bytes below `offset` are ever exposed, and every byte below it
- * has been written (reserved slots are always patched before `finish`).
+ * Uninitialised memory for large buffers: zero-filling dominates the cost of large frames (a fetch
+ * response full of records) in Bun. Safe because only bytes below `offset` are ever exposed, and every
+ * byte below it has been written (reserved slots are always patched before `finish`). Small ones are
+ * plain arrays: Buffer's pool is first touched by a broker's first response otherwise, which costs its
+ * start-up memory (docs/BENCHMARKS.md, Startup).
  */
 function allocate(size: number): Uint8Array {
+  if (size <= ZEROED_UP_TO) return new Uint8Array(size);
   const b = Buffer.allocUnsafe(size);
   return new Uint8Array(b.buffer, b.byteOffset, size);
 }
@@ -231,10 +237,23 @@ export class Writer {
 
   /** Reserves 4 bytes (e.g. a frame size) and returns their position for {@link patchSizePrefix}. */
   reserveInt32(): number {
-    this.ensure(4);
+    return this.reserve(4);
+  }
+
+  /**
+   * Reserves `n` bytes and returns their position. The caller fills them through {@link dataView} before its
+   * next write, which may reallocate: the generated codecs write arrays of fixed-width structs so, in one loop.
+   */
+  reserve(n: number): number {
+    this.ensure(n);
     const at = this.offset;
-    this.offset += 4;
+    this.offset += n;
     return at;
+  }
+
+  /** The buffer's view, valid until the next write. */
+  get dataView(): DataView {
+    return this.view;
   }
 
   /** Fills a {@link reserveInt32} slot with the number of bytes written after it. */

@@ -1,6 +1,5 @@
 // Chooses the storage engine from the URL a broker is started with.
 
-import { isAbsolute, resolve } from "node:path";
 import type { Storage } from "./storage.ts";
 
 const SUPPORTED = ["memory://", "sqlite://PATH", "s3://BUCKET/PREFIX/", "postgres://USER:PASSWORD@HOST:PORT/DB"];
@@ -15,13 +14,15 @@ const SUPPORTED = ["memory://", "sqlite://PATH", "s3://BUCKET/PREFIX/", "postgre
  *   StorageUnavailableError when the store cannot be opened
  */
 export async function openStorage(url: string): Promise<Storage> {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  // Not a regular expression, nor node:path below: either costs a starting broker about 1 MiB of
+  // runtime code it would touch for nothing else (docs/BENCHMARKS.md, Startup).
+  const schemeEnd = url.indexOf("://");
+  const scheme = schemeEnd > 0 ? url.slice(0, schemeEnd).toLowerCase() : undefined;
   // Each engine is imported only when chosen: a broker evaluates one engine, not all of them
   // (the AWS SDK alone more than doubled start-up time for brokers on other engines).
   if (scheme === "memory") return new (await import("./engines/memory/memory-storage.ts")).MemoryStorage();
   if (scheme === "sqlite") {
-    const path = sqlitePath(url);
-    return (await import("./engines/sqlite/sqlite-storage.ts")).SqliteStorage.open(path);
+    return (await import("./engines/sqlite/sqlite-storage.ts")).SqliteStorage.open(sqlitePath(url));
   }
   if (scheme === "s3") return (await import("./engines/s3/s3-storage.ts")).S3Storage.open(url);
   if (scheme === "postgres" || scheme === "postgresql") {
@@ -36,5 +37,6 @@ function sqlitePath(url: string): string {
   if (path === "" || path.includes("?") || path.includes("#")) {
     throw new Error(`sqlite storage URL ${JSON.stringify(url)} needs a file path: sqlite://FILE or sqlite:///ABSOLUTE/PATH`);
   }
-  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+  // SQLite resolves a relative path against the working directory when it opens the file.
+  return path;
 }

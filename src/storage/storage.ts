@@ -117,6 +117,11 @@ export interface Storage {
    * them together; without it, the broker waits.
    */
   readonly appendsInCallOrder?: boolean;
+  /**
+   * How often retention and compaction run, when LOG_CLEANER_INTERVAL_MS does not say; absent: the broker's
+   * default. Engines whose every read is a billed request ask for less.
+   */
+  readonly cleanerIntervalMs?: number;
 
   // --- topics ---------------------------------------------------------------------
   /** @throws TopicExistsError */

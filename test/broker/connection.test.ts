@@ -2,6 +2,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { decodeResponse, encodeRequest } from "../../src/protocol/messages.ts";
+import { isSoftwareName } from "../../src/broker/api-versions.ts";
+import { clientAddress } from "../../src/broker/server.ts";
 import { rawSocket } from "../harness/raw-socket.ts";
 import { startInProcessBroker, type InProcessBroker } from "./in-process-broker.ts";
 
@@ -117,4 +119,27 @@ test("a request whose fields run past its frame closes that connection only", as
   const [response] = await good.frames(1);
   expect((await decodeResponse(ApiKey.Metadata, 12, response!)).correlationId).toBe(3);
   good.socket.end();
+});
+
+test("ApiVersions v3 refuses a client software name or version outside Kafka's pattern with INVALID_REQUEST (KIP-511)", async () => {
+  const c = await b.connect();
+  const ask = async (name: string, version: string) =>
+    (await c.request(ApiKey.ApiVersions, 3, { clientSoftwareName: name, clientSoftwareVersion: version })).errorCode;
+  expect(await ask("librdkafka", "2.15.0")).toBe(ErrorCode.NONE);
+  expect(await ask("", "")).toBe(ErrorCode.NONE);
+  expect(await ask("bad name", "1")).toBe(ErrorCode.INVALID_REQUEST);
+  expect(await ask("kcat", "1.0-")).toBe(ErrorCode.INVALID_REQUEST);
+});
+
+test("the KIP-511 name check agrees with Kafka's pattern", () => {
+  const pattern = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/;
+  const samples = ["a", "-", ".", "a-", "-a", "a.b", "a..b", "A-9", "9", "a b", "a_b", "é", "a/b", "1.0.0-rc1", "x.", ".x", "aZ09-.Zz", "a\n"];
+  for (const s of samples) expect([s, isSoftwareName(s)]).toEqual([s, pattern.test(s)]);
+});
+
+test("clients of a dual-stack listener that connect over IPv4 are named by their IPv4 address, as Kafka's ACL hosts name them", () => {
+  expect(clientAddress("::ffff:10.1.2.3")).toBe("10.1.2.3");
+  expect(clientAddress("::ffff:a01:203")).toBe("::ffff:a01:203");
+  expect(clientAddress("::1")).toBe("::1");
+  expect(clientAddress("127.0.0.1")).toBe("127.0.0.1");
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LATEST_SCHEMA_VERSION, migrate, migrations, schemaVersion } from "../../src/storage/engines/sqlite/migrations.ts";
@@ -54,6 +54,23 @@ describe("sqlite persistence", () => {
     expect(await after.getRecord("group", "g")).toEqual({ value: { generation: 3n }, version: version! });
     expect(await after.allocateProducerId()).toBe(1n);
     await after.close();
+  });
+
+  test("close checkpoints everything into the .db file and keeps the emptied -wal and -shm files for the next start", async () => {
+    const file = freshFile();
+    const store = SqliteStorage.open(file);
+    await store.createTopic({ name: "kept", partitions: 1, configs: {} });
+    await store.append({ topic: "kept", partition: 0 }, fakeBatch("r0"));
+    await store.close();
+    expect(statSync(`${file}-wal`).size).toBe(0);
+    expect(existsSync(`${file}-shm`)).toBe(true);
+    // The .db file alone, copied without them, holds every record.
+    const copy = join(mkdtempSync(join(dir, "copy-")), "alone.db");
+    copyFileSync(file, copy);
+    const reopened = SqliteStorage.open(copy);
+    const { batches } = await reopened.fetch({ topic: "kept", partition: 0 }, { fetchOffset: 0n, maxBytes: 1 << 20, isolation: "read_uncommitted" });
+    expect(batches.map(payloadOf)).toEqual(["r0"]);
+    await reopened.close();
   });
 
   test("deleteTopic leaves no rows of the topic behind", async () => {

@@ -3,7 +3,7 @@
 // transactional id: whoever wins the compare-and-set made the transition.
 
 import type { Storage, Versioned } from "../../storage/storage.ts";
-import type { TxnState } from "./txn-state.ts";
+import { isPrepare, type TxnState } from "./txn-state.ts";
 
 const NAMESPACE = "txn";
 
@@ -22,9 +22,30 @@ export function readTxn(storage: Storage, transactionalId: string): Promise<Vers
   return storage.getRecord<TxnState>(NAMESPACE, transactionalId);
 }
 
+/** A transaction in a state the timeout sweep must watch: Ongoing, or between prepare and completion. */
+export function isOpen(txn: TxnState): boolean {
+  return txn.state === "Ongoing" || isPrepare(txn.state);
+}
+
+/** Who hears of the transactions this process leaves open, by the store they were written to. */
+const openedListeners = new WeakMap<Storage, Set<() => void>>();
+
+/**
+ * Calls `listener` whenever this process writes an open transaction to `storage` (the timeout sweep, so that it
+ * need not list the store often while it knows of none). Returns the unsubscribe.
+ */
+export function onTxnOpened(storage: Storage, listener: () => void): () => void {
+  let listeners = openedListeners.get(storage);
+  if (!listeners) openedListeners.set(storage, (listeners = new Set()));
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 /** Writes `next` if the record is still at `version` (null: still absent); the new version, or null on a lost race. */
-export function writeTxn(storage: Storage, transactionalId: string, next: TxnState, version: string | null): Promise<string | null> {
-  return storage.putRecord<TxnState>(NAMESPACE, transactionalId, next, version);
+export async function writeTxn(storage: Storage, transactionalId: string, next: TxnState, version: string | null): Promise<string | null> {
+  const written = await storage.putRecord<TxnState>(NAMESPACE, transactionalId, next, version);
+  if (written !== null && isOpen(next)) for (const listener of openedListeners.get(storage) ?? []) listener();
+  return written;
 }
 
 export function listTxns(storage: Storage): Promise<Array<{ key: string } & Versioned<TxnState>>> {

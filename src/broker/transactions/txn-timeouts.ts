@@ -3,8 +3,16 @@ import type { BrokerContext } from "../context.ts";
 import { PeriodicTask } from "../periodic-task.ts";
 import { completeTransaction } from "./txn-completion.ts";
 import { fenceAndAbort, isExpired, isStalled } from "./txn-state.ts";
-import { listTxns, writeTxn } from "./txn-store.ts";
+import { isOpen, listTxns, onTxnOpened, writeTxn } from "./txn-store.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "./txn-settings.ts";
+
+/**
+ * While a sweep finds no open transaction and this broker opens none, the next sweep waits this many intervals
+ * (60 s by default): each sweep lists the store, a billed LIST on s3://, and an idle broker would otherwise list it
+ * six times a minute for nothing. A transaction opened through this broker brings the sweep back to every interval;
+ * one left open by another broker that then died is found within the longer wait.
+ */
+const IDLE_INTERVALS = 6;
 
 /**
  * Every broker sweeps the store for transactions that outlived their timeout and aborts
@@ -15,20 +23,31 @@ import { TXN_SWEEP_INTERVAL_MS } from "./txn-settings.ts";
  */
 export class TxnTimeouts {
   readonly #task: PeriodicTask;
+  readonly #idleDelayMs: number;
+  /** Whether this broker opened a transaction since the current sweep listed the store. */
+  #openedSinceList = false;
+  #unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly ctx: BrokerContext,
     intervalMs = TXN_SWEEP_INTERVAL_MS,
   ) {
     this.#task = new PeriodicTask("transaction timeout sweep", intervalMs, () => this.sweepOnce());
+    this.#idleDelayMs = intervalMs * IDLE_INTERVALS;
   }
 
   /** The first pass runs after `firstDelayMs` (default: one interval). */
   start(firstDelayMs?: number): void {
+    this.#unsubscribe ??= onTxnOpened(this.ctx.storage, () => {
+      this.#openedSinceList = true;
+      this.#task.wake();
+    });
     this.#task.start(firstDelayMs);
   }
 
   stop(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
     this.#task.stop();
   }
 
@@ -40,7 +59,11 @@ export class TxnTimeouts {
   /** One pass over every transactional id; returns the ids this broker aborted or finished. */
   async sweepOnce(now = BigInt(Date.now())): Promise<string[]> {
     const handled: string[] = [];
-    for (const { key, value, version } of await listTxns(this.ctx.storage)) {
+    this.#openedSinceList = false;
+    const txns = await listTxns(this.ctx.storage);
+    let anyOpen = false;
+    for (const { key, value, version } of txns) {
+      anyOpen ||= isOpen(value);
       if (this.#task.stopped) break;
       try {
         if (isExpired(value, now)) {
@@ -61,6 +84,7 @@ export class TxnTimeouts {
         consola.warn(`transaction timeout sweep: ${key}:`, error);
       }
     }
+    if (!anyOpen && !this.#openedSinceList) this.#task.delayNext(this.#idleDelayMs);
     return handled;
   }
 }

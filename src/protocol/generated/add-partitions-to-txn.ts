@@ -201,8 +201,17 @@ function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer
   else w.writeString(m.name ?? "");
   {
     const v = m.resultsByPartition ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, version, e));
-    else w.writeArray(v, (w, e) => encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 7 : 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.partitionErrorCode ?? 0);
+      if (flexible) view.setUint8(at + 6, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -215,13 +224,6 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(w: Writer, version: number, m: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult): void {
-  const flexible = version >= 3;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.partitionErrorCode ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Reader, version: number): AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {

@@ -88,7 +88,17 @@ function encodeAlterPartitionRequestPartitionData(w: Writer, version: number, m:
     w.writeCompactArray(m.newIsr ?? [], (w, e) => w.writeInt32(e));
   }
   if (version >= 3) {
-    w.writeCompactArray(m.newIsrWithEpochs ?? [], (w, e) => encodeAlterPartitionRequestBrokerState(w, version, e));
+    const v = m.newIsrWithEpochs ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 13;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.brokerId ?? 0);
+      view.setBigInt64(at + 4, x.brokerEpoch ?? -1n);
+      view.setUint8(at + 12, 0);
+      at += size;
+    }
   }
   if (version >= 1) {
     w.writeInt8(m.leaderRecoveryState ?? 0);
@@ -108,12 +118,6 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeAlterPartitionRequestBrokerState(w: Writer, version: number, m: AlterPartitionRequestBrokerState): void {
-  w.writeInt32(m.brokerId ?? 0);
-  w.writeInt64(m.brokerEpoch ?? -1n);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeAlterPartitionRequestBrokerState(r: Reader, version: number): AlterPartitionRequestBrokerState {

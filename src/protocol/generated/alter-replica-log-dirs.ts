@@ -133,8 +133,17 @@ function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Write
   else w.writeString(m.topicName ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, version, e));
-    else w.writeArray(v, (w, e) => encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 7 : 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      if (flexible) view.setUint8(at + 6, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -147,13 +156,6 @@ function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reade
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(w: Writer, version: number, m: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult): void {
-  const flexible = version >= 2;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Reader, version: number): AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {

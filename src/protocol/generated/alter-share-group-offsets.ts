@@ -41,7 +41,19 @@ export function decodeAlterShareGroupOffsetsRequest(r: Reader, version: number):
 
 function encodeAlterShareGroupOffsetsRequestTopic(w: Writer, version: number, m: AlterShareGroupOffsetsRequestTopic): void {
   w.writeCompactString(m.topicName ?? "");
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAlterShareGroupOffsetsRequestPartition(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 13;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setBigInt64(at + 4, x.startOffset ?? 0n);
+      view.setUint8(at + 12, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -52,12 +64,6 @@ function decodeAlterShareGroupOffsetsRequestTopic(r: Reader, version: number): A
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeAlterShareGroupOffsetsRequestPartition(w: Writer, version: number, m: AlterShareGroupOffsetsRequestPartition): void {
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt64(m.startOffset ?? 0n);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeAlterShareGroupOffsetsRequestPartition(r: Reader, version: number): AlterShareGroupOffsetsRequestPartition {

@@ -83,8 +83,18 @@ export function encodeApiVersionsResponse(w: Writer, version: number, m: ApiVers
   w.writeInt16(m.errorCode ?? 0);
   {
     const v = m.apiKeys ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeApiVersionsResponseApiVersion(w, version, e));
-    else w.writeArray(v, (w, e) => encodeApiVersionsResponseApiVersion(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 7 : 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt16(at, x.apiKey ?? 0);
+      view.setInt16(at + 2, x.minVersion ?? 0);
+      view.setInt16(at + 4, x.maxVersion ?? 0);
+      if (flexible) view.setUint8(at + 6, 0);
+      at += size;
+    }
   }
   if (version >= 1) {
     w.writeInt32(m.throttleTimeMs ?? 0);
@@ -165,14 +175,6 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
     }
   }
   return m;
-}
-
-function encodeApiVersionsResponseApiVersion(w: Writer, version: number, m: ApiVersionsResponseApiVersion): void {
-  const flexible = version >= 3;
-  w.writeInt16(m.apiKey ?? 0);
-  w.writeInt16(m.minVersion ?? 0);
-  w.writeInt16(m.maxVersion ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVersionsResponseApiVersion {

@@ -65,7 +65,18 @@ function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, version: numb
 
 function encodeAssignReplicasToDirsRequestTopicData(w: Writer, version: number, m: AssignReplicasToDirsRequestTopicData): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAssignReplicasToDirsRequestPartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 5;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setUint8(at + 4, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -76,11 +87,6 @@ function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: number):
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeAssignReplicasToDirsRequestPartitionData(w: Writer, version: number, m: AssignReplicasToDirsRequestPartitionData): void {
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeAssignReplicasToDirsRequestPartitionData(r: Reader, version: number): AssignReplicasToDirsRequestPartitionData {
@@ -155,7 +161,19 @@ function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, version: num
 
 function encodeAssignReplicasToDirsResponseTopicData(w: Writer, version: number, m: AssignReplicasToDirsResponseTopicData): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeAssignReplicasToDirsResponsePartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 7;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      view.setUint8(at + 6, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -166,12 +184,6 @@ function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: number)
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeAssignReplicasToDirsResponsePartitionData(w: Writer, version: number, m: AssignReplicasToDirsResponsePartitionData): void {
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeAssignReplicasToDirsResponsePartitionData(r: Reader, version: number): AssignReplicasToDirsResponsePartitionData {

@@ -227,8 +227,19 @@ function encodeBeginQuorumEpochResponseTopicData(w: Writer, version: number, m: 
   else w.writeString(m.topicName ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, version, e));
-    else w.writeArray(v, (w, e) => encodeBeginQuorumEpochResponsePartitionData(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 15 : 14;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      view.setInt32(at + 6, x.leaderId ?? 0);
+      view.setInt32(at + 10, x.leaderEpoch ?? 0);
+      if (flexible) view.setUint8(at + 14, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -241,15 +252,6 @@ function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number): Be
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeBeginQuorumEpochResponsePartitionData(w: Writer, version: number, m: BeginQuorumEpochResponsePartitionData): void {
-  const flexible = version >= 1;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  w.writeInt32(m.leaderId ?? 0);
-  w.writeInt32(m.leaderEpoch ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: number): BeginQuorumEpochResponsePartitionData {

@@ -51,8 +51,17 @@ function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, version: number
   else w.writeString(m.name ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsPartition(w, version, e));
-    else w.writeArray(v, (w, e) => encodeDeleteRecordsRequestDeleteRecordsPartition(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 13 : 12;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setBigInt64(at + 4, x.offset ?? 0n);
+      if (flexible) view.setUint8(at + 12, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -65,13 +74,6 @@ function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeDeleteRecordsRequestDeleteRecordsPartition(w: Writer, version: number, m: DeleteRecordsRequestDeleteRecordsPartition): void {
-  const flexible = version >= 2;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt64(m.offset ?? 0n);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDeleteRecordsRequestDeleteRecordsPartition(r: Reader, version: number): DeleteRecordsRequestDeleteRecordsPartition {
@@ -134,8 +136,18 @@ function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, version:
   else w.writeString(m.name ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, version, e));
-    else w.writeArray(v, (w, e) => encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 15 : 14;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setBigInt64(at + 4, x.lowWatermark ?? 0n);
+      view.setInt16(at + 12, x.errorCode ?? 0);
+      if (flexible) view.setUint8(at + 14, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -148,14 +160,6 @@ function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version:
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeDeleteRecordsResponseDeleteRecordsPartitionResult(w: Writer, version: number, m: DeleteRecordsResponseDeleteRecordsPartitionResult): void {
-  const flexible = version >= 2;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt64(m.lowWatermark ?? 0n);
-  w.writeInt16(m.errorCode ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, version: number): DeleteRecordsResponseDeleteRecordsPartitionResult {

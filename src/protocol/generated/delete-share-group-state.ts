@@ -39,7 +39,18 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): 
 
 function encodeDeleteShareGroupStateRequestDeleteStateData(w: Writer, version: number, m: DeleteShareGroupStateRequestDeleteStateData): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDeleteShareGroupStateRequestPartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 5;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partition ?? 0);
+      view.setUint8(at + 4, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -50,11 +61,6 @@ function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: n
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeDeleteShareGroupStateRequestPartitionData(w: Writer, version: number, m: DeleteShareGroupStateRequestPartitionData): void {
-  w.writeInt32(m.partition ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeDeleteShareGroupStateRequestPartitionData(r: Reader, version: number): DeleteShareGroupStateRequestPartitionData {

@@ -159,8 +159,19 @@ function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, version: n
   else w.writeString(m.name ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, version, e));
-    else w.writeArray(v, (w, e) => encodeDescribeLogDirsResponseDescribeLogDirsPartition(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 22 : 21;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setBigInt64(at + 4, x.partitionSize ?? 0n);
+      view.setBigInt64(at + 12, x.offsetLag ?? 0n);
+      view.setUint8(at + 20, (x.isFutureKey ?? false) ? 1 : 0);
+      if (flexible) view.setUint8(at + 21, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -173,15 +184,6 @@ function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: n
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeDescribeLogDirsResponseDescribeLogDirsPartition(w: Writer, version: number, m: DescribeLogDirsResponseDescribeLogDirsPartition): void {
-  const flexible = version >= 2;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt64(m.partitionSize ?? 0n);
-  w.writeInt64(m.offsetLag ?? 0n);
-  w.writeBool(m.isFutureKey ?? false);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, version: number): DescribeLogDirsResponseDescribeLogDirsPartition {

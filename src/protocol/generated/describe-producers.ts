@@ -117,7 +117,23 @@ function encodeDescribeProducersResponsePartitionResponse(w: Writer, version: nu
   w.writeInt32(m.partitionIndex ?? 0);
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
-  w.writeCompactArray(m.activeProducers ?? [], (w, e) => encodeDescribeProducersResponseProducerState(w, version, e));
+  {
+    const v = m.activeProducers ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 37;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setBigInt64(at, x.producerId ?? 0n);
+      view.setInt32(at + 8, x.producerEpoch ?? 0);
+      view.setInt32(at + 12, x.lastSequence ?? -1);
+      view.setBigInt64(at + 16, x.lastTimestamp ?? -1n);
+      view.setInt32(at + 24, x.coordinatorEpoch ?? 0);
+      view.setBigInt64(at + 28, x.currentTxnStartOffset ?? -1n);
+      view.setUint8(at + 36, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -130,16 +146,6 @@ function decodeDescribeProducersResponsePartitionResponse(r: Reader, version: nu
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeDescribeProducersResponseProducerState(w: Writer, version: number, m: DescribeProducersResponseProducerState): void {
-  w.writeInt64(m.producerId ?? 0n);
-  w.writeInt32(m.producerEpoch ?? 0);
-  w.writeInt32(m.lastSequence ?? -1);
-  w.writeInt64(m.lastTimestamp ?? -1n);
-  w.writeInt32(m.coordinatorEpoch ?? 0);
-  w.writeInt64(m.currentTxnStartOffset ?? -1n);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeProducersResponseProducerState(r: Reader, version: number): DescribeProducersResponseProducerState {

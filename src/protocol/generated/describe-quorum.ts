@@ -35,7 +35,18 @@ export function decodeDescribeQuorumRequest(r: Reader, version: number): Describ
 
 function encodeDescribeQuorumRequestTopicData(w: Writer, version: number, m: DescribeQuorumRequestTopicData): void {
   w.writeCompactString(m.topicName ?? "");
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeDescribeQuorumRequestPartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 5;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setUint8(at + 4, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -46,11 +57,6 @@ function decodeDescribeQuorumRequestTopicData(r: Reader, version: number): Descr
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeDescribeQuorumRequestPartitionData(w: Writer, version: number, m: DescribeQuorumRequestPartitionData): void {
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeQuorumRequestPartitionData(r: Reader, version: number): DescribeQuorumRequestPartitionData {

@@ -91,7 +91,19 @@ function encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsR
   w.writeCompactString(m.user ?? "");
   w.writeInt16(m.errorCode ?? 0);
   w.writeCompactNullableString(m.errorMessage === undefined ? "" : m.errorMessage);
-  w.writeCompactArray(m.credentialInfos ?? [], (w, e) => encodeDescribeUserScramCredentialsResponseCredentialInfo(w, version, e));
+  {
+    const v = m.credentialInfos ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt8(at, x.mechanism ?? 0);
+      view.setInt32(at + 1, x.iterations ?? 0);
+      view.setUint8(at + 5, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -104,12 +116,6 @@ function decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsR
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeDescribeUserScramCredentialsResponseCredentialInfo(w: Writer, version: number, m: DescribeUserScramCredentialsResponseCredentialInfo): void {
-  w.writeInt8(m.mechanism ?? 0);
-  w.writeInt32(m.iterations ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, version: number): DescribeUserScramCredentialsResponseCredentialInfo {

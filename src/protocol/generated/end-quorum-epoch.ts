@@ -253,8 +253,19 @@ function encodeEndQuorumEpochResponseTopicData(w: Writer, version: number, m: En
   else w.writeString(m.topicName ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, version, e));
-    else w.writeArray(v, (w, e) => encodeEndQuorumEpochResponsePartitionData(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 15 : 14;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      view.setInt32(at + 6, x.leaderId ?? 0);
+      view.setInt32(at + 10, x.leaderEpoch ?? 0);
+      if (flexible) view.setUint8(at + 14, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -267,15 +278,6 @@ function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQ
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeEndQuorumEpochResponsePartitionData(w: Writer, version: number, m: EndQuorumEpochResponsePartitionData): void {
-  const flexible = version >= 1;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  w.writeInt32(m.leaderId ?? 0);
-  w.writeInt32(m.leaderEpoch ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: number): EndQuorumEpochResponsePartitionData {

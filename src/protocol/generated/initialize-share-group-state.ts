@@ -43,7 +43,20 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, version: numbe
 
 function encodeInitializeShareGroupStateRequestInitializeStateData(w: Writer, version: number, m: InitializeShareGroupStateRequestInitializeStateData): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeInitializeShareGroupStateRequestPartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 17;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partition ?? 0);
+      view.setInt32(at + 4, x.stateEpoch ?? 0);
+      view.setBigInt64(at + 8, x.startOffset ?? 0n);
+      view.setUint8(at + 16, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -54,13 +67,6 @@ function decodeInitializeShareGroupStateRequestInitializeStateData(r: Reader, ve
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeInitializeShareGroupStateRequestPartitionData(w: Writer, version: number, m: InitializeShareGroupStateRequestPartitionData): void {
-  w.writeInt32(m.partition ?? 0);
-  w.writeInt32(m.stateEpoch ?? 0);
-  w.writeInt64(m.startOffset ?? 0n);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeInitializeShareGroupStateRequestPartitionData(r: Reader, version: number): InitializeShareGroupStateRequestPartitionData {

@@ -178,8 +178,17 @@ function encodeOffsetCommitResponseTopic(w: Writer, version: number, m: OffsetCo
   else w.writeString(m.name ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeOffsetCommitResponsePartition(w, version, e));
-    else w.writeArray(v, (w, e) => encodeOffsetCommitResponsePartition(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 7 : 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      if (flexible) view.setUint8(at + 6, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -192,13 +201,6 @@ function decodeOffsetCommitResponseTopic(r: Reader, version: number): OffsetComm
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeOffsetCommitResponsePartition(w: Writer, version: number, m: OffsetCommitResponsePartition): void {
-  const flexible = version >= 8;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeOffsetCommitResponsePartition(r: Reader, version: number): OffsetCommitResponsePartition {

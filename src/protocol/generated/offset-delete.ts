@@ -37,7 +37,17 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
 
 function encodeOffsetDeleteRequestTopic(w: Writer, version: number, m: OffsetDeleteRequestTopic): void {
   w.writeString(m.name ?? "");
-  w.writeArray(m.partitions ?? [], (w, e) => encodeOffsetDeleteRequestPartition(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeArrayLength(v.length);
+    const size = 4;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      at += size;
+    }
+  }
 }
 
 function decodeOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDeleteRequestTopic {
@@ -46,10 +56,6 @@ function decodeOffsetDeleteRequestTopic(r: Reader, version: number): OffsetDelet
     partitions: r.readArray((r) => decodeOffsetDeleteRequestPartition(r, version)),
   };
   return m;
-}
-
-function encodeOffsetDeleteRequestPartition(w: Writer, version: number, m: OffsetDeleteRequestPartition): void {
-  w.writeInt32(m.partitionIndex ?? 0);
 }
 
 function decodeOffsetDeleteRequestPartition(r: Reader, version: number): OffsetDeleteRequestPartition {
@@ -99,7 +105,18 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
 
 function encodeOffsetDeleteResponseTopic(w: Writer, version: number, m: OffsetDeleteResponseTopic): void {
   w.writeString(m.name ?? "");
-  w.writeArray(m.partitions ?? [], (w, e) => encodeOffsetDeleteResponsePartition(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeArrayLength(v.length);
+    const size = 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      at += size;
+    }
+  }
 }
 
 function decodeOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDeleteResponseTopic {
@@ -108,11 +125,6 @@ function decodeOffsetDeleteResponseTopic(r: Reader, version: number): OffsetDele
     partitions: r.readArray((r) => decodeOffsetDeleteResponsePartition(r, version)),
   };
   return m;
-}
-
-function encodeOffsetDeleteResponsePartition(w: Writer, version: number, m: OffsetDeleteResponsePartition): void {
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
 }
 
 function decodeOffsetDeleteResponsePartition(r: Reader, version: number): OffsetDeleteResponsePartition {

@@ -41,7 +41,19 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
 
 function encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, version: number, m: ReadShareGroupStateSummaryRequestReadStateSummaryData): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeReadShareGroupStateSummaryRequestPartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 9;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partition ?? 0);
+      view.setInt32(at + 4, x.leaderEpoch ?? 0);
+      view.setUint8(at + 8, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -52,12 +64,6 @@ function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, 
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeReadShareGroupStateSummaryRequestPartitionData(w: Writer, version: number, m: ReadShareGroupStateSummaryRequestPartitionData): void {
-  w.writeInt32(m.partition ?? 0);
-  w.writeInt32(m.leaderEpoch ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeReadShareGroupStateSummaryRequestPartitionData(r: Reader, version: number): ReadShareGroupStateSummaryRequestPartitionData {

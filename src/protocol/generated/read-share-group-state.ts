@@ -41,7 +41,19 @@ export function decodeReadShareGroupStateRequest(r: Reader, version: number): Re
 
 function encodeReadShareGroupStateRequestReadStateData(w: Writer, version: number, m: ReadShareGroupStateRequestReadStateData): void {
   w.writeUuid(m.topicId ?? ZERO_UUID);
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeReadShareGroupStateRequestPartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 9;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partition ?? 0);
+      view.setInt32(at + 4, x.leaderEpoch ?? 0);
+      view.setUint8(at + 8, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -52,12 +64,6 @@ function decodeReadShareGroupStateRequestReadStateData(r: Reader, version: numbe
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeReadShareGroupStateRequestPartitionData(w: Writer, version: number, m: ReadShareGroupStateRequestPartitionData): void {
-  w.writeInt32(m.partition ?? 0);
-  w.writeInt32(m.leaderEpoch ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeReadShareGroupStateRequestPartitionData(r: Reader, version: number): ReadShareGroupStateRequestPartitionData {
@@ -141,7 +147,21 @@ function encodeReadShareGroupStateResponsePartitionResult(w: Writer, version: nu
   w.writeCompactNullableString(m.errorMessage === undefined ? null : m.errorMessage);
   w.writeInt32(m.stateEpoch ?? 0);
   w.writeInt64(m.startOffset ?? 0n);
-  w.writeCompactArray(m.stateBatches ?? [], (w, e) => encodeReadShareGroupStateResponseStateBatch(w, version, e));
+  {
+    const v = m.stateBatches ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 20;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setBigInt64(at, x.firstOffset ?? 0n);
+      view.setBigInt64(at + 8, x.lastOffset ?? 0n);
+      view.setInt8(at + 16, x.deliveryState ?? 0);
+      view.setInt16(at + 17, x.deliveryCount ?? 0);
+      view.setUint8(at + 19, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -156,14 +176,6 @@ function decodeReadShareGroupStateResponsePartitionResult(r: Reader, version: nu
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeReadShareGroupStateResponseStateBatch(w: Writer, version: number, m: ReadShareGroupStateResponseStateBatch): void {
-  w.writeInt64(m.firstOffset ?? 0n);
-  w.writeInt64(m.lastOffset ?? 0n);
-  w.writeInt8(m.deliveryState ?? 0);
-  w.writeInt16(m.deliveryCount ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeReadShareGroupStateResponseStateBatch(r: Reader, version: number): ReadShareGroupStateResponseStateBatch {

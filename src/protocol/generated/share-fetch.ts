@@ -263,7 +263,20 @@ function encodeShareFetchResponsePartitionData(w: Writer, version: number, m: Sh
   w.writeCompactNullableString(m.acknowledgeErrorMessage === undefined ? null : m.acknowledgeErrorMessage);
   encodeShareFetchResponseLeaderIdAndEpoch(w, version, m.currentLeader ?? defaultShareFetchResponseLeaderIdAndEpoch());
   w.writeCompactNullableBytes(m.records === undefined ? null : m.records);
-  w.writeCompactArray(m.acquiredRecords ?? [], (w, e) => encodeShareFetchResponseAcquiredRecords(w, version, e));
+  {
+    const v = m.acquiredRecords ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 19;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setBigInt64(at, x.firstOffset ?? 0n);
+      view.setBigInt64(at + 8, x.lastOffset ?? 0n);
+      view.setInt16(at + 16, x.deliveryCount ?? 0);
+      view.setUint8(at + 18, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -302,13 +315,6 @@ function decodeShareFetchResponseLeaderIdAndEpoch(r: Reader, version: number): S
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeShareFetchResponseAcquiredRecords(w: Writer, version: number, m: ShareFetchResponseAcquiredRecords): void {
-  w.writeInt64(m.firstOffset ?? 0n);
-  w.writeInt64(m.lastOffset ?? 0n);
-  w.writeInt16(m.deliveryCount ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeShareFetchResponseAcquiredRecords(r: Reader, version: number): ShareFetchResponseAcquiredRecords {

@@ -136,7 +136,20 @@ function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number):
 
 function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, version: number, m: StopReplicaRequestStopReplicaTopicState): void {
   w.writeCompactString(m.topicName ?? "");
-  w.writeCompactArray(m.partitionStates ?? [], (w, e) => encodeStopReplicaRequestStopReplicaPartitionState(w, version, e));
+  {
+    const v = m.partitionStates ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 10;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt32(at + 4, x.leaderEpoch ?? -1);
+      view.setUint8(at + 8, (x.deletePartition ?? false) ? 1 : 0);
+      view.setUint8(at + 9, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -147,13 +160,6 @@ function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version: numbe
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeStopReplicaRequestStopReplicaPartitionState(w: Writer, version: number, m: StopReplicaRequestStopReplicaPartitionState): void {
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt32(m.leaderEpoch ?? -1);
-  w.writeBool(m.deletePartition ?? false);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeStopReplicaRequestStopReplicaPartitionState(r: Reader, version: number): StopReplicaRequestStopReplicaPartitionState {

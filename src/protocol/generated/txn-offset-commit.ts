@@ -177,8 +177,17 @@ function encodeTxnOffsetCommitResponseTopic(w: Writer, version: number, m: TxnOf
   else w.writeString(m.name ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeTxnOffsetCommitResponsePartition(w, version, e));
-    else w.writeArray(v, (w, e) => encodeTxnOffsetCommitResponsePartition(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 7 : 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      if (flexible) view.setUint8(at + 6, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -191,13 +200,6 @@ function decodeTxnOffsetCommitResponseTopic(r: Reader, version: number): TxnOffs
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeTxnOffsetCommitResponsePartition(w: Writer, version: number, m: TxnOffsetCommitResponsePartition): void {
-  const flexible = version >= 3;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeTxnOffsetCommitResponsePartition(r: Reader, version: number): TxnOffsetCommitResponsePartition {

@@ -179,7 +179,22 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
 
 function encodeVoteResponseTopicData(w: Writer, version: number, m: VoteResponseTopicData): void {
   w.writeCompactString(m.topicName ?? "");
-  w.writeCompactArray(m.partitions ?? [], (w, e) => encodeVoteResponsePartitionData(w, version, e));
+  {
+    const v = m.partitions ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 16;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      view.setInt32(at + 6, x.leaderId ?? 0);
+      view.setInt32(at + 10, x.leaderEpoch ?? 0);
+      view.setUint8(at + 14, (x.voteGranted ?? false) ? 1 : 0);
+      view.setUint8(at + 15, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -190,15 +205,6 @@ function decodeVoteResponseTopicData(r: Reader, version: number): VoteResponseTo
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeVoteResponsePartitionData(w: Writer, version: number, m: VoteResponsePartitionData): void {
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  w.writeInt32(m.leaderId ?? 0);
-  w.writeInt32(m.leaderEpoch ?? 0);
-  w.writeBool(m.voteGranted ?? false);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeVoteResponsePartitionData(r: Reader, version: number): VoteResponsePartitionData {

@@ -76,7 +76,21 @@ function encodeWriteShareGroupStateRequestPartitionData(w: Writer, version: numb
   w.writeInt32(m.stateEpoch ?? 0);
   w.writeInt32(m.leaderEpoch ?? 0);
   w.writeInt64(m.startOffset ?? 0n);
-  w.writeCompactArray(m.stateBatches ?? [], (w, e) => encodeWriteShareGroupStateRequestStateBatch(w, version, e));
+  {
+    const v = m.stateBatches ?? [];
+    w.writeCompactArrayLength(v.length);
+    const size = 20;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setBigInt64(at, x.firstOffset ?? 0n);
+      view.setBigInt64(at + 8, x.lastOffset ?? 0n);
+      view.setInt8(at + 16, x.deliveryState ?? 0);
+      view.setInt16(at + 17, x.deliveryCount ?? 0);
+      view.setUint8(at + 19, 0);
+      at += size;
+    }
+  }
   w.writeUnsignedVarint(0);
 }
 
@@ -90,14 +104,6 @@ function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: numb
   };
   r.skipTaggedFields();
   return m;
-}
-
-function encodeWriteShareGroupStateRequestStateBatch(w: Writer, version: number, m: WriteShareGroupStateRequestStateBatch): void {
-  w.writeInt64(m.firstOffset ?? 0n);
-  w.writeInt64(m.lastOffset ?? 0n);
-  w.writeInt8(m.deliveryState ?? 0);
-  w.writeInt16(m.deliveryCount ?? 0);
-  w.writeUnsignedVarint(0);
 }
 
 function decodeWriteShareGroupStateRequestStateBatch(r: Reader, version: number): WriteShareGroupStateRequestStateBatch {

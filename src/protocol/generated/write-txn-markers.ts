@@ -168,8 +168,17 @@ function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, ve
   else w.writeString(m.name ?? "");
   {
     const v = m.partitions ?? [];
-    if (flexible) w.writeCompactArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, version, e));
-    else w.writeArray(v, (w, e) => encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w, version, e));
+    if (flexible) w.writeCompactArrayLength(v.length);
+    else w.writeArrayLength(v.length);
+    const size = flexible ? 7 : 6;
+    let at = w.reserve(v.length * size);
+    const view = w.dataView;
+    for (const x of v) {
+      view.setInt32(at, x.partitionIndex ?? 0);
+      view.setInt16(at + 4, x.errorCode ?? 0);
+      if (flexible) view.setUint8(at + 6, 0);
+      at += size;
+    }
   }
   if (flexible) w.writeUnsignedVarint(0);
 }
@@ -182,13 +191,6 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, ve
   };
   if (flexible) r.skipTaggedFields();
   return m;
-}
-
-function encodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(w: Writer, version: number, m: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult): void {
-  const flexible = version >= 1;
-  w.writeInt32(m.partitionIndex ?? 0);
-  w.writeInt16(m.errorCode ?? 0);
-  if (flexible) w.writeUnsignedVarint(0);
 }
 
 function decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, version: number): WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {

@@ -4,7 +4,7 @@
 // busy_timeout makes a writer wait for the lock instead of failing. Nothing another
 // process could change is cached here: each call reads the store.
 
-import { Database, SQLiteError } from "bun:sqlite";
+import { Database, SQLiteError, constants } from "bun:sqlite";
 import {
   InvalidPartitionsError,
   OffsetOutOfRangeError,
@@ -93,6 +93,10 @@ export class SqliteStorage implements Storage {
     let db: Database | undefined;
     try {
       db = new Database(path, { create: true, readwrite: true, strict: true, safeIntegers: true });
+      // The last connection to close checkpoints the WAL but keeps the (then empty) -wal and -shm files, so a
+      // broker that is stopped and started again, as a scaled-to-zero one is, does not create them anew: that
+      // took ~1 ms of a broker's start-up (docs/BENCHMARKS.md, Startup). The .db file alone stays complete.
+      db.fileControl(constants.SQLITE_FCNTL_PERSIST_WAL, 1);
       // busy_timeout first: switching to WAL itself may wait for another process.
       db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       enableWal(db);
@@ -346,6 +350,9 @@ export class SqliteStorage implements Storage {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      // With the WAL kept (open), a journal size limit is what has the last connection's checkpoint truncate it
+      // to nothing, rather than leave frames the next start would read back.
+      this.#db.run("PRAGMA journal_size_limit = 0");
       this.#db.close(true);
     } catch (error) {
       throw new StorageUnavailableError(`closing sqlite store ${this.#db.filename}: ${messageOf(error)}`, {
