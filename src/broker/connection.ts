@@ -1,6 +1,7 @@
 import type { Socket } from "bun";
 import { consola } from "../log.ts";
 import { ApiKey } from "../protocol/generated/apis.ts";
+import type { FetchResponse } from "../protocol/generated/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { FrameReader } from "../protocol/frame-reader.ts";
 import { decodeRequestBody, decodeRequestHeader, encodeResponse, type RequestHeader } from "../protocol/messages.ts";
@@ -310,6 +311,11 @@ export class Connection {
       : 0;
     if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) {
       response.throttleTimeMs = throttleMs;
+      // Kafka answers a throttled Fetch with no data (getThrottledResponse); the client fetches the same offsets again after the throttle.
+      if (header.apiKey === ApiKey.Fetch) {
+        const empty: FetchResponse = { ...(response as FetchResponse), responses: [] };
+        response = empty;
+      }
       bytes = await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
     }
     await before;

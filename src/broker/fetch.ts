@@ -76,7 +76,8 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
           ? { ...(await ctx.storage.offsets(tp)), batches: [], abortedTransactions: [] }
           : await ctx.storage.fetch(tp, {
               fetchOffset: w.partition.fetchOffset,
-              maxBytes: total === 0 ? w.partition.partitionMaxBytes : Math.min(w.partition.partitionMaxBytes, budget),
+              // The store returns the first batch whole whatever the limit: that is the KIP-74 exception.
+              maxBytes: Math.min(w.partition.partitionMaxBytes, budget),
               isolation,
             });
       if (isLakeSink(w.topic.configs)) {
@@ -155,6 +156,10 @@ export const fetchApi = defineApi<FetchRequest, FetchResponse>({
     if ((request.sessionId ?? 0) !== 0) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }
+    // Never more than the client's fetch quota allows over its windows: a bigger response would be
+    // throttled whatever else the client did, and a throttled Fetch is answered empty (Kafka caps it too).
+    const quotaCap = (await ctx.security?.quotas?.fetchBytesCap({ principal: rc.principal, clientId: rc.clientId ?? "" })) ?? Infinity;
+    if (quotaCap < (request.maxBytes ?? Infinity)) request = { ...request, maxBytes: quotaCap, minBytes: Math.min(request.minBytes, quotaCap) };
     const wanted = await resolveTopics(ctx, request, rc);
     const readCommitted = (request.isolationLevel ?? 0) === 1;
     const deadline = Date.now() + Math.max(0, request.maxWaitMs);

@@ -58,8 +58,16 @@ export interface RequestUsage {
 export const QUOTA_EXEMPT_APIS: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 export interface QuotaEnforcer {
-  /** Records the request's usage; returns the throttle time in ms (0: within quota). */
+  /**
+   * Records the request's usage; returns the throttle time in ms (0: within quota). A throttled
+   * Fetch is answered empty, as Kafka does, so its response bytes are taken back out of the rate.
+   */
   record(usage: RequestUsage): Promise<number>;
+  /**
+   * The most a Fetch may return: what the client's consumer_byte_rate allows over the quota's windows
+   * (Kafka's getMaxValueInQuotaWindow), so one response is never throttled for its size alone; Infinity without a quota.
+   */
+  fetchBytesCap(request: Pick<RequestUsage, "principal" | "clientId">): Promise<number>;
   /** False when no quota set (as last read) applies to such a request, which then cannot be throttled. */
   mayThrottle(request: Pick<RequestUsage, "principal" | "clientId" | "apiKey">): Promise<boolean>;
   /** Forget cached quota settings (after this broker changed them). */

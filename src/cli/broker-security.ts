@@ -144,6 +144,9 @@ function lazyQuotas(storage: Storage): QuotaEnforcer {
       if (QUOTA_EXEMPT_APIS.has(request.apiKey)) return false;
       return (await load()).mayThrottle(request);
     },
+    async fetchBytesCap(request) {
+      return (await load()).fetchBytesCap(request);
+    },
     invalidate() {
       // Nothing is cached before the module is loaded.
       void loaded?.then((quotas) => quotas.invalidate());

@@ -90,6 +90,7 @@ export class ClientQuotas implements QuotaEnforcer {
     const now = performance.now();
     this.#expire(now);
     let throttleMs = 0;
+    let fetchBytes: { sensor: RateSensor; value: number } | null = null;
     for (const { key, value, cap } of measures(usage, this.windows.windowMs)) {
       const quota = applicableQuota(quotas, key, user, usage.clientId);
       if (!quota) continue;
@@ -97,8 +98,18 @@ export class ClientQuotas implements QuotaEnforcer {
       let sensor = this.#sensors.get(id);
       if (!sensor) this.#sensors.set(id, (sensor = new RateSensor(this.windows)));
       throttleMs = Math.max(throttleMs, Math.min(cap, sensor.record(value, now, quota.bound)));
+      if (key === "consumer_byte_rate") fetchBytes = { sensor, value };
     }
+    // Kafka's unrecordQuotaSensor: the throttled Fetch goes out empty, its bytes were never sent.
+    if (throttleMs > 0 && fetchBytes) fetchBytes.sensor.record(-fetchBytes.value, now, Infinity);
     return throttleMs;
+  }
+
+  async fetchBytesCap(request: Pick<RequestUsage, "principal" | "clientId">): Promise<number> {
+    const quotas = await this.#quotas.get();
+    const quota = quotas && applicableQuota(quotas, "consumer_byte_rate", userOf(request.principal), request.clientId);
+    if (!quota) return Infinity;
+    return Math.floor((quota.bound * (this.windows.samples - 1) * this.windows.windowMs) / 1000);
   }
 
   async mayThrottle(request: Pick<RequestUsage, "principal" | "clientId" | "apiKey">): Promise<boolean> {

@@ -1,11 +1,12 @@
 // Client quotas: Kafka's rate arithmetic, which quota applies to whom, and the quota APIs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { KafkaConnection } from "../../src/client/kafka-connection.ts";
+import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import { ErrorCode } from "../../src/protocol/error-codes.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { applicableQuota, describeQuotas, type QuotaEntry } from "../../src/security/quota-config.ts";
 import { ClientQuotas, RateSensor } from "../../src/security/quota-enforcer.ts";
 import { startInProcessBroker, type InProcessBroker } from "../broker/in-process-broker.ts";
+import { batchOf } from "../broker/records.ts";
 
 describe("RateSensor", () => {
   test("a rate is measured over at least quota.window.num - 1 windows; the throttle brings it back to the bound", () => {
@@ -108,5 +109,53 @@ describe("AlterClientQuotas and DescribeClientQuotas, and throttle_time_ms", () 
     // About 4000 B over the minimum window of 1 s at 1000 B/s: some three seconds.
     expect(throttle).toBeGreaterThan(2000);
     expect(throttle).toBeLessThan(4000);
+  });
+
+  test("consumer_byte_rate: a Fetch is capped at what the quota allows; a throttled one is answered empty, then served", async () => {
+    const reader = await KafkaConnection.connect(b.address, "reader");
+    const writer = await KafkaConnection.connect(b.address, "writer");
+    try {
+      const altered = await c.request(ApiKey.AlterClientQuotas, 1, {
+        entries: [{ entity: [{ entityType: "client-id", entityName: "reader" }], ops: [{ key: "consumer_byte_rate", value: 3000, remove: false }] }],
+        validateOnly: false,
+      });
+      expect(altered.entries[0]!.errorCode).toBe(ErrorCode.NONE);
+      const created = await writer.request(ApiKey.CreateTopics, 7, {
+        topics: [{ name: "quota-fetch", numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false,
+      });
+      expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
+      // Three batches of about 1,100 bytes, each its own Produce.
+      for (let i = 0; i < 3; i++) {
+        const produced = await writer.request(ApiKey.Produce, 9, {
+          transactionalId: null, acks: -1, timeoutMs: 1000,
+          topicData: [{ name: "quota-fetch", partitionData: [{ index: 0, records: batchOf([{ value: `${i}`.repeat(1000) }]) }] }],
+        });
+        expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+      }
+      const fetch = () =>
+        reader.request(ApiKey.Fetch, 12, {
+          replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+          topics: [{ topic: "quota-fetch", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+          forgottenTopicsData: [], rackId: "",
+        });
+      // 3000 B/s over the one window these quotas keep (samples 2 of 1 s): no Fetch returns more than 3000 bytes.
+      const first = await fetch();
+      expect(first.throttleTimeMs).toBe(0);
+      const records = first.responses[0]!.partitions[0]!.records!;
+      expect(records.byteLength).toBeGreaterThan(2000);
+      expect(records.byteLength).toBeLessThanOrEqual(3000);
+      // The same again at once is over the rate: throttled, with no data, as Kafka answers.
+      const second = await fetch();
+      expect(second.throttleTimeMs).toBeGreaterThan(0);
+      expect(second.responses).toEqual([]);
+      // Fetched again after the throttle (the connection was muted meanwhile), the data comes: the empty answer's
+      // bytes were not counted. A few rounds at most, however the windows fall.
+      let served = second;
+      for (let round = 0; round < 10 && served.responses.length === 0; round++) served = await fetch();
+      expect(served.responses[0]!.partitions[0]!.records!.byteLength).toBe(records.byteLength);
+    } finally {
+      reader.close();
+      writer.close();
+    }
   });
 });
