@@ -21,6 +21,8 @@ interface Wanted {
   topic: Topic | null;
   /** Error for the whole topic: unknown name or id. */
   topicError: number;
+  /** The request named the topic by id (v13+): a topic deleted since is UNKNOWN_TOPIC_ID, as Kafka answers. */
+  byId: boolean;
   partition: FetchRequest["topics"][number]["partitions"][number];
 }
 
@@ -79,6 +81,7 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
               // The store returns the first batch whole whatever the limit: that is the KIP-74 exception.
               maxBytes: Math.min(w.partition.partitionMaxBytes, budget),
               isolation,
+              topicId: w.topic.id,
             });
       if (isLakeSink(w.topic.configs)) {
         // Its records are only in its table; a batch waiting for its commit is in the log briefly, unseen.
@@ -100,7 +103,8 @@ async function readOnce(ctx: BrokerContext, wanted: Wanted[], request: FetchRequ
         records: size === 0 ? EMPTY_BYTES : concat(result.batches, size),
       });
     } catch (error) {
-      data.push(failed(partition, errorCodeOf(error, `fetch ${w.topic.name}-${partition}`)));
+      const code = errorCodeOf(error, `fetch ${w.topic.name}-${partition}`);
+      data.push(failed(partition, w.byId && code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? ErrorCode.UNKNOWN_TOPIC_ID : code));
       anyError = true;
     }
   }
@@ -138,9 +142,18 @@ async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: Requ
   const wanted: Wanted[] = [];
   for (const t of request.topics) {
     // v13+ names topics by id.
-    const { topic, errorCode: topicError } = await lookupAuthorizedTopic(ctx, rc, AclOperation.READ, rc.apiVersion >= 13 ? { id: t.topicId ?? ZERO_UUID } : (t.topic ?? ""), "fetch");
+    const byId = rc.apiVersion >= 13;
+    const nameOrId = byId ? { id: t.topicId ?? ZERO_UUID } : (t.topic ?? "");
+    // A long-polling consumer fetches again and again: the store may answer from its last look at the
+    // topic list, as each partition's read passes the topic's id and notices a deleted topic; a copy
+    // older than partitions added through another broker is looked up afresh.
+    let found = await lookupAuthorizedTopic(ctx, rc, AclOperation.READ, nameOrId, "fetch", { reuse: true });
+    if (found.topic && t.partitions.some((p) => !hasPartition(found.topic, p.partition))) {
+      found = await lookupAuthorizedTopic(ctx, rc, AclOperation.READ, nameOrId, "fetch");
+    }
+    const { topic, errorCode: topicError } = found;
     for (const partition of t.partitions) {
-      wanted.push({ topic, topicError, partition });
+      wanted.push({ topic, topicError, byId, partition });
     }
   }
   return wanted;

@@ -1,5 +1,5 @@
 import { ErrorCode } from "../protocol/error-codes.ts";
-import type { Topic } from "../storage/storage.ts";
+import type { Topic, TopicLookup } from "../storage/storage.ts";
 import { ResourceType } from "../protocol/acl-codes.ts";
 import type { BrokerContext, RequestContext } from "./context.ts";
 import { errorCodeOf } from "./error-mapping.ts";
@@ -12,10 +12,11 @@ export async function lookupTopic(
   ctx: BrokerContext,
   nameOrId: string | { id: string },
   purpose: string,
+  lookup?: TopicLookup,
 ): Promise<{ topic: Topic; errorCode: 0 } | { topic: null; errorCode: number }> {
   const byId = typeof nameOrId !== "string";
   try {
-    const topic = await ctx.storage.getTopic(byId ? nameOrId : { name: nameOrId });
+    const topic = await ctx.storage.getTopic(byId ? nameOrId : { name: nameOrId }, lookup);
     if (topic) return { topic, errorCode: ErrorCode.NONE };
     return { topic: null, errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   } catch (error) {
@@ -34,10 +35,11 @@ export async function lookupAuthorizedTopic(
   operation: number,
   nameOrId: string | { id: string },
   purpose: string,
+  lookup?: TopicLookup,
 ): Promise<{ topic: Topic; errorCode: 0 } | { topic: null; errorCode: number }> {
   const refused = { topic: null, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED } as const;
   if (typeof nameOrId === "string" && !rc.authz.allows(operation, ResourceType.TOPIC, nameOrId)) return refused;
-  const found = await lookupTopic(ctx, nameOrId, purpose);
+  const found = await lookupTopic(ctx, nameOrId, purpose, lookup);
   if (found.topic && typeof nameOrId !== "string" && !rc.authz.allows(operation, ResourceType.TOPIC, found.topic.name)) return refused;
   return found;
 }

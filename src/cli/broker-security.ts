@@ -59,6 +59,14 @@ const TLS_RELOAD_INTERVAL_MS = Number(env.TLS_RELOAD_INTERVAL_MS ?? 10_000);
 function securityCacheMs(storage: Storage): number {
   return Number(env.SECURITY_CACHE_MS ?? storage.pollIntervalMs ?? 1_000);
 }
+/**
+ * Quotas may be reused longer than ACLs where the engine asks (s3://): a client long-polling every 30 s would
+ * otherwise cost a GET of the quota object per fetch, and a quota set through another broker only changes
+ * throttling, while a revoked ACL must stop access soon.
+ */
+function quotaCacheMs(storage: Storage): number {
+  return Number(env.SECURITY_CACHE_MS ?? storage.quotaCacheMs ?? securityCacheMs(storage));
+}
 /** Kafka's quota.window.num and quota.window.size.seconds: the span client rates are measured over. */
 function quotaWindows(): { samples: number; windowMs: number } {
   const samples = Number(env.QUOTA_WINDOW_NUM ?? 11);
@@ -134,7 +142,7 @@ function lazyQuotas(storage: Storage): QuotaEnforcer {
   const windows = quotaWindows();
   let loaded: Promise<QuotaEnforcer> | null = null;
   const load = () =>
-    (loaded ??= import("../security/quota-enforcer.ts").then(({ ClientQuotas }) => new ClientQuotas(storage, securityCacheMs(storage), windows)));
+    (loaded ??= import("../security/quota-enforcer.ts").then(({ ClientQuotas }) => new ClientQuotas(storage, quotaCacheMs(storage), windows)));
   return {
     async record(usage) {
       if (QUOTA_EXEMPT_APIS.has(usage.apiKey)) return 0;

@@ -3,7 +3,7 @@
 import type { Storage } from "../storage/storage.ts";
 import type { StorageMetrics } from "./broker-metrics.ts";
 
-type Operation = Exclude<keyof Storage, "kind" | "pollIntervalMs" | "cleanerIntervalMs" | "appendsInCallOrder" | "watchAppends">;
+type Operation = Exclude<keyof Storage, "kind" | "pollIntervalMs" | "cleanerIntervalMs" | "quotaCacheMs" | "appendsInCallOrder" | "watchAppends">;
 
 /** Every operation of the contract; the type makes a new one in Storage fail to compile until listed here. */
 const OPERATIONS: Record<Operation, true> = {
@@ -39,6 +39,7 @@ export function instrumentStorage(inner: Storage, metrics: StorageMetrics): Stor
     kind: engine,
     pollIntervalMs: inner.pollIntervalMs,
     cleanerIntervalMs: inner.cleanerIntervalMs,
+    quotaCacheMs: inner.quotaCacheMs,
     appendsInCallOrder: inner.appendsInCallOrder,
   };
   for (const operation of Object.keys(OPERATIONS) as Operation[]) {

@@ -64,6 +64,23 @@ export interface FetchOptions {
   /** Stop adding batches once this many bytes are collected; the first batch is always returned whole. */
   maxBytes: number;
   isolation: "read_uncommitted" | "read_committed";
+  /**
+   * The id of the topic the caller looked up: an engine that finds the name now leading to a
+   * topic with another id (deleted and created again since) throws UnknownTopicError instead
+   * of reading the new topic's log. Engines whose lookups are never reused may ignore it.
+   */
+  topicId?: Uuid;
+}
+
+export interface TopicLookup {
+  /**
+   * The caller reads the topic's partitions next, passing its id (FetchOptions.topicId), which
+   * notices a deleted or re-created topic; and looks again without `reuse` when a partition it
+   * wants is missing. So an engine whose every read is billed may answer from its last read of
+   * the topic list when that is recent enough; a name or id it does not find there is read afresh.
+   * What such an answer may miss is a change of the topic's configs through another broker.
+   */
+  reuse?: boolean;
 }
 
 export interface AbortedTransaction {
@@ -122,13 +139,18 @@ export interface Storage {
    * default. Engines whose every read is a billed request ask for less.
    */
   readonly cleanerIntervalMs?: number;
+  /**
+   * How long a broker may reuse the client quotas it read, when SECURITY_CACHE_MS does not say; absent:
+   * pollIntervalMs. Every request consults them, so engines whose every read is a billed request ask for more.
+   */
+  readonly quotaCacheMs?: number;
 
   // --- topics ---------------------------------------------------------------------
   /** @throws TopicExistsError */
   createTopic(topic: NewTopic): Promise<Topic>;
   /** Removes the topic, its records and committed offsets. Null when it did not exist. */
   deleteTopic(by: { name: string } | { id: Uuid }): Promise<Topic | null>;
-  getTopic(by: { name: string } | { id: Uuid }): Promise<Topic | null>;
+  getTopic(by: { name: string } | { id: Uuid }, lookup?: TopicLookup): Promise<Topic | null>;
   listTopics(): Promise<Topic[]>;
   /** @throws UnknownTopicError, InvalidPartitionsError when count is not larger */
   createPartitions(name: string, count: number): Promise<Topic>;

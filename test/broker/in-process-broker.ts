@@ -17,14 +17,14 @@ export interface InProcessBroker {
   stop(): Promise<void>;
 }
 
-/** `port` 0 picks a free one; restart tests pass the previous broker's. */
+/** `port` 0 picks a free one; restart tests pass the previous broker's. A store given opened is closed by stop(). */
 export async function startInProcessBroker(
   config: Partial<BrokerConfig> = {},
-  storageUrl = "memory://",
+  storageUrl: string | Storage = "memory://",
   port = 0,
   security?: (storage: Storage) => Promise<BrokerSecurity>,
 ): Promise<InProcessBroker> {
-  const storage = await openStorage(storageUrl);
+  const storage = typeof storageUrl === "string" ? await openStorage(storageUrl) : storageUrl;
   const ctx: BrokerContext = {
     storage,
     notifier: new LogNotifier(),

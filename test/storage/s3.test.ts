@@ -394,6 +394,40 @@ describe("s3: what reads and appends cost, counted at the server", () => {
     proxy.stop();
   });
 
+  test("a lookup that may reuse costs no GET of the catalog; a read naming the old id of a re-created topic is refused", async () => {
+    const url = freshUrl();
+    const a = await open(url);
+    const { proxy, store: b } = await counted(url);
+    await a.createTopic({ name: "t", partitions: 1, configs: {} });
+    await a.append(tp, fakeBatch("old"));
+    const old = (await b.getTopic({ name: "t" }))!;
+    proxy.reset();
+    expect((await b.getTopic({ name: "t" }, { reuse: true }))?.id).toBe(old.id);
+    expect((await b.getTopic({ id: old.id }, { reuse: true }))?.name).toBe("t");
+    expect((await b.fetch(tp, { ...everything, fetchOffset: 0n, topicId: old.id })).batches.map(payloadOf)).toEqual(["old"]);
+    expect(proxy.requests().filter((r) => r.path.endsWith("/topics.json"))).toEqual([]);
+
+    // Deleted and created again through a: b's copy still names the old topic, but its read notices.
+    await a.deleteTopic({ name: "t" });
+    const created = await a.createTopic({ name: "t", partitions: 1, configs: {} });
+    await a.append(tp, fakeBatch("new"));
+    expect((await b.getTopic({ name: "t" }, { reuse: true }))?.id).toBe(old.id);
+    await expect(b.fetch(tp, { ...everything, fetchOffset: 0n, topicId: old.id })).rejects.toThrow(UnknownTopicError);
+    // That read went back to the catalog: the old id is gone, the name leads to the new topic.
+    expect(await b.getTopic({ id: old.id }, { reuse: true })).toBeNull();
+    expect((await b.getTopic({ name: "t" }, { reuse: true }))?.id).toBe(created.id);
+    expect((await b.fetch(tp, { ...everything, fetchOffset: 0n, topicId: created.id })).batches.map(payloadOf)).toEqual(["new"]);
+
+    // A change made through this store is never answered from the copy.
+    await b.setTopicConfigs("t", { "retention.ms": "1000" });
+    expect((await b.getTopic({ name: "t" }, { reuse: true }))?.configs).toEqual({ "retention.ms": "1000" });
+    await b.createPartitions("t", 2);
+    expect((await b.getTopic({ name: "t" }, { reuse: true }))?.partitions).toBe(2);
+    await a.close();
+    await b.close();
+    proxy.stop();
+  });
+
   const headWrites = (proxy: ReturnType<typeof startCountingProxy>) => proxy.counts((r) => r.path.endsWith("/head.json")).conditionalPut;
 
   /** A topic with one batch in it, so that counting starts after a store's first If-Match (RGW makes it find out which ETag form to send). */

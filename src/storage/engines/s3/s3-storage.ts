@@ -53,6 +53,7 @@ import type {
   PartitionOffsets,
   Storage,
   Topic,
+  TopicLookup,
   TopicPartition,
   Uuid,
   Versioned,
@@ -107,9 +108,21 @@ const DEFAULT_HEAD_INDEX_LIMIT = 256;
 const DEFAULT_HEAD_INDEX_KEEP = 64;
 /**
  * How often a fetch waiting for other brokers' appends reads the head again: each look is a
- * billed GET, and appends through this broker wake the fetch at once anyway.
+ * billed GET, and appends through this broker wake the fetch at once anyway. A consumer that
+ * long-polls one idle partition costs 60 s / this in head GETs a minute (4).
  */
-const POLL_INTERVAL_MS = 10_000;
+const POLL_INTERVAL_MS = 15_000;
+/**
+ * How long client quotas are reused (Storage.quotaCacheMs): each fetch of an idle long poll
+ * would otherwise GET the quota object. A quota set through another broker throttles within it.
+ */
+const QUOTA_CACHE_MS = 60_000;
+/**
+ * How long a fetch's topic lookup may be answered from the last catalog read (TopicLookup.reuse):
+ * deletion and re-creation are noticed by the head read that follows, added partitions by a
+ * fresh lookup, so only a config changed through another broker (a sink topic) shows this late.
+ */
+const CATALOG_REUSE_MS = 300_000;
 /**
  * How often retention and compaction run: Kafka's log.retention.check.interval.ms default. Each pass is a GET
  * of the catalog and of every head, so the broker's 30 s cost an idle broker four GETs a minute per partition.
@@ -124,6 +137,7 @@ export class S3Storage implements Storage {
   readonly kind = "s3";
   readonly pollIntervalMs = POLL_INTERVAL_MS;
   readonly cleanerIntervalMs = CLEANER_INTERVAL_MS;
+  readonly quotaCacheMs = QUOTA_CACHE_MS;
   readonly #store: ObjectStore;
   readonly #keys: ObjectKeys;
   readonly #offsets: GroupOffsets;
@@ -138,6 +152,8 @@ export class S3Storage implements Storage {
   readonly #heads = new Map<string, Document<PartitionHead>>();
   /** The topic catalog as last read, sent back as If-None-Match on the next read. */
   #catalog: Document<Catalog> | null = null;
+  /** When #catalog was last confirmed by a read (performance.now()); -Infinity after this process changed the catalog. */
+  #catalogReadAt = -Infinity;
   /** Head key -> this process's appends to that head, committed a group per head write. */
   readonly #appendGroups = new Map<string, AppendGroup<HeadLocation>>();
   readonly #headAccess: HeadAccess<HeadLocation> = {
@@ -234,14 +250,18 @@ export class S3Storage implements Storage {
       return written === null ? LOST_RACE : true;
     });
     this.#topics.delete(topic.name);
+    this.#catalogChanged();
     if (!removed) return null;
     await this.#offsets.deleteTopic(topic.name);
     await this.#removeLog(topic.logId);
     return topicView(topic);
   }
 
-  async getTopic(by: { name: string } | { id: Uuid }): Promise<Topic | null> {
+  async getTopic(by: { name: string } | { id: Uuid }, lookup?: TopicLookup): Promise<Topic | null> {
     this.#checkOpen("getTopic");
+    const reusable = lookup?.reuse && performance.now() - this.#catalogReadAt < CATALOG_REUSE_MS;
+    const known = reusable ? findTopic(this.#catalog?.value ?? null, by) : null;
+    if (known) return topicView(known);
     const topic = findTopic(await this.#readCatalog(), by);
     return topic ? topicView(topic) : null;
   }
@@ -267,6 +287,7 @@ export class S3Storage implements Storage {
       return written === null ? LOST_RACE : next;
     });
     this.#topics.set(name, grown);
+    this.#catalogChanged();
     return topicView(grown);
   }
 
@@ -278,6 +299,7 @@ export class S3Storage implements Storage {
       const next = { ...topic, configs: { ...configs } };
       return { next: withTopic(catalog, topic.logId, next), result: next };
     });
+    this.#catalogChanged();
     return topicView(updated);
   }
 
@@ -306,6 +328,9 @@ export class S3Storage implements Storage {
     this.#checkOpen("fetch");
     for (let attempt = 0; ; attempt++) {
       const { location, head } = await this.#readHead(tp);
+      if (options.topicId !== undefined && location.topic.id !== options.topicId) {
+        throw new UnknownTopicError(`topic ${tp.topic} was deleted: its name now names topic id ${location.topic.id}, not ${options.topicId}`);
+      }
       const offsets = offsetsOf(head);
       checkFetchOffset(options.fetchOffset, offsets);
       const committed = options.isolation === "read_committed";
@@ -506,12 +531,18 @@ export class S3Storage implements Storage {
   async #readCatalog(): Promise<Catalog | null> {
     const key = this.#keys.topics();
     const read = await revalidateDocument(this.#store, key, this.#catalog ?? undefined, (body) => decodeDocument<Catalog>(key, body));
+    this.#catalogReadAt = performance.now();
     if (read !== this.#catalog) {
       this.#catalog = read;
       this.#topics.clear();
       for (const topic of read?.value.topics ?? []) this.#topics.set(topic.name, topic);
     }
     return read?.value ?? null;
+  }
+
+  /** After this process changed the catalog, lookups read it again rather than reuse the copy. */
+  #catalogChanged(): void {
+    this.#catalogReadAt = -Infinity;
   }
 
   #checkNewTopic(catalog: Catalog | null, topic: CatalogTopic): void {
