@@ -57,7 +57,7 @@ const TLS_RELOAD_INTERVAL_MS = Number(env.TLS_RELOAD_INTERVAL_MS ?? 10_000);
  * serving any client GETs the quota object sixty times a minute.
  */
 function securityCacheMs(storage: Storage): number {
-  return Number(env.SECURITY_CACHE_MS ?? storage.pollIntervalMs ?? 1_000);
+  return Number(env.SECURITY_CACHE_MS ?? storage.intervals?.pollIntervalMs ?? 1_000);
 }
 /**
  * Quotas may be reused longer than ACLs where the engine asks (s3://): a client long-polling every 30 s would
@@ -65,7 +65,7 @@ function securityCacheMs(storage: Storage): number {
  * throttling, while a revoked ACL must stop access soon.
  */
 function quotaCacheMs(storage: Storage): number {
-  return Number(env.SECURITY_CACHE_MS ?? storage.quotaCacheMs ?? securityCacheMs(storage));
+  return Number(env.SECURITY_CACHE_MS ?? storage.intervals?.quotaCacheMs ?? securityCacheMs(storage));
 }
 /** Kafka's quota.window.num and quota.window.size.seconds: the span client rates are measured over. */
 function quotaWindows(): { samples: number; windowMs: number } {

@@ -3,7 +3,7 @@
 import type { Storage } from "../storage/storage.ts";
 import type { StorageMetrics } from "./broker-metrics.ts";
 
-type Operation = Exclude<keyof Storage, "kind" | "pollIntervalMs" | "cleanerIntervalMs" | "quotaCacheMs" | "appendsInCallOrder" | "watchAppends">;
+type Operation = Exclude<keyof Storage, "kind" | "intervals" | "appendsInCallOrder" | "watchAppends">;
 
 /** Every operation of the contract; the type makes a new one in Storage fail to compile until listed here. */
 const OPERATIONS: Record<Operation, true> = {
@@ -35,13 +35,7 @@ const OPERATIONS: Record<Operation, true> = {
 export function instrumentStorage(inner: Storage, metrics: StorageMetrics): Storage {
   const engine = inner.kind;
   // Calls go to `inner` synchronously, so its call order is kept.
-  const wrapped: Record<string, unknown> = {
-    kind: engine,
-    pollIntervalMs: inner.pollIntervalMs,
-    cleanerIntervalMs: inner.cleanerIntervalMs,
-    quotaCacheMs: inner.quotaCacheMs,
-    appendsInCallOrder: inner.appendsInCallOrder,
-  };
+  const wrapped: Record<string, unknown> = { kind: engine, intervals: inner.intervals, appendsInCallOrder: inner.appendsInCallOrder };
   for (const operation of Object.keys(OPERATIONS) as Operation[]) {
     const call = (inner[operation] as (...args: unknown[]) => Promise<unknown>).bind(inner);
     const duration = metrics.storageDuration.child([engine, operation]);

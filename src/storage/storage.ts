@@ -118,15 +118,27 @@ export interface Versioned<T> {
   version: string;
 }
 
+/**
+ * An engine's preferred intervals, each used where the environment does not say and the broker's
+ * default when absent. Engines whose every read is a billed request ask for reads less often.
+ */
+export interface EngineIntervals {
+  /** How often a broker waiting for appends made through other brokers (a fetch long poll) reads the store again (FETCH_POLL_MS). */
+  readonly pollIntervalMs?: number;
+  /** How often retention and compaction run (LOG_CLEANER_INTERVAL_MS). */
+  readonly cleanerIntervalMs?: number;
+  /**
+   * How long a broker may reuse the client quotas it read (SECURITY_CACHE_MS); absent: pollIntervalMs.
+   * Every request consults them.
+   */
+  readonly quotaCacheMs?: number;
+}
+
 export interface Storage {
   /** The engine's URL scheme, for logs. */
   readonly kind: string;
-  /**
-   * How often a broker waiting for appends made through other brokers (a fetch long poll)
-   * should read the store again, when FETCH_POLL_MS does not say; absent: the broker's default.
-   * Engines whose every read is a billed request ask for less.
-   */
-  readonly pollIntervalMs?: number;
+  /** How often the broker's periodic work should read this store, where the engine has a preference. */
+  readonly intervals?: EngineIntervals;
   /**
    * True when appends to one partition take effect in the order append() was called, also when
    * a call comes before the previous one has resolved. A broker then hands a connection's next
@@ -134,16 +146,6 @@ export interface Storage {
    * them together; without it, the broker waits.
    */
   readonly appendsInCallOrder?: boolean;
-  /**
-   * How often retention and compaction run, when LOG_CLEANER_INTERVAL_MS does not say; absent: the broker's
-   * default. Engines whose every read is a billed request ask for less.
-   */
-  readonly cleanerIntervalMs?: number;
-  /**
-   * How long a broker may reuse the client quotas it read, when SECURITY_CACHE_MS does not say; absent:
-   * pollIntervalMs. Every request consults them, so engines whose every read is a billed request ask for more.
-   */
-  readonly quotaCacheMs?: number;
 
   // --- topics ---------------------------------------------------------------------
   /** @throws TopicExistsError */

@@ -113,7 +113,7 @@ const DEFAULT_HEAD_INDEX_KEEP = 64;
  */
 const POLL_INTERVAL_MS = 15_000;
 /**
- * How long client quotas are reused (Storage.quotaCacheMs): each fetch of an idle long poll
+ * How long client quotas are reused (EngineIntervals.quotaCacheMs): each fetch of an idle long poll
  * would otherwise GET the quota object. A quota set through another broker throttles within it.
  */
 const QUOTA_CACHE_MS = 60_000;
@@ -135,9 +135,7 @@ const VANISHED_RETRIES = 5;
 
 export class S3Storage implements Storage {
   readonly kind = "s3";
-  readonly pollIntervalMs = POLL_INTERVAL_MS;
-  readonly cleanerIntervalMs = CLEANER_INTERVAL_MS;
-  readonly quotaCacheMs = QUOTA_CACHE_MS;
+  readonly intervals = { pollIntervalMs: POLL_INTERVAL_MS, cleanerIntervalMs: CLEANER_INTERVAL_MS, quotaCacheMs: QUOTA_CACHE_MS };
   readonly #store: ObjectStore;
   readonly #keys: ObjectKeys;
   readonly #offsets: GroupOffsets;
