@@ -49,8 +49,18 @@ function option(name: string): string | undefined {
   return at >= 0 ? process.argv[at + 1] : undefined;
 }
 
-/** Retries connect + ApiVersions until answered; only "connection refused" means "not up yet". */
-async function firstAnswer(port: number): Promise<void> {
+/**
+ * Waits for the program's "listening" line on its stdout (the broker and both baselines log one), then sends
+ * ApiVersions. Polling the port instead would add up to a retry interval of noise to every sample.
+ */
+async function firstAnswer(port: number, stdout: ReadableStream<Uint8Array>): Promise<void> {
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stdout) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes("listening")) break;
+  }
+  if (!text.includes("listening")) throw new Error(`the program exited before listening; it wrote: ${text.trim()}`);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     try {
       const response = await requestApiVersions(port);
@@ -74,10 +84,10 @@ async function measure(subject: Subject, binary: string): Promise<Sample> {
   const port = freePort();
   const argv = subject.argv(binary, port);
   const started = performance.now();
-  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: { ...process.env, ...subject.env(port) } });
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "ignore", env: { ...process.env, ...subject.env(port) } });
   try {
     await Promise.race([
-      firstAnswer(port),
+      firstAnswer(port, proc.stdout),
       proc.exited.then((code) => {
         throw new Error(`${argv.join(" ")} exited with ${code} before answering`);
       }),

@@ -5,7 +5,7 @@ import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/txn-settings.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
 import type { BrokerContext } from "../broker/context.ts";
 import { openStorage } from "../storage/open.ts";
-import { parseHttpListenerUrl, parseListenerUrls } from "./listener-url.ts";
+import { describeListeners, parseHttpListenerUrl, parseListenerUrls } from "./listener-url.ts";
 import { applyLogging, loggingArgs, parseSchemaRefreshMs, schemaArgs, stopOnSignals } from "./server-options.ts";
 import { brokerSecurity, listenerSpecs, securityArgs } from "./broker-security.ts";
 import type { RunningHttp } from "../http/server.ts";
@@ -137,7 +137,7 @@ export const brokerCommand = defineCommand({
       },
     };
     let broker: RunningBroker;
-    const where = listeners.map((l) => `${l.tls ? "tls://" : ""}${l.host}:${l.port}`).join(", ");
+    const where = describeListeners(listeners);
     try {
       broker = listenOn(ctx, specs);
     } catch (error) {
@@ -186,7 +186,7 @@ export const brokerCommand = defineCommand({
     if (lake) consola.info(`lake at ${lake.location} (${lake.format} tables ${lake.namespace}.<topic>${lake.icebergCatalog ? `, Iceberg catalog ${lake.icebergCatalog}` : ""})`);
     // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
     consola.info(
-      `tansu listening on ${listeners.map((l, i) => `${l.tls ? "tls://" : ""}${l.host}:${broker.ports[i]}`).join(", ")} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
+      `tansu listening on ${describeListeners(listeners, broker.ports)} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
     );
   },
 });

@@ -5,6 +5,7 @@ import type { ListenerSpec } from "../broker/server.ts";
 import { QUOTA_EXEMPT_APIS, type BrokerSecurity, type QuotaEnforcer } from "../broker/security-hooks.ts";
 import type { Storage } from "../storage/storage.ts";
 import type { ListenerUrl } from "./listener-url.ts";
+import { listOption } from "./list-option.ts";
 
 const env = process.env;
 
@@ -88,25 +89,33 @@ export async function listenerSpecs(args: SecurityArgs, listeners: ListenerUrl[]
     throw new Error(`--advertised-listener-url must list one URL per listener (${listeners.length} listeners, ${advertised.length} advertised)`);
   }
   let tls: ListenerSpec["tls"];
-  if (listeners.some((l) => l.tls)) {
+  let anyTls = false;
+  for (const l of listeners) anyTls ||= l.tls;
+  if (anyTls) {
     const certFile = args["tls-cert-file"];
     const keyFile = args["tls-key-file"];
     if (!certFile || !keyFile) throw new Error("tls:// listeners need --tls-cert-file and --tls-key-file");
     const { tlsFromFiles } = await import("../security/tls.ts");
     tls = tlsFromFiles({ certFile, keyFile, caFile: args["tls-ca-file"] }, TLS_RELOAD_INTERVAL_MS);
   }
-  return listeners.map((l, i) => ({
-    hostname: l.host,
-    port: l.port,
-    ...(l.tls ? { tls } : {}),
-    // One advertised URL for one listener keeps the context's own (the common case).
-    ...(listeners.length > 1 ? { advertised: { host: advertised[i]!.host, port: advertised[i]!.port } } : {}),
-  }));
+  // A loop, not map(): this runs on every broker's start-up path (list-option.ts says why).
+  const specs: ListenerSpec[] = [];
+  for (let i = 0; i < listeners.length; i++) {
+    const l = listeners[i]!;
+    specs.push({
+      hostname: l.host,
+      port: l.port,
+      ...(l.tls ? { tls } : {}),
+      // One advertised URL for one listener keeps the context's own (the common case).
+      ...(listeners.length > 1 ? { advertised: { host: advertised[i]!.host, port: advertised[i]!.port } } : {}),
+    });
+  }
+  return specs;
 }
 
 /** SASL, the authorizer and quotas, as the options ask. */
 export async function brokerSecurity(args: SecurityArgs, storage: Storage): Promise<BrokerSecurity> {
-  const mechanisms = (args["sasl-mechanisms"] ?? "").split(",").map((m) => m.trim().toUpperCase()).filter(Boolean);
+  const mechanisms = listOption(args["sasl-mechanisms"]?.toUpperCase());
   const authorizer = args.authorizer ?? "none";
   if (authorizer !== "none" && authorizer !== "acl") throw new Error(`--authorizer: unknown authorizer ${authorizer} (none or acl)`);
   const reauthMs = nonNegative(args["connections-max-reauth-ms"], "--connections-max-reauth-ms");
@@ -119,13 +128,13 @@ export async function brokerSecurity(args: SecurityArgs, storage: Storage): Prom
     oauth: {
       jwksUrl: args["oauth-jwks-url"],
       issuer: args["oauth-issuer"],
-      audience: (args["oauth-audience"] ?? "").split(",").map((a) => a.trim()).filter(Boolean),
+      audience: listOption(args["oauth-audience"]),
       principalClaim: args["oauth-principal-claim"] ?? "sub",
     },
     acl:
       authorizer === "acl"
         ? {
-            superUsers: (args["super-users"] ?? "").split(";").map((p) => p.trim()).filter(Boolean),
+            superUsers: listOption(args["super-users"], ";"),
             allowEveryoneIfNoAclFound: args["allow-everyone-if-no-acl-found"],
           }
         : null,

@@ -1,3 +1,5 @@
+import { listOption } from "./list-option.ts";
+
 export interface ListenerUrl {
   host: string;
   port: number;
@@ -29,9 +31,21 @@ export function parseListenerUrl(url: string, option: string): ListenerUrl {
 
 /** A comma-separated list of listener URLs. */
 export function parseListenerUrls(list: string, option: string): ListenerUrl[] {
-  const urls = list.split(",").map((u) => u.trim()).filter(Boolean);
+  const urls = listOption(list);
   if (urls.length === 0) throw new Error(`${option}: no listener given`);
-  return urls.map((u) => parseListenerUrl(u, option));
+  const parsed: ListenerUrl[] = [];
+  for (const url of urls) parsed.push(parseListenerUrl(url, option));
+  return parsed;
+}
+
+/** `host:port, host:port`, with tls:// before those that are; `ports` in place of the URLs' own when given. */
+export function describeListeners(listeners: readonly ListenerUrl[], ports?: readonly number[]): string {
+  let text = "";
+  for (let i = 0; i < listeners.length; i++) {
+    const l = listeners[i]!;
+    text += `${i > 0 ? ", " : ""}${l.tls ? "tls://" : ""}${l.host}:${ports?.[i] ?? l.port}`;
+  }
+  return text;
 }
 
 /** Parses the `http://host:port` URL of the HTTP listener (--http-listener-url). */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import pkg from "../../package.json" with { type: "json" };
 import type { CommandDef } from "citty";
+import { defaultArgs } from "./define-command.ts";
 
 // Subcommands are imported only when run (citty resolves a function-valued subcommand on
 // demand): `tansu broker` evaluates none of the other commands' code, and each new command
@@ -29,7 +30,6 @@ if (given.length === 0 || (given.length === 1 && given[0] === "broker")) {
   // without loading citty, whose parsing (node:util's parseArgs, compiled at run time) is the
   // largest part of a broker's start-up (docs/BENCHMARKS.md, Startup).
   const { brokerCommand } = await import("./broker-command.ts");
-  const { defaultArgs } = await import("./define-command.ts");
   try {
     await brokerCommand.run!({ rawArgs: given, args: defaultArgs(brokerCommand) as never, cmd: brokerCommand });
   } catch (error) {

@@ -85,9 +85,13 @@ export function operationBits(operations: Iterable<number>): number {
   return bits;
 }
 
+/** Built on first use: every broker evaluates this module at start-up, and few ever name an ACL code. */
 function nameTable(table: Record<string, number>): (code: number) => string {
-  const names = new Map(Object.entries(table).map(([name, code]) => [code, name]));
-  return (code) => names.get(code) ?? `UNKNOWN(${code})`;
+  let names: Map<number, string> | undefined;
+  return (code) => {
+    names ??= new Map(Object.entries(table).map(([name, code]) => [code, name]));
+    return names.get(code) ?? `UNKNOWN(${code})`;
+  };
 }
 
 export const resourceTypeName = nameTable(ResourceType);

@@ -44,12 +44,11 @@ import {
 import { migrate } from "./migrations.ts";
 import { decodeValue, encodeValue } from "../../record-codec.ts";
 import {
-  prepareStatements,
   type CommittedOffsetRow,
   type PartitionOffsetsRow,
   type PartitionRow,
   type ProducerRow,
-  type Statements,
+  Statements,
   type TopicRow,
 } from "./statements.ts";
 
@@ -82,7 +81,7 @@ export class SqliteStorage implements Storage {
 
   private constructor(db: Database) {
     this.#db = db;
-    this.#sql = prepareStatements(db);
+    this.#sql = new Statements(db);
   }
 
   /**
