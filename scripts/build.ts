@@ -18,8 +18,15 @@ const ENTRY = join(REPO, "src/cli/main.ts");
 /** How every tansu executable is compiled; benchmarks compile their baselines the same way. */
 export const COMPILE_FLAGS = ["--compile", "--minify", "--bytecode", "--format=esm", "--splitting", "--sourcemap"];
 
-/** The starts a layout is recorded from, the most common first (the default store). */
-const RECORDED_STARTS = ["sqlite://tansu.db", "memory://"];
+/**
+ * The starts a layout is recorded from, the most common first: configured by the environment (as the container
+ * image and fly.toml run it) on the default store and on memory://, then with options, which citty parses.
+ */
+const RECORDED_STARTS: { storage: string; flags: boolean }[] = [
+  { storage: "sqlite://tansu.db", flags: false },
+  { storage: "memory://", flags: false },
+  { storage: "memory://", flags: true },
+];
 
 /** A Kafka ApiVersions v0 request frame: size, api key 18, version 0, correlation id 1, null client id. */
 const API_VERSIONS_V0 = new Uint8Array([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
@@ -73,19 +80,18 @@ async function answerOne(port: number): Promise<void> {
   await promise;
 }
 
-/** Runs `binary` as a broker on `storage` in `dir` until it answered one request, writing what it ran to `order`. */
-async function recordStart(binary: string, storage: string, dir: string, order: string): Promise<void> {
-  const broker = Bun.spawn([binary, "broker"], {
+/** Runs `binary` as a broker in `dir` until it answered one request, writing what it ran to `order`. */
+async function recordStart(binary: string, start: (typeof RECORDED_STARTS)[number], dir: string, order: string): Promise<void> {
+  const options = { "listener-url": "tcp://127.0.0.1:0", "advertised-listener-url": "tcp://127.0.0.1:9092", "storage-engine": start.storage };
+  const argv = [binary, "broker"];
+  const env: Record<string, string | undefined> = { ...process.env, BUN_BYTECODE_ORDER_OUT: order, LOG_LEVEL: "info", LOG_FORMAT: "text" };
+  for (const [name, value] of Object.entries(options)) {
+    if (start.flags) argv.push(`--${name}`, value);
+    else env[name.toUpperCase().replaceAll("-", "_")] = value;
+  }
+  const broker = Bun.spawn(argv, {
     cwd: dir,
-    env: {
-      ...process.env,
-      BUN_BYTECODE_ORDER_OUT: order,
-      LISTENER_URL: "tcp://127.0.0.1:0",
-      ADVERTISED_LISTENER_URL: "tcp://127.0.0.1:9092",
-      STORAGE_ENGINE: storage,
-      LOG_LEVEL: "info",
-      LOG_FORMAT: "text",
-    },
+    env,
     stdout: "pipe",
     stderr: "inherit",
   });
@@ -98,8 +104,9 @@ async function recordStart(binary: string, storage: string, dir: string, order: 
     broker.kill("SIGTERM");
     [code] = await Promise.all([broker.exited, stdout.text.catch(() => "")]);
   }
-  if (code !== 0) throw new Error(`the broker recording ${storage} exited with ${code}`);
-  if (!(await Bun.file(order).exists())) throw new Error(`the broker recording ${storage} wrote no ${order}`);
+  const what = `the broker on ${start.storage}${start.flags ? " configured by options" : ""}`;
+  if (code !== 0) throw new Error(`${what} exited with ${code}`);
+  if (!(await Bun.file(order).exists())) throw new Error(`${what} wrote no ${order}`);
 }
 
 async function build(args: string[]): Promise<void> {
@@ -113,9 +120,9 @@ async function build(args: string[]): Promise<void> {
     const recorder = join(work, "tansu");
     compile(recorder, []);
     const orders: string[] = [];
-    for (const [i, storage] of RECORDED_STARTS.entries()) {
+    for (const [i, start] of RECORDED_STARTS.entries()) {
       const order = join(work, `start-${i}.order`);
-      await recordStart(recorder, storage, work, order);
+      await recordStart(recorder, start, work, order);
       orders.push(order);
     }
     compile(outfile, [`--bytecode-order=${orders.join(",")}`, ...(target ? [target] : [])]);

@@ -22,6 +22,7 @@ import { isConnectionRefused, requestApiVersions } from "../../test/harness/api-
 import { freePort } from "../../test/harness/free-port.ts";
 import { tempDir } from "../../test/harness/temp-dir.ts";
 import { BENCHMARKS_MD, writeBenchmarkSection } from "./report.ts";
+import { COMPILE_FLAGS } from "../build.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 // Refused connects return at once, so this bounds the wait at roughly MAX_ATTEMPTS × BACKOFF_MS.
@@ -268,7 +269,7 @@ const work = tempDir("tansu-startup-");
 /** Compiled with the same flags as `npm run build` compiles the broker. */
 function compileBaseline(name: string): string {
   const outfile = join(work, name);
-  const compiled = Bun.spawnSync([process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm", "--splitting", join(REPO, `scripts/bench/baseline/${name}.ts`), "--outfile", outfile]);
+  const compiled = Bun.spawnSync([process.execPath, "build", ...COMPILE_FLAGS, join(REPO, `scripts/bench/baseline/${name}.ts`), "--outfile", outfile]);
   if (!compiled.success) throw new Error(`compiling ${name} failed:\n${compiled.stderr.toString()}`);
   return outfile;
 }

@@ -24,6 +24,7 @@ const STARTUP_MODULES = [
   "src/cli/broker-command.ts",
   "src/cli/define-command.ts",
   "src/cli/listener-url.ts",
+  "src/cli/list-option.ts",
   // The broker's option definitions (logging, schema files, security) and what acts on them at start:
   // log level and format, the signal handlers, the listeners' TLS settings and a broker's security
   // (none, for a plain broker; quotas load on the first request one can apply to).
