@@ -96,7 +96,10 @@ export class Connection {
           return { answered: Promise.resolve() };
         });
       this.#queue = started.then(() => {});
-      void started.then(({ answered }) => answered).finally(() => this.#settled());
+      // then(settle, settle) rather than finally(): JavaScriptCore compiles that builtin on its first call, during a
+      // broker's first request (docs/BENCHMARKS.md, Startup); `answered` never rejects anyway.
+      const settle = () => this.#settled();
+      void started.then(({ answered }) => answered).then(settle, settle);
     }
     this.#applyBackpressure();
   }
@@ -222,7 +225,7 @@ export class Connection {
     // The handler is called now, before the next request may start: a Produce takes its append
     // turns before its first await, so they are taken in arrival order (lazyApi's wrapper first
     // awaits its module, and calls waiting on the same promise resume in the order they came).
-    const before = this.#unanswered.at(-1) ?? Promise.resolve();
+    const before = this.#lastUnanswered ?? Promise.resolve();
     // Never rejects: the answers after this one wait for it.
     const answered = this.#answer(handler, header, request, frame, started, principal, authz, before).catch(async (error: unknown) => {
       consola.error(`answering ${apiName(header.apiKey)} v${header.apiVersion} from ${this.remote} failed:`, error);
@@ -261,9 +264,14 @@ export class Connection {
     while (this.#unanswered.length >= MAX_OVERLAPPING_PRODUCES) await this.#unanswered[0];
   }
 
+  /** The latest request's answer, if it is still pending (not at(-1): a builtin compiled on its first call). */
+  get #lastUnanswered(): Promise<void> | undefined {
+    return this.#unanswered[this.#unanswered.length - 1];
+  }
+
   /** Resolves once every request started so far has been answered. */
   async #allAnswered(): Promise<void> {
-    while (this.#unanswered.length > 0) await this.#unanswered.at(-1);
+    while (this.#unanswered.length > 0) await this.#lastUnanswered;
   }
 
   /** Runs the handler and sends its answer once `before` (the previous request's answer) went out. */

@@ -12,6 +12,7 @@ import type { RunningHttp } from "../http/server.ts";
 import type { Storage } from "../storage/storage.ts";
 import { openSchemas, type BrokerSchemas } from "../schema/open-schemas.ts";
 import type { LakeFeed } from "../broker/lake-feed.ts";
+import type { PrometheusBrokerMetrics } from "../metrics/broker-metrics.ts";
 import pkg from "../../package.json" with { type: "json" };
 
 // Only what every broker needs at start-up is imported here: the schema layer, the lake, metrics,
@@ -147,26 +148,7 @@ export const brokerCommand = defineCommand({
     let http: RunningHttp | null = null;
     if (httpListener) {
       try {
-        // Imported only when enabled, like everything off the start-up path (docs/ARCHITECTURE.md).
-        const [{ listenHttp }, { healthRoutes }, { readyRoutes }, { metricsRoutes }, { consoleRoutes }, { schemaRegistryRoutes }] = await Promise.all([
-          import("../http/server.ts"),
-          import("../http/health.ts"),
-          import("../http/ready.ts"),
-          import("../http/metrics.ts"),
-          import("../http/console/routes.ts"),
-          import("../http/schema-registry.ts"),
-        ]);
-        http = listenHttp(httpListener.host, httpListener.port, [
-          healthRoutes(),
-          readyRoutes(storage),
-          metricsRoutes(ctx, metrics!, {
-            refreshMs: Number(env.CONSUMER_LAG_REFRESH_MS ?? 10_000),
-            maxGroups: Number(env.CONSUMER_LAG_MAX_GROUPS ?? 500),
-            maxPartitions: Number(env.CONSUMER_LAG_MAX_PARTITIONS ?? 10_000),
-          }),
-          consoleRoutes(ctx, pkg.version),
-          schemaRegistryRoutes(schemas.registry),
-        ]);
+        http = await serveHttp(httpListener, ctx, metrics!, schemas);
       } catch (error) {
         await broker.stop();
         await storage.close();
@@ -190,3 +172,33 @@ export const brokerCommand = defineCommand({
     );
   },
 });
+
+/** The HTTP listener with every route (health, readiness, metrics, the console, the Schema Registry API). */
+async function serveHttp(
+  listener: { host: string; port: number },
+  ctx: BrokerContext,
+  metrics: PrometheusBrokerMetrics,
+  schemas: BrokerSchemas,
+): Promise<RunningHttp> {
+  // Imported only when enabled, like everything off the start-up path (docs/ARCHITECTURE.md); a function of its
+  // own, so a broker without HTTP never has this code linked at start.
+  const [{ listenHttp }, { healthRoutes }, { readyRoutes }, { metricsRoutes }, { consoleRoutes }, { schemaRegistryRoutes }] = await Promise.all([
+    import("../http/server.ts"),
+    import("../http/health.ts"),
+    import("../http/ready.ts"),
+    import("../http/metrics.ts"),
+    import("../http/console/routes.ts"),
+    import("../http/schema-registry.ts"),
+  ]);
+  return listenHttp(listener.host, listener.port, [
+    healthRoutes(),
+    readyRoutes(ctx.storage),
+    metricsRoutes(ctx, metrics, {
+      refreshMs: Number(env.CONSUMER_LAG_REFRESH_MS ?? 10_000),
+      maxGroups: Number(env.CONSUMER_LAG_MAX_GROUPS ?? 500),
+      maxPartitions: Number(env.CONSUMER_LAG_MAX_PARTITIONS ?? 10_000),
+    }),
+    consoleRoutes(ctx, pkg.version),
+    schemaRegistryRoutes(schemas.registry),
+  ]);
+}
