@@ -1,5 +1,5 @@
 import { defineCommand } from "./define-command.ts";
-import { consola } from "../log.ts";
+import { consola, logReady } from "../log.ts";
 import { listenOn, type RunningBroker } from "../broker/server.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "../broker/transactions/txn-settings.ts";
 import { LogNotifier } from "../broker/log-notifier.ts";
@@ -167,7 +167,7 @@ export const brokerCommand = defineCommand({
     lakeFeed?.start();
     if (lake) consola.info(`lake at ${lake.location} (${lake.format} tables ${lake.namespace}.<topic>${lake.icebergCatalog ? `, Iceberg catalog ${lake.icebergCatalog}` : ""})`);
     // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
-    consola.info(
+    logReady(
       `tansu listening on ${describeListeners(listeners, broker.ports)} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
     );
   },

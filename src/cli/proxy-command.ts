@@ -1,5 +1,5 @@
 import { defineCommand } from "citty";
-import { consola } from "../log.ts";
+import { logReady } from "../log.ts";
 import { DEFAULT_MAX_FRAME_BYTES } from "../protocol/frame-reader.ts";
 import { formatAddress, listenProxy } from "../proxy/server.ts";
 import type { Address } from "../proxy/broker-ports.ts";
@@ -79,7 +79,7 @@ export const proxyCommand = defineCommand({
       validator,
     });
     stopOnSignals("letting in-flight requests finish", () => proxy.stop());
-    consola.info(
+    logReady(
       `tansu proxy listening on ${listener.host}:${proxy.port}, broker ports ${listener.port + 1}-${listener.port + brokerPortCount} ` +
         `(advertised ${formatAddress(advertised)}), upstream ${upstreams.map(formatAddress).join(",")} in ${Math.round(performance.now())} ms`,
     );
