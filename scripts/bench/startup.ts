@@ -110,6 +110,8 @@ function median(values: number[]): number {
 
 interface Summary {
   subject: Subject;
+  /** Each round's startup, in round order: ratios pair a subject's run with its baseline's in the same round. */
+  timesMs: number[];
   startupMs: number;
   minMs: number;
   maxMs: number;
@@ -137,6 +139,7 @@ async function benchAll(subjects: Subject[], runs: number, work: string): Promis
     const times = samples[i].map((s) => s.startupMs);
     return {
       subject,
+      timesMs: times,
       startupMs: median(times),
       minMs: Math.min(...times),
       maxMs: Math.max(...times),
@@ -185,12 +188,15 @@ function section(results: Summary[], runs: number, command: string): string {
   const bare = results[0];
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const revision = Bun.spawnSync(["git", "-C", REPO, "describe", "--always", "--dirty"]).stdout.toString().trim() || "unknown";
+  // The median of the rounds' ratios: a round runs every subject once, one after the other, so load that comes and
+  // goes on the machine falls on both sides of each ratio.
+  const ratio = (r: Summary, base: Summary) => median(r.timesMs.map((ms, round) => ms / base.timesMs[round])).toFixed(2);
   const ratios = (r: Summary) => {
     const base = results.find((b) => b.subject === (r.subject.baseline ?? bare.subject))!;
     if (base === r) return ["1", "+0.0", "—"];
-    return [(r.startupMs / base.startupMs).toFixed(2), `+${(r.rssMiB - base.rssMiB).toFixed(1)}`, base === bare ? "bare" : "bare + SQLite"];
+    return [ratio(r, base), `+${(r.rssMiB - base.rssMiB).toFixed(1)}`, base === bare ? "bare" : "bare + SQLite"];
   };
-  const vsBare = (r: Summary) => (r === bare ? ["1", "+0.0"] : [(r.startupMs / bare.startupMs).toFixed(2), `+${(r.rssMiB - bare.rssMiB).toFixed(1)}`]);
+  const vsBare = (r: Summary) => (r === bare ? ["1", "+0.0"] : [ratio(r, bare), `+${(r.rssMiB - bare.rssMiB).toFixed(1)}`]);
   return [
     "## Startup",
     "",
@@ -198,7 +204,8 @@ function section(results: Summary[], runs: number, command: string): string {
     "\"listening\" line reaches its stdout: polling the port would add up to a retry interval to every sample, about",
     "1.5 ms here), and resident memory right after that answer: VmRSS (what the goal counts; mostly pages",
     "of the executable the process touched) and RssAnon (memory it allocated). Medians of",
-    `${runs} runs after one warm-up run each; subjects take turns run by run, each from a fresh copy of its binary.`,
+    `${runs} runs after one warm-up run each; subjects take turns run by run, each from a fresh copy of its binary,`,
+    "and a ratio is the median of the rounds' ratios (each subject's run over its baseline's in the same round).",
     "The baseline is a compiled Bun program that only binds the port and answers ApiVersions with a fixed frame",
     "(scripts/bench/baseline/bare-listen.ts); \"bare + SQLite\" also opens a bun:sqlite file the way the engine does",
     "(bare-sqlite.ts): the least a broker on sqlite:// can cost. The sqlite store exists already (created by the",
@@ -327,6 +334,6 @@ const subjects: Subject[] = [
   ...(compare ? brokerSubjects(compare, `compared build (${basename(compare)})`, storage, { memory: bare, sqlite: bareSqlite }) : []),
 ];
 const results = await benchAll(subjects, runs, work);
-for (const r of results) console.log(JSON.stringify({ ...r, subject: r.subject.name }));
+for (const { timesMs: _, ...r } of results) console.log(JSON.stringify({ ...r, subject: r.subject.name }));
 writeBenchmarkSection("startup", section(results, runs, command));
 console.log(`wrote the Startup section of ${BENCHMARKS_MD}`);
