@@ -75,6 +75,15 @@ function codecOf(spec: ApiSpec): Promise<ApiCodec> {
 }
 
 /**
+ * Starts importing an API's codec ahead of its first use (codecOf then finds it loading or loaded). A failure
+ * is not reported here: the first use imports the codec again and reports it there.
+ */
+export function preloadCodec(apiKey: number): void {
+  const spec = apis.get(apiKey);
+  if (spec) codecOf(spec).catch(() => {});
+}
+
+/**
  * Best-effort client id of a request we cannot fully parse: every header version from 1 on starts
  * with the same classic nullable string, so it is readable even for versions we do not know.
  */

@@ -29,6 +29,7 @@ import {
   decodeResponse,
   encodeRequest,
   encodeResponse,
+  preloadCodec,
   UnknownRequestApiKeyError,
   UnsupportedRequestVersionError,
 } from "../../src/protocol/messages.ts";
@@ -523,4 +524,11 @@ describe("agreement with real client codecs", () => {
       ],
     });
   });
+});
+
+test("a codec preloaded ahead of its first use serves it, and an unknown API key preloads nothing", async () => {
+  preloadCodec(ApiKey.ApiVersions);
+  preloadCodec(9999);
+  const frame = await encodeResponse(ApiKey.ApiVersions, 0, 7, { errorCode: 0, apiKeys: [], throttleTimeMs: 0 });
+  expect(new DataView(frame.buffer, frame.byteOffset).getInt32(4)).toBe(7);
 });
