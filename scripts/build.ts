@@ -84,7 +84,14 @@ async function answerOne(port: number): Promise<void> {
 async function recordStart(binary: string, start: (typeof RECORDED_STARTS)[number], dir: string, order: string): Promise<void> {
   const options = { "listener-url": "tcp://127.0.0.1:0", "advertised-listener-url": "tcp://127.0.0.1:9092", "storage-engine": start.storage };
   const argv = [binary, "broker"];
-  const env: Record<string, string | undefined> = { ...process.env, BUN_BYTECODE_ORDER_OUT: order, LOG_LEVEL: "info", LOG_FORMAT: "text" };
+  // Not the builder's environment: a broker option set there (TLS files, SASL, an HTTP listener) would change, or
+  // fail, the start being recorded.
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    BUN_BYTECODE_ORDER_OUT: order,
+  };
   for (const [name, value] of Object.entries(options)) {
     if (start.flags) argv.push(`--${name}`, value);
     else env[name.toUpperCase().replaceAll("-", "_")] = value;
