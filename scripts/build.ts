@@ -1,8 +1,8 @@
 // `npm run build`: compiles dist/tansu, one self-contained executable with precompiled bytecode, laid out
-// by how a broker starts. A first build runs a broker on sqlite:// and on memory:// until it has answered
-// one ApiVersions request, recording which functions that uses (Bun's BUN_BYTECODE_ORDER_OUT); the build
-// that ships puts their bytecode together at the front (--bytecode-order), so a start touches fewer pages
-// of the executable: 1.3-1.6 MiB less resident memory (docs/BENCHMARKS.md, Startup).
+// by how a broker starts. A first build runs as a broker a few times (RECORDED_STARTS), each until it has
+// answered one ApiVersions request, recording which functions that uses (Bun's BUN_BYTECODE_ORDER_OUT); the
+// build that ships puts their bytecode together at the front (--bytecode-order), so a start touches fewer
+// pages of the executable: 1.4-2.2 MiB less resident memory (docs/BENCHMARKS.md, Startup).
 //
 //   bun scripts/build.ts [--target=bun-linux-arm64] [--outfile=dist/tansu]
 //
@@ -31,6 +31,8 @@ const RECORDED_STARTS: { storage: string; flags: boolean }[] = [
 /** A Kafka ApiVersions v0 request frame: size, api key 18, version 0, correlation id 1, null client id. */
 const API_VERSIONS_V0 = new Uint8Array([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
 const LISTENING = "listening on 127.0.0.1:";
+/** A recorded start takes milliseconds; one that has not answered by then is stuck. */
+const RECORD_TIMEOUT_MS = 30_000;
 
 function compile(outfile: string, extra: string[]): void {
   const built = Bun.spawnSync([process.execPath, "build", ...COMPILE_FLAGS, ...extra, ENTRY, "--outfile", outfile], {
@@ -103,15 +105,20 @@ async function recordStart(binary: string, start: (typeof RECORDED_STARTS)[numbe
     stderr: "inherit",
   });
   const stdout = watchStdout(broker.stdout);
+  const what = `the broker on ${start.storage}${start.flags ? " configured by options" : ""}`;
   let code: number;
+  let timer: Timer | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} had not answered ApiVersions after ${RECORD_TIMEOUT_MS} ms`)), RECORD_TIMEOUT_MS);
+  });
   try {
-    await answerOne(await stdout.port);
+    await Promise.race([stdout.port.then(answerOne), stuck]);
   } finally {
+    clearTimeout(timer);
     // The order file is written as the process exits; SIGTERM is the broker's clean stop.
     broker.kill("SIGTERM");
     [code] = await Promise.all([broker.exited, stdout.text.catch(() => "")]);
   }
-  const what = `the broker on ${start.storage}${start.flags ? " configured by options" : ""}`;
   if (code !== 0) throw new Error(`${what} exited with ${code}`);
   if (!(await Bun.file(order).exists())) throw new Error(`${what} wrote no ${order}`);
 }
