@@ -66,7 +66,7 @@ function logger(): ConsolaInstance {
 /**
  * consola, made when the first line is logged through it. A broker that starts and serves without a warning
  * logs only its "listening" line (logReady), and creating consola and running its log path for that one line
- * took 0.45 ms and 1.1 MiB of a start (docs/BENCHMARKS.md, Startup). Only the log methods tansu uses.
+ * took 0.4 ms and 0.5-0.8 MiB of a start (docs/BENCHMARKS.md, Startup). Only the log methods tansu uses.
  */
 export const consola = {
   error: (message: unknown, ...args: unknown[]) => logger().error(message, ...args),
