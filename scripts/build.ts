@@ -28,6 +28,9 @@ const RECORDED_STARTS: { storage: string; flags: boolean }[] = [
   { storage: "memory://", flags: true },
 ];
 
+// The ApiVersions exchange and the wait for the listening line are written here, not taken from test/harness: the
+// container image's build stage has scripts/build.ts and src/, no tests.
+
 /** A Kafka ApiVersions v0 request frame: size, api key 18, version 0, correlation id 1, null client id. */
 const API_VERSIONS_V0 = new Uint8Array([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
 const LISTENING = "listening on 127.0.0.1:";
@@ -46,9 +49,9 @@ function compile(outfile: string, extra: string[]): void {
  * Reads the broker's stdout to its end; `port` resolves once its "listening on HOST:PORT" line appears. Read to
  * the end, not only to that line: the broker logs its stop there too.
  */
-function watchStdout(stdout: ReadableStream<Uint8Array>): { port: Promise<number>; text: Promise<string> } {
+function watchStdout(stdout: ReadableStream<Uint8Array>): { port: Promise<number>; ended: Promise<void> } {
   const { promise: port, resolve, reject } = Promise.withResolvers<number>();
-  const text = (async () => {
+  const ended = (async () => {
     let text = "";
     const decoder = new TextDecoder();
     for await (const chunk of stdout) {
@@ -57,9 +60,8 @@ function watchStdout(stdout: ReadableStream<Uint8Array>): { port: Promise<number
       if (at >= 0) resolve(Number.parseInt(text.slice(at + LISTENING.length), 10));
     }
     reject(new Error(`the broker exited before listening; it wrote: ${text.trim()}`));
-    return text;
   })();
-  return { port, text };
+  return { port, ended };
 }
 
 /** Sends one ApiVersions request and waits for any answer. */
@@ -117,7 +119,7 @@ async function recordStart(binary: string, start: (typeof RECORDED_STARTS)[numbe
     clearTimeout(timer);
     // The order file is written as the process exits; SIGTERM is the broker's clean stop.
     broker.kill("SIGTERM");
-    [code] = await Promise.all([broker.exited, stdout.text.catch(() => "")]);
+    [code] = await Promise.all([broker.exited, stdout.ended]);
   }
   if (code !== 0) throw new Error(`${what} exited with ${code}`);
   if (!(await Bun.file(order).exists())) throw new Error(`${what} wrote no ${order}`);

@@ -18,7 +18,7 @@ import { startBroker } from "../../test/harness/broker.ts";
 import { startPostgres } from "../../test/harness/postgres.ts";
 import { python } from "../../test/harness/python.ts";
 import { librdkafkaRun } from "./librdkafka-client.ts";
-import { writeBenchmarkSection } from "./report.ts";
+import { sourceCommit, writeBenchmarkSection } from "./report.ts";
 import { seconds } from "./storage-batch.ts";
 
 const RECORDS = Number(process.argv[2] ?? 100_000);
@@ -52,13 +52,6 @@ function copyData(from: number, to: number): Buffer {
   }
   out.writeInt16BE(-1, at);
   return out;
-}
-
-/** The commit the measured build came from, marked when src/ differs from it. */
-function sourceCommit(): string {
-  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: import.meta.dir }).stdout.toString().trim();
-  const commit = git("rev-parse", "--short", "HEAD");
-  return git("status", "--porcelain", "--untracked-files=no", "--", "../../src") === "" ? commit : `${commit} with uncommitted changes to src/`;
 }
 
 async function copy(sql: postgres.Sql, data: Buffer): Promise<void> {
@@ -201,9 +194,7 @@ try {
     `their commit (appends still reach the store, and answers go out, in request order), so the protocol path overlaps the COPY.`,
     `What postgres:// spends beyond the floor, ${(viaPostgres - copyFloorMs).toFixed(1)} ms, is the protocol path that does not overlap, parsing batches`,
     `into rows, the partition lock, framing and commit round trips.`,
-    ratio >= 0.7
-      ? `At ${ratio.toFixed(2)} × the COPY floor, produce meets the goal of 0.7.`
-      : `At ${ratio.toFixed(2)} × the COPY floor, produce misses the goal of 0.7.`,
+    `At ${ratio.toFixed(2)} × the COPY floor, produce ${ratio >= 0.7 ? "meets" : "misses"} the goal of 0.7.`,
   ].join("\n");
   console.log(table + split);
   writeBenchmarkSection("postgres", table + split);

@@ -17,3 +17,13 @@ export function writeBenchmarkSection(name: string, body: string): void {
     from >= 0 && to > from ? current.slice(0, from) + section + current.slice(to + end.length) : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(BENCHMARKS_MD, next);
 }
+
+/**
+ * The commit a measured build came from, marked when src/ (what the build compiles) differs from it. Not git
+ * describe --dirty: a bench that already rewrote docs/BENCHMARKS.md would call every later run dirty.
+ */
+export function sourceCommit(): string {
+  const git = (...args: string[]) => Bun.spawnSync(["git", ...args], { cwd: import.meta.dir }).stdout.toString().trim();
+  const commit = git("rev-parse", "--short", "HEAD") || "unknown";
+  return git("status", "--porcelain", "--untracked-files=no", "--", "../../src") === "" ? commit : `${commit} with uncommitted changes to src/`;
+}

@@ -10,7 +10,7 @@
 //   npm run build && bun scripts/bench/scaling.ts [--engines memory://,sqlite://,postgres://] [--records 200000]
 //
 // An engine is a storage URL; sqlite:// gets a fresh file per measurement, and postgres:// a fresh
-// database on a throwaway PostgreSQL cluster the benchmark starts (test/harness/postgres.ts). A store
+// database on a throwaway PostgreSQL cluster the benchmark starts (test/harness/stores.ts). A store
 // that several processes can share (sqlite://, postgres://, s3://) is also measured with 2 and 3
 // brokers; memory:// is one broker's alone.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import { KafkaConnection } from "../../src/client/kafka-connection.ts";
 import { ApiKey } from "../../src/protocol/generated/apis.ts";
 import { encodeApiVersionsV0Request } from "../../test/harness/api-versions.ts";
 import { startBroker, tempDir, type RunningBroker } from "../../test/harness/broker.ts";
-import { databaseMaker, startPostgres } from "../../test/harness/postgres.ts";
+import { startPostgresStores } from "../../test/harness/stores.ts";
 import { buildRdkafkaPerf, rdkafkaPerf, type ProduceSettings } from "./clients/perf-clients.ts";
 import { writeBenchmarkSection } from "./report.ts";
 import { svgCharts, type Chart } from "./svg-chart.ts";
@@ -63,11 +63,11 @@ const points: Point[] = [];
 
 const engineName = (url: string) => url.split("://")[0]!;
 const shareable = (url: string) => engineName(url) !== "memory";
-const databases = ENGINES.some((url) => engineName(url) === "postgres") ? databaseMaker(await startPostgres()) : null;
+const postgres = ENGINES.some((url) => engineName(url) === "postgres") ? await startPostgresStores() : null;
 /** A storage URL for one measurement: a fresh sqlite file or postgres database; other URLs as given. */
 async function storeFor(url: string): Promise<string> {
   if (engineName(url) === "sqlite") return `sqlite://${join(work, `store-${++stores}.db`)}`;
-  if (engineName(url) === "postgres") return databases!.fresh();
+  if (engineName(url) === "postgres") return (await postgres!.fresh()).storage;
   return url;
 }
 
@@ -221,4 +221,4 @@ const section = [
 ].join("\n");
 console.log(section);
 writeBenchmarkSection("scaling", section);
-await databases?.end();
+await postgres?.stop();

@@ -18,16 +18,13 @@
 import { chmodSync, copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { isConnectionRefused, requestApiVersions } from "../../test/harness/api-versions.ts";
+import { requestApiVersions } from "../../test/harness/api-versions.ts";
 import { freePort } from "../../test/harness/free-port.ts";
 import { tempDir } from "../../test/harness/temp-dir.ts";
-import { BENCHMARKS_MD, writeBenchmarkSection } from "./report.ts";
+import { BENCHMARKS_MD, sourceCommit, writeBenchmarkSection } from "./report.ts";
 import { COMPILE_FLAGS } from "../build.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
-// Refused connects return at once, so this bounds the wait at roughly MAX_ATTEMPTS × BACKOFF_MS.
-const MAX_ATTEMPTS = 10_000;
-const BACKOFF_MS = 1;
 
 interface Subject {
   name: string;
@@ -62,17 +59,9 @@ async function firstAnswer(port: number, stdout: ReadableStream<Uint8Array>): Pr
     if (text.includes("listening")) break;
   }
   if (!text.includes("listening")) throw new Error(`the program exited before listening; it wrote: ${text.trim()}`);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    try {
-      const response = await requestApiVersions(port);
-      if (response.errorCode !== 0) throw new Error(`ApiVersions v0 answered with error ${response.errorCode}`);
-      return;
-    } catch (error) {
-      if (!isConnectionRefused(error)) throw error;
-      await Bun.sleep(BACKOFF_MS);
-    }
-  }
-  throw new Error(`nothing answered on port ${port} after ${MAX_ATTEMPTS} connection attempts`);
+  // Every program logs the line once its port is bound, so the first connection is taken.
+  const response = await requestApiVersions(port);
+  if (response.errorCode !== 0) throw new Error(`ApiVersions v0 answered with error ${response.errorCode}`);
 }
 
 function statusKiB(status: string, field: string, pid: number): number {
@@ -187,7 +176,7 @@ function withOptions(binary: string, name: string, extra: () => string[], baseli
 function section(results: Summary[], runs: number, command: string): string {
   const bare = results[0];
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  const revision = Bun.spawnSync(["git", "-C", REPO, "describe", "--always", "--dirty"]).stdout.toString().trim() || "unknown";
+  const revision = sourceCommit();
   // The median of the rounds' ratios: a round runs every subject once, one after the other, so load that comes and
   // goes on the machine falls on both sides of each ratio.
   const ratio = (r: Summary, base: Summary) => median(r.timesMs.map((ms, round) => ms / base.timesMs[round])).toFixed(2);

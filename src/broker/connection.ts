@@ -27,13 +27,18 @@ export const PRE_AUTH_MAX_FRAME_BYTES = 524_288;
  * reading continues meanwhile and frames queue up behind the one in progress. Each request
  * starts once every one before it has been answered, as Kafka handles a connection's requests
  * one at a time, with one exception that no client can tell apart: a Produce may start while
- * the Produce before it waits for its appends (#overlaps). Its decoding, CRC checks and topic
+ * the Produce before it waits for its appends (#mayOverlap). Its decoding, CRC checks and topic
  * lookups then overlap that wait, its appends still reach the store after the earlier ones,
  * partition by partition (append-order.ts), and its answer goes out after theirs. A client that
  * sends faster than it reads is held back, as Kafka mutes such a channel: past a few MiB of
  * unread responses no further request is handled, and past a few dozen queued requests the
  * socket is not read, until it drains.
  */
+/** Whether a SASL session's lifetime (KIP-368) has run out without re-authentication. */
+function sessionExpired(sasl: SaslSession): boolean {
+  return sasl.expiresAt !== null && Date.now() > sasl.expiresAt;
+}
+
 export class Connection {
   readonly #frames: FrameReader;
   readonly #abort = new AbortController();
@@ -208,10 +213,12 @@ export class Connection {
       this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
       return done;
     }
-    let overlaps = await this.#mayOverlap(header);
+    // Only a Produce on a store that applies appends in call order may overlap; it first waits for room among
+    // the unanswered, and is checked after that wait, in which a SASL session may have expired or quotas been
+    // read anew. Waiting first costs nothing when it may not overlap: #allAnswered waits for more.
+    let overlaps = header.apiKey === ApiKey.Produce && this.ctx.storage.appendsInCallOrder === true;
     if (overlaps) {
       await this.#overlapTurn();
-      // Again after the wait, in which a SASL session may have expired or quotas been read anew.
       overlaps = await this.#mayOverlap(header);
     }
     if (!overlaps) {
@@ -239,10 +246,10 @@ export class Connection {
   }
 
   /**
-   * Whether a request may start before the ones before it have been answered: only a Produce,
-   * and only while all of those are Produces too (anything else is answered before the next
-   * request starts). Produce's checks read nothing an earlier Produce changes, and its appends
-   * wait their turn. Only on a store that applies a partition's appends in call order
+   * Whether a Produce may start before the requests before it have been answered (all of them
+   * Produces: anything else is answered before the next request starts). Produce's checks read
+   * nothing an earlier Produce changes, and its appends wait their turn. Only on a store that
+   * applies a partition's appends in call order, which the caller checks
    * (Storage.appendsInCallOrder): there the turn passes as soon as an append is handed over,
    * so appends queue up behind the one in progress and are committed together; elsewhere
    * each would wait for the one before to complete, and overlapping would gain nothing. Not
@@ -252,9 +259,8 @@ export class Connection {
    * connection, after the answers before it).
    */
   async #mayOverlap(header: RequestHeader): Promise<boolean> {
-    if (header.apiKey !== ApiKey.Produce || !this.ctx.storage.appendsInCallOrder) return false;
     const sasl = this.#sasl;
-    if (sasl !== null && (sasl.principal === null || (sasl.expiresAt !== null && Date.now() > sasl.expiresAt))) return false;
+    if (sasl !== null && (sasl.principal === null || sessionExpired(sasl))) return false;
     const quotas = this.ctx.security?.quotas;
     return !quotas || !(await quotas.mayThrottle({ principal: this.#principal, clientId: header.clientId ?? "", apiKey: header.apiKey }));
   }
@@ -368,7 +374,7 @@ export class Connection {
       this.#fail(`${apiName(header.apiKey)} request before SASL authentication`);
       return false;
     }
-    if (sasl.expiresAt !== null && Date.now() > sasl.expiresAt) {
+    if (sessionExpired(sasl)) {
       this.#fail(`${apiName(header.apiKey)} request from client ${header.clientId ?? "(none)"} after the SASL session expired without re-authentication`);
       return false;
     }

@@ -145,13 +145,11 @@ async function resolveTopics(ctx: BrokerContext, request: FetchRequest, rc: Requ
     const byId = rc.apiVersion >= 13;
     const nameOrId = byId ? { id: t.topicId ?? ZERO_UUID } : (t.topic ?? "");
     // A long-polling consumer fetches again and again: the store may answer from its last look at the
-    // topic list, as each partition's read passes the topic's id and notices a deleted topic; a copy
-    // older than partitions added through another broker is looked up afresh.
-    let found = await lookupAuthorizedTopic(ctx, rc, AclOperation.READ, nameOrId, "fetch", { reuse: true });
-    if (found.topic && t.partitions.some((p) => !hasPartition(found.topic, p.partition))) {
-      found = await lookupAuthorizedTopic(ctx, rc, AclOperation.READ, nameOrId, "fetch");
-    }
-    const { topic, errorCode: topicError } = found;
+    // topic list, as each partition's read passes the topic's id and notices a deleted topic, unless
+    // that copy lacks a wanted partition (added through another broker).
+    let partitions = 0;
+    for (const p of t.partitions) partitions = Math.max(partitions, p.partition + 1);
+    const { topic, errorCode: topicError } = await lookupAuthorizedTopic(ctx, rc, AclOperation.READ, nameOrId, "fetch", { reuse: true, partitions });
     for (const partition of t.partitions) {
       wanted.push({ topic, topicError, byId, partition });
     }

@@ -39,9 +39,12 @@ export class PeriodicTask {
     await this.#running;
   }
 
-  /** Called by a pass: the next one runs `delayMs` after it instead of one interval (once). */
+  /**
+   * Called by a pass: the next one runs `delayMs` after it instead of one interval (once), unless a wake()
+   * during the pass already asked for it sooner.
+   */
   delayNext(delayMs: number): void {
-    this.#nextDelayMs = delayMs;
+    this.#nextDelayMs ??= delayMs;
   }
 
   /** Brings the next pass forward to at most one interval from now (or from the end of the pass in progress). */

@@ -181,29 +181,29 @@ export const produceApi = defineApi<ProduceRequest, ProduceResponse>({
     if (transactionalId !== null && !rc.authz.allows(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
       return request.acks === 0 ? null : refuseAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     }
-    // Turns are taken before anything is awaited, so that each partition is appended in the
-    // order requests arrived on the connection, however the checks of requests handled side by
-    // side interleave (append-order.ts); a partition named twice is appended in request order.
-    const turns = request.topicData.map((t) => t.partitionData.map((p) => takeTurn(rc.appendTurns, topicPartitionKey(t.name, p.index))));
     // Read the transaction at most once for the whole request.
     const checkTransaction = transactionalId === null ? null : transactionalProduceCheck(ctx, transactionalId);
-    // Partitions are appended concurrently, so a request waits for its slowest partition, not
-    // for the sum of them (each append is a store round trip on s3:// and postgres://).
     const lookups = new Map<string, ReturnType<typeof lookupAuthorizedTopic>>();
     for (const { name } of request.topicData) {
       if (!lookups.has(name)) lookups.set(name, lookupAuthorizedTopic(ctx, rc, AclOperation.WRITE, name, "produce to"));
     }
-    const splits = request.topicData.map((t) => t.partitionData.map((p) => splitRecords(p.records, rc.apiVersion)));
+    // Partitions are appended concurrently, so a request waits for its slowest partition, not
+    // for the sum of them (each append is a store round trip on s3:// and postgres://). Each
+    // callback takes its turn and splits its records before its first await, so turns are taken
+    // while handle() runs: each partition is appended in the order requests arrived on the
+    // connection, however the checks of requests handled side by side interleave
+    // (append-order.ts); a partition named twice is appended in request order.
     const responses: ProduceResponse["responses"] = await Promise.all(
-      request.topicData.map(async (topicData, t) => ({
+      request.topicData.map(async (topicData) => ({
         name: topicData.name,
         partitionResponses: await Promise.all(
-          topicData.partitionData.map(async (partition, p) => {
-            const turn = turns[t]![p]!;
+          topicData.partitionData.map(async (partition) => {
+            const turn = takeTurn(rc.appendTurns, topicPartitionKey(topicData.name, partition.index));
             try {
+              const split = splitRecords(partition.records, rc.apiVersion);
               const { topic, errorCode } = await lookups.get(topicData.name)!;
               if (!topic) return failure(partition.index, errorCode);
-              return await producePartition(ctx, topic, partition.index, splits[t]![p]!, checkTransaction, turn).catch((error) =>
+              return await producePartition(ctx, topic, partition.index, split, checkTransaction, turn).catch((error) =>
                 failure(partition.index, errorCodeOf(error, `produce to ${topicData.name}-${partition.index}`), messageOf(error)),
               );
             } finally {

@@ -4,14 +4,14 @@ import { brokerArgs, clientOptionsOf, CommandError } from "./broker-client.ts";
 import { consumePerf, consumeSummary } from "./perf/consume-perf.ts";
 import { producePerf, produceSummary } from "./perf/produce-perf.ts";
 
+/** Every client option of the other commands; perf takes several brokers. */
 const brokerArg = {
+  ...brokerArgs,
   broker: {
     type: "string",
     description: "Broker(s) to talk to, host:port, comma-separated; producers take them in turn (TANSU_BROKER)",
     default: process.env.TANSU_BROKER ?? "localhost:9092",
   },
-  X: brokerArgs.X,
-  "command-config": brokerArgs["command-config"],
 } as const;
 
 function integer(name: string, text: string, min: number): number {

@@ -2,6 +2,8 @@
 // authorized-operations bit fields), named as in Apache Kafka's ResourceType, PatternType,
 // AclOperation and AclPermissionType. UNKNOWN and ANY/MATCH only ever appear in filters.
 
+import { codeNames } from "./code-names.ts";
+
 export const ResourceType = {
   UNKNOWN: 0,
   ANY: 1,
@@ -85,16 +87,9 @@ export function operationBits(operations: Iterable<number>): number {
   return bits;
 }
 
-/** Built on first use: every broker evaluates this module at start-up, and few ever name an ACL code. */
-function nameTable(table: Record<string, number>): (code: number) => string {
-  let names: Map<number, string> | undefined;
-  return (code) => {
-    names ??= new Map(Object.entries(table).map(([name, code]) => [code, name]));
-    return names.get(code) ?? `UNKNOWN(${code})`;
-  };
-}
+const unknownCode = (code: number) => `UNKNOWN(${code})`;
 
-export const resourceTypeName = nameTable(ResourceType);
-export const patternTypeName = nameTable(PatternType);
-export const operationName = nameTable(AclOperation);
-export const permissionName = nameTable(AclPermissionType);
+export const resourceTypeName = codeNames(ResourceType, unknownCode);
+export const patternTypeName = codeNames(PatternType, unknownCode);
+export const operationName = codeNames(AclOperation, unknownCode);
+export const permissionName = codeNames(AclPermissionType, unknownCode);

@@ -1,6 +1,8 @@
 // Kafka's protocol error codes, named as in Apache Kafka's Errors enum. Codes are part of the wire
 // protocol and never change meaning; names are only for logs and code readability.
 
+import { codeNames } from "./code-names.ts";
+
 export const ErrorCode = {
   UNKNOWN_SERVER_ERROR: -1,
   NONE: 0,
@@ -142,11 +144,5 @@ export const ErrorCode = {
 export type ErrorCodeName = keyof typeof ErrorCode;
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName];
 
-/** Built on first use: nothing at start-up needs it (see reader.ts). */
-let names: Map<number, ErrorCodeName> | undefined;
-
 /** The Errors enum name for `code`, or `UNKNOWN_ERROR_CODE(<code>)` for codes this table predates. */
-export function errorName(code: number): string {
-  names ??= new Map((Object.entries(ErrorCode) as [ErrorCodeName, number][]).map(([name, code]) => [code, name]));
-  return names.get(code) ?? `UNKNOWN_ERROR_CODE(${code})`;
-}
+export const errorName = codeNames(ErrorCode, (code) => `UNKNOWN_ERROR_CODE(${code})`);

@@ -75,12 +75,14 @@ export interface FetchOptions {
 export interface TopicLookup {
   /**
    * The caller reads the topic's partitions next, passing its id (FetchOptions.topicId), which
-   * notices a deleted or re-created topic; and looks again without `reuse` when a partition it
-   * wants is missing. So an engine whose every read is billed may answer from its last read of
-   * the topic list when that is recent enough; a name or id it does not find there is read afresh.
-   * What such an answer may miss is a change of the topic's configs through another broker.
+   * notices a deleted or re-created topic. So an engine whose every read is billed may answer
+   * from its last read of the topic list when that is recent enough; a name or id it does not find
+   * there, or a copy with fewer than `partitions`, is read afresh. What such an answer may miss is
+   * a change of the topic's configs through another broker.
    */
   reuse?: boolean;
+  /** With `reuse`: the caller wants partitions below this, so a copy with fewer (partitions added through another broker) will not do. */
+  partitions?: number;
 }
 
 export interface AbortedTransaction {

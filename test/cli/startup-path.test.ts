@@ -53,6 +53,7 @@ const STARTUP_MODULES = [
   "src/protocol/writer.ts",
   "src/protocol/errors.ts",
   "src/protocol/error-codes.ts",
+  "src/protocol/code-names.ts",
   "src/protocol/generated/apis.ts",
   "src/protocol/generated/request-header.ts",
   "src/protocol/generated/api-versions.ts",

@@ -2,8 +2,8 @@
 // python confluent-kafka (librdkafka) on produce, fetch, group join, offset commit,
 // transactions and topic creation; rights granted with `tansu acl` and with kafka-python's
 // AdminClient; prefixed and deny rules; super users; mTLS principals; two brokers on one store.
-// On sqlite:// and postgres://, where a connection's Produces may overlap (the ACL check still
-// comes first).
+// On sqlite://, and on postgres://, where a connection's Produces may overlap (the ACL check
+// still comes first).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { BROKER_BINARY, startBroker, type RunningBroker } from "../harness/broker.ts";
 import { issue, makeCa } from "../harness/certs.ts";

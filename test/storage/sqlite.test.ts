@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LATEST_SCHEMA_VERSION, migrate, migrations, schemaVersion } from "../../src/storage/engines/sqlite/migrations.ts";
 import { SqliteStorage } from "../../src/storage/engines/sqlite/sqlite-storage.ts";
+import { Statements } from "../../src/storage/engines/sqlite/statements.ts";
 import { StorageError, StorageUnavailableError } from "../../src/storage/errors.ts";
 import { openStorage } from "../../src/storage/open.ts";
 import { fakeBatch, fillAndDeleteTopic, payloadOf, storageContract } from "./contract.ts";
@@ -170,4 +171,20 @@ describe("openStorage with sqlite://", () => {
     await expect(openStorage("sqlite://")).rejects.toThrow(/needs a file path/);
     await expect(openStorage(`sqlite://${join(dir, "no-such-dir", "x.db")}`)).rejects.toThrow(StorageUnavailableError);
   });
+});
+
+test("every statement is prepared once: its first read keeps it under the getter's own name", () => {
+  const db = new Database(":memory:", { strict: true, safeIntegers: true });
+  try {
+    migrate(db);
+    const statements = new Statements(db);
+    const names = Object.getOwnPropertyNames(Statements.prototype).filter((name) => name !== "constructor");
+    expect(names.length).toBeGreaterThan(40);
+    for (const name of names) {
+      const first = (statements as unknown as Record<string, unknown>)[name];
+      expect((statements as unknown as Record<string, unknown>)[name], name).toBe(first);
+    }
+  } finally {
+    db.close();
+  }
 });

@@ -304,6 +304,11 @@ export function complete(current: TxnState, now: bigint): TxnState {
   };
 }
 
+/** A transaction in a state the timeout sweep must watch: Ongoing, or between prepare and completion. */
+export function isOpen(txn: TxnState): boolean {
+  return txn.state === "Ongoing" || isPrepare(txn.state);
+}
+
 /** An ongoing transaction past its timeout, which any broker may abort. */
 export function isExpired(current: TxnState, now: bigint): boolean {
   return current.state === "Ongoing" && current.startTimestamp + BigInt(current.timeoutMs) < now;

@@ -3,7 +3,7 @@
 // transactional id: whoever wins the compare-and-set made the transition.
 
 import type { Storage, Versioned } from "../../storage/storage.ts";
-import { isPrepare, type TxnState } from "./txn-state.ts";
+import { isOpen, type TxnState } from "./txn-state.ts";
 
 const NAMESPACE = "txn";
 
@@ -20,11 +20,6 @@ export class TxnConflictError extends Error {
 
 export function readTxn(storage: Storage, transactionalId: string): Promise<Versioned<TxnState> | null> {
   return storage.getRecord<TxnState>(NAMESPACE, transactionalId);
-}
-
-/** A transaction in a state the timeout sweep must watch: Ongoing, or between prepare and completion. */
-export function isOpen(txn: TxnState): boolean {
-  return txn.state === "Ongoing" || isPrepare(txn.state);
 }
 
 /** Who hears of the transactions this process leaves open, by the store they were written to. */

@@ -2,8 +2,8 @@ import { consola } from "../../log.ts";
 import type { BrokerContext } from "../context.ts";
 import { PeriodicTask } from "../periodic-task.ts";
 import { completeTransaction } from "./txn-completion.ts";
-import { fenceAndAbort, isExpired, isStalled } from "./txn-state.ts";
-import { isOpen, listTxns, onTxnOpened, writeTxn } from "./txn-store.ts";
+import { fenceAndAbort, isExpired, isOpen, isStalled } from "./txn-state.ts";
+import { listTxns, onTxnOpened, writeTxn } from "./txn-store.ts";
 import { TXN_SWEEP_INTERVAL_MS } from "./txn-settings.ts";
 
 /**
@@ -24,8 +24,6 @@ const IDLE_INTERVALS = 6;
 export class TxnTimeouts {
   readonly #task: PeriodicTask;
   readonly #idleDelayMs: number;
-  /** Whether this broker opened a transaction since the current sweep listed the store. */
-  #openedSinceList = false;
   #unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -38,10 +36,8 @@ export class TxnTimeouts {
 
   /** The first pass runs after `firstDelayMs` (default: one interval). */
   start(firstDelayMs?: number): void {
-    this.#unsubscribe ??= onTxnOpened(this.ctx.storage, () => {
-      this.#openedSinceList = true;
-      this.#task.wake();
-    });
+    // A transaction this broker opens during a sweep keeps the next one at one interval (wake wins over delayNext).
+    this.#unsubscribe ??= onTxnOpened(this.ctx.storage, () => this.#task.wake());
     this.#task.start(firstDelayMs);
   }
 
@@ -59,7 +55,6 @@ export class TxnTimeouts {
   /** One pass over every transactional id; returns the ids this broker aborted or finished. */
   async sweepOnce(now = BigInt(Date.now())): Promise<string[]> {
     const handled: string[] = [];
-    this.#openedSinceList = false;
     const txns = await listTxns(this.ctx.storage);
     let anyOpen = false;
     for (const { key, value, version } of txns) {
@@ -84,7 +79,7 @@ export class TxnTimeouts {
         consola.warn(`transaction timeout sweep: ${key}:`, error);
       }
     }
-    if (!anyOpen && !this.#openedSinceList) this.#task.delayNext(this.#idleDelayMs);
+    if (!anyOpen) this.#task.delayNext(this.#idleDelayMs);
     return handled;
   }
 }

@@ -48,8 +48,9 @@ interface LockRow {
   txn_first_offset: bigint | null;
 }
 
+/** A batch the append accepted, and where it goes: what sendRows writes and framingJson describes. */
 interface Accepted {
-  append: PendingAppend;
+  prepared: PreparedBatch;
   baseOffset: bigint;
 }
 
@@ -66,7 +67,7 @@ export async function commitAppends(sql: Db, tp: TopicPartition, group: PendingA
       return await decideAndWrite(tx, tp, group, locking, copy, begun);
     } catch (error) {
       // The connection must leave COPY mode before the transaction can be rolled back.
-      await copy.abort(error instanceof Error ? error : new Error(String(error)));
+      await copy.abort(error);
       throw error;
     }
   });
@@ -113,7 +114,7 @@ async function decideAndWrite(
       if (duplicateOf !== null) return { result: { baseOffset: duplicateOf, logStartOffset, duplicate: true } };
       const baseOffset = highWatermark;
       highWatermark += BigInt(batch.offsetCount);
-      accepted.push({ append, baseOffset });
+      accepted.push({ prepared: append.prepared, baseOffset });
       if (idempotent) {
         const { state: next, completed } = afterProducerBatch(state, batch, baseOffset);
         producers.set(batch.producerId, next);
@@ -131,18 +132,13 @@ async function decideAndWrite(
       return { error };
     }
   });
-  await sendRows(
-    copy,
-    topicKey,
-    tp.partition,
-    accepted.map(({ append, baseOffset }) => ({ prepared: append.prepared, baseOffset })),
-  );
+  await sendRows(copy, topicKey, tp.partition, accepted);
   if (accepted.length === 0) {
     await Promise.all([copy.accepted, tx`COMMIT`]);
     return outcomes;
   }
 
-  const framing = accepted.map(({ append: { prepared }, baseOffset }) => framingJson(prepared, baseOffset));
+  const framing = accepted.map(({ prepared, baseOffset }) => framingJson(prepared, baseOffset));
   const states = [...changed].map((id) => {
     const state = producers.get(id)!;
     return {
@@ -182,7 +178,7 @@ export async function sendRows(
   copy: CopyIn,
   topicKey: number,
   partition: number,
-  batches: Array<{ prepared: PreparedBatch; baseOffset: bigint }>,
+  batches: Accepted[],
 ): Promise<void> {
   await copy.ready;
   const writer = new CopyWriter((chunk) => copy.write(chunk));
@@ -190,7 +186,7 @@ export async function sendRows(
     for (const { prepared, baseOffset } of batches) writeRows(writer, prepared, topicKey, partition, baseOffset);
     writer.end();
   } catch (error) {
-    await copy.abort(error instanceof Error ? error : new Error(String(error)));
+    await copy.abort(error);
     throw error;
   }
   await copy.end();

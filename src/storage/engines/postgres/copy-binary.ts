@@ -9,8 +9,8 @@
 import { MalformedMessageError } from "../../../protocol/errors.ts";
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
-export const COPY_HEADER = new Uint8Array([...SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
-export const COPY_TRAILER = new Uint8Array([0xff, 0xff]);
+const COPY_HEADER = new Uint8Array([...SIGNATURE, 0, 0, 0, 0, 0, 0, 0, 0]);
+const COPY_TRAILER = new Uint8Array([0xff, 0xff]);
 const JSONB_VERSION = 1;
 
 /** Bytes a field takes in a tuple: its length word and its data. */

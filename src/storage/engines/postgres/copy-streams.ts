@@ -42,7 +42,7 @@ export interface CopyIn {
    * Gives up on a COPY whose data has not ended: the server is sent CopyFail, which fails the
    * statement and the transaction. Resolves once the connection takes statements again.
    */
-  abort(error: Error): Promise<void>;
+  abort(error: unknown): Promise<void>;
 }
 
 /**
@@ -102,7 +102,7 @@ export function copyIn(sql: Db, statement: string): CopyIn {
       }
       const s = stream!;
       const closed = new Promise<void>((resolve) => s.once("close", () => resolve()));
-      s.destroy(error);
+      s.destroy(error instanceof Error ? error : new Error(String(error)));
       await closed;
     },
   };

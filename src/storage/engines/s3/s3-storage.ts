@@ -259,7 +259,7 @@ export class S3Storage implements Storage {
     this.#checkOpen("getTopic");
     const reusable = lookup?.reuse && performance.now() - this.#catalogReadAt < CATALOG_REUSE_MS;
     const known = reusable ? findTopic(this.#catalog?.value ?? null, by) : null;
-    if (known) return topicView(known);
+    if (known && known.partitions >= (lookup?.partitions ?? 0)) return topicView(known);
     const topic = findTopic(await this.#readCatalog(), by);
     return topic ? topicView(topic) : null;
   }
