@@ -26,32 +26,38 @@ function apiVersionsResponse(correlationId: number, requestVersion: number): Uin
   return frame;
 }
 
-const { hostname, port } = listenerAddress(process.argv);
-const server = Bun.listen<{ pending: Uint8Array }>({
-  hostname,
-  port,
-  socket: {
-    open(socket) {
-      socket.data = { pending: new Uint8Array(0) };
-    },
-    data(socket, chunk) {
-      const joined = new Uint8Array(socket.data.pending.byteLength + chunk.byteLength);
-      joined.set(socket.data.pending);
-      joined.set(chunk, socket.data.pending.byteLength);
-      let at = 0;
-      const view = new DataView(joined.buffer);
-      while (joined.byteLength - at >= 4 && joined.byteLength - at >= 4 + view.getInt32(at)) {
-        const size = view.getInt32(at);
-        if (size < 8 || view.getInt16(at + 4) !== API_VERSIONS) {
-          socket.end();
-          return;
+/** Binds the --listener-url port, answers ApiVersions, and logs the listening line. */
+export function serve(): void {
+  const { hostname, port } = listenerAddress(process.argv);
+  const server = Bun.listen<{ pending: Uint8Array }>({
+    hostname,
+    port,
+    socket: {
+      open(socket) {
+        socket.data = { pending: new Uint8Array(0) };
+      },
+      data(socket, chunk) {
+        const joined = new Uint8Array(socket.data.pending.byteLength + chunk.byteLength);
+        joined.set(socket.data.pending);
+        joined.set(chunk, socket.data.pending.byteLength);
+        let at = 0;
+        const view = new DataView(joined.buffer);
+        while (joined.byteLength - at >= 4 && joined.byteLength - at >= 4 + view.getInt32(at)) {
+          const size = view.getInt32(at);
+          if (size < 8 || view.getInt16(at + 4) !== API_VERSIONS) {
+            socket.end();
+            return;
+          }
+          socket.write(apiVersionsResponse(view.getInt32(at + 8), view.getInt16(at + 6)));
+          at += 4 + size;
         }
-        socket.write(apiVersionsResponse(view.getInt32(at + 8), view.getInt16(at + 6)));
-        at += 4 + size;
-      }
-      socket.data.pending = joined.subarray(at);
+        socket.data.pending = joined.subarray(at);
+      },
     },
-  },
-});
+  });
 
-console.log(`bare-listen listening on tcp://${server.hostname}:${server.port} in ${performance.now().toFixed(1)} ms`);
+  console.log(`bare-listen listening on tcp://${server.hostname}:${server.port} in ${performance.now().toFixed(1)} ms`);
+}
+
+// Run as a program it serves at once; bare-sqlite.ts imports it and serves once its store is open.
+if (import.meta.main) serve();
