@@ -22,6 +22,11 @@ const MAX_OVERLAPPING_PRODUCES = 16;
 /** Kafka's sasl.server.max.receive.size: the largest frame a client may send before it has authenticated. */
 export const PRE_AUTH_MAX_FRAME_BYTES = 524_288;
 
+/** Whether a SASL session's lifetime (KIP-368) has run out without re-authentication. */
+function sessionExpired(sasl: SaslSession): boolean {
+  return sasl.expiresAt !== null && Date.now() > sasl.expiresAt;
+}
+
 /**
  * One client connection. Requests are handled in arrival order and answered in that order;
  * reading continues meanwhile and frames queue up behind the one in progress. Each request
@@ -34,11 +39,6 @@ export const PRE_AUTH_MAX_FRAME_BYTES = 524_288;
  * unread responses no further request is handled, and past a few dozen queued requests the
  * socket is not read, until it drains.
  */
-/** Whether a SASL session's lifetime (KIP-368) has run out without re-authentication. */
-function sessionExpired(sasl: SaslSession): boolean {
-  return sasl.expiresAt !== null && Date.now() > sasl.expiresAt;
-}
-
 export class Connection {
   readonly #frames: FrameReader;
   readonly #abort = new AbortController();

@@ -65,8 +65,3 @@ export async function requestApiVersions(port: number, hostname = "127.0.0.1", c
     raw.socket.end();
   }
 }
-
-/** Connection refusals mean "not listening yet"; anything else is a real failure. */
-export function isConnectionRefused(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "ECONNREFUSED";
-}
