@@ -49,7 +49,8 @@ function option(name: string): string | undefined {
 
 /**
  * Waits for the program's "listening" line on its stdout (the broker and both baselines log one), then sends
- * ApiVersions. Polling the port instead would add up to a retry interval of noise to every sample.
+ * ApiVersions. Polling the port instead would add up to a retry interval of noise to every sample. Not the test
+ * harness's spawnListening: its line splitting and stderr draining would be client work inside every timed sample.
  */
 async function firstAnswer(port: number, stdout: ReadableStream<Uint8Array>): Promise<void> {
   let text = "";

@@ -200,11 +200,12 @@ export class Statements {
     return this.#keep("insertBatch", this.#db.prepare<
       never,
       [...TP, baseOffset: bigint, lastOffset: bigint, maxTimestamp: bigint, size: number, bytes: Uint8Array]
-      >(
+    >(
       `INSERT INTO batches (topic_key, partition_index, base_offset, last_offset, max_timestamp, size, bytes)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ));
   }
+
   /** The one range read of a fetch: from the batch holding the offset, below a limit. */
   get batchesFrom() {
     return this.#keep("batchesFrom", this.#db.prepare<BatchRow, [...TP, fromOffset: bigint, belowOffset: bigint]>(
@@ -267,7 +268,7 @@ export class Statements {
     return this.#keep("putProducer", this.#db.prepare<
       never,
       [...TP, producerId: bigint, epoch: number, batches: string, txnFirstOffset: bigint | null]
-      >(
+    >(
       `INSERT INTO producers (topic_key, partition_index, producer_id, epoch, batches, txn_first_offset)
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET epoch = excluded.epoch, batches = excluded.batches,
@@ -309,7 +310,7 @@ export class Statements {
         metadata: string | null,
         commitTimestamp: bigint,
       ]
-      >(
+    >(
       `INSERT INTO consumer_offsets
          (group_id, topic, partition_index, committed_offset, leader_epoch, metadata, commit_timestamp)
        VALUES (?, ?, ?, ?, ?, ?, ?)
