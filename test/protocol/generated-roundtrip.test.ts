@@ -13,7 +13,7 @@ import {
   type MessageSpec,
   parseVersions,
   selectMessages,
-} from "../../scripts/generate-protocol.ts";
+} from "../../scripts/protocol/specs.ts";
 import { TruncatedMessageError } from "../../src/protocol/errors.ts";
 import * as generated from "../../src/protocol/generated/index.ts";
 import { Reader } from "../../src/protocol/reader.ts";

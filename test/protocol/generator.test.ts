@@ -2,14 +2,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  DEFAULT_OUT_DIR,
-  generate,
-  kebab,
-  parseVersions,
-  propertyName,
-  stripJsonComments,
-} from "../../scripts/generate-protocol.ts";
+import { DEFAULT_OUT_DIR, generate } from "../../scripts/generate-protocol.ts";
+import { kebab, parseVersions, propertyName, stripJsonComments } from "../../scripts/protocol/specs.ts";
 
 describe("generator helpers", () => {
   test("version ranges", () => {
