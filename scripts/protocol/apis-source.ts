@@ -18,14 +18,18 @@ export function apisSource(entries: ApiEntry[]): string {
   e.line("// Each API's versions, and a loader for its codec module: codecs are imported on first use, so a");
   e.line("// broker evaluates at start-up only the table, not ~90 codec modules (protocol/messages.ts caches");
   e.line("// what it loads). The message types are type-only imports and cost nothing at run time.");
+  e.line("//");
+  e.line("// The table is constant arrays, each API's spec made on its first use, and ApiKey an enum the bundler");
+  e.line("// writes as plain numbers where it is used: ~90 objects, each with a closure of its own, and a 90-property");
+  e.line("// object were about 6% of the instructions a broker ran before its first answer (docs/BENCHMARKS.md, Startup).");
   e.line();
   e.line(`import type { Reader } from "../reader.ts";`);
   e.line(`import type { Writer } from "../writer.ts";`);
   for (const a of entries) e.line(`import type * as ${camel(a.name)} from "./${a.module}.ts";`);
   e.line();
-  e.open("export const ApiKey = {");
-  for (const a of entries) e.line(`${a.name}: ${a.apiKey},`);
-  e.close("} as const;");
+  e.open("export enum ApiKey {");
+  for (const a of entries) e.line(`${a.name} = ${a.apiKey},`);
+  e.close();
   e.line();
   e.line("export type ApiKeyName = keyof typeof ApiKey;");
   e.line();
@@ -49,27 +53,68 @@ export function apisSource(entries: ApiEntry[]): string {
   e.line("loadCodec(): Promise<ApiCodec>;");
   e.close();
   e.line();
-  e.open("export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([");
+  e.line("/** Per API in key order: key, minVersion, maxVersion, first flexible version (-1: none), latest version unstable (1). */");
+  e.open("const VERSIONS = [");
   for (const a of entries) {
     const valid = parseVersions(a.request.validVersions);
     const flex = parseVersions(a.request.flexibleVersions);
-    e.open(`[${a.apiKey}, {`);
-    e.line(`apiKey: ${a.apiKey},`);
-    e.line(`name: ${JSON.stringify(a.name)},`);
-    e.line(`minVersion: ${valid.min},`);
-    e.line(`maxVersion: ${valid.max},`);
-    e.line(`firstFlexibleVersion: ${flex.min <= flex.max ? flex.min : "Infinity"},`);
-    e.line(`latestVersionUnstable: ${a.request.latestVersionUnstable === true},`);
-    e.open("loadCodec: async () => {");
-    e.line(`const m = await import("./${a.module}.ts");`);
-    e.line(
-      `return { encodeRequest: m.encode${a.request.name}, decodeRequest: m.decode${a.request.name}, ` +
-        `encodeResponse: m.encode${a.response.name}, decodeResponse: m.decode${a.response.name} };`,
-    );
-    e.close("},");
-    e.close("}],");
+    e.line(`${a.apiKey}, ${valid.min}, ${valid.max}, ${flex.min <= flex.max ? flex.min : -1}, ${a.request.latestVersionUnstable === true ? 1 : 0},`);
   }
-  e.close("]);");
+  e.close("];");
+  e.line();
+  e.line("/** Each API's name, in the order of VERSIONS. */");
+  e.open("const NAMES = [");
+  for (const a of entries) e.line(`${JSON.stringify(a.name)},`);
+  e.close("];");
+  e.line();
+  e.line("/** Imports the codec module of an API in VERSIONS. */");
+  e.open("function importCodec(apiKey: number): Promise<Record<string, any>> {");
+  e.open("switch (apiKey) {");
+  for (const a of entries) {
+    // The codec's functions are found by name: encode<Name>Request and so on.
+    if (a.request.name !== `${a.name}Request` || a.response.name !== `${a.name}Response`) {
+      throw new Error(`API ${a.name}: messages ${a.request.name} and ${a.response.name} are not named <api>Request and <api>Response`);
+    }
+    e.line(`case ${a.apiKey}:`);
+    e.line(`  return import("./${a.module}.ts");`);
+  }
+  e.line("default:");
+  e.line("  return Promise.reject(new Error(`no codec for API key ${apiKey}`));");
+  e.close();
+  e.close();
+  e.line();
+  e.line("const specs: ApiSpec[] = [];");
+  e.line();
+  e.line("/** The API's spec, made on its first use; undefined for a key the definitions lack. */");
+  e.open("export function apiSpec(apiKey: number): ApiSpec | undefined {");
+  e.line("const made = specs[apiKey];");
+  e.line("if (made) return made;");
+  e.open("for (let i = 0; i < VERSIONS.length; i += 5) {");
+  e.line("if (VERSIONS[i] !== apiKey) continue;");
+  e.line("const name = NAMES[i / 5]!;");
+  e.line("const firstFlexible = VERSIONS[i + 3]!;");
+  e.open("const spec: ApiSpec = {");
+  e.line("apiKey,");
+  e.line("name,");
+  e.line("minVersion: VERSIONS[i + 1]!,");
+  e.line("maxVersion: VERSIONS[i + 2]!,");
+  e.line("firstFlexibleVersion: firstFlexible < 0 ? Infinity : firstFlexible,");
+  e.line("latestVersionUnstable: VERSIONS[i + 4] === 1,");
+  e.open("loadCodec: async () => {");
+  e.line("const m = await importCodec(apiKey);");
+  e.open("return {");
+  e.line("encodeRequest: m[`encode${name}Request`],");
+  e.line("decodeRequest: m[`decode${name}Request`],");
+  e.line("encodeResponse: m[`encode${name}Response`],");
+  e.line("decodeResponse: m[`decode${name}Response`],");
+  e.close("};");
+  e.close("},");
+  e.close("};");
+  e.line("specs[apiKey] = spec;");
+  e.line("return spec;");
+  e.close();
+  e.line("return undefined;");
+  e.close();
   e.line();
   e.open("export interface RequestTypes {");
   for (const a of entries) e.line(`${a.apiKey}: ${camel(a.name)}.${a.request.name};`);

@@ -1,6 +1,6 @@
 import type { Socket } from "bun";
 import { consola } from "../log.ts";
-import { ApiKey } from "../protocol/generated/apis.ts";
+import { ApiKey, apiSpec } from "../protocol/generated/apis.ts";
 import type { FetchResponse } from "../protocol/generated/fetch.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { FrameReader } from "../protocol/frame-reader.ts";
@@ -458,6 +458,5 @@ export class Connection {
 }
 
 function apiName(apiKey: number): string {
-  for (const [name, key] of Object.entries(ApiKey)) if (key === apiKey) return name;
-  return `api-key-${apiKey}`;
+  return apiSpec(apiKey)?.name ?? `api-key-${apiKey}`;
 }

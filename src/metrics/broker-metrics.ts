@@ -1,7 +1,7 @@
 // The broker's Prometheus metric families: what GET /metrics exposes. One instance per process,
 // created by the CLI when the HTTP listener is on and handed to the broker as BrokerMetrics.
 import type { BrokerMetrics } from "../broker/broker-metrics.ts";
-import { ApiKey } from "../protocol/generated/apis.ts";
+import { apiSpec } from "../protocol/generated/apis.ts";
 import { errorName } from "../protocol/error-codes.ts";
 import { registerProcessMetrics } from "./process-metrics.ts";
 import { Registry, type Counter, type CounterChild, type Gauge, type Histogram, type HistogramChild } from "./registry.ts";
@@ -9,10 +9,8 @@ import { Registry, type Counter, type CounterChild, type Gauge, type Histogram, 
 /** Seconds; request and storage latencies from sub-millisecond appends to long-polling fetches. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const API_NAMES = new Map<number, string>(Object.entries(ApiKey).map(([name, key]) => [key, name]));
-
 function apiName(apiKey: number): string {
-  return API_NAMES.get(apiKey) ?? `ApiKey${apiKey}`;
+  return apiSpec(apiKey)?.name ?? `ApiKey${apiKey}`;
 }
 
 /** Storage operation latency and failures by engine and operation, recorded by instrumentStorage. */

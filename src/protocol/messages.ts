@@ -9,7 +9,7 @@
 // used (generated/apis.ts): so these functions are async, and resolve at once once it is loaded.
 
 import { MalformedMessageError, ProtocolError, UnknownApiKeyError, UnsupportedVersionError } from "./errors.ts";
-import { ApiKey, apis, type ApiCodec, type ApiSpec, type RequestTypes } from "./generated/apis.ts";
+import { ApiKey, apiSpec, type ApiCodec, type ApiSpec, type RequestTypes } from "./generated/apis.ts";
 import { decodeRequestHeader as decodeRequestHeaderFields, encodeRequestHeader } from "./generated/request-header.ts";
 import { Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
@@ -51,7 +51,7 @@ function responseHeaderVersion(spec: ApiSpec, apiVersion: number): number {
 }
 
 function specFor(apiKey: number, apiVersion: number): ApiSpec {
-  const spec = apis.get(apiKey);
+  const spec = apiSpec(apiKey);
   if (!spec) throw new UnknownApiKeyError(apiKey);
   if (apiVersion < spec.minVersion || apiVersion > spec.maxVersion) throw new UnsupportedVersionError(apiKey, apiVersion);
   return spec;
@@ -79,7 +79,7 @@ function codecOf(spec: ApiSpec): Promise<ApiCodec> {
  * is not reported here: the first use imports the codec again and reports it there.
  */
 export function preloadCodec(apiKey: number): void {
-  const spec = apis.get(apiKey);
+  const spec = apiSpec(apiKey);
   if (spec) codecOf(spec).catch(() => {});
 }
 
@@ -110,7 +110,7 @@ export function decodeRequestHeader(frame: Uint8Array): { header: RequestHeader;
   const apiKey = r.readInt16();
   const apiVersion = r.readInt16();
   const correlationId = r.readInt32();
-  const spec = apis.get(apiKey);
+  const spec = apiSpec(apiKey);
   if (!spec) throw new UnknownRequestApiKeyError({ apiKey, apiVersion, correlationId, clientId: salvageClientId(r) });
   if (apiVersion < spec.minVersion || apiVersion > spec.maxVersion) {
     throw new UnsupportedRequestVersionError({ apiKey, apiVersion, correlationId, clientId: salvageClientId(r) });

@@ -10,7 +10,7 @@
 //   SaslAuthenticate, which passes through like any request).
 // - ShareFetch and ShareAcknowledge (node endpoints in every response, records inside), DescribeQuorum
 //   (controller endpoints), and the broker-to-broker and controller APIs no client sends.
-import { ApiKey, apis } from "../protocol/generated/apis.ts";
+import { ApiKey, apiSpec } from "../protocol/generated/apis.ts";
 import type { ApiVersionsResponse } from "../protocol/generated/api-versions.ts";
 
 export interface VersionRange {
@@ -46,7 +46,7 @@ const MIN_VERSION_FLOORS = new Map<number, number>([[ApiKey.SaslHandshake, 1]]);
 /** What the proxy handles, per API key. */
 export const PROXY_APIS: ReadonlyMap<number, VersionRange> = new Map(
   CLIENT_APIS.map((apiKey) => {
-    const spec = apis.get(apiKey)!;
+    const spec = apiSpec(apiKey)!;
     return [
       apiKey,
       {

@@ -2,7 +2,7 @@ import type { Socket } from "bun";
 import { consola } from "../log.ts";
 import { ErrorCode } from "../protocol/error-codes.ts";
 import { ProtocolError, TruncatedMessageError, UnsupportedVersionError } from "../protocol/errors.ts";
-import { ApiKey, apis } from "../protocol/generated/apis.ts";
+import { ApiKey, apiSpec } from "../protocol/generated/apis.ts";
 import type { ApiVersionsResponse } from "../protocol/generated/api-versions.ts";
 import { decodeRequestHeader, decodeResponse, encodeResponse, type RequestHeader } from "../protocol/messages.ts";
 import { Reader } from "../protocol/reader.ts";
@@ -429,7 +429,7 @@ function produceAcks(head: Uint8Array, apiVersion: number): number | null {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof UnsupportedVersionError) return `unsupported API ${apis.get(error.apiKey)?.name ?? error.apiKey} version ${error.apiVersion}`;
+  if (error instanceof UnsupportedVersionError) return `unsupported API ${apiSpec(error.apiKey)?.name ?? error.apiKey} version ${error.apiVersion}`;
   if (error instanceof ProtocolError) return `bad frame: ${error.message}`;
   return `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }

@@ -12,7 +12,7 @@ test("every listed API loads a handler for the same key and versions", async () 
   const apis = allApis();
   expect(new Set(apis.map(([apiKey]) => apiKey)).size).toBe(apis.length);
   for (const [apiKey, minVersion, maxVersion, load] of apis) {
-    const loaded = await load();
+    const loaded = await load(apiKey);
     expect({ apiKey: loaded.apiKey, minVersion: loaded.minVersion, maxVersion: loaded.maxVersion }).toEqual({ apiKey, minVersion, maxVersion });
   }
 });
@@ -23,6 +23,8 @@ test("the dispatcher makes an API's handler once, on its first lookup, and knows
   expect(metadata).toBeDefined();
   expect(dispatcher.handler(ApiKey.Metadata)).toBe(metadata!);
   expect(dispatcher.handler(9999)).toBeUndefined();
+  expect(dispatcher.handler(-1)).toBeUndefined();
+  expect(dispatcher.handler(ApiKey.LeaderAndIsr)).toBeUndefined();
   expect(() => new Dispatcher([...allApis(), [ApiKey.Metadata, 0, 1, async () => metadata!]])).toThrow("two handlers for API key 3");
 });
 

@@ -179,14 +179,19 @@ describe("generated codecs round-trip every message at every version", () => {
   }
 });
 
-test("every API key has request and response codecs and an ApiKey name", () => {
+test("every API key has request and response codecs and an ApiKey name", async () => {
   const requests = specs.filter((s) => s.type === "request");
   expect(requests.length).toBeGreaterThanOrEqual(88);
   for (const s of requests) {
-    const spec = generated.apis.get(s.apiKey!);
+    const spec = generated.apiSpec(s.apiKey!);
     expect(spec?.name).toBe(s.name.replace(/Request$/, ""));
-    expect((generated.ApiKey as Record<string, number>)[spec!.name]).toBe(s.apiKey!);
+    expect((generated.ApiKey as unknown as Record<string, number>)[spec!.name]).toBe(s.apiKey!);
+    // The loader finds the codec's functions by name; each must be there.
+    const codec = await spec!.loadCodec();
+    for (const fn of [codec.encodeRequest, codec.decodeRequest, codec.encodeResponse, codec.decodeResponse]) expect(fn).toBeFunction();
   }
+  expect(generated.apiSpec(-1)).toBeUndefined();
+  expect(generated.apiSpec(89)).toBeUndefined();
 });
 
 test("absent fields decode to defaults and encoding an empty object writes only defaults", () => {

@@ -3,6 +3,10 @@
 // Each API's versions, and a loader for its codec module: codecs are imported on first use, so a
 // broker evaluates at start-up only the table, not ~90 codec modules (protocol/messages.ts caches
 // what it loads). The message types are type-only imports and cost nothing at run time.
+//
+// The table is constant arrays, each API's spec made on its first use, and ApiKey an enum the bundler
+// writes as plain numbers where it is used: ~90 objects, each with a closure of its own, and a 90-property
+// object were about 6% of the instructions a broker ran before its first answer (docs/BENCHMARKS.md, Startup).
 
 import type { Reader } from "../reader.ts";
 import type { Writer } from "../writer.ts";
@@ -98,99 +102,99 @@ import type * as describeShareGroupOffsets from "./describe-share-group-offsets.
 import type * as alterShareGroupOffsets from "./alter-share-group-offsets.ts";
 import type * as deleteShareGroupOffsets from "./delete-share-group-offsets.ts";
 
-export const ApiKey = {
-  Produce: 0,
-  Fetch: 1,
-  ListOffsets: 2,
-  Metadata: 3,
-  LeaderAndIsr: 4,
-  StopReplica: 5,
-  UpdateMetadata: 6,
-  ControlledShutdown: 7,
-  OffsetCommit: 8,
-  OffsetFetch: 9,
-  FindCoordinator: 10,
-  JoinGroup: 11,
-  Heartbeat: 12,
-  LeaveGroup: 13,
-  SyncGroup: 14,
-  DescribeGroups: 15,
-  ListGroups: 16,
-  SaslHandshake: 17,
-  ApiVersions: 18,
-  CreateTopics: 19,
-  DeleteTopics: 20,
-  DeleteRecords: 21,
-  InitProducerId: 22,
-  OffsetForLeaderEpoch: 23,
-  AddPartitionsToTxn: 24,
-  AddOffsetsToTxn: 25,
-  EndTxn: 26,
-  WriteTxnMarkers: 27,
-  TxnOffsetCommit: 28,
-  DescribeAcls: 29,
-  CreateAcls: 30,
-  DeleteAcls: 31,
-  DescribeConfigs: 32,
-  AlterConfigs: 33,
-  AlterReplicaLogDirs: 34,
-  DescribeLogDirs: 35,
-  SaslAuthenticate: 36,
-  CreatePartitions: 37,
-  CreateDelegationToken: 38,
-  RenewDelegationToken: 39,
-  ExpireDelegationToken: 40,
-  DescribeDelegationToken: 41,
-  DeleteGroups: 42,
-  ElectLeaders: 43,
-  IncrementalAlterConfigs: 44,
-  AlterPartitionReassignments: 45,
-  ListPartitionReassignments: 46,
-  OffsetDelete: 47,
-  DescribeClientQuotas: 48,
-  AlterClientQuotas: 49,
-  DescribeUserScramCredentials: 50,
-  AlterUserScramCredentials: 51,
-  Vote: 52,
-  BeginQuorumEpoch: 53,
-  EndQuorumEpoch: 54,
-  DescribeQuorum: 55,
-  AlterPartition: 56,
-  UpdateFeatures: 57,
-  Envelope: 58,
-  FetchSnapshot: 59,
-  DescribeCluster: 60,
-  DescribeProducers: 61,
-  BrokerRegistration: 62,
-  BrokerHeartbeat: 63,
-  UnregisterBroker: 64,
-  DescribeTransactions: 65,
-  ListTransactions: 66,
-  AllocateProducerIds: 67,
-  ConsumerGroupHeartbeat: 68,
-  ConsumerGroupDescribe: 69,
-  ControllerRegistration: 70,
-  GetTelemetrySubscriptions: 71,
-  PushTelemetry: 72,
-  AssignReplicasToDirs: 73,
-  ListClientMetricsResources: 74,
-  DescribeTopicPartitions: 75,
-  ShareGroupHeartbeat: 76,
-  ShareGroupDescribe: 77,
-  ShareFetch: 78,
-  ShareAcknowledge: 79,
-  AddRaftVoter: 80,
-  RemoveRaftVoter: 81,
-  UpdateRaftVoter: 82,
-  InitializeShareGroupState: 83,
-  ReadShareGroupState: 84,
-  WriteShareGroupState: 85,
-  DeleteShareGroupState: 86,
-  ReadShareGroupStateSummary: 87,
-  DescribeShareGroupOffsets: 90,
-  AlterShareGroupOffsets: 91,
-  DeleteShareGroupOffsets: 92,
-} as const;
+export enum ApiKey {
+  Produce = 0,
+  Fetch = 1,
+  ListOffsets = 2,
+  Metadata = 3,
+  LeaderAndIsr = 4,
+  StopReplica = 5,
+  UpdateMetadata = 6,
+  ControlledShutdown = 7,
+  OffsetCommit = 8,
+  OffsetFetch = 9,
+  FindCoordinator = 10,
+  JoinGroup = 11,
+  Heartbeat = 12,
+  LeaveGroup = 13,
+  SyncGroup = 14,
+  DescribeGroups = 15,
+  ListGroups = 16,
+  SaslHandshake = 17,
+  ApiVersions = 18,
+  CreateTopics = 19,
+  DeleteTopics = 20,
+  DeleteRecords = 21,
+  InitProducerId = 22,
+  OffsetForLeaderEpoch = 23,
+  AddPartitionsToTxn = 24,
+  AddOffsetsToTxn = 25,
+  EndTxn = 26,
+  WriteTxnMarkers = 27,
+  TxnOffsetCommit = 28,
+  DescribeAcls = 29,
+  CreateAcls = 30,
+  DeleteAcls = 31,
+  DescribeConfigs = 32,
+  AlterConfigs = 33,
+  AlterReplicaLogDirs = 34,
+  DescribeLogDirs = 35,
+  SaslAuthenticate = 36,
+  CreatePartitions = 37,
+  CreateDelegationToken = 38,
+  RenewDelegationToken = 39,
+  ExpireDelegationToken = 40,
+  DescribeDelegationToken = 41,
+  DeleteGroups = 42,
+  ElectLeaders = 43,
+  IncrementalAlterConfigs = 44,
+  AlterPartitionReassignments = 45,
+  ListPartitionReassignments = 46,
+  OffsetDelete = 47,
+  DescribeClientQuotas = 48,
+  AlterClientQuotas = 49,
+  DescribeUserScramCredentials = 50,
+  AlterUserScramCredentials = 51,
+  Vote = 52,
+  BeginQuorumEpoch = 53,
+  EndQuorumEpoch = 54,
+  DescribeQuorum = 55,
+  AlterPartition = 56,
+  UpdateFeatures = 57,
+  Envelope = 58,
+  FetchSnapshot = 59,
+  DescribeCluster = 60,
+  DescribeProducers = 61,
+  BrokerRegistration = 62,
+  BrokerHeartbeat = 63,
+  UnregisterBroker = 64,
+  DescribeTransactions = 65,
+  ListTransactions = 66,
+  AllocateProducerIds = 67,
+  ConsumerGroupHeartbeat = 68,
+  ConsumerGroupDescribe = 69,
+  ControllerRegistration = 70,
+  GetTelemetrySubscriptions = 71,
+  PushTelemetry = 72,
+  AssignReplicasToDirs = 73,
+  ListClientMetricsResources = 74,
+  DescribeTopicPartitions = 75,
+  ShareGroupHeartbeat = 76,
+  ShareGroupDescribe = 77,
+  ShareFetch = 78,
+  ShareAcknowledge = 79,
+  AddRaftVoter = 80,
+  RemoveRaftVoter = 81,
+  UpdateRaftVoter = 82,
+  InitializeShareGroupState = 83,
+  ReadShareGroupState = 84,
+  WriteShareGroupState = 85,
+  DeleteShareGroupState = 86,
+  ReadShareGroupStateSummary = 87,
+  DescribeShareGroupOffsets = 90,
+  AlterShareGroupOffsets = 91,
+  DeleteShareGroupOffsets = 92,
+}
 
 export type ApiKeyName = keyof typeof ApiKey;
 
@@ -214,1100 +218,418 @@ export interface ApiSpec {
   loadCodec(): Promise<ApiCodec>;
 }
 
-export const apis: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
-  [0, {
-    apiKey: 0,
-    name: "Produce",
-    minVersion: 0,
-    maxVersion: 11,
-    firstFlexibleVersion: 9,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./produce.ts");
-      return { encodeRequest: m.encodeProduceRequest, decodeRequest: m.decodeProduceRequest, encodeResponse: m.encodeProduceResponse, decodeResponse: m.decodeProduceResponse };
-    },
-  }],
-  [1, {
-    apiKey: 1,
-    name: "Fetch",
-    minVersion: 0,
-    maxVersion: 17,
-    firstFlexibleVersion: 12,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./fetch.ts");
-      return { encodeRequest: m.encodeFetchRequest, decodeRequest: m.decodeFetchRequest, encodeResponse: m.encodeFetchResponse, decodeResponse: m.decodeFetchResponse };
-    },
-  }],
-  [2, {
-    apiKey: 2,
-    name: "ListOffsets",
-    minVersion: 0,
-    maxVersion: 10,
-    firstFlexibleVersion: 6,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./list-offsets.ts");
-      return { encodeRequest: m.encodeListOffsetsRequest, decodeRequest: m.decodeListOffsetsRequest, encodeResponse: m.encodeListOffsetsResponse, decodeResponse: m.decodeListOffsetsResponse };
-    },
-  }],
-  [3, {
-    apiKey: 3,
-    name: "Metadata",
-    minVersion: 0,
-    maxVersion: 12,
-    firstFlexibleVersion: 9,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./metadata.ts");
-      return { encodeRequest: m.encodeMetadataRequest, decodeRequest: m.decodeMetadataRequest, encodeResponse: m.encodeMetadataResponse, decodeResponse: m.decodeMetadataResponse };
-    },
-  }],
-  [4, {
-    apiKey: 4,
-    name: "LeaderAndIsr",
-    minVersion: 0,
-    maxVersion: 7,
-    firstFlexibleVersion: 4,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./leader-and-isr.ts");
-      return { encodeRequest: m.encodeLeaderAndIsrRequest, decodeRequest: m.decodeLeaderAndIsrRequest, encodeResponse: m.encodeLeaderAndIsrResponse, decodeResponse: m.decodeLeaderAndIsrResponse };
-    },
-  }],
-  [5, {
-    apiKey: 5,
-    name: "StopReplica",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./stop-replica.ts");
-      return { encodeRequest: m.encodeStopReplicaRequest, decodeRequest: m.decodeStopReplicaRequest, encodeResponse: m.encodeStopReplicaResponse, decodeResponse: m.decodeStopReplicaResponse };
-    },
-  }],
-  [6, {
-    apiKey: 6,
-    name: "UpdateMetadata",
-    minVersion: 0,
-    maxVersion: 8,
-    firstFlexibleVersion: 6,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./update-metadata.ts");
-      return { encodeRequest: m.encodeUpdateMetadataRequest, decodeRequest: m.decodeUpdateMetadataRequest, encodeResponse: m.encodeUpdateMetadataResponse, decodeResponse: m.decodeUpdateMetadataResponse };
-    },
-  }],
-  [7, {
-    apiKey: 7,
-    name: "ControlledShutdown",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./controlled-shutdown.ts");
-      return { encodeRequest: m.encodeControlledShutdownRequest, decodeRequest: m.decodeControlledShutdownRequest, encodeResponse: m.encodeControlledShutdownResponse, decodeResponse: m.decodeControlledShutdownResponse };
-    },
-  }],
-  [8, {
-    apiKey: 8,
-    name: "OffsetCommit",
-    minVersion: 0,
-    maxVersion: 9,
-    firstFlexibleVersion: 8,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./offset-commit.ts");
-      return { encodeRequest: m.encodeOffsetCommitRequest, decodeRequest: m.decodeOffsetCommitRequest, encodeResponse: m.encodeOffsetCommitResponse, decodeResponse: m.decodeOffsetCommitResponse };
-    },
-  }],
-  [9, {
-    apiKey: 9,
-    name: "OffsetFetch",
-    minVersion: 0,
-    maxVersion: 9,
-    firstFlexibleVersion: 6,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./offset-fetch.ts");
-      return { encodeRequest: m.encodeOffsetFetchRequest, decodeRequest: m.decodeOffsetFetchRequest, encodeResponse: m.encodeOffsetFetchResponse, decodeResponse: m.decodeOffsetFetchResponse };
-    },
-  }],
-  [10, {
-    apiKey: 10,
-    name: "FindCoordinator",
-    minVersion: 0,
-    maxVersion: 6,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./find-coordinator.ts");
-      return { encodeRequest: m.encodeFindCoordinatorRequest, decodeRequest: m.decodeFindCoordinatorRequest, encodeResponse: m.encodeFindCoordinatorResponse, decodeResponse: m.decodeFindCoordinatorResponse };
-    },
-  }],
-  [11, {
-    apiKey: 11,
-    name: "JoinGroup",
-    minVersion: 0,
-    maxVersion: 9,
-    firstFlexibleVersion: 6,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./join-group.ts");
-      return { encodeRequest: m.encodeJoinGroupRequest, decodeRequest: m.decodeJoinGroupRequest, encodeResponse: m.encodeJoinGroupResponse, decodeResponse: m.decodeJoinGroupResponse };
-    },
-  }],
-  [12, {
-    apiKey: 12,
-    name: "Heartbeat",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 4,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./heartbeat.ts");
-      return { encodeRequest: m.encodeHeartbeatRequest, decodeRequest: m.decodeHeartbeatRequest, encodeResponse: m.encodeHeartbeatResponse, decodeResponse: m.decodeHeartbeatResponse };
-    },
-  }],
-  [13, {
-    apiKey: 13,
-    name: "LeaveGroup",
-    minVersion: 0,
-    maxVersion: 5,
-    firstFlexibleVersion: 4,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./leave-group.ts");
-      return { encodeRequest: m.encodeLeaveGroupRequest, decodeRequest: m.decodeLeaveGroupRequest, encodeResponse: m.encodeLeaveGroupResponse, decodeResponse: m.decodeLeaveGroupResponse };
-    },
-  }],
-  [14, {
-    apiKey: 14,
-    name: "SyncGroup",
-    minVersion: 0,
-    maxVersion: 5,
-    firstFlexibleVersion: 4,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./sync-group.ts");
-      return { encodeRequest: m.encodeSyncGroupRequest, decodeRequest: m.decodeSyncGroupRequest, encodeResponse: m.encodeSyncGroupResponse, decodeResponse: m.decodeSyncGroupResponse };
-    },
-  }],
-  [15, {
-    apiKey: 15,
-    name: "DescribeGroups",
-    minVersion: 0,
-    maxVersion: 5,
-    firstFlexibleVersion: 5,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-groups.ts");
-      return { encodeRequest: m.encodeDescribeGroupsRequest, decodeRequest: m.decodeDescribeGroupsRequest, encodeResponse: m.encodeDescribeGroupsResponse, decodeResponse: m.decodeDescribeGroupsResponse };
-    },
-  }],
-  [16, {
-    apiKey: 16,
-    name: "ListGroups",
-    minVersion: 0,
-    maxVersion: 5,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./list-groups.ts");
-      return { encodeRequest: m.encodeListGroupsRequest, decodeRequest: m.decodeListGroupsRequest, encodeResponse: m.encodeListGroupsResponse, decodeResponse: m.decodeListGroupsResponse };
-    },
-  }],
-  [17, {
-    apiKey: 17,
-    name: "SaslHandshake",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: Infinity,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./sasl-handshake.ts");
-      return { encodeRequest: m.encodeSaslHandshakeRequest, decodeRequest: m.decodeSaslHandshakeRequest, encodeResponse: m.encodeSaslHandshakeResponse, decodeResponse: m.decodeSaslHandshakeResponse };
-    },
-  }],
-  [18, {
-    apiKey: 18,
-    name: "ApiVersions",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./api-versions.ts");
-      return { encodeRequest: m.encodeApiVersionsRequest, decodeRequest: m.decodeApiVersionsRequest, encodeResponse: m.encodeApiVersionsResponse, decodeResponse: m.decodeApiVersionsResponse };
-    },
-  }],
-  [19, {
-    apiKey: 19,
-    name: "CreateTopics",
-    minVersion: 0,
-    maxVersion: 7,
-    firstFlexibleVersion: 5,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./create-topics.ts");
-      return { encodeRequest: m.encodeCreateTopicsRequest, decodeRequest: m.decodeCreateTopicsRequest, encodeResponse: m.encodeCreateTopicsResponse, decodeResponse: m.decodeCreateTopicsResponse };
-    },
-  }],
-  [20, {
-    apiKey: 20,
-    name: "DeleteTopics",
-    minVersion: 0,
-    maxVersion: 6,
-    firstFlexibleVersion: 4,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./delete-topics.ts");
-      return { encodeRequest: m.encodeDeleteTopicsRequest, decodeRequest: m.decodeDeleteTopicsRequest, encodeResponse: m.encodeDeleteTopicsResponse, decodeResponse: m.decodeDeleteTopicsResponse };
-    },
-  }],
-  [21, {
-    apiKey: 21,
-    name: "DeleteRecords",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./delete-records.ts");
-      return { encodeRequest: m.encodeDeleteRecordsRequest, decodeRequest: m.decodeDeleteRecordsRequest, encodeResponse: m.encodeDeleteRecordsResponse, decodeResponse: m.decodeDeleteRecordsResponse };
-    },
-  }],
-  [22, {
-    apiKey: 22,
-    name: "InitProducerId",
-    minVersion: 0,
-    maxVersion: 5,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./init-producer-id.ts");
-      return { encodeRequest: m.encodeInitProducerIdRequest, decodeRequest: m.decodeInitProducerIdRequest, encodeResponse: m.encodeInitProducerIdResponse, decodeResponse: m.decodeInitProducerIdResponse };
-    },
-  }],
-  [23, {
-    apiKey: 23,
-    name: "OffsetForLeaderEpoch",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 4,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./offset-for-leader-epoch.ts");
-      return { encodeRequest: m.encodeOffsetForLeaderEpochRequest, decodeRequest: m.decodeOffsetForLeaderEpochRequest, encodeResponse: m.encodeOffsetForLeaderEpochResponse, decodeResponse: m.decodeOffsetForLeaderEpochResponse };
-    },
-  }],
-  [24, {
-    apiKey: 24,
-    name: "AddPartitionsToTxn",
-    minVersion: 0,
-    maxVersion: 5,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./add-partitions-to-txn.ts");
-      return { encodeRequest: m.encodeAddPartitionsToTxnRequest, decodeRequest: m.decodeAddPartitionsToTxnRequest, encodeResponse: m.encodeAddPartitionsToTxnResponse, decodeResponse: m.decodeAddPartitionsToTxnResponse };
-    },
-  }],
-  [25, {
-    apiKey: 25,
-    name: "AddOffsetsToTxn",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./add-offsets-to-txn.ts");
-      return { encodeRequest: m.encodeAddOffsetsToTxnRequest, decodeRequest: m.decodeAddOffsetsToTxnRequest, encodeResponse: m.encodeAddOffsetsToTxnResponse, decodeResponse: m.decodeAddOffsetsToTxnResponse };
-    },
-  }],
-  [26, {
-    apiKey: 26,
-    name: "EndTxn",
-    minVersion: 0,
-    maxVersion: 5,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: true,
-    loadCodec: async () => {
-      const m = await import("./end-txn.ts");
-      return { encodeRequest: m.encodeEndTxnRequest, decodeRequest: m.decodeEndTxnRequest, encodeResponse: m.encodeEndTxnResponse, decodeResponse: m.decodeEndTxnResponse };
-    },
-  }],
-  [27, {
-    apiKey: 27,
-    name: "WriteTxnMarkers",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 1,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./write-txn-markers.ts");
-      return { encodeRequest: m.encodeWriteTxnMarkersRequest, decodeRequest: m.decodeWriteTxnMarkersRequest, encodeResponse: m.encodeWriteTxnMarkersResponse, decodeResponse: m.decodeWriteTxnMarkersResponse };
-    },
-  }],
-  [28, {
-    apiKey: 28,
-    name: "TxnOffsetCommit",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 3,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./txn-offset-commit.ts");
-      return { encodeRequest: m.encodeTxnOffsetCommitRequest, decodeRequest: m.decodeTxnOffsetCommitRequest, encodeResponse: m.encodeTxnOffsetCommitResponse, decodeResponse: m.decodeTxnOffsetCommitResponse };
-    },
-  }],
-  [29, {
-    apiKey: 29,
-    name: "DescribeAcls",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-acls.ts");
-      return { encodeRequest: m.encodeDescribeAclsRequest, decodeRequest: m.decodeDescribeAclsRequest, encodeResponse: m.encodeDescribeAclsResponse, decodeResponse: m.decodeDescribeAclsResponse };
-    },
-  }],
-  [30, {
-    apiKey: 30,
-    name: "CreateAcls",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./create-acls.ts");
-      return { encodeRequest: m.encodeCreateAclsRequest, decodeRequest: m.decodeCreateAclsRequest, encodeResponse: m.encodeCreateAclsResponse, decodeResponse: m.decodeCreateAclsResponse };
-    },
-  }],
-  [31, {
-    apiKey: 31,
-    name: "DeleteAcls",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./delete-acls.ts");
-      return { encodeRequest: m.encodeDeleteAclsRequest, decodeRequest: m.decodeDeleteAclsRequest, encodeResponse: m.encodeDeleteAclsResponse, decodeResponse: m.decodeDeleteAclsResponse };
-    },
-  }],
-  [32, {
-    apiKey: 32,
-    name: "DescribeConfigs",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 4,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-configs.ts");
-      return { encodeRequest: m.encodeDescribeConfigsRequest, decodeRequest: m.decodeDescribeConfigsRequest, encodeResponse: m.encodeDescribeConfigsResponse, decodeResponse: m.decodeDescribeConfigsResponse };
-    },
-  }],
-  [33, {
-    apiKey: 33,
-    name: "AlterConfigs",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./alter-configs.ts");
-      return { encodeRequest: m.encodeAlterConfigsRequest, decodeRequest: m.decodeAlterConfigsRequest, encodeResponse: m.encodeAlterConfigsResponse, decodeResponse: m.decodeAlterConfigsResponse };
-    },
-  }],
-  [34, {
-    apiKey: 34,
-    name: "AlterReplicaLogDirs",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./alter-replica-log-dirs.ts");
-      return { encodeRequest: m.encodeAlterReplicaLogDirsRequest, decodeRequest: m.decodeAlterReplicaLogDirsRequest, encodeResponse: m.encodeAlterReplicaLogDirsResponse, decodeResponse: m.decodeAlterReplicaLogDirsResponse };
-    },
-  }],
-  [35, {
-    apiKey: 35,
-    name: "DescribeLogDirs",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-log-dirs.ts");
-      return { encodeRequest: m.encodeDescribeLogDirsRequest, decodeRequest: m.decodeDescribeLogDirsRequest, encodeResponse: m.encodeDescribeLogDirsResponse, decodeResponse: m.decodeDescribeLogDirsResponse };
-    },
-  }],
-  [36, {
-    apiKey: 36,
-    name: "SaslAuthenticate",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./sasl-authenticate.ts");
-      return { encodeRequest: m.encodeSaslAuthenticateRequest, decodeRequest: m.decodeSaslAuthenticateRequest, encodeResponse: m.encodeSaslAuthenticateResponse, decodeResponse: m.decodeSaslAuthenticateResponse };
-    },
-  }],
-  [37, {
-    apiKey: 37,
-    name: "CreatePartitions",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./create-partitions.ts");
-      return { encodeRequest: m.encodeCreatePartitionsRequest, decodeRequest: m.decodeCreatePartitionsRequest, encodeResponse: m.encodeCreatePartitionsResponse, decodeResponse: m.decodeCreatePartitionsResponse };
-    },
-  }],
-  [38, {
-    apiKey: 38,
-    name: "CreateDelegationToken",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./create-delegation-token.ts");
-      return { encodeRequest: m.encodeCreateDelegationTokenRequest, decodeRequest: m.decodeCreateDelegationTokenRequest, encodeResponse: m.encodeCreateDelegationTokenResponse, decodeResponse: m.decodeCreateDelegationTokenResponse };
-    },
-  }],
-  [39, {
-    apiKey: 39,
-    name: "RenewDelegationToken",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./renew-delegation-token.ts");
-      return { encodeRequest: m.encodeRenewDelegationTokenRequest, decodeRequest: m.decodeRenewDelegationTokenRequest, encodeResponse: m.encodeRenewDelegationTokenResponse, decodeResponse: m.decodeRenewDelegationTokenResponse };
-    },
-  }],
-  [40, {
-    apiKey: 40,
-    name: "ExpireDelegationToken",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./expire-delegation-token.ts");
-      return { encodeRequest: m.encodeExpireDelegationTokenRequest, decodeRequest: m.decodeExpireDelegationTokenRequest, encodeResponse: m.encodeExpireDelegationTokenResponse, decodeResponse: m.decodeExpireDelegationTokenResponse };
-    },
-  }],
-  [41, {
-    apiKey: 41,
-    name: "DescribeDelegationToken",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-delegation-token.ts");
-      return { encodeRequest: m.encodeDescribeDelegationTokenRequest, decodeRequest: m.decodeDescribeDelegationTokenRequest, encodeResponse: m.encodeDescribeDelegationTokenResponse, decodeResponse: m.decodeDescribeDelegationTokenResponse };
-    },
-  }],
-  [42, {
-    apiKey: 42,
-    name: "DeleteGroups",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./delete-groups.ts");
-      return { encodeRequest: m.encodeDeleteGroupsRequest, decodeRequest: m.decodeDeleteGroupsRequest, encodeResponse: m.encodeDeleteGroupsResponse, decodeResponse: m.decodeDeleteGroupsResponse };
-    },
-  }],
-  [43, {
-    apiKey: 43,
-    name: "ElectLeaders",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 2,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./elect-leaders.ts");
-      return { encodeRequest: m.encodeElectLeadersRequest, decodeRequest: m.decodeElectLeadersRequest, encodeResponse: m.encodeElectLeadersResponse, decodeResponse: m.decodeElectLeadersResponse };
-    },
-  }],
-  [44, {
-    apiKey: 44,
-    name: "IncrementalAlterConfigs",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 1,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./incremental-alter-configs.ts");
-      return { encodeRequest: m.encodeIncrementalAlterConfigsRequest, decodeRequest: m.decodeIncrementalAlterConfigsRequest, encodeResponse: m.encodeIncrementalAlterConfigsResponse, decodeResponse: m.decodeIncrementalAlterConfigsResponse };
-    },
-  }],
-  [45, {
-    apiKey: 45,
-    name: "AlterPartitionReassignments",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./alter-partition-reassignments.ts");
-      return { encodeRequest: m.encodeAlterPartitionReassignmentsRequest, decodeRequest: m.decodeAlterPartitionReassignmentsRequest, encodeResponse: m.encodeAlterPartitionReassignmentsResponse, decodeResponse: m.decodeAlterPartitionReassignmentsResponse };
-    },
-  }],
-  [46, {
-    apiKey: 46,
-    name: "ListPartitionReassignments",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./list-partition-reassignments.ts");
-      return { encodeRequest: m.encodeListPartitionReassignmentsRequest, decodeRequest: m.decodeListPartitionReassignmentsRequest, encodeResponse: m.encodeListPartitionReassignmentsResponse, decodeResponse: m.decodeListPartitionReassignmentsResponse };
-    },
-  }],
-  [47, {
-    apiKey: 47,
-    name: "OffsetDelete",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: Infinity,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./offset-delete.ts");
-      return { encodeRequest: m.encodeOffsetDeleteRequest, decodeRequest: m.decodeOffsetDeleteRequest, encodeResponse: m.encodeOffsetDeleteResponse, decodeResponse: m.decodeOffsetDeleteResponse };
-    },
-  }],
-  [48, {
-    apiKey: 48,
-    name: "DescribeClientQuotas",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 1,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-client-quotas.ts");
-      return { encodeRequest: m.encodeDescribeClientQuotasRequest, decodeRequest: m.decodeDescribeClientQuotasRequest, encodeResponse: m.encodeDescribeClientQuotasResponse, decodeResponse: m.decodeDescribeClientQuotasResponse };
-    },
-  }],
-  [49, {
-    apiKey: 49,
-    name: "AlterClientQuotas",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 1,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./alter-client-quotas.ts");
-      return { encodeRequest: m.encodeAlterClientQuotasRequest, decodeRequest: m.decodeAlterClientQuotasRequest, encodeResponse: m.encodeAlterClientQuotasResponse, decodeResponse: m.decodeAlterClientQuotasResponse };
-    },
-  }],
-  [50, {
-    apiKey: 50,
-    name: "DescribeUserScramCredentials",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-user-scram-credentials.ts");
-      return { encodeRequest: m.encodeDescribeUserScramCredentialsRequest, decodeRequest: m.decodeDescribeUserScramCredentialsRequest, encodeResponse: m.encodeDescribeUserScramCredentialsResponse, decodeResponse: m.decodeDescribeUserScramCredentialsResponse };
-    },
-  }],
-  [51, {
-    apiKey: 51,
-    name: "AlterUserScramCredentials",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./alter-user-scram-credentials.ts");
-      return { encodeRequest: m.encodeAlterUserScramCredentialsRequest, decodeRequest: m.decodeAlterUserScramCredentialsRequest, encodeResponse: m.encodeAlterUserScramCredentialsResponse, decodeResponse: m.decodeAlterUserScramCredentialsResponse };
-    },
-  }],
-  [52, {
-    apiKey: 52,
-    name: "Vote",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./vote.ts");
-      return { encodeRequest: m.encodeVoteRequest, decodeRequest: m.decodeVoteRequest, encodeResponse: m.encodeVoteResponse, decodeResponse: m.decodeVoteResponse };
-    },
-  }],
-  [53, {
-    apiKey: 53,
-    name: "BeginQuorumEpoch",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 1,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./begin-quorum-epoch.ts");
-      return { encodeRequest: m.encodeBeginQuorumEpochRequest, decodeRequest: m.decodeBeginQuorumEpochRequest, encodeResponse: m.encodeBeginQuorumEpochResponse, decodeResponse: m.decodeBeginQuorumEpochResponse };
-    },
-  }],
-  [54, {
-    apiKey: 54,
-    name: "EndQuorumEpoch",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 1,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./end-quorum-epoch.ts");
-      return { encodeRequest: m.encodeEndQuorumEpochRequest, decodeRequest: m.decodeEndQuorumEpochRequest, encodeResponse: m.encodeEndQuorumEpochResponse, decodeResponse: m.decodeEndQuorumEpochResponse };
-    },
-  }],
-  [55, {
-    apiKey: 55,
-    name: "DescribeQuorum",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-quorum.ts");
-      return { encodeRequest: m.encodeDescribeQuorumRequest, decodeRequest: m.decodeDescribeQuorumRequest, encodeResponse: m.encodeDescribeQuorumResponse, decodeResponse: m.decodeDescribeQuorumResponse };
-    },
-  }],
-  [56, {
-    apiKey: 56,
-    name: "AlterPartition",
-    minVersion: 0,
-    maxVersion: 3,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./alter-partition.ts");
-      return { encodeRequest: m.encodeAlterPartitionRequest, decodeRequest: m.decodeAlterPartitionRequest, encodeResponse: m.encodeAlterPartitionResponse, decodeResponse: m.decodeAlterPartitionResponse };
-    },
-  }],
-  [57, {
-    apiKey: 57,
-    name: "UpdateFeatures",
-    minVersion: 0,
-    maxVersion: 2,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./update-features.ts");
-      return { encodeRequest: m.encodeUpdateFeaturesRequest, decodeRequest: m.decodeUpdateFeaturesRequest, encodeResponse: m.encodeUpdateFeaturesResponse, decodeResponse: m.decodeUpdateFeaturesResponse };
-    },
-  }],
-  [58, {
-    apiKey: 58,
-    name: "Envelope",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./envelope.ts");
-      return { encodeRequest: m.encodeEnvelopeRequest, decodeRequest: m.decodeEnvelopeRequest, encodeResponse: m.encodeEnvelopeResponse, decodeResponse: m.decodeEnvelopeResponse };
-    },
-  }],
-  [59, {
-    apiKey: 59,
-    name: "FetchSnapshot",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./fetch-snapshot.ts");
-      return { encodeRequest: m.encodeFetchSnapshotRequest, decodeRequest: m.decodeFetchSnapshotRequest, encodeResponse: m.encodeFetchSnapshotResponse, decodeResponse: m.decodeFetchSnapshotResponse };
-    },
-  }],
-  [60, {
-    apiKey: 60,
-    name: "DescribeCluster",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-cluster.ts");
-      return { encodeRequest: m.encodeDescribeClusterRequest, decodeRequest: m.decodeDescribeClusterRequest, encodeResponse: m.encodeDescribeClusterResponse, decodeResponse: m.decodeDescribeClusterResponse };
-    },
-  }],
-  [61, {
-    apiKey: 61,
-    name: "DescribeProducers",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-producers.ts");
-      return { encodeRequest: m.encodeDescribeProducersRequest, decodeRequest: m.decodeDescribeProducersRequest, encodeResponse: m.encodeDescribeProducersResponse, decodeResponse: m.decodeDescribeProducersResponse };
-    },
-  }],
-  [62, {
-    apiKey: 62,
-    name: "BrokerRegistration",
-    minVersion: 0,
-    maxVersion: 4,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./broker-registration.ts");
-      return { encodeRequest: m.encodeBrokerRegistrationRequest, decodeRequest: m.decodeBrokerRegistrationRequest, encodeResponse: m.encodeBrokerRegistrationResponse, decodeResponse: m.decodeBrokerRegistrationResponse };
-    },
-  }],
-  [63, {
-    apiKey: 63,
-    name: "BrokerHeartbeat",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./broker-heartbeat.ts");
-      return { encodeRequest: m.encodeBrokerHeartbeatRequest, decodeRequest: m.decodeBrokerHeartbeatRequest, encodeResponse: m.encodeBrokerHeartbeatResponse, decodeResponse: m.decodeBrokerHeartbeatResponse };
-    },
-  }],
-  [64, {
-    apiKey: 64,
-    name: "UnregisterBroker",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./unregister-broker.ts");
-      return { encodeRequest: m.encodeUnregisterBrokerRequest, decodeRequest: m.decodeUnregisterBrokerRequest, encodeResponse: m.encodeUnregisterBrokerResponse, decodeResponse: m.decodeUnregisterBrokerResponse };
-    },
-  }],
-  [65, {
-    apiKey: 65,
-    name: "DescribeTransactions",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-transactions.ts");
-      return { encodeRequest: m.encodeDescribeTransactionsRequest, decodeRequest: m.decodeDescribeTransactionsRequest, encodeResponse: m.encodeDescribeTransactionsResponse, decodeResponse: m.decodeDescribeTransactionsResponse };
-    },
-  }],
-  [66, {
-    apiKey: 66,
-    name: "ListTransactions",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./list-transactions.ts");
-      return { encodeRequest: m.encodeListTransactionsRequest, decodeRequest: m.decodeListTransactionsRequest, encodeResponse: m.encodeListTransactionsResponse, decodeResponse: m.decodeListTransactionsResponse };
-    },
-  }],
-  [67, {
-    apiKey: 67,
-    name: "AllocateProducerIds",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./allocate-producer-ids.ts");
-      return { encodeRequest: m.encodeAllocateProducerIdsRequest, decodeRequest: m.decodeAllocateProducerIdsRequest, encodeResponse: m.encodeAllocateProducerIdsResponse, decodeResponse: m.decodeAllocateProducerIdsResponse };
-    },
-  }],
-  [68, {
-    apiKey: 68,
-    name: "ConsumerGroupHeartbeat",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
-    loadCodec: async () => {
-      const m = await import("./consumer-group-heartbeat.ts");
-      return { encodeRequest: m.encodeConsumerGroupHeartbeatRequest, decodeRequest: m.decodeConsumerGroupHeartbeatRequest, encodeResponse: m.encodeConsumerGroupHeartbeatResponse, decodeResponse: m.decodeConsumerGroupHeartbeatResponse };
-    },
-  }],
-  [69, {
-    apiKey: 69,
-    name: "ConsumerGroupDescribe",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./consumer-group-describe.ts");
-      return { encodeRequest: m.encodeConsumerGroupDescribeRequest, decodeRequest: m.decodeConsumerGroupDescribeRequest, encodeResponse: m.encodeConsumerGroupDescribeResponse, decodeResponse: m.decodeConsumerGroupDescribeResponse };
-    },
-  }],
-  [70, {
-    apiKey: 70,
-    name: "ControllerRegistration",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./controller-registration.ts");
-      return { encodeRequest: m.encodeControllerRegistrationRequest, decodeRequest: m.decodeControllerRegistrationRequest, encodeResponse: m.encodeControllerRegistrationResponse, decodeResponse: m.decodeControllerRegistrationResponse };
-    },
-  }],
-  [71, {
-    apiKey: 71,
-    name: "GetTelemetrySubscriptions",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./get-telemetry-subscriptions.ts");
-      return { encodeRequest: m.encodeGetTelemetrySubscriptionsRequest, decodeRequest: m.decodeGetTelemetrySubscriptionsRequest, encodeResponse: m.encodeGetTelemetrySubscriptionsResponse, decodeResponse: m.decodeGetTelemetrySubscriptionsResponse };
-    },
-  }],
-  [72, {
-    apiKey: 72,
-    name: "PushTelemetry",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./push-telemetry.ts");
-      return { encodeRequest: m.encodePushTelemetryRequest, decodeRequest: m.decodePushTelemetryRequest, encodeResponse: m.encodePushTelemetryResponse, decodeResponse: m.decodePushTelemetryResponse };
-    },
-  }],
-  [73, {
-    apiKey: 73,
-    name: "AssignReplicasToDirs",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./assign-replicas-to-dirs.ts");
-      return { encodeRequest: m.encodeAssignReplicasToDirsRequest, decodeRequest: m.decodeAssignReplicasToDirsRequest, encodeResponse: m.encodeAssignReplicasToDirsResponse, decodeResponse: m.decodeAssignReplicasToDirsResponse };
-    },
-  }],
-  [74, {
-    apiKey: 74,
-    name: "ListClientMetricsResources",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./list-client-metrics-resources.ts");
-      return { encodeRequest: m.encodeListClientMetricsResourcesRequest, decodeRequest: m.decodeListClientMetricsResourcesRequest, encodeResponse: m.encodeListClientMetricsResourcesResponse, decodeResponse: m.decodeListClientMetricsResourcesResponse };
-    },
-  }],
-  [75, {
-    apiKey: 75,
-    name: "DescribeTopicPartitions",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-topic-partitions.ts");
-      return { encodeRequest: m.encodeDescribeTopicPartitionsRequest, decodeRequest: m.decodeDescribeTopicPartitionsRequest, encodeResponse: m.encodeDescribeTopicPartitionsResponse, decodeResponse: m.decodeDescribeTopicPartitionsResponse };
-    },
-  }],
-  [76, {
-    apiKey: 76,
-    name: "ShareGroupHeartbeat",
-    minVersion: 1,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./share-group-heartbeat.ts");
-      return { encodeRequest: m.encodeShareGroupHeartbeatRequest, decodeRequest: m.decodeShareGroupHeartbeatRequest, encodeResponse: m.encodeShareGroupHeartbeatResponse, decodeResponse: m.decodeShareGroupHeartbeatResponse };
-    },
-  }],
-  [77, {
-    apiKey: 77,
-    name: "ShareGroupDescribe",
-    minVersion: 1,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./share-group-describe.ts");
-      return { encodeRequest: m.encodeShareGroupDescribeRequest, decodeRequest: m.decodeShareGroupDescribeRequest, encodeResponse: m.encodeShareGroupDescribeResponse, decodeResponse: m.decodeShareGroupDescribeResponse };
-    },
-  }],
-  [78, {
-    apiKey: 78,
-    name: "ShareFetch",
-    minVersion: 1,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./share-fetch.ts");
-      return { encodeRequest: m.encodeShareFetchRequest, decodeRequest: m.decodeShareFetchRequest, encodeResponse: m.encodeShareFetchResponse, decodeResponse: m.decodeShareFetchResponse };
-    },
-  }],
-  [79, {
-    apiKey: 79,
-    name: "ShareAcknowledge",
-    minVersion: 1,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./share-acknowledge.ts");
-      return { encodeRequest: m.encodeShareAcknowledgeRequest, decodeRequest: m.decodeShareAcknowledgeRequest, encodeResponse: m.encodeShareAcknowledgeResponse, decodeResponse: m.decodeShareAcknowledgeResponse };
-    },
-  }],
-  [80, {
-    apiKey: 80,
-    name: "AddRaftVoter",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./add-raft-voter.ts");
-      return { encodeRequest: m.encodeAddRaftVoterRequest, decodeRequest: m.decodeAddRaftVoterRequest, encodeResponse: m.encodeAddRaftVoterResponse, decodeResponse: m.decodeAddRaftVoterResponse };
-    },
-  }],
-  [81, {
-    apiKey: 81,
-    name: "RemoveRaftVoter",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./remove-raft-voter.ts");
-      return { encodeRequest: m.encodeRemoveRaftVoterRequest, decodeRequest: m.decodeRemoveRaftVoterRequest, encodeResponse: m.encodeRemoveRaftVoterResponse, decodeResponse: m.decodeRemoveRaftVoterResponse };
-    },
-  }],
-  [82, {
-    apiKey: 82,
-    name: "UpdateRaftVoter",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./update-raft-voter.ts");
-      return { encodeRequest: m.encodeUpdateRaftVoterRequest, decodeRequest: m.decodeUpdateRaftVoterRequest, encodeResponse: m.encodeUpdateRaftVoterResponse, decodeResponse: m.decodeUpdateRaftVoterResponse };
-    },
-  }],
-  [83, {
-    apiKey: 83,
-    name: "InitializeShareGroupState",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
-    loadCodec: async () => {
-      const m = await import("./initialize-share-group-state.ts");
-      return { encodeRequest: m.encodeInitializeShareGroupStateRequest, decodeRequest: m.decodeInitializeShareGroupStateRequest, encodeResponse: m.encodeInitializeShareGroupStateResponse, decodeResponse: m.decodeInitializeShareGroupStateResponse };
-    },
-  }],
-  [84, {
-    apiKey: 84,
-    name: "ReadShareGroupState",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
-    loadCodec: async () => {
-      const m = await import("./read-share-group-state.ts");
-      return { encodeRequest: m.encodeReadShareGroupStateRequest, decodeRequest: m.decodeReadShareGroupStateRequest, encodeResponse: m.encodeReadShareGroupStateResponse, decodeResponse: m.decodeReadShareGroupStateResponse };
-    },
-  }],
-  [85, {
-    apiKey: 85,
-    name: "WriteShareGroupState",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
-    loadCodec: async () => {
-      const m = await import("./write-share-group-state.ts");
-      return { encodeRequest: m.encodeWriteShareGroupStateRequest, decodeRequest: m.decodeWriteShareGroupStateRequest, encodeResponse: m.encodeWriteShareGroupStateResponse, decodeResponse: m.decodeWriteShareGroupStateResponse };
-    },
-  }],
-  [86, {
-    apiKey: 86,
-    name: "DeleteShareGroupState",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
-    loadCodec: async () => {
-      const m = await import("./delete-share-group-state.ts");
-      return { encodeRequest: m.encodeDeleteShareGroupStateRequest, decodeRequest: m.decodeDeleteShareGroupStateRequest, encodeResponse: m.encodeDeleteShareGroupStateResponse, decodeResponse: m.decodeDeleteShareGroupStateResponse };
-    },
-  }],
-  [87, {
-    apiKey: 87,
-    name: "ReadShareGroupStateSummary",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: true,
-    loadCodec: async () => {
-      const m = await import("./read-share-group-state-summary.ts");
-      return { encodeRequest: m.encodeReadShareGroupStateSummaryRequest, decodeRequest: m.decodeReadShareGroupStateSummaryRequest, encodeResponse: m.encodeReadShareGroupStateSummaryResponse, decodeResponse: m.decodeReadShareGroupStateSummaryResponse };
-    },
-  }],
-  [90, {
-    apiKey: 90,
-    name: "DescribeShareGroupOffsets",
-    minVersion: 0,
-    maxVersion: 1,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./describe-share-group-offsets.ts");
-      return { encodeRequest: m.encodeDescribeShareGroupOffsetsRequest, decodeRequest: m.decodeDescribeShareGroupOffsetsRequest, encodeResponse: m.encodeDescribeShareGroupOffsetsResponse, decodeResponse: m.decodeDescribeShareGroupOffsetsResponse };
-    },
-  }],
-  [91, {
-    apiKey: 91,
-    name: "AlterShareGroupOffsets",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./alter-share-group-offsets.ts");
-      return { encodeRequest: m.encodeAlterShareGroupOffsetsRequest, decodeRequest: m.decodeAlterShareGroupOffsetsRequest, encodeResponse: m.encodeAlterShareGroupOffsetsResponse, decodeResponse: m.decodeAlterShareGroupOffsetsResponse };
-    },
-  }],
-  [92, {
-    apiKey: 92,
-    name: "DeleteShareGroupOffsets",
-    minVersion: 0,
-    maxVersion: 0,
-    firstFlexibleVersion: 0,
-    latestVersionUnstable: false,
-    loadCodec: async () => {
-      const m = await import("./delete-share-group-offsets.ts");
-      return { encodeRequest: m.encodeDeleteShareGroupOffsetsRequest, decodeRequest: m.decodeDeleteShareGroupOffsetsRequest, encodeResponse: m.encodeDeleteShareGroupOffsetsResponse, decodeResponse: m.decodeDeleteShareGroupOffsetsResponse };
-    },
-  }],
-]);
+/** Per API in key order: key, minVersion, maxVersion, first flexible version (-1: none), latest version unstable (1). */
+const VERSIONS = [
+  0, 0, 11, 9, 0,
+  1, 0, 17, 12, 0,
+  2, 0, 10, 6, 0,
+  3, 0, 12, 9, 0,
+  4, 0, 7, 4, 0,
+  5, 0, 4, 2, 0,
+  6, 0, 8, 6, 0,
+  7, 0, 3, 3, 0,
+  8, 0, 9, 8, 0,
+  9, 0, 9, 6, 0,
+  10, 0, 6, 3, 0,
+  11, 0, 9, 6, 0,
+  12, 0, 4, 4, 0,
+  13, 0, 5, 4, 0,
+  14, 0, 5, 4, 0,
+  15, 0, 5, 5, 0,
+  16, 0, 5, 3, 0,
+  17, 0, 1, -1, 0,
+  18, 0, 4, 3, 0,
+  19, 0, 7, 5, 0,
+  20, 0, 6, 4, 0,
+  21, 0, 2, 2, 0,
+  22, 0, 5, 2, 0,
+  23, 0, 4, 4, 0,
+  24, 0, 5, 3, 0,
+  25, 0, 4, 3, 0,
+  26, 0, 5, 3, 1,
+  27, 0, 1, 1, 0,
+  28, 0, 4, 3, 0,
+  29, 0, 3, 2, 0,
+  30, 0, 3, 2, 0,
+  31, 0, 3, 2, 0,
+  32, 0, 4, 4, 0,
+  33, 0, 2, 2, 0,
+  34, 0, 2, 2, 0,
+  35, 0, 4, 2, 0,
+  36, 0, 2, 2, 0,
+  37, 0, 3, 2, 0,
+  38, 0, 3, 2, 0,
+  39, 0, 2, 2, 0,
+  40, 0, 2, 2, 0,
+  41, 0, 3, 2, 0,
+  42, 0, 2, 2, 0,
+  43, 0, 2, 2, 0,
+  44, 0, 1, 1, 0,
+  45, 0, 0, 0, 0,
+  46, 0, 0, 0, 0,
+  47, 0, 0, -1, 0,
+  48, 0, 1, 1, 0,
+  49, 0, 1, 1, 0,
+  50, 0, 0, 0, 0,
+  51, 0, 0, 0, 0,
+  52, 0, 1, 0, 0,
+  53, 0, 1, 1, 0,
+  54, 0, 1, 1, 0,
+  55, 0, 2, 0, 0,
+  56, 0, 3, 0, 0,
+  57, 0, 2, 0, 0,
+  58, 0, 0, 0, 0,
+  59, 0, 1, 0, 0,
+  60, 0, 1, 0, 0,
+  61, 0, 0, 0, 0,
+  62, 0, 4, 0, 0,
+  63, 0, 1, 0, 0,
+  64, 0, 0, 0, 0,
+  65, 0, 0, 0, 0,
+  66, 0, 1, 0, 0,
+  67, 0, 0, 0, 0,
+  68, 0, 1, 0, 1,
+  69, 0, 0, 0, 0,
+  70, 0, 0, 0, 0,
+  71, 0, 0, 0, 0,
+  72, 0, 0, 0, 0,
+  73, 0, 0, 0, 0,
+  74, 0, 0, 0, 0,
+  75, 0, 0, 0, 0,
+  76, 1, 1, 0, 0,
+  77, 1, 1, 0, 0,
+  78, 1, 1, 0, 0,
+  79, 1, 1, 0, 0,
+  80, 0, 0, 0, 0,
+  81, 0, 0, 0, 0,
+  82, 0, 0, 0, 0,
+  83, 0, 0, 0, 1,
+  84, 0, 0, 0, 1,
+  85, 0, 0, 0, 1,
+  86, 0, 0, 0, 1,
+  87, 0, 0, 0, 1,
+  90, 0, 1, 0, 0,
+  91, 0, 0, 0, 0,
+  92, 0, 0, 0, 0,
+];
+
+/** Each API's name, in the order of VERSIONS. */
+const NAMES = [
+  "Produce",
+  "Fetch",
+  "ListOffsets",
+  "Metadata",
+  "LeaderAndIsr",
+  "StopReplica",
+  "UpdateMetadata",
+  "ControlledShutdown",
+  "OffsetCommit",
+  "OffsetFetch",
+  "FindCoordinator",
+  "JoinGroup",
+  "Heartbeat",
+  "LeaveGroup",
+  "SyncGroup",
+  "DescribeGroups",
+  "ListGroups",
+  "SaslHandshake",
+  "ApiVersions",
+  "CreateTopics",
+  "DeleteTopics",
+  "DeleteRecords",
+  "InitProducerId",
+  "OffsetForLeaderEpoch",
+  "AddPartitionsToTxn",
+  "AddOffsetsToTxn",
+  "EndTxn",
+  "WriteTxnMarkers",
+  "TxnOffsetCommit",
+  "DescribeAcls",
+  "CreateAcls",
+  "DeleteAcls",
+  "DescribeConfigs",
+  "AlterConfigs",
+  "AlterReplicaLogDirs",
+  "DescribeLogDirs",
+  "SaslAuthenticate",
+  "CreatePartitions",
+  "CreateDelegationToken",
+  "RenewDelegationToken",
+  "ExpireDelegationToken",
+  "DescribeDelegationToken",
+  "DeleteGroups",
+  "ElectLeaders",
+  "IncrementalAlterConfigs",
+  "AlterPartitionReassignments",
+  "ListPartitionReassignments",
+  "OffsetDelete",
+  "DescribeClientQuotas",
+  "AlterClientQuotas",
+  "DescribeUserScramCredentials",
+  "AlterUserScramCredentials",
+  "Vote",
+  "BeginQuorumEpoch",
+  "EndQuorumEpoch",
+  "DescribeQuorum",
+  "AlterPartition",
+  "UpdateFeatures",
+  "Envelope",
+  "FetchSnapshot",
+  "DescribeCluster",
+  "DescribeProducers",
+  "BrokerRegistration",
+  "BrokerHeartbeat",
+  "UnregisterBroker",
+  "DescribeTransactions",
+  "ListTransactions",
+  "AllocateProducerIds",
+  "ConsumerGroupHeartbeat",
+  "ConsumerGroupDescribe",
+  "ControllerRegistration",
+  "GetTelemetrySubscriptions",
+  "PushTelemetry",
+  "AssignReplicasToDirs",
+  "ListClientMetricsResources",
+  "DescribeTopicPartitions",
+  "ShareGroupHeartbeat",
+  "ShareGroupDescribe",
+  "ShareFetch",
+  "ShareAcknowledge",
+  "AddRaftVoter",
+  "RemoveRaftVoter",
+  "UpdateRaftVoter",
+  "InitializeShareGroupState",
+  "ReadShareGroupState",
+  "WriteShareGroupState",
+  "DeleteShareGroupState",
+  "ReadShareGroupStateSummary",
+  "DescribeShareGroupOffsets",
+  "AlterShareGroupOffsets",
+  "DeleteShareGroupOffsets",
+];
+
+/** Imports the codec module of an API in VERSIONS. */
+function importCodec(apiKey: number): Promise<Record<string, any>> {
+  switch (apiKey) {
+    case 0:
+      return import("./produce.ts");
+    case 1:
+      return import("./fetch.ts");
+    case 2:
+      return import("./list-offsets.ts");
+    case 3:
+      return import("./metadata.ts");
+    case 4:
+      return import("./leader-and-isr.ts");
+    case 5:
+      return import("./stop-replica.ts");
+    case 6:
+      return import("./update-metadata.ts");
+    case 7:
+      return import("./controlled-shutdown.ts");
+    case 8:
+      return import("./offset-commit.ts");
+    case 9:
+      return import("./offset-fetch.ts");
+    case 10:
+      return import("./find-coordinator.ts");
+    case 11:
+      return import("./join-group.ts");
+    case 12:
+      return import("./heartbeat.ts");
+    case 13:
+      return import("./leave-group.ts");
+    case 14:
+      return import("./sync-group.ts");
+    case 15:
+      return import("./describe-groups.ts");
+    case 16:
+      return import("./list-groups.ts");
+    case 17:
+      return import("./sasl-handshake.ts");
+    case 18:
+      return import("./api-versions.ts");
+    case 19:
+      return import("./create-topics.ts");
+    case 20:
+      return import("./delete-topics.ts");
+    case 21:
+      return import("./delete-records.ts");
+    case 22:
+      return import("./init-producer-id.ts");
+    case 23:
+      return import("./offset-for-leader-epoch.ts");
+    case 24:
+      return import("./add-partitions-to-txn.ts");
+    case 25:
+      return import("./add-offsets-to-txn.ts");
+    case 26:
+      return import("./end-txn.ts");
+    case 27:
+      return import("./write-txn-markers.ts");
+    case 28:
+      return import("./txn-offset-commit.ts");
+    case 29:
+      return import("./describe-acls.ts");
+    case 30:
+      return import("./create-acls.ts");
+    case 31:
+      return import("./delete-acls.ts");
+    case 32:
+      return import("./describe-configs.ts");
+    case 33:
+      return import("./alter-configs.ts");
+    case 34:
+      return import("./alter-replica-log-dirs.ts");
+    case 35:
+      return import("./describe-log-dirs.ts");
+    case 36:
+      return import("./sasl-authenticate.ts");
+    case 37:
+      return import("./create-partitions.ts");
+    case 38:
+      return import("./create-delegation-token.ts");
+    case 39:
+      return import("./renew-delegation-token.ts");
+    case 40:
+      return import("./expire-delegation-token.ts");
+    case 41:
+      return import("./describe-delegation-token.ts");
+    case 42:
+      return import("./delete-groups.ts");
+    case 43:
+      return import("./elect-leaders.ts");
+    case 44:
+      return import("./incremental-alter-configs.ts");
+    case 45:
+      return import("./alter-partition-reassignments.ts");
+    case 46:
+      return import("./list-partition-reassignments.ts");
+    case 47:
+      return import("./offset-delete.ts");
+    case 48:
+      return import("./describe-client-quotas.ts");
+    case 49:
+      return import("./alter-client-quotas.ts");
+    case 50:
+      return import("./describe-user-scram-credentials.ts");
+    case 51:
+      return import("./alter-user-scram-credentials.ts");
+    case 52:
+      return import("./vote.ts");
+    case 53:
+      return import("./begin-quorum-epoch.ts");
+    case 54:
+      return import("./end-quorum-epoch.ts");
+    case 55:
+      return import("./describe-quorum.ts");
+    case 56:
+      return import("./alter-partition.ts");
+    case 57:
+      return import("./update-features.ts");
+    case 58:
+      return import("./envelope.ts");
+    case 59:
+      return import("./fetch-snapshot.ts");
+    case 60:
+      return import("./describe-cluster.ts");
+    case 61:
+      return import("./describe-producers.ts");
+    case 62:
+      return import("./broker-registration.ts");
+    case 63:
+      return import("./broker-heartbeat.ts");
+    case 64:
+      return import("./unregister-broker.ts");
+    case 65:
+      return import("./describe-transactions.ts");
+    case 66:
+      return import("./list-transactions.ts");
+    case 67:
+      return import("./allocate-producer-ids.ts");
+    case 68:
+      return import("./consumer-group-heartbeat.ts");
+    case 69:
+      return import("./consumer-group-describe.ts");
+    case 70:
+      return import("./controller-registration.ts");
+    case 71:
+      return import("./get-telemetry-subscriptions.ts");
+    case 72:
+      return import("./push-telemetry.ts");
+    case 73:
+      return import("./assign-replicas-to-dirs.ts");
+    case 74:
+      return import("./list-client-metrics-resources.ts");
+    case 75:
+      return import("./describe-topic-partitions.ts");
+    case 76:
+      return import("./share-group-heartbeat.ts");
+    case 77:
+      return import("./share-group-describe.ts");
+    case 78:
+      return import("./share-fetch.ts");
+    case 79:
+      return import("./share-acknowledge.ts");
+    case 80:
+      return import("./add-raft-voter.ts");
+    case 81:
+      return import("./remove-raft-voter.ts");
+    case 82:
+      return import("./update-raft-voter.ts");
+    case 83:
+      return import("./initialize-share-group-state.ts");
+    case 84:
+      return import("./read-share-group-state.ts");
+    case 85:
+      return import("./write-share-group-state.ts");
+    case 86:
+      return import("./delete-share-group-state.ts");
+    case 87:
+      return import("./read-share-group-state-summary.ts");
+    case 90:
+      return import("./describe-share-group-offsets.ts");
+    case 91:
+      return import("./alter-share-group-offsets.ts");
+    case 92:
+      return import("./delete-share-group-offsets.ts");
+    default:
+      return Promise.reject(new Error(`no codec for API key ${apiKey}`));
+  }
+}
+
+const specs: ApiSpec[] = [];
+
+/** The API's spec, made on its first use; undefined for a key the definitions lack. */
+export function apiSpec(apiKey: number): ApiSpec | undefined {
+  const made = specs[apiKey];
+  if (made) return made;
+  for (let i = 0; i < VERSIONS.length; i += 5) {
+    if (VERSIONS[i] !== apiKey) continue;
+    const name = NAMES[i / 5]!;
+    const firstFlexible = VERSIONS[i + 3]!;
+    const spec: ApiSpec = {
+      apiKey,
+      name,
+      minVersion: VERSIONS[i + 1]!,
+      maxVersion: VERSIONS[i + 2]!,
+      firstFlexibleVersion: firstFlexible < 0 ? Infinity : firstFlexible,
+      latestVersionUnstable: VERSIONS[i + 4] === 1,
+      loadCodec: async () => {
+        const m = await importCodec(apiKey);
+        return {
+          encodeRequest: m[`encode${name}Request`],
+          decodeRequest: m[`decode${name}Request`],
+          encodeResponse: m[`encode${name}Response`],
+          decodeResponse: m[`decode${name}Response`],
+        };
+      },
+    };
+    specs[apiKey] = spec;
+    return spec;
+  }
+  return undefined;
+}
 
 export interface RequestTypes {
   0: produce.ProduceRequest;
