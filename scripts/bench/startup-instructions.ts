@@ -1,9 +1,9 @@
 // Start-up instructions: how many instructions a compiled program's main thread runs from exec until it has
 // answered its first ApiVersions request, counted by valgrind's callgrind, for the broker against the bare
 // listener and the bare listener with SQLite (the baselines of scripts/bench/startup.ts). Counts repeat to
-// within a few thousand in a run of millions, where start-up times vary by several percent run to run, so one
-// run tells two builds apart that the timed benchmark needs hundreds of rounds for; on this machine the
-// broker's extra time over the floor follows its extra instructions (docs/BENCHMARKS.md, Startup).
+// within 1% run to run, where start-up times vary by several percent, so one run tells apart two builds that
+// the timed benchmark needs hundreds of rounds for. On this machine the broker's extra time over the floor
+// follows its extra instructions (docs/BENCHMARKS.md, Startup).
 // Writes the "Start-up instructions" section of docs/BENCHMARKS.md.
 //
 //   npm run build && bun scripts/bench/startup-instructions.ts [--runs 2] [--broker PATH] [--compare PATH]
@@ -19,6 +19,7 @@ import { compileBaseline } from "./baseline/compile.ts";
 import { firstAnswer } from "./first-answer.ts";
 import { BENCHMARKS_MD, sourceCommit, writeBenchmarkSection } from "./report.ts";
 import { startupOptions } from "./startup-options.ts";
+import { median } from "./median.ts";
 
 
 interface Subject {
@@ -57,12 +58,6 @@ async function count(subject: Subject, work: string, run: number): Promise<numbe
   const summary = /^summary: (\d+)$/m.exec(main);
   if (!summary) throw new Error(`no summary line in ${out}.1-01`);
   return Number(summary[1]);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const { runs, broker, compare, command } = startupOptions("scripts/bench/startup-instructions.ts", 2);

@@ -23,6 +23,7 @@ import { tempDir } from "../../test/harness/temp-dir.ts";
 import { BENCHMARKS_MD, sourceCommit, writeBenchmarkSection } from "./report.ts";
 import { firstAnswer } from "./first-answer.ts";
 import { startupOptions } from "./startup-options.ts";
+import { median } from "./median.ts";
 import { compileBaseline } from "./baseline/compile.ts";
 
 
@@ -67,12 +68,6 @@ async function measure(subject: Subject, binary: string): Promise<Sample> {
     proc.kill("SIGTERM");
     await proc.exited;
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 const BOOTSTRAP_SAMPLES = 1000;
