@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LATEST_SCHEMA_VERSION, migrate, migrations, schemaVersion } from "../../src/storage/engines/sqlite/migrations.ts";
 import { SqliteStorage } from "../../src/storage/engines/sqlite/sqlite-storage.ts";
-import { Statements } from "../../src/storage/engines/sqlite/statements.ts";
+import { statementsOf } from "../../src/storage/engines/sqlite/statements.ts";
 import { StorageError, StorageUnavailableError } from "../../src/storage/errors.ts";
 import { openStorage } from "../../src/storage/open.ts";
 import { fakeBatch, fillAndDeleteTopic, payloadOf, storageContract } from "./contract.ts";
@@ -96,6 +96,33 @@ describe("sqlite persistence", () => {
     await store.close();
   });
 
+  test("an up-to-date file left out of WAL mode is switched back by the store's first operation, not by its open", async () => {
+    const file = freshFile();
+    await SqliteStorage.open(file).close();
+    const journalMode = () => {
+      const db = new Database(file);
+      try {
+        return db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode;
+      } finally {
+        db.close();
+      }
+    };
+    const db = new Database(file);
+    db.run("PRAGMA journal_mode = DELETE");
+    db.close();
+    expect(journalMode()).toBe("delete");
+
+    const store = SqliteStorage.open(file);
+    try {
+      // Opening reads only the schema version: WAL mode and the synchronous level wait for the first operation.
+      expect(journalMode()).toBe("delete");
+      expect(await store.listTopics()).toEqual([]);
+      expect(journalMode()).toBe("wal");
+    } finally {
+      await store.close();
+    }
+  });
+
   test("a file that is not a SQLite database is unavailable, not a crash", () => {
     const file = freshFile();
     writeFileSync(file, "this is not a database, just some text that is long enough to look like a header".repeat(20));
@@ -177,8 +204,8 @@ test("every statement is prepared once: its first read keeps it under the getter
   const db = new Database(":memory:", { strict: true, safeIntegers: true });
   try {
     migrate(db);
-    const statements = new Statements(db);
-    const names = Object.getOwnPropertyNames(Statements.prototype).filter((name) => name !== "constructor");
+    const statements = statementsOf(db);
+    const names = Object.getOwnPropertyNames(Object.getPrototypeOf(statements)).filter((name) => name !== "constructor");
     expect(names.length).toBeGreaterThan(40);
     for (const name of names) {
       const first = (statements as unknown as Record<string, unknown>)[name];

@@ -41,19 +41,29 @@ import {
   type ProducerBatch,
   type ProducerState,
 } from "../../producer-sequence.ts";
-import { migrate } from "./migrations.ts";
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "./migrations.ts";
 import { decodeValue, encodeValue } from "../../record-codec.ts";
 import {
   type CommittedOffsetRow,
   type PartitionOffsetsRow,
   type PartitionRow,
   type ProducerRow,
-  Statements,
+  type Statements,
+  statementsOf,
   type TopicRow,
 } from "./statements.ts";
 
 /** How long a writer waits for another connection's transaction before giving up. */
 const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * WAL mode (kept in the file) and the connection's synchronous level. In WAL mode NORMAL survives a process
+ * crash; only an OS crash or power loss may lose the last commits, like Kafka's default of leaving fsync to the OS.
+ */
+function configure(db: Database): void {
+  enableWal(db);
+  db.run("PRAGMA synchronous = NORMAL");
+}
 
 /**
  * Switches the file to WAL. SQLite answers SQLITE_BUSY at once, without its busy handler, when another
@@ -76,12 +86,15 @@ function enableWal(db: Database): void {
 export class SqliteStorage implements Storage {
   readonly kind = "sqlite";
   readonly #db: Database;
-  readonly #sql: Statements;
+  /** Made by the first operation (#ready), as nothing before it runs a statement. */
+  #sql: Statements | null = null;
   #closed = false;
+  /** Whether the connection is in WAL mode with its synchronous level set (configure); see open(). */
+  #configured: boolean;
 
-  private constructor(db: Database) {
+  private constructor(db: Database, configured: boolean) {
     this.#db = db;
-    this.#sql = new Statements(db);
+    this.#configured = configured;
   }
 
   /**
@@ -98,12 +111,13 @@ export class SqliteStorage implements Storage {
       db.fileControl(constants.SQLITE_FCNTL_PERSIST_WAL, 1);
       // busy_timeout first: switching to WAL itself may wait for another process.
       db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      enableWal(db);
-      // In WAL mode NORMAL survives a process crash; only an OS crash or power loss may
-      // lose the last commits, like Kafka's default of leaving fsync to the OS.
-      db.run("PRAGMA synchronous = NORMAL");
+      // A store this tansu has migrated is configured on its first operation instead: both settings make SQLite
+      // read the file's schema, which a broker's first request (ApiVersions) does not need, and that read took
+      // a tenth of a millisecond of every start (docs/BENCHMARKS.md, Startup). Its version is read without it.
+      if (schemaVersion(db) === LATEST_SCHEMA_VERSION) return new SqliteStorage(db, false);
+      configure(db);
       migrate(db);
-      return new SqliteStorage(db);
+      return new SqliteStorage(db, true);
     } catch (error) {
       db?.close();
       if (error instanceof StorageError) throw error;
@@ -364,9 +378,9 @@ export class SqliteStorage implements Storage {
 
   /** One statement: SQLite makes it atomic on its own. */
   #statement<T>(operation: string, body: (sql: Statements) => T): T {
-    this.#checkOpen(operation);
+    const sql = this.#ready(operation);
     try {
-      return body(this.#sql);
+      return body(sql);
     } catch (error) {
       throw this.#failure(operation, error);
     }
@@ -383,17 +397,17 @@ export class SqliteStorage implements Storage {
   }
 
   #transaction<T>(operation: string, begin: "beginRead" | "beginWrite", body: (sql: Statements) => T): T {
-    this.#checkOpen(operation);
+    const sql = this.#ready(operation);
     try {
-      this.#sql[begin].run();
-      const result = body(this.#sql);
-      this.#sql.commit.run();
+      sql[begin].run();
+      const result = body(sql);
+      sql.commit.run();
       return result;
     } catch (error) {
       // SQLite has already rolled back on some errors (e.g. SQLITE_FULL); only undo what is open.
       if (this.#db.inTransaction) {
         try {
-          this.#sql.rollback.run();
+          sql.rollback.run();
         } catch (rollbackError) {
           throw this.#failure(`${operation} (rollback after: ${messageOf(error)})`, rollbackError);
         }
@@ -402,8 +416,22 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  #checkOpen(operation: string): void {
+  /** Before every operation: the store is open; the first operation also configures it and makes its statements. */
+  #ready(operation: string): Statements {
     if (this.#closed) throw new StorageUnavailableError(`${operation}: sqlite store ${this.#db.filename} is closed`);
+    return (this.#sql ??= this.#firstOperation(operation));
+  }
+
+  #firstOperation(operation: string): Statements {
+    if (!this.#configured) {
+      try {
+        configure(this.#db);
+      } catch (error) {
+        throw this.#failure(`${operation} (configuring the connection)`, error);
+      }
+      this.#configured = true;
+    }
+    return statementsOf(this.#db);
   }
 
   /** Typed storage errors pass through; SQLite's own become retryable unavailability. */
