@@ -67,14 +67,24 @@ export function apisSource(entries: ApiEntry[]): string {
   for (const a of entries) e.line(`${JSON.stringify(a.name)},`);
   e.close("];");
   e.line();
-  e.line("/** Imports the codec module of an API in VERSIONS. */");
+  const apiVersions = entries.find((a) => a.name === "ApiVersions");
+  if (!apiVersions) throw new Error("no ApiVersions API in the message definitions");
+  e.line("/**");
+  e.line(" * Imports the codec module of an API in VERSIONS. ApiVersions, every connection's first request, outside the");
+  e.line(" * switch: JavaScriptCore prepares all of a function on its first call, and a broker loads that codec at start.");
+  e.line(" */");
   e.open("function importCodec(apiKey: number): Promise<Record<string, any>> {");
+  e.line(`return apiKey === ${apiVersions.apiKey} ? import("./${apiVersions.module}.ts") : importOtherCodec(apiKey);`);
+  e.close();
+  e.line();
+  e.open("function importOtherCodec(apiKey: number): Promise<Record<string, any>> {");
   e.open("switch (apiKey) {");
   for (const a of entries) {
     // The codec's functions are found by name: encode<Name>Request and so on.
     if (a.request.name !== `${a.name}Request` || a.response.name !== `${a.name}Response`) {
       throw new Error(`API ${a.name}: messages ${a.request.name} and ${a.response.name} are not named <api>Request and <api>Response`);
     }
+    if (a === apiVersions) continue;
     e.line(`case ${a.apiKey}:`);
     e.line(`  return import("./${a.module}.ts");`);
   }

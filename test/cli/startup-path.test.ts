@@ -40,9 +40,8 @@ const STARTUP_MODULES = [
   "src/broker/log-notifier.ts",
   "src/broker/periodic-task.ts",
   // Every connection has a principal (ANONYMOUS without TLS or SASL) and every request an authorizer
-  // (ALLOW_ALL without ACLs, which reports the authorized-operations bits from acl-codes.ts).
+  // (ALLOW_ALL without ACLs, which reports every supported operation from a table of its own).
   "src/broker/security-hooks.ts",
-  "src/protocol/acl-codes.ts",
   // Every broker validates produce against subjects registered in its store; this is the validator that
   // loads the schema layer on the first produce (and the --schema-registry files only when given).
   "src/schema/open-schemas.ts",
@@ -53,7 +52,6 @@ const STARTUP_MODULES = [
   "src/protocol/writer.ts",
   "src/protocol/errors.ts",
   "src/protocol/error-codes.ts",
-  "src/protocol/code-names.ts",
   "src/protocol/generated/apis.ts",
   "src/protocol/generated/request-header.ts",
   "src/protocol/generated/api-versions.ts",

@@ -408,8 +408,15 @@ const NAMES = [
   "DeleteShareGroupOffsets",
 ];
 
-/** Imports the codec module of an API in VERSIONS. */
+/**
+ * Imports the codec module of an API in VERSIONS. ApiVersions, every connection's first request, outside the
+ * switch: JavaScriptCore prepares all of a function on its first call, and a broker loads that codec at start.
+ */
 function importCodec(apiKey: number): Promise<Record<string, any>> {
+  return apiKey === 18 ? import("./api-versions.ts") : importOtherCodec(apiKey);
+}
+
+function importOtherCodec(apiKey: number): Promise<Record<string, any>> {
   switch (apiKey) {
     case 0:
       return import("./produce.ts");
@@ -447,8 +454,6 @@ function importCodec(apiKey: number): Promise<Record<string, any>> {
       return import("./list-groups.ts");
     case 17:
       return import("./sasl-handshake.ts");
-    case 18:
-      return import("./api-versions.ts");
     case 19:
       return import("./create-topics.ts");
     case 20:
