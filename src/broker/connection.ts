@@ -182,36 +182,24 @@ export class Connection {
     const done = { answered: Promise.resolve() };
     await this.#writable();
     if (this.#closed) return done;
-    if (this.#sasl?.awaitingRawToken) {
-      await this.#allAnswered();
-      await this.#rawSaslToken(frame);
-      return done;
-    }
+    if (this.#sasl?.awaitingRawToken) return this.#refuse(() => this.#rawSaslToken(frame));
     const started = performance.now();
     let header: RequestHeader;
     let bodyOffset: number;
     try {
       ({ header, bodyOffset } = decodeRequestHeader(frame));
     } catch (error) {
-      await this.#allAnswered();
-      await this.#rejectHeader(error);
-      return done;
+      return this.#refuse(() => this.#rejectHeader(error));
     }
     const handler = this.dispatcher.handler(header.apiKey);
     if (!handler || header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
-      await this.#allAnswered();
-      await this.#unsupported(header);
-      this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
-      return done;
+      return this.#refuse(() => this.#unsupported(header, started));
     }
     let request: unknown;
     try {
       request = await decodeRequestBody(header, frame, bodyOffset);
     } catch (error) {
-      await this.#allAnswered();
-      this.#fail(`malformed ${apiName(header.apiKey)} v${header.apiVersion} request: ${(error as Error).message}`);
-      this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
-      return done;
+      return this.#refuse(() => this.#malformed(header, error, started));
     }
     // Only a Produce on a store that applies appends in call order may overlap; it first waits for room among
     // the unanswered, and is checked after that wait, in which a SASL session may have expired or quotas been
@@ -243,6 +231,22 @@ export class Connection {
     void answered.then(() => this.#unanswered.splice(this.#unanswered.indexOf(answered), 1));
     if (!overlaps) await answered;
     return { answered };
+  }
+
+  // The refusals and failures below are functions of their own, apart from #handle and #answer: JavaScriptCore
+  // prepares all of a function's code on its first call, and every broker's first request calls those two
+  // (docs/BENCHMARKS.md, Startup).
+
+  /** Runs `refusal` (which answers, or closes the connection) once every request before has been answered. */
+  async #refuse(refusal: () => void | Promise<void>): Promise<{ answered: Promise<void> }> {
+    await this.#allAnswered();
+    await refusal();
+    return { answered: Promise.resolve() };
+  }
+
+  #malformed(header: RequestHeader, error: unknown, started: number): void {
+    this.#fail(`malformed ${apiName(header.apiKey)} v${header.apiVersion} request: ${(error as Error).message}`);
+    this.#account(header, ErrorCode.CORRUPT_MESSAGE, started);
   }
 
   /**
@@ -304,11 +308,7 @@ export class Connection {
         appendTurns: this.#appendTurns,
       });
     } catch (error) {
-      // Handlers map expected failures to error codes themselves; reaching here is a bug.
-      consola.error(`${apiName(header.apiKey)} v${header.apiVersion} from ${this.remote} failed:`, error);
-      await before;
-      this.#fail("internal error");
-      this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
+      await this.#handlerFailed(header, error, started, before);
       return;
     }
     let bytes = response === null ? null : await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
@@ -323,25 +323,35 @@ export class Connection {
           handlerMs: performance.now() - started,
         })
       : 0;
-    if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) {
-      response.throttleTimeMs = throttleMs;
-      // Kafka answers a throttled Fetch with no data (getThrottledResponse); the client fetches the same offsets again after the throttle.
-      if (header.apiKey === ApiKey.Fetch) {
-        const empty: FetchResponse = { ...(response as FetchResponse), responses: [] };
-        response = empty;
-      }
-      bytes = await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
-    }
+    if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) bytes = await this.#throttled(header, response, throttleMs);
     await before;
     if (bytes !== null) this.#send(bytes);
-    if (this.ctx.metrics) {
-      // Imported here: only a broker with metrics on (an HTTP listener) walks responses for their error.
-      const errorCode = response === null ? ErrorCode.NONE : (await import("./response-error.ts")).firstErrorCode(response);
-      this.#account(header, errorCode, started);
-    }
+    if (this.ctx.metrics) await this.#accountAnswer(header, response, started);
     // Kafka's throttling (KIP-219): the answer goes out at once carrying the throttle time, and
     // the connection is muted for that long, so a client that ignores it is slowed all the same.
     if (throttleMs > 0) await this.#mute(throttleMs);
+  }
+
+  /** A handler threw: handlers map expected failures to error codes themselves, so this is a bug. */
+  async #handlerFailed(header: RequestHeader, error: unknown, started: number, before: Promise<void>): Promise<void> {
+    consola.error(`${apiName(header.apiKey)} v${header.apiVersion} from ${this.remote} failed:`, error);
+    await before;
+    this.#fail("internal error");
+    this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
+  }
+
+  /** The answer again, carrying the throttle time. */
+  #throttled(header: RequestHeader, response: { throttleTimeMs?: number }, throttleMs: number): Promise<Uint8Array> {
+    response.throttleTimeMs = throttleMs;
+    // Kafka answers a throttled Fetch with no data (getThrottledResponse); the client fetches the same offsets again after the throttle.
+    const answer = header.apiKey === ApiKey.Fetch ? ({ ...(response as FetchResponse), responses: [] } satisfies FetchResponse) : response;
+    return encodeResponse(header.apiKey, header.apiVersion, header.correlationId, answer);
+  }
+
+  /** Imported here: only a broker with metrics on (an HTTP listener) walks responses for their error. */
+  async #accountAnswer(header: RequestHeader, response: unknown, started: number): Promise<void> {
+    const errorCode = response === null ? ErrorCode.NONE : (await import("./response-error.ts")).firstErrorCode(response);
+    this.#account(header, errorCode, started);
   }
 
   /** Per-request metrics: count by API, version and outcome, and the time from dequeue to answer. */
@@ -425,13 +435,14 @@ export class Connection {
    * Any other unsupported API or version closes the connection, as Kafka does: there is no
    * response layout the client could parse.
    */
-  async #unsupported(header: RequestHeader): Promise<void> {
+  async #unsupported(header: RequestHeader, started?: number): Promise<void> {
     if (header.apiKey === ApiKey.ApiVersions) {
       const body = apiVersionsResponse(this.dispatcher.apis, ErrorCode.UNSUPPORTED_VERSION);
       this.#send(await encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, body));
-      return;
+    } else {
+      this.#fail(`unsupported API ${apiName(header.apiKey)} version ${header.apiVersion}`);
     }
-    this.#fail(`unsupported API ${apiName(header.apiKey)} version ${header.apiVersion}`);
+    if (started !== undefined) this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
   }
 
   #send(bytes: Uint8Array): void {

@@ -86,22 +86,11 @@ export const brokerCommand = defineCommand({
     if (!Number.isInteger(nodeId) || nodeId < 0) throw new Error("--node-id must be a non-negative integer");
 
     const schemaRefreshMs = parseSchemaRefreshMs(args["schema-refresh-ms"]);
-    // With every lake option at its default there is no lake, and nothing of it is loaded.
-    const lakeOptions = {
-      location: args["lake-location"],
-      format: args["lake-format"],
-      namespace: args["lake-namespace"],
-      icebergCatalog: args["iceberg-catalog"],
-      catchUpIntervalMs: env.LAKE_CATCH_UP_INTERVAL_MS ?? "30000",
-    };
-    const lakeOptionsGiven =
-      lakeOptions.location || lakeOptions.icebergCatalog || lakeOptions.format !== "parquet" || lakeOptions.namespace !== "tansu" || env.LAKE_CATCH_UP_INTERVAL_MS;
-    const lakeCli = lakeOptionsGiven ? await import("./lake-options.ts") : null;
-    const lake = lakeCli ? lakeCli.lakeSettings(lakeOptions) : null;
+    const lake = lakeOptionsGiven(args) ? await lakeOf(args) : null;
 
     const opened = await openStorage(args["storage-engine"]);
     // Metrics exist only to be served over HTTP; without the listener the broker counts nothing.
-    const metrics = httpListener ? new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version) : undefined;
+    const metrics = httpListener ? await brokerMetrics() : undefined;
     const storage: Storage = metrics ? (await import("../metrics/instrumented-storage.ts")).instrumentStorage(opened, metrics) : opened;
     let schemas: BrokerSchemas;
     let security: Awaited<ReturnType<typeof brokerSecurity>>;
@@ -110,7 +99,7 @@ export const brokerCommand = defineCommand({
       // The schema layer itself loads on the first produce or registry request (open-schemas.ts).
       schemas = await openSchemas(storage, { filesUrl: args["schema-registry"], refreshMs: schemaRefreshMs });
       security = await brokerSecurity(args, storage);
-      lakeFeed = lake && lakeCli ? await lakeCli.openLakeFeed(lake, storage, schemas) : null;
+      lakeFeed = lake ? await lake.open(storage, schemas) : null;
     } catch (error) {
       await storage.close();
       throw error;
@@ -145,17 +134,7 @@ export const brokerCommand = defineCommand({
       await storage.close();
       throw new Error(`cannot listen on ${where}: ${(error as Error).message}`, { cause: error });
     }
-    let http: RunningHttp | null = null;
-    if (httpListener) {
-      try {
-        http = await serveHttp(httpListener, ctx, metrics!, schemas);
-      } catch (error) {
-        await broker.stop();
-        await storage.close();
-        throw new Error(`cannot listen for HTTP on ${httpListener.host}:${httpListener.port}: ${(error as Error).message}`, { cause: error });
-      }
-      consola.info(`HTTP on ${httpListener.host}:${http.port}`);
-    }
+    const http = httpListener ? await serveHttpOrStop(httpListener, ctx, metrics!, schemas, broker) : null;
 
     stopOnSignals("finishing in-flight requests", async () => {
       // Buffered rows are committed now: in-flight produces to sink topics are waiting for that.
@@ -164,14 +143,69 @@ export const brokerCommand = defineCommand({
       await http?.stop();
       await storage.close();
     });
-    lakeFeed?.start();
-    if (lake) consola.info(`lake at ${lake.location} (${lake.format} tables ${lake.namespace}.<topic>${lake.icebergCatalog ? `, Iceberg catalog ${lake.icebergCatalog}` : ""})`);
+    if (lake && lakeFeed) lake.start(lakeFeed);
     // Only now: whoever waits for this line may signal the broker at once, and must find the handlers in place.
     logReady(
       `tansu listening on ${describeListeners(listeners, broker.ports)} (advertised ${advertised.host}:${advertised.port}, storage ${storage.kind}) in ${Math.round(performance.now())} ms`,
     );
   },
 });
+
+type BrokerArgs = Parameters<NonNullable<typeof brokerCommand.run>>[0]["args"];
+
+// What follows runs only when its options are given: functions of their own, as JavaScriptCore prepares all of a
+// function on its first call, so a broker without them does not pay for their code at start (docs/BENCHMARKS.md).
+
+/** With every lake option at its default there is no lake, and nothing of it is loaded. */
+function lakeOptionsGiven(args: BrokerArgs): boolean {
+  return Boolean(
+    args["lake-location"] || args["iceberg-catalog"] || args["lake-format"] !== "parquet" || args["lake-namespace"] !== "tansu" || env.LAKE_CATCH_UP_INTERVAL_MS,
+  );
+}
+
+/** How to open and start the lake's feed, or null when the options (checked here) set no lake location. */
+async function lakeOf(args: BrokerArgs) {
+  const lakeCli = await import("./lake-options.ts");
+  const lake = lakeCli.lakeSettings({
+    location: args["lake-location"],
+    format: args["lake-format"],
+    namespace: args["lake-namespace"],
+    icebergCatalog: args["iceberg-catalog"],
+    catchUpIntervalMs: env.LAKE_CATCH_UP_INTERVAL_MS ?? "30000",
+  });
+  if (!lake) return null;
+  return {
+    open: (storage: Storage, schemas: BrokerSchemas) => lakeCli.openLakeFeed(lake, storage, schemas),
+    start(feed: LakeFeed) {
+      feed.start();
+      consola.info(`lake at ${lake.location} (${lake.format} tables ${lake.namespace}.<topic>${lake.icebergCatalog ? `, Iceberg catalog ${lake.icebergCatalog}` : ""})`);
+    },
+  };
+}
+
+async function brokerMetrics(): Promise<PrometheusBrokerMetrics> {
+  return new (await import("../metrics/broker-metrics.ts")).PrometheusBrokerMetrics(pkg.version);
+}
+
+/** The HTTP listener (serveHttp); if it cannot listen, the broker stops and the store closes. */
+async function serveHttpOrStop(
+  listener: { host: string; port: number },
+  ctx: BrokerContext,
+  metrics: PrometheusBrokerMetrics,
+  schemas: BrokerSchemas,
+  broker: RunningBroker,
+): Promise<RunningHttp> {
+  let http: RunningHttp;
+  try {
+    http = await serveHttp(listener, ctx, metrics, schemas);
+  } catch (error) {
+    await broker.stop();
+    await ctx.storage.close();
+    throw new Error(`cannot listen for HTTP on ${listener.host}:${listener.port}: ${(error as Error).message}`, { cause: error });
+  }
+  consola.info(`HTTP on ${listener.host}:${http.port}`);
+  return http;
+}
 
 /** The HTTP listener with every route (health, readiness, metrics, the console, the Schema Registry API). */
 async function serveHttp(

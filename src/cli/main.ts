@@ -36,6 +36,11 @@ if (given.length === 0 || (given.length === 1 && given[0] === "broker")) {
     (await import("./failure-report.ts")).reportFailure(error);
   }
 } else {
+  await runParsed(given);
+}
+
+/** Any other command line: citty parses it, after the check that refuses an unknown option. */
+async function runParsed(given: string[]): Promise<void> {
   const [{ runMain }, { withFailureReport }, { unknownOption }] = await Promise.all([
     import("citty"),
     import("./failure-report.ts"),
