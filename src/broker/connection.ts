@@ -323,7 +323,10 @@ export class Connection {
           handlerMs: performance.now() - started,
         })
       : 0;
-    if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) bytes = await this.#throttled(header, response, throttleMs);
+    if (response !== null && throttleMs > 0 && "throttleTimeMs" in response) {
+      response = this.#throttled(header, response, throttleMs);
+      bytes = await encodeResponse(header.apiKey, header.apiVersion, header.correlationId, response);
+    }
     await before;
     if (bytes !== null) this.#send(bytes);
     if (this.ctx.metrics) await this.#accountAnswer(header, response, started);
@@ -340,12 +343,13 @@ export class Connection {
     this.#account(header, ErrorCode.UNKNOWN_SERVER_ERROR, started);
   }
 
-  /** The answer again, carrying the throttle time. */
-  #throttled(header: RequestHeader, response: { throttleTimeMs?: number }, throttleMs: number): Promise<Uint8Array> {
+  /** The answer carrying the throttle time. */
+  #throttled(header: RequestHeader, response: { throttleTimeMs?: number }, throttleMs: number): { throttleTimeMs?: number } {
     response.throttleTimeMs = throttleMs;
     // Kafka answers a throttled Fetch with no data (getThrottledResponse); the client fetches the same offsets again after the throttle.
-    const answer = header.apiKey === ApiKey.Fetch ? ({ ...(response as FetchResponse), responses: [] } satisfies FetchResponse) : response;
-    return encodeResponse(header.apiKey, header.apiVersion, header.correlationId, answer);
+    if (header.apiKey !== ApiKey.Fetch) return response;
+    const empty: FetchResponse = { ...(response as FetchResponse), responses: [] };
+    return empty;
   }
 
   /** Imported here: only a broker with metrics on (an HTTP listener) walks responses for their error. */
