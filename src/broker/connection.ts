@@ -193,7 +193,10 @@ export class Connection {
     }
     const handler = this.dispatcher.handler(header.apiKey);
     if (!handler || header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
-      return this.#refuse(() => this.#unsupported(header, started));
+      return this.#refuse(async () => {
+        await this.#unsupported(header);
+        this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
+      });
     }
     let request: unknown;
     try {
@@ -439,14 +442,13 @@ export class Connection {
    * Any other unsupported API or version closes the connection, as Kafka does: there is no
    * response layout the client could parse.
    */
-  async #unsupported(header: RequestHeader, started?: number): Promise<void> {
+  async #unsupported(header: RequestHeader): Promise<void> {
     if (header.apiKey === ApiKey.ApiVersions) {
       const body = apiVersionsResponse(this.dispatcher.apis, ErrorCode.UNSUPPORTED_VERSION);
       this.#send(await encodeResponse(ApiKey.ApiVersions, 0, header.correlationId, body));
-    } else {
-      this.#fail(`unsupported API ${apiName(header.apiKey)} version ${header.apiVersion}`);
+      return;
     }
-    if (started !== undefined) this.#account(header, ErrorCode.UNSUPPORTED_VERSION, started);
+    this.#fail(`unsupported API ${apiName(header.apiKey)} version ${header.apiVersion}`);
   }
 
   #send(bytes: Uint8Array): void {

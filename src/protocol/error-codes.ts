@@ -143,7 +143,11 @@ export enum ErrorCode {
 
 export type ErrorCodeName = keyof typeof ErrorCode;
 
-/** Every code's name, in code order from UNKNOWN_SERVER_ERROR (-1): the codes have no gaps. */
+/**
+ * Every code's name, in code order from UNKNOWN_SERVER_ERROR (-1): the codes have no gaps. The enum's own reverse
+ * mapping would give these too, but reading ErrorCode as an object makes the bundler build it at every start;
+ * test/protocol/error-codes.test.ts checks the two agree.
+ */
 const NAMES = [
   "UNKNOWN_SERVER_ERROR", "NONE", "OFFSET_OUT_OF_RANGE", "CORRUPT_MESSAGE", "UNKNOWN_TOPIC_OR_PARTITION",
   "INVALID_FETCH_SIZE", "LEADER_NOT_AVAILABLE", "NOT_LEADER_OR_FOLLOWER", "REQUEST_TIMED_OUT",
