@@ -21,9 +21,7 @@ export async function openStorage(url: string): Promise<Storage> {
   // Each engine is imported only when chosen: a broker evaluates one engine, not all of them
   // (the AWS SDK alone more than doubled start-up time for brokers on other engines).
   if (scheme === "memory") return new (await import("./engines/memory/memory-storage.ts")).MemoryStorage();
-  if (scheme === "sqlite") {
-    return (await import("./engines/sqlite/sqlite-storage.ts")).SqliteStorage.open(sqlitePath(url));
-  }
+  if (scheme === "sqlite") return (await import("./engines/sqlite/sqlite-open.ts")).openSqlite(sqlitePath(url));
   if (scheme === "s3") return (await import("./engines/s3/s3-storage.ts")).S3Storage.open(url);
   if (scheme === "postgres" || scheme === "postgresql") {
     return (await import("./engines/postgres/postgres-storage.ts")).PostgresStorage.open(url);

@@ -10,6 +10,7 @@ import { requestApiVersions } from "../harness/api-versions.ts";
 import { freePort } from "../harness/free-port.ts";
 import { spawnListening } from "../harness/listening-process.ts";
 import { tempDir } from "../harness/temp-dir.ts";
+import { SqliteStorage } from "../../src/storage/engines/sqlite/sqlite-storage.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 
@@ -59,18 +60,38 @@ const STARTUP_MODULES = [
   "src/storage/errors.ts",
 ];
 
-/** The engine the storage URL chooses, and nothing of the others. */
-const ENGINE_MODULES: Record<string, string[]> = {
+/**
+ * The engine the storage URL chooses, and nothing of the others. A sqlite:// store that exists and is migrated is
+ * opened by its first operation, so a broker on one loads none of the engine's SQL until a request needs it; a
+ * new file is created and migrated at start.
+ */
+const ENGINE_MODULES: Record<"memory" | "sqlite, new file" | "sqlite, migrated store", string[]> = {
   memory: ["src/storage/engines/memory/memory-storage.ts", "src/storage/producer-sequence.ts", "src/storage/log-rules.ts"],
-  sqlite: [
+  "sqlite, new file": [
     "src/storage/engines/sqlite/sqlite-storage.ts",
+    "src/storage/engines/sqlite/sqlite-open.ts",
+    "src/storage/engines/sqlite/store-header.ts",
+    "src/storage/engines/sqlite/deferred-sqlite-storage.ts",
     "src/storage/engines/sqlite/statements.ts",
     "src/storage/engines/sqlite/migrations.ts",
     "src/storage/producer-sequence.ts",
     "src/storage/log-rules.ts",
     "src/storage/record-codec.ts",
   ],
+  "sqlite, migrated store": [
+    "src/storage/engines/sqlite/deferred-sqlite-storage.ts",
+    "src/storage/engines/sqlite/sqlite-open.ts",
+    "src/storage/engines/sqlite/store-header.ts",
+    "src/storage/engines/sqlite/migrations.ts",
+  ],
 };
+
+/** A sqlite:// URL naming a store that exists and is migrated (and closed, so its header says so). */
+async function migratedStoreUrl(): Promise<string> {
+  const file = join(tempDir("tansu-startup-db-"), "tansu.db");
+  await SqliteStorage.open(file).close();
+  return `sqlite://${file}`;
+}
 
 /**
  * Only when there are command-line options to parse (the container runs `tansu broker` configured by environment):
@@ -117,14 +138,20 @@ function expectOnly(loaded: string[], allowed: string[]): void {
 }
 
 describe("a broker evaluates only what its first request needs", () => {
-  for (const engine of ["memory", "sqlite"] as const) {
-    test(`${engine}://, configured by the environment`, async () => {
-      const storage = engine === "memory" ? "memory://" : `sqlite://${join(tempDir("tansu-startup-db-"), "tansu.db")}`;
+  for (const engine of ["memory", "sqlite, new file", "sqlite, migrated store"] as const) {
+    test(`${engine}, configured by the environment`, async () => {
+      const storage =
+        engine === "memory"
+          ? "memory://"
+          : engine === "sqlite, new file"
+            ? `sqlite://${join(tempDir("tansu-startup-db-"), "tansu.db")}`
+            : await migratedStoreUrl();
       const loaded = await evaluatedModules(storage, false);
       expectOnly(loaded, [...STARTUP_MODULES, ...ENGINE_MODULES[engine]]);
-      // The fast path really was taken, and the chosen engine really was loaded.
+      // The fast path really was taken, and the chosen engine really was loaded (or, deferred, was not).
       expect(loaded).not.toContain(CITTY_MODULES[0]);
       expect(loaded).toContain(ENGINE_MODULES[engine][0]);
+      if (engine === "sqlite, migrated store") expect(loaded).not.toContain("src/storage/engines/sqlite/sqlite-storage.ts");
     });
   }
 

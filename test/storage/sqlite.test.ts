@@ -96,33 +96,6 @@ describe("sqlite persistence", () => {
     await store.close();
   });
 
-  test("an up-to-date file left out of WAL mode is switched back by the store's first operation, not by its open", async () => {
-    const file = freshFile();
-    await SqliteStorage.open(file).close();
-    const journalMode = () => {
-      const db = new Database(file);
-      try {
-        return db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode;
-      } finally {
-        db.close();
-      }
-    };
-    const db = new Database(file);
-    db.run("PRAGMA journal_mode = DELETE");
-    db.close();
-    expect(journalMode()).toBe("delete");
-
-    const store = SqliteStorage.open(file);
-    try {
-      // Opening reads only the schema version: WAL mode and the synchronous level wait for the first operation.
-      expect(journalMode()).toBe("delete");
-      expect(await store.listTopics()).toEqual([]);
-      expect(journalMode()).toBe("wal");
-    } finally {
-      await store.close();
-    }
-  });
-
   test("a file that is not a SQLite database is unavailable, not a crash", () => {
     const file = freshFile();
     writeFileSync(file, "this is not a database, just some text that is long enough to look like a header".repeat(20));

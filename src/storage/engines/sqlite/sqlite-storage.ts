@@ -41,7 +41,7 @@ import {
   type ProducerBatch,
   type ProducerState,
 } from "../../producer-sequence.ts";
-import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "./migrations.ts";
+import { migrate } from "./migrations.ts";
 import { decodeValue, encodeValue } from "../../record-codec.ts";
 import {
   type CommittedOffsetRow,
@@ -89,12 +89,9 @@ export class SqliteStorage implements Storage {
   /** Made by the first operation (#ready), as nothing before it runs a statement. */
   #sql: Statements | null = null;
   #closed = false;
-  /** Whether the connection is in WAL mode with its synchronous level set (configure); see open(). */
-  #configured: boolean;
 
-  private constructor(db: Database, configured: boolean) {
+  private constructor(db: Database) {
     this.#db = db;
-    this.#configured = configured;
   }
 
   /**
@@ -111,13 +108,9 @@ export class SqliteStorage implements Storage {
       db.fileControl(constants.SQLITE_FCNTL_PERSIST_WAL, 1);
       // busy_timeout first: switching to WAL itself may wait for another process.
       db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      // A store this tansu has migrated is configured on its first operation instead: both settings make SQLite
-      // read the file's schema, which a broker's first request (ApiVersions) does not need, and that read took
-      // a tenth of a millisecond of every start (docs/BENCHMARKS.md, Startup). Its version is read without it.
-      if (schemaVersion(db) === LATEST_SCHEMA_VERSION) return new SqliteStorage(db, false);
       configure(db);
       migrate(db);
-      return new SqliteStorage(db, true);
+      return new SqliteStorage(db);
     } catch (error) {
       db?.close();
       if (error instanceof StorageError) throw error;
@@ -416,22 +409,10 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  /** Before every operation: the store is open; the first operation also configures it and makes its statements. */
+  /** Before every operation: the store is open; the first operation also makes its statements. */
   #ready(operation: string): Statements {
     if (this.#closed) throw new StorageUnavailableError(`${operation}: sqlite store ${this.#db.filename} is closed`);
-    return (this.#sql ??= this.#firstOperation(operation));
-  }
-
-  #firstOperation(operation: string): Statements {
-    if (!this.#configured) {
-      try {
-        configure(this.#db);
-      } catch (error) {
-        throw this.#failure(`${operation} (configuring the connection)`, error);
-      }
-      this.#configured = true;
-    }
-    return statementsOf(this.#db);
+    return (this.#sql ??= statementsOf(this.#db));
   }
 
   /** Typed storage errors pass through; SQLite's own become retryable unavailability. */
