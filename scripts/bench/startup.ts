@@ -21,7 +21,7 @@ import { basename, join } from "node:path";
 import { freePort } from "../../test/harness/free-port.ts";
 import { tempDir } from "../../test/harness/temp-dir.ts";
 import { BENCHMARKS_MD, sourceCommit, writeBenchmarkSection } from "./report.ts";
-import { firstAnswer } from "./first-answer.ts";
+import { firstAnswer, firstMetadata } from "./first-answer.ts";
 import { startupOptions } from "./startup-options.ts";
 import { median } from "./median.ts";
 import { compileBaseline } from "./baseline/compile.ts";
@@ -35,12 +35,16 @@ interface Subject {
   env(port: number): Record<string, string>;
   /** Which baseline its ratios are against. */
   baseline?: Subject;
+  /** A broker: after the first answer and its memory, a Metadata request is timed too. */
+  broker?: boolean;
 }
 
 interface Sample {
   startupMs: number;
   rssKiB: number;
   anonKiB: number;
+  /** From spawn to the first Metadata answer; NaN for a baseline. */
+  metadataMs: number;
 }
 
 function statusKiB(status: string, field: string, pid: number): number {
@@ -63,7 +67,12 @@ async function measure(subject: Subject, binary: string): Promise<Sample> {
     ]);
     const startupMs = performance.now() - started;
     const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
-    return { startupMs, rssKiB: statusKiB(status, "VmRSS", proc.pid), anonKiB: statusKiB(status, "RssAnon", proc.pid) };
+    let metadataMs = Number.NaN;
+    if (subject.broker) {
+      await firstMetadata(port);
+      metadataMs = performance.now() - started;
+    }
+    return { startupMs, rssKiB: statusKiB(status, "VmRSS", proc.pid), anonKiB: statusKiB(status, "RssAnon", proc.pid), metadataMs };
   } finally {
     proc.kill("SIGTERM");
     await proc.exited;
@@ -100,6 +109,8 @@ interface Summary {
   subject: Subject;
   /** Each round's startup, in round order: ratios pair a subject's run with its baseline's in the same round. */
   timesMs: number[];
+  /** Each round's time to the first Metadata answer (NaN for a baseline). */
+  metadataTimesMs: number[];
   startupMs: number;
   minMs: number;
   maxMs: number;
@@ -128,6 +139,7 @@ async function benchAll(subjects: Subject[], runs: number, work: string): Promis
     return {
       subject,
       timesMs: times,
+      metadataTimesMs: samples[i].map((s) => s.metadataMs),
       startupMs: median(times),
       minMs: Math.min(...times),
       maxMs: Math.max(...times),
@@ -147,6 +159,7 @@ function brokerSubjects(binary: string, label: string, storage: Record<"memory" 
       argv: (copy) => [copy, "broker"],
       env: (port) => ({ LISTENER_URL: `tcp://127.0.0.1:${port}`, ADVERTISED_LISTENER_URL: `tcp://127.0.0.1:${port}`, STORAGE_ENGINE: storage[engine] }),
       baseline: baselines[engine],
+      broker: true,
     });
   }
   for (const engine of ["memory", "sqlite"] as const) {
@@ -156,6 +169,7 @@ function brokerSubjects(binary: string, label: string, storage: Record<"memory" 
       argv: (copy, port) => [copy, "broker", "--listener-url", `tcp://127.0.0.1:${port}`, "--advertised-listener-url", `tcp://127.0.0.1:${port}`, "--storage-engine", storage[engine]],
       env: () => ({}),
       baseline: baselines[engine],
+      broker: true,
     });
   }
   return subjects;
@@ -169,6 +183,7 @@ function withOptions(binary: string, name: string, extra: () => string[], baseli
     argv: (copy, port) => [copy, "broker", "--listener-url", `tcp://127.0.0.1:${port}`, "--advertised-listener-url", `tcp://127.0.0.1:${port}`, "--storage-engine", "memory://", ...extra()],
     env: () => ({}),
     baseline,
+    broker: true,
   };
 }
 
@@ -178,10 +193,12 @@ function section(results: Summary[], runs: number, command: string): string {
   const revision = sourceCommit();
   // The median of the rounds' ratios: a round runs every subject once, one after the other, so load that comes and
   // goes on the machine falls on both sides of each ratio.
-  const ratio = (r: Summary, base: Summary) => {
-    const { median, low, high } = medianWithInterval(r.timesMs.map((ms, round) => ms / base.timesMs[round]));
+  const ratio = (r: Summary, base: Summary, times = r.timesMs) => {
+    const { median, low, high } = medianWithInterval(times.map((ms, round) => ms / base.timesMs[round]));
     return `${median.toFixed(2)} (${low.toFixed(2)}–${high.toFixed(2)})`;
   };
+  const metadata = (r: Summary) =>
+    r.subject.broker ? [median(r.metadataTimesMs).toFixed(1), ratio(r, bare, r.metadataTimesMs)] : ["—", "—"];
   const ratios = (r: Summary) => {
     const base = results.find((b) => b.subject === (r.subject.baseline ?? bare.subject))!;
     if (base === r) return ["1", "+0.0", "—"];
@@ -209,8 +226,8 @@ function section(results: Summary[], runs: number, command: string): string {
     "compiled with the same flags without a layout; a layout recorded from the bare listener's own start changes",
     "nothing for a program that small (28.82 against 28.86 MiB, medians of 10, measured once).",
     "",
-    row(["program", "startup median (ms)", "min–max (ms)", "VmRSS (MiB)", "RssAnon (MiB)", "binary (MiB)", "startup ×bare", "VmRSS −bare (MiB)", "startup ×floor", "VmRSS −floor (MiB)", "floor"]),
-    row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", ":---:"]),
+    row(["program", "startup median (ms)", "min–max (ms)", "VmRSS (MiB)", "RssAnon (MiB)", "binary (MiB)", "startup ×bare", "VmRSS −bare (MiB)", "startup ×floor", "VmRSS −floor (MiB)", "floor", "first Metadata (ms)", "first Metadata ×bare"]),
+    row(["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", ":---:", "---:", "---:"]),
     ...results.map((r) =>
       row([
         r.subject.name,
@@ -221,6 +238,7 @@ function section(results: Summary[], runs: number, command: string): string {
         r.binaryMiB.toFixed(1),
         ...vsBare(r),
         ...ratios(r),
+        ...metadata(r),
       ]),
     ),
     "",
@@ -391,6 +409,8 @@ const subjects: Subject[] = [
   ...(compare ? brokerSubjects(compare, `compared build (${basename(compare)})`, storage, { memory: bare, sqlite: bareSqlite }) : []),
 ];
 const results = await benchAll(subjects, runs, work);
-for (const { timesMs: _, ...r } of results) console.log(JSON.stringify({ ...r, subject: r.subject.name }));
+for (const { timesMs: _, metadataTimesMs, ...r } of results) {
+  console.log(JSON.stringify({ ...r, metadataMs: median(metadataTimesMs), subject: r.subject.name }));
+}
 writeBenchmarkSection("startup", section(results, runs, command));
 console.log(`wrote the Startup section of ${BENCHMARKS_MD}`);
