@@ -1,7 +1,7 @@
 // A sqlite:// store whose file is opened by its first operation. A broker's first request, ApiVersions,
 // reads nothing from the store; loading bun:sqlite and this engine and opening the file took about a
 // tenth of a sqlite:// broker's start (docs/BENCHMARKS.md, Startup), and is now paid by the first request
-// that needs the store. Only a file the header says is already migrated is deferred (store-header.ts).
+// that needs the store. Only a database file this tansu can migrate is deferred (sqlite-open.ts).
 
 import { StorageUnavailableError } from "../../errors.ts";
 import type {
