@@ -1,7 +1,7 @@
 // The source of generated/apis.ts: every API's key, versions and codec loader, and its message types.
 
 import { Emitter } from "./emitter.ts";
-import { type MessageSpec, parseVersions } from "./specs.ts";
+import { type MessageSpec, parseVersions, propertyName } from "./specs.ts";
 
 export interface ApiEntry {
   apiKey: number;
@@ -25,7 +25,7 @@ export function apisSource(entries: ApiEntry[]): string {
   e.line();
   e.line(`import type { Reader } from "../reader.ts";`);
   e.line(`import type { Writer } from "../writer.ts";`);
-  for (const a of entries) e.line(`import type * as ${camel(a.name)} from "./${a.module}.ts";`);
+  for (const a of entries) e.line(`import type * as ${propertyName(a.name)} from "./${a.module}.ts";`);
   e.line();
   e.open("export enum ApiKey {");
   for (const a of entries) e.line(`${a.name} = ${a.apiKey},`);
@@ -127,15 +127,11 @@ export function apisSource(entries: ApiEntry[]): string {
   e.close();
   e.line();
   e.open("export interface RequestTypes {");
-  for (const a of entries) e.line(`${a.apiKey}: ${camel(a.name)}.${a.request.name};`);
+  for (const a of entries) e.line(`${a.apiKey}: ${propertyName(a.name)}.${a.request.name};`);
   e.close();
   e.line();
   e.open("export interface ResponseTypes {");
-  for (const a of entries) e.line(`${a.apiKey}: ${camel(a.name)}.${a.response.name};`);
+  for (const a of entries) e.line(`${a.apiKey}: ${propertyName(a.name)}.${a.response.name};`);
   e.close();
   return e.toString();
-}
-
-function camel(name: string): string {
-  return name[0].toLowerCase() + name.slice(1);
 }

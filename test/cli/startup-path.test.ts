@@ -86,12 +86,16 @@ const ENGINE_MODULES: Record<"memory" | "sqlite, new file" | "sqlite, migrated s
   ],
 };
 
-/** A sqlite:// URL naming a store that exists and is migrated (and closed, so its header says so). */
-async function migratedStoreUrl(): Promise<string> {
-  const file = join(tempDir("tansu-startup-db-"), "tansu.db");
-  await SqliteStorage.open(file).close();
-  return `sqlite://${file}`;
-}
+/** The storage URL of each case: a sqlite:// store that exists is migrated, and closed, so its header says so. */
+const STORAGE_URLS: Record<keyof typeof ENGINE_MODULES, () => Promise<string>> = {
+  memory: async () => "memory://",
+  "sqlite, new file": async () => `sqlite://${join(tempDir("tansu-startup-db-"), "tansu.db")}`,
+  "sqlite, migrated store": async () => {
+    const file = join(tempDir("tansu-startup-db-"), "tansu.db");
+    await SqliteStorage.open(file).close();
+    return `sqlite://${file}`;
+  },
+};
 
 /**
  * Only when there are command-line options to parse (the container runs `tansu broker` configured by environment):
@@ -140,13 +144,7 @@ function expectOnly(loaded: string[], allowed: string[]): void {
 describe("a broker evaluates only what its first request needs", () => {
   for (const engine of ["memory", "sqlite, new file", "sqlite, migrated store"] as const) {
     test(`${engine}, configured by the environment`, async () => {
-      const storage =
-        engine === "memory"
-          ? "memory://"
-          : engine === "sqlite, new file"
-            ? `sqlite://${join(tempDir("tansu-startup-db-"), "tansu.db")}`
-            : await migratedStoreUrl();
-      const loaded = await evaluatedModules(storage, false);
+      const loaded = await evaluatedModules(await STORAGE_URLS[engine](), false);
       expectOnly(loaded, [...STARTUP_MODULES, ...ENGINE_MODULES[engine]]);
       // The fast path really was taken, and the chosen engine really was loaded (or, deferred, was not).
       expect(loaded).not.toContain(CITTY_MODULES[0]);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LATEST_SCHEMA_VERSION, migrate, migrations, schemaVersion } from "../../src/storage/engines/sqlite/migrations.ts";
 import { SqliteStorage } from "../../src/storage/engines/sqlite/sqlite-storage.ts";
-import { statementsOf } from "../../src/storage/engines/sqlite/statements.ts";
+import { Statements } from "../../src/storage/engines/sqlite/statements.ts";
 import { StorageError, StorageUnavailableError } from "../../src/storage/errors.ts";
 import { openStorage } from "../../src/storage/open.ts";
 import { fakeBatch, fillAndDeleteTopic, payloadOf, storageContract } from "./contract.ts";
@@ -177,8 +177,8 @@ test("every statement is prepared once: its first read keeps it under the getter
   const db = new Database(":memory:", { strict: true, safeIntegers: true });
   try {
     migrate(db);
-    const statements = statementsOf(db);
-    const names = Object.getOwnPropertyNames(Object.getPrototypeOf(statements)).filter((name) => name !== "constructor");
+    const statements = new Statements(db);
+    const names = Object.getOwnPropertyNames(Statements.prototype).filter((name) => name !== "constructor");
     expect(names.length).toBeGreaterThan(40);
     for (const name of names) {
       const first = (statements as unknown as Record<string, unknown>)[name];

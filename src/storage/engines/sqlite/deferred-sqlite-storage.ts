@@ -21,6 +21,11 @@ import type {
 } from "../../storage.ts";
 import type { SqliteStorage } from "./sqlite-storage.ts";
 
+/**
+ * Its operations are written out, not made in a loop over the contract's operations as instrumentStorage
+ * (src/metrics/instrumented-storage.ts) makes its own: this class is defined at every sqlite:// start, and the
+ * loop cost that start about 0.2 million instructions more (callgrind, to the first answer, one count).
+ */
 export class DeferredSqliteStorage implements Storage {
   readonly kind = "sqlite";
   readonly #path: string;

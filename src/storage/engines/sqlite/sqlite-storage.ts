@@ -48,8 +48,7 @@ import {
   type PartitionOffsetsRow,
   type PartitionRow,
   type ProducerRow,
-  type Statements,
-  statementsOf,
+  Statements,
   type TopicRow,
 } from "./statements.ts";
 
@@ -412,7 +411,7 @@ export class SqliteStorage implements Storage {
   /** Before every operation: the store is open; the first operation also makes its statements. */
   #ready(operation: string): Statements {
     if (this.#closed) throw new StorageUnavailableError(`${operation}: sqlite store ${this.#db.filename} is closed`);
-    return (this.#sql ??= statementsOf(this.#db));
+    return (this.#sql ??= new Statements(this.#db));
   }
 
   /** Typed storage errors pass through; SQLite's own become retryable unavailability. */
